@@ -1,0 +1,22 @@
+/*
+ * ctl_classify.c - reboundctl verbs (placeholder until the subsystem lands).
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "ctl.h"
+
+int
+ctl_classify(int argc, char **argv)
+{
+	fprintf(stderr, "reboundctl: %s: not available in this build\n", argv[0]);
+	return (2);
+}
+
+int
+ctl_rules(int argc, char **argv)
+{
+	fprintf(stderr, "reboundctl: %s: not available in this build\n", argv[0]);
+	return (2);
+}

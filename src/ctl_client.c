@@ -1,0 +1,15 @@
+/*
+ * ctl_client.c - reboundctl verbs (placeholder until the subsystem lands).
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "ctl.h"
+
+int
+ctl_client(int argc, char **argv)
+{
+	fprintf(stderr, "reboundctl: %s: not available in this build\n", argv[0]);
+	return (2);
+}

@@ -1,0 +1,47 @@
+/*
+ * outcome.h - one delivery outcome for one recipient, as sources hand it to
+ * the store: what happened (the verdict) plus the facts around it.
+ *
+ * A plain value with fixed-size, NUL-terminated fields: sources fill it,
+ * queues copy it, the store owns nothing in it.  Over-long input is cut to
+ * the field size (the cut is never an error).
+ */
+#ifndef REBOUND_OUTCOME_H
+#define REBOUND_OUTCOME_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "verdict.h"
+
+#define RB_ADDR_MAX	256
+#define RB_QUEUEID_MAX	32
+#define RB_MSGID_MAX	256
+#define RB_HOST_MAX	256
+#define RB_TEXT_MAX	1024
+#define RB_NAME_MAX	64
+
+struct rb_outcome_rec {
+	enum rb_source source;
+	time_t time;			/* when the MTA logged / reported it */
+	char queue_id[RB_QUEUEID_MAX];
+	char recipient[RB_ADDR_MAX];
+	char orig_recipient[RB_ADDR_MAX];
+	char sender[RB_ADDR_MAX];
+	char message_id[RB_MSGID_MAX];
+	char relay[RB_HOST_MAX];	/* host[ip]:port as logged */
+	char client[RB_HOST_MAX];	/* smtpd client= */
+	char sasl_user[RB_NAME_MAX];
+	char transport[RB_NAME_MAX];	/* e.g. "smtp", "postfix-out/smtp" */
+	char dsn[RB_ENHANCED_MAX];	/* status code as reported */
+	char text[RB_TEXT_MAX];		/* reply / diagnostic text */
+	long size;			/* message size, -1 if unknown */
+	/*
+	 * Identity of this outcome for de-duplication: the same outcome
+	 * seen twice (replay, restart, log and DSN) has the same key.
+	 */
+	char key[64];
+	struct rb_verdict v;
+};
+
+#endif

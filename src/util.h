@@ -1,0 +1,18 @@
+/*
+ * util.h - small string helpers used everywhere.
+ *
+ * Pure functions on caller-owned buffers; any thread.
+ */
+#ifndef REBOUND_UTIL_H
+#define REBOUND_UTIL_H
+
+#include <stddef.h>
+
+/* Copy at most dstsize-1 bytes of src, always terminate; return strlen(src). */
+size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
+/* Copy n bytes of src (not necessarily terminated), cut to fit, terminate. */
+void util_strncpy0(char *dst, size_t dstsize, const char *src, size_t n);
+/* Lower-case ASCII in place. */
+void util_lower(char *s);
+
+#endif

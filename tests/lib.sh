@@ -1,0 +1,16 @@
+# tests/lib.sh - helpers sourced by the shell integration tests.
+#
+# Sets $B (build dir), $S (source dir), $CORPUS (shared corpus, may be
+# absent), makes a private temporary directory $T removed on exit, and
+# offers fail/skip/pass that speak Automake's exit-code protocol.
+B=${top_builddir:-$(pwd)}
+S=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+CORPUS=$S/../shared/corpus
+T=$(mktemp -d "${TMPDIR:-/tmp}/rebound-test.XXXXXX")
+chmod 755 "$T"
+cleanup_hooks=
+at_exit() { cleanup_hooks="$1; $cleanup_hooks"; }
+trap 'eval "$cleanup_hooks"; rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+pass() { echo "PASS: $*"; }
