@@ -44,4 +44,12 @@ struct rb_outcome_rec {
 	struct rb_verdict v;
 };
 
+/* Zero a record (size -1: unknown). */
+void outcome_init(struct rb_outcome_rec *);
+/*
+ * Fill o->key from recipient, queue ID (or original Message-ID), outcome,
+ * and for repeating outcomes (deferrals) the time and status code.
+ */
+void outcome_make_key(struct rb_outcome_rec *);
+
 #endif

@@ -1,0 +1,67 @@
+/*
+ * outcome.c - identity of an outcome, shared by every source so the same
+ * event reported twice (a replayed log, a restart, the log line and the DSN
+ * for one bounce) gets the same key and is counted once.
+ *
+ * Pure; any thread.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "outcome.h"
+
+/* 64-bit FNV-1a, fed lower-cased when asked. */
+static uint64_t
+fnv(uint64_t h, const char *s, int fold)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (fold)
+			c = (unsigned char)tolower(c);
+		h ^= c;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= 0xff;		/* field separator */
+	h *= 0x100000001b3ULL;
+	return (h);
+}
+
+void
+outcome_make_key(struct rb_outcome_rec *o)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *what = taxonomy_outcome_name(o->v.outcome);
+	char t[32];
+
+	h = fnv(h, o->recipient, 1);
+	if (o->queue_id[0] != '\0') {
+		h = fnv(h, o->queue_id, 0);
+	} else {
+		/* DSN from afar: the returned message's identity. */
+		h = fnv(h, o->message_id, 0);
+	}
+	/*
+	 * A final outcome (bounced, expired, delivered, complaint) happens once
+	 * per queued message and recipient, however many reporters tell of it.
+	 * A deferral repeats at every retry, so its time is part of it.
+	 */
+	h = fnv(h, what, 0);
+	if (o->v.outcome == RB_OUTCOME_DEFERRED ||
+	    o->v.outcome == RB_OUTCOME_UNKNOWN ||
+	    (o->queue_id[0] == '\0' && o->message_id[0] == '\0')) {
+		snprintf(t, sizeof(t), "%lld", (long long)o->time);
+		h = fnv(h, t, 0);
+		h = fnv(h, o->dsn, 0);
+	}
+	snprintf(o->key, sizeof(o->key), "%016llx", (unsigned long long)h);
+}
+
+void
+outcome_init(struct rb_outcome_rec *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = -1;
+}

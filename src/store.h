@@ -1,0 +1,112 @@
+/*
+ * store.h - the durable state of reboundd: outcomes, suppression list with
+ * its audit log, retry state per recipient, per-provider counters, and
+ * source positions, in one SQLite database.
+ *
+ * Threading: a `struct store` is owned by exactly one thread (the daemon's
+ * event loop); every store_* function must be called from that thread.
+ * The one exception is the suppression set (supset.h), which the store
+ * keeps up to date and which any thread may read.
+ *
+ * Answers for the control socket are returned as jansson objects that the
+ * caller owns (json_decref).
+ */
+#ifndef REBOUND_STORE_H
+#define REBOUND_STORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "outcome.h"
+#include "position.h"
+#include "taxonomy.h"
+
+struct supset;
+
+/* How addresses are folded before they are keyed. */
+enum store_fold {
+	STORE_FOLD_DOMAIN = 0,	/* lower-case the domain only (RFC 5321) */
+	STORE_FOLD_ALL,		/* lower-case local part too */
+};
+
+struct store_options {
+	int wal;			/* 1: journal_mode=WAL (default) */
+	enum store_fold fold;
+	long outcome_retention;		/* seconds, default 30 days */
+	/* Escalation of soft failures into a suppression. */
+	int escalation_failures;	/* default 3 */
+	long escalation_span;		/* seconds, default 72 h */
+	/*
+	 * Suppression lifetime per category, seconds; 0 = never expires.
+	 * Indexed by enum rb_category.  escalation_lifetime applies to
+	 * suppressions made by escalation (default 30 days).
+	 */
+	long lifetime[RB_CATEGORY__COUNT];
+	long escalation_lifetime;
+};
+
+/* Fill *o with the documented defaults. */
+void store_options_default(struct store_options *o);
+
+/*
+ * Open (creating or migrating) the database at path.  Loads the
+ * suppression set into memory.  On error returns NULL with a message.
+ */
+struct store *store_open(const char *path, const struct store_options *,
+    char *err, size_t errlen);
+void store_close(struct store *);
+
+/* The live suppression set; valid until store_close(). */
+struct supset *store_supset(struct store *);
+
+/*
+ * Apply a batch in one transaction: record each outcome (an outcome whose
+ * key is already stored is skipped: counted once), update counters, retry
+ * state, escalation and suppressions, and save pos (may be NULL).
+ * Returns 0 when committed, -1 when nothing was applied (disk full,
+ * read-only database, ...): the caller keeps the batch and tries again.
+ */
+int store_apply(struct store *, const struct rb_outcome_rec *recs, size_t n,
+    const struct rb_position *pos, time_t now);
+
+/* Saved position of source_id: 0 and *out filled, 1 none saved, -1 error. */
+int store_position_get(struct store *, const char *source_id,
+    struct rb_position *out);
+
+/*
+ * Manual changes; who is "uid:N" or a name; each writes the audit log.
+ * add: expires 0 = never.  Return 0, 1 when nothing changed (already
+ * suppressed / not suppressed), -1 on error.
+ */
+int store_suppress_add(struct store *, const char *addr, const char *reason,
+    enum rb_source src, const char *who, time_t now, time_t expires);
+int store_suppress_remove(struct store *, const char *addr, const char *who,
+    const char *why, time_t now);
+
+/* Control-socket answers (caller owns the result; NULL on error). */
+json_t *store_lookup(struct store *, const char *addr, time_t now);
+json_t *store_list(struct store *, const char *category, const char *source,
+    time_t since, size_t limit);
+json_t *store_stats(struct store *, const char *provider, time_t since,
+    const char *by, time_t now);
+json_t *store_status(struct store *);
+
+/* CSV export to fp; import from fp (idempotent).  Return rows or -1. */
+long store_export_csv(struct store *, FILE *fp);
+long store_import_csv(struct store *, FILE *fp, const char *who, time_t now,
+    char *err, size_t errlen);
+
+/*
+ * Housekeeping, called from a timer: expire suppressions whose time has
+ * come (audited), prune outcomes past retention, roll minute counters into
+ * day buckets and drop old buckets.  Returns 0 or -1.
+ */
+int store_maintain(struct store *, time_t now);
+
+/* Fold an address as the store keys it (into out, size outlen). */
+void store_fold_address(const struct store *, const char *addr, char *out,
+    size_t outlen);
+
+#endif
