@@ -5,7 +5,7 @@
 # offers fail/skip/pass that speak Automake's exit-code protocol.
 B=${top_builddir:-$(pwd)}
 S=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-CORPUS=$S/../shared/corpus
+CORPUS=${REBOUND_CORPUS:-$S/../shared/corpus}
 T=$(mktemp -d "${TMPDIR:-/tmp}/rebound-test.XXXXXX")
 chmod 755 "$T"
 cleanup_hooks=
