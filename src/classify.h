@@ -67,6 +67,9 @@ void classify_scratch_free(struct classify_scratch *);
 int classify(const struct classifier *, struct classify_scratch *,
     const struct classify_input *, struct rb_verdict *out);
 
+/* Number of rules loaded (for status and explanations). */
+size_t classifier_rule_count(const struct classifier *);
+
 /* Provider of a recipient domain / MX host: "gmail", ..., or "other". */
 const char *classifier_provider(const struct classifier *,
     const char *recipient, const char *mx);

@@ -1,0 +1,731 @@
+/*
+ * classify.c - the classification engine (see classify.h).
+ *
+ * classifier_load() parses the rule data (rules_parse.c), compiles every
+ * text condition of every rule into ONE Vectorscan database, and indexes
+ * rules by pattern.  classify() normalises the reply text once (line ends,
+ * multi-line "550-" continuations, runs of blanks), scans it once, and then
+ * lets precedence decide among the rules whose conditions all hold: the
+ * highest priority wins, ties go to the rule defined first.  Category and
+ * action follow from the reason and the permanence of the failure unless a
+ * rule names them.
+ *
+ * A classifier is immutable after load and may be shared by threads; each
+ * thread brings its own classify_scratch.  No I/O except reading the
+ * named files in classifier_load().
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs/hs.h>
+
+#include "classify.h"
+#include "rules.h"
+#include "util.h"
+
+/* Only the head of a reply decides; the rest is quoted mail or noise. */
+#define SCAN_MAX	8192
+
+struct classifier {
+	struct rule_set rs;
+	hs_database_t *db;
+	unsigned npat;
+	unsigned *pat_rule;	/* pattern id -> rule index */
+	size_t *code_rules;	/* rules without text conditions */
+	size_t ncode_rules;
+};
+
+struct classify_scratch {
+	hs_scratch_t *hs;
+	unsigned npat;
+	uint8_t *hit;		/* per pattern, cleared through touched[] */
+	unsigned *touched;
+	unsigned ntouched;
+	char text[SCAN_MAX + 1];
+};
+
+/* ---- defaults that follow from the reason ---- */
+
+static enum rb_category
+category_of_reason(enum rb_reason r)
+{
+	switch (r) {
+	case RB_REASON_USERUNKNOWN:
+	case RB_REASON_HASMOVED:
+		return (RB_CATEGORY_INVALID_ADDRESS);
+	case RB_REASON_HOSTUNKNOWN:
+	case RB_REASON_NOTACCEPT:
+		return (RB_CATEGORY_INVALID_DOMAIN);
+	case RB_REASON_SUSPEND:
+		return (RB_CATEGORY_MAILBOX_INACTIVE);
+	case RB_REASON_MAILBOXFULL:
+		return (RB_CATEGORY_MAILBOX_FULL);
+	case RB_REASON_EXCEEDLIMIT:
+	case RB_REASON_MESGTOOBIG:
+	case RB_REASON_EMAILTOOLARGE:
+	case RB_REASON_NOTCOMPLIANTRFC:
+	case RB_REASON_SYNTAXERROR:
+		return (RB_CATEGORY_MESSAGE);
+	case RB_REASON_AUTHFAILURE:
+	case RB_REASON_REQUIREPTR:
+	case RB_REASON_SECURITYERROR:
+		return (RB_CATEGORY_AUTHENTICATION);
+	case RB_REASON_BADREPUTATION:
+		return (RB_CATEGORY_REPUTATION);
+	case RB_REASON_BLOCKED:
+		return (RB_CATEGORY_BLOCKLIST);
+	case RB_REASON_SPAMDETECTED:
+	case RB_REASON_VIRUSDETECTED:
+	case RB_REASON_CONTENTERROR:
+	case RB_REASON_FILTERED:
+		return (RB_CATEGORY_CONTENT);
+	case RB_REASON_POLICYVIOLATION:
+	case RB_REASON_REJECTED:
+	case RB_REASON_NORELAYING:
+	case RB_REASON_SUPPRESSED:
+		return (RB_CATEGORY_POLICY);
+	case RB_REASON_SPEEDING:
+	case RB_REASON_TOOMANYCONN:
+		return (RB_CATEGORY_RATE_LIMIT);
+	case RB_REASON_SYSTEMERROR:
+	case RB_REASON_SYSTEMFULL:
+	case RB_REASON_MAILERERROR:
+		return (RB_CATEGORY_REMOTE_SERVER);
+	case RB_REASON_NETWORKERROR:
+	case RB_REASON_FAILEDSTARTTLS:
+		return (RB_CATEGORY_NETWORK);
+	case RB_REASON_EXPIRED:
+		return (RB_CATEGORY_EXPIRED);
+	case RB_REASON_FEEDBACK:
+		return (RB_CATEGORY_COMPLAINT);
+	case RB_REASON_VACATION:
+		return (RB_CATEGORY_AUTOREPLY);
+	case RB_REASON_DELIVERED:
+		return (RB_CATEGORY_DELIVERED);
+	default:
+		return (RB_CATEGORY_OTHER);
+	}
+}
+
+/*
+ * What to do follows from what to fix and whether the failure is
+ * permanent.  Only evidence about the recipient suppresses, and only when
+ * the receiver said so for good; sender-side problems are warnings.
+ */
+static enum rb_action
+action_of(enum rb_category c, int permanent)
+{
+	switch (c) {
+	case RB_CATEGORY_INVALID_ADDRESS:
+	case RB_CATEGORY_INVALID_DOMAIN:
+	case RB_CATEGORY_MAILBOX_INACTIVE:
+		return (permanent ? RB_ACTION_SUPPRESS : RB_ACTION_RETRY);
+	case RB_CATEGORY_COMPLAINT:
+		return (RB_ACTION_SUPPRESS);
+	case RB_CATEGORY_MAILBOX_FULL:
+	case RB_CATEGORY_NETWORK:
+	case RB_CATEGORY_REMOTE_SERVER:
+	case RB_CATEGORY_EXPIRED:
+		return (RB_ACTION_RETRY);
+	case RB_CATEGORY_REPUTATION:
+		return (permanent ? RB_ACTION_FIX_SENDER : RB_ACTION_SLOW_DOWN);
+	case RB_CATEGORY_RATE_LIMIT:
+		return (RB_ACTION_SLOW_DOWN);
+	case RB_CATEGORY_AUTHENTICATION:
+	case RB_CATEGORY_BLOCKLIST:
+	case RB_CATEGORY_CONTENT:
+	case RB_CATEGORY_POLICY:
+	case RB_CATEGORY_MESSAGE:
+	case RB_CATEGORY_ROUTING:
+		return (RB_ACTION_FIX_SENDER);
+	case RB_CATEGORY_AUTOREPLY:
+	case RB_CATEGORY_DELIVERED:
+		return (RB_ACTION_NONE);
+	default:
+		return (RB_ACTION_REVIEW);
+	}
+}
+
+/* ---- loading ---- */
+
+static char *
+read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (NULL);
+	}
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > 64 * 1024 * 1024) {
+				snprintf(err, errlen, "%s: file too large", path);
+				goto fail;
+			}
+			char *nb = realloc(buf, cap);
+			if (nb == NULL) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				goto fail;
+			}
+			buf = nb;
+		}
+		size_t r = fread(buf + n, 1, cap - n - 1, fp);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto fail;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	*len = n;
+	return (buf);
+fail:
+	fclose(fp);
+	free(buf);
+	return (NULL);
+}
+
+static int
+load_file(struct rule_set *rs, const char *path, int providers, int bonus,
+    char *err, size_t errlen)
+{
+	size_t len;
+	char *text = read_file(path, &len, err, errlen);
+	int rc;
+
+	if (text == NULL)
+		return (-1);
+	rc = providers ?
+	    rules_parse_providers(rs, path, text, len, err, errlen) :
+	    rules_parse(rs, path, text, len, bonus, err, errlen);
+	free(text);
+	return (rc);
+}
+
+static int
+compile(struct classifier *cl, char *err, size_t errlen)
+{
+	struct rule_set *rs = &cl->rs;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < rs->nrules; i++)
+		n += (unsigned)rs->rules[i].ntext;
+	cl->code_rules = calloc(rs->nrules + 1, sizeof(*cl->code_rules));
+	cl->pat_rule = calloc(n + 1, sizeof(*cl->pat_rule));
+	const char **exprs = calloc(n + 1, sizeof(*exprs));
+	unsigned *flags = calloc(n + 1, sizeof(*flags));
+	unsigned *ids = calloc(n + 1, sizeof(*ids));
+	int rc = -1;
+
+	if (!cl->code_rules || !cl->pat_rule || !exprs || !flags || !ids) {
+		snprintf(err, errlen, "classifier: out of memory");
+		goto out;
+	}
+	unsigned k = 0;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		struct rule *r = &rs->rules[i];
+		if (r->ntext == 0)
+			cl->code_rules[cl->ncode_rules++] = i;
+		for (int t = 0; t < r->ntext; t++) {
+			exprs[k] = r->text[t];
+			flags[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH |
+			    HS_FLAG_DOTALL;
+			ids[k] = k;
+			cl->pat_rule[k] = (unsigned)i;
+			r->pattern[t] = (int)k;
+			k++;
+		}
+	}
+	cl->npat = n;
+	if (n > 0) {
+		hs_compile_error_t *ce = NULL;
+		if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL,
+		    &cl->db, &ce) != HS_SUCCESS) {
+			/* Name the rule whose expression was refused. */
+			const char *origin = "rules";
+			if (ce != NULL && ce->expression >= 0 &&
+			    (unsigned)ce->expression < n)
+				origin = rs->rules[cl->pat_rule[ce->expression]].origin;
+			snprintf(err, errlen, "%s: bad pattern: %s", origin,
+			    ce ? ce->message : "unknown error");
+			hs_free_compile_error(ce);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(exprs);
+	free(flags);
+	free(ids);
+	return (rc);
+}
+
+struct classifier *
+classifier_load(const char *rules_path, const char *local_path,
+    const char *providers_path, char *err, size_t errlen)
+{
+	struct classifier *cl = calloc(1, sizeof(*cl));
+
+	if (cl == NULL) {
+		snprintf(err, errlen, "classifier: out of memory");
+		return (NULL);
+	}
+	/*
+	 * Local overrides come first and get a large priority bonus, so they
+	 * win both by priority and, among equals, by order.
+	 */
+	if (local_path != NULL &&
+	    load_file(&cl->rs, local_path, 0, 1000, err, errlen) != 0)
+		goto fail;
+	if (rules_path != NULL) {
+		if (load_file(&cl->rs, rules_path, 0, 0, err, errlen) != 0)
+			goto fail;
+	} else {
+		for (const struct rules_builtin *b = rules_builtin_rules;
+		    b->name != NULL; b++)
+			if (rules_parse(&cl->rs, b->name, b->text,
+			    strlen(b->text), 0, err, errlen) != 0)
+				goto fail;
+	}
+	if (providers_path != NULL) {
+		if (load_file(&cl->rs, providers_path, 1, 0, err, errlen) != 0)
+			goto fail;
+	} else {
+		for (const struct rules_builtin *b = rules_builtin_providers;
+		    b->name != NULL; b++)
+			if (rules_parse_providers(&cl->rs, b->name, b->text,
+			    strlen(b->text), err, errlen) != 0)
+				goto fail;
+	}
+	if (compile(cl, err, errlen) != 0)
+		goto fail;
+	return (cl);
+fail:
+	classifier_free(cl);
+	return (NULL);
+}
+
+void
+classifier_free(struct classifier *cl)
+{
+	if (cl == NULL)
+		return;
+	if (cl->db != NULL)
+		hs_free_database(cl->db);
+	free(cl->pat_rule);
+	free(cl->code_rules);
+	rules_free(&cl->rs);
+	free(cl);
+}
+
+size_t
+classifier_rule_count(const struct classifier *cl)
+{
+	return (cl->rs.nrules);
+}
+
+struct classify_scratch *
+classify_scratch_new(const struct classifier *cl)
+{
+	struct classify_scratch *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return (NULL);
+	s->npat = cl->npat;
+	s->hit = calloc(cl->npat + 1, 1);
+	s->touched = calloc(cl->npat + 1, sizeof(*s->touched));
+	if (s->hit == NULL || s->touched == NULL ||
+	    (cl->db != NULL && hs_alloc_scratch(cl->db, &s->hs) != HS_SUCCESS)) {
+		classify_scratch_free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+void
+classify_scratch_free(struct classify_scratch *s)
+{
+	if (s == NULL)
+		return;
+	if (s->hs != NULL)
+		hs_free_scratch(s->hs);
+	free(s->hit);
+	free(s->touched);
+	free(s);
+}
+
+/* ---- providers ---- */
+
+static int
+domain_matches(const struct provider_pat *pp, const char *host, size_t hl)
+{
+	size_t pl = strlen(pp->pattern);
+
+	if (pp->anytld) {
+		/* "hotmail.*": hotmail.com, hotmail.co.uk */
+		return (hl > pl + 1 && strncmp(host, pp->pattern, pl) == 0 &&
+		    host[pl] == '.');
+	}
+	if (hl == pl && memcmp(host, pp->pattern, pl) == 0)
+		return (1);
+	if (pp->suffix && hl > pl + 1 && host[hl - pl - 1] == '.' &&
+	    memcmp(host + hl - pl, pp->pattern, pl) == 0)
+		return (1);
+	return (0);
+}
+
+static const char *
+provider_lookup(const struct classifier *cl, int is_mx, const char *name)
+{
+	char host[256];
+	size_t hl;
+
+	if (name == NULL || *name == '\0')
+		return (NULL);
+	util_strlcpy(host, name, sizeof(host));
+	util_lower(host);
+	hl = strlen(host);
+	/* "mx.example.com[192.0.2.1]:25" and a trailing dot name the host. */
+	char *b = strchr(host, '[');
+	if (b != NULL)
+		*b = '\0', hl = strlen(host);
+	while (hl > 0 && host[hl - 1] == '.')
+		host[--hl] = '\0';
+	for (size_t i = 0; i < cl->rs.nprov; i++) {
+		const struct provider_pat *pp = &cl->rs.prov[i];
+		if (pp->is_mx == is_mx && domain_matches(pp, host, hl))
+			return (pp->provider);
+	}
+	return (NULL);
+}
+
+const char *
+classifier_provider(const struct classifier *cl, const char *recipient,
+    const char *mx)
+{
+	const char *p = provider_lookup(cl, 1, mx);
+
+	if (p == NULL && recipient != NULL) {
+		const char *at = strrchr(recipient, '@');
+		const char *dom = at ? at + 1 : recipient;
+		char d[256];
+		util_strlcpy(d, dom, sizeof(d));
+		char *gt = strchr(d, '>');
+		if (gt != NULL)
+			*gt = '\0';
+		p = provider_lookup(cl, 0, d);
+	}
+	return (p != NULL ? p : "other");
+}
+
+/* ---- text and codes ---- */
+
+/*
+ * Copy text into buf, folding line ends and tabs into single blanks and
+ * dropping the "550-" / "550 " repeated at the start of continuation
+ * lines, so phrases that were folded across lines still match.
+ */
+static size_t
+normalise(const char *text, size_t len, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int at_line_start = 0;
+
+	for (size_t i = 0; i < len && n < cap; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '\r' || c == '\n' || c == '\t' || c == '\0') {
+			if (c == '\n' || c == '\r')
+				at_line_start = 1;
+			c = ' ';
+		} else if (at_line_start) {
+			at_line_start = 0;
+			if (i + 3 < len && isdigit((unsigned char)text[i]) &&
+			    isdigit((unsigned char)text[i + 1]) &&
+			    isdigit((unsigned char)text[i + 2]) &&
+			    (text[i + 3] == '-' || text[i + 3] == ' ') &&
+			    n >= 4 && isdigit((unsigned char)buf[0])) {
+				/* Continuation of a multi-line reply. */
+				i += 3;
+				continue;
+			}
+		}
+		if (c == ' ' && (n == 0 || buf[n - 1] == ' '))
+			continue;
+		buf[n++] = (char)c;
+	}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+	return (n);
+}
+
+/* Parse "d.ddd.ddd" at s; return its length or 0. */
+static size_t
+parse_enhanced_at(const char *s, const char *end, struct code_pat *cp)
+{
+	const char *p = s;
+	int part[3];
+
+	if (p >= end || (*p != '2' && *p != '4' && *p != '5'))
+		return (0);
+	part[0] = *p++ - '0';
+	for (int k = 1; k < 3; k++) {
+		if (p >= end || *p != '.')
+			return (0);
+		p++;
+		int v = 0, digits = 0;
+		while (p < end && isdigit((unsigned char)*p) && digits < 4) {
+			v = v * 10 + (*p - '0');
+			p++;
+			digits++;
+		}
+		if (digits == 0 || digits > 3)
+			return (0);
+		part[k] = v;
+	}
+	/* Not part of a longer number such as an IP address or version. */
+	if (p < end && (isdigit((unsigned char)*p) ||
+	    (*p == '.' && p + 1 < end && isdigit((unsigned char)p[1]))))
+		return (0);
+	cp->cls = part[0];
+	cp->subj = part[1];
+	cp->detail = part[2];
+	return ((size_t)(p - s));
+}
+
+static int
+find_enhanced(const char *t, size_t n, struct code_pat *cp)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] != '2' && t[i] != '4' && t[i] != '5')
+			continue;
+		if (i > 0 && (isalnum((unsigned char)t[i - 1]) ||
+		    t[i - 1] == '.' || t[i - 1] == '-' || t[i - 1] == '_'))
+			continue;
+		if (parse_enhanced_at(t + i, t + n, cp) > 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+parse_reply_code(const char *t, size_t n)
+{
+	if (n >= 3 && t[0] >= '2' && t[0] <= '5' &&
+	    isdigit((unsigned char)t[1]) && isdigit((unsigned char)t[2]) &&
+	    (n == 3 || t[3] == ' ' || t[3] == '-'))
+		return ((t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0'));
+	return (0);
+}
+
+static int
+code_matches(const struct code_pat *pat, const struct code_pat *c)
+{
+	return ((pat->cls < 0 || pat->cls == c->cls) &&
+	    (pat->subj < 0 || pat->subj == c->subj) &&
+	    (pat->detail < 0 || pat->detail == c->detail));
+}
+
+static int
+on_match(unsigned int id, unsigned long long from, unsigned long long to,
+    unsigned int flags, void *arg)
+{
+	struct classify_scratch *s = arg;
+
+	if (id < s->npat && !s->hit[id]) {
+		s->hit[id] = 1;
+		s->touched[s->ntouched++] = id;
+	}
+	return (0);
+}
+
+struct facts {
+	int have_code;
+	struct code_pat code;
+	int reply;
+	int stage;
+	int outcome;
+	const char *provider;
+};
+
+static int
+rule_holds(const struct rule *r, const struct facts *f,
+    const struct classify_scratch *s)
+{
+	for (int t = 0; t < r->ntext; t++)
+		if (!s->hit[r->pattern[t]])
+			return (0);
+	if (r->has_code && (!f->have_code || !code_matches(&r->code, &f->code)))
+		return (0);
+	if (r->reply_lo != 0 && (f->reply < r->reply_lo || f->reply > r->reply_hi))
+		return (0);
+	if (r->stage != 0 && r->stage != f->stage)
+		return (0);
+	if (r->outcome != 0 && r->outcome != f->outcome)
+		return (0);
+	if (r->provider != NULL && strcmp(r->provider, f->provider) != 0)
+		return (0);
+	return (1);
+}
+
+static const char *
+advice_for(const struct classifier *cl, enum rb_category c,
+    const char *provider)
+{
+	const char *generic = NULL;
+
+	for (size_t i = 0; i < cl->rs.nadvice; i++) {
+		const struct advice *a = &cl->rs.advice[i];
+		if (a->category != (int)c)
+			continue;
+		if (a->provider == NULL) {
+			if (generic == NULL)
+				generic = a->text;
+		} else if (strcmp(a->provider, provider) == 0) {
+			return (a->text);
+		}
+	}
+	return (generic != NULL ? generic : "");
+}
+
+int
+classify(const struct classifier *cl, struct classify_scratch *s,
+    const struct classify_input *in, struct rb_verdict *out)
+{
+	struct facts f;
+	size_t n = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&f, 0, sizeof(f));
+	f.provider = classifier_provider(cl, in->recipient, in->mx);
+	util_strlcpy(out->provider, f.provider, sizeof(out->provider));
+
+	if (in->text != NULL && in->textlen > 0)
+		n = normalise(in->text, in->textlen, s->text, SCAN_MAX);
+	else
+		s->text[0] = '\0';
+
+	/* Codes: given ones first; the text fills gaps and refines X.0.0. */
+	f.reply = in->replycode;
+	if (f.reply == 0)
+		f.reply = parse_reply_code(s->text, n);
+	if (in->enhanced != NULL && *in->enhanced != '\0') {
+		size_t el = strlen(in->enhanced);
+		f.have_code = parse_enhanced_at(in->enhanced,
+		    in->enhanced + el, &f.code) == el;
+	}
+	struct code_pat tc;
+	if (find_enhanced(s->text, n, &tc)) {
+		if (!f.have_code ||
+		    (f.code.subj == 0 && f.code.detail == 0 &&
+		    tc.cls == f.code.cls && (tc.subj != 0 || tc.detail != 0))) {
+			f.code = tc;
+			f.have_code = 1;
+		}
+	}
+	if (f.have_code && (f.reply / 100) != f.code.cls && f.reply == 0)
+		f.reply = 0;
+	if (f.have_code)
+		snprintf(out->enhanced, sizeof(out->enhanced), "%d.%d.%d",
+		    f.code.cls, f.code.subj, f.code.detail);
+	out->replycode = f.reply;
+
+	/* Outcome: what the reporter says, else the code class. */
+	int cls = f.have_code ? f.code.cls : f.reply / 100;
+	if (in->hint != RB_OUTCOME_UNKNOWN)
+		out->outcome = in->hint;
+	else if (cls == 2)
+		out->outcome = RB_OUTCOME_DELIVERED;
+	else if (cls == 4)
+		out->outcome = RB_OUTCOME_DEFERRED;
+	else if (cls == 5)
+		out->outcome = RB_OUTCOME_BOUNCED;
+	else
+		out->outcome = RB_OUTCOME_UNKNOWN;
+	f.outcome = (int)out->outcome;
+	f.stage = (int)in->stage;
+	int permanent = out->outcome == RB_OUTCOME_BOUNCED ||
+	    out->outcome == RB_OUTCOME_EXPIRED ||
+	    (out->outcome == RB_OUTCOME_UNKNOWN && cls == 5);
+
+	/* One scan over the text. */
+	s->ntouched = 0;
+	if (cl->db != NULL && n > 0) {
+		if (hs_scan(cl->db, s->text, (unsigned)n, 0, s->hs, on_match,
+		    s) != HS_SUCCESS)
+			rc = -1;
+	}
+
+	const struct rule *best = NULL;
+	size_t best_i = 0;
+	for (unsigned t = 0; t < s->ntouched; t++) {
+		size_t i = cl->pat_rule[s->touched[t]];
+		const struct rule *r = &cl->rs.rules[i];
+		if ((best == NULL || r->prio > best->prio ||
+		    (r->prio == best->prio && i < best_i)) &&
+		    rule_holds(r, &f, s)) {
+			best = r;
+			best_i = i;
+		}
+	}
+	for (size_t k = 0; k < cl->ncode_rules; k++) {
+		size_t i = cl->code_rules[k];
+		const struct rule *r = &cl->rs.rules[i];
+		if ((best == NULL || r->prio > best->prio ||
+		    (r->prio == best->prio && i < best_i)) &&
+		    rule_holds(r, &f, s)) {
+			best = r;
+			best_i = i;
+		}
+	}
+	for (unsigned t = 0; t < s->ntouched; t++)
+		s->hit[s->touched[t]] = 0;
+
+	if (out->outcome == RB_OUTCOME_DELIVERED && (best == NULL ||
+	    best->reason != RB_REASON_VACATION)) {
+		out->reason = RB_REASON_DELIVERED;
+		out->category = RB_CATEGORY_DELIVERED;
+		out->action = RB_ACTION_NONE;
+		out->rule = "delivered";
+	} else if (best != NULL) {
+		out->reason = (enum rb_reason)best->reason;
+		out->category = best->category >= 0 ?
+		    (enum rb_category)best->category :
+		    category_of_reason(out->reason);
+		out->action = best->action >= 0 ?
+		    (enum rb_action)best->action :
+		    action_of(out->category, permanent);
+		/* A rule's suppress holds only for a permanent failure. */
+		if (out->action == RB_ACTION_SUPPRESS && !permanent &&
+		    out->category != RB_CATEGORY_COMPLAINT)
+			out->action = RB_ACTION_RETRY;
+		out->rule = best->id;
+		out->fix = best->fix;
+	} else {
+		out->reason = out->outcome == RB_OUTCOME_EXPIRED ?
+		    RB_REASON_EXPIRED : RB_REASON_UNDEFINED;
+		out->category = category_of_reason(out->reason);
+		out->action = action_of(out->category, permanent);
+		out->rule = "none";
+	}
+	if (out->outcome == RB_OUTCOME_UNKNOWN && permanent)
+		out->outcome = RB_OUTCOME_BOUNCED;
+	out->hardbounce = taxonomy_is_hardbounce(out->reason, permanent);
+	if (out->fix == NULL)
+		out->fix = advice_for(cl, out->category, out->provider);
+	return (rc);
+}
