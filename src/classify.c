@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <hs/hs.h>
 
@@ -552,6 +553,85 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 	return (0);
 }
 
+/* Case-insensitive search in the normalised text (n is small). */
+static const char *
+find_ci(const char *t, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+
+	for (size_t i = 0; i + m <= n; i++)
+		if (strncasecmp(t + i, needle, m) == 0)
+			return (t + i);
+	return (NULL);
+}
+
+/*
+ * The SMTP stage as the reporter wrote it: Postfix "(in reply to RCPT TO
+ * command)", Exim "after RCPT TO", qmail/Sendmail "did not like our
+ * RCPT TO".  The first mention wins: a relay reports the upstream
+ * server's refusal inside its own, and the upstream one is the origin.
+ */
+static enum rb_stage
+stage_from_text(const char *t, size_t n)
+{
+	static const struct { const char *what; enum rb_stage st; } words[] = {
+		{ "end of data", RB_STAGE_EOM },
+		{ "final data", RB_STAGE_EOM },
+		{ "data command", RB_STAGE_DATA },
+		{ "rcpt to", RB_STAGE_RCPT },
+		{ "mail from", RB_STAGE_MAIL },
+		{ "ehlo", RB_STAGE_HELO },
+		{ "helo", RB_STAGE_HELO },
+		{ "initial connection", RB_STAGE_CONNECT },
+	};
+	static const char *const lead[] = {
+		"in reply to ", "after ", "did not like our ",
+	};
+	enum rb_stage st = RB_STAGE_UNKNOWN;
+	const char *best = NULL;
+
+	for (size_t l = 0; l < sizeof(lead) / sizeof(lead[0]); l++) {
+		const char *p = t;
+		size_t left = n;
+		const char *hit;
+		while ((hit = find_ci(p, left, lead[l])) != NULL) {
+			const char *w = hit + strlen(lead[l]);
+			size_t wl = n - (size_t)(w - t);
+			for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+				size_t ml = strlen(words[k].what);
+				if (ml <= wl && strncasecmp(w, words[k].what, ml) == 0) {
+					if (best == NULL || hit < best) {
+						best = hit;
+						st = words[k].st;
+					}
+					break;
+				}
+			}
+			left = n - (size_t)(w - t);
+			p = w;
+		}
+	}
+	return (st);
+}
+
+/*
+ * Some clients pipeline DATA after every RCPT was refused, and the server's
+ * reply to DATA ("503 need RCPT", "no valid recipients") is what gets
+ * reported: the recipient was refused at RCPT after all.
+ */
+static int
+refused_at_rcpt(const char *t, size_t n)
+{
+	static const char *const marks[] = {
+		"need rcpt", "no valid recipients", "rcpt commands were rejected",
+		"must precede data", "rcpt before data", "need recipient",
+	};
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (find_ci(t, n, marks[i]) != NULL)
+			return (1);
+	return (0);
+}
+
 struct facts {
 	int have_code;
 	struct code_pat code;
@@ -658,6 +738,8 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		out->outcome = RB_OUTCOME_UNKNOWN;
 	f.outcome = (int)out->outcome;
 	f.stage = (int)in->stage;
+	if (f.stage == RB_STAGE_UNKNOWN)
+		f.stage = (int)stage_from_text(s->text, n);
 	int permanent = out->outcome == RB_OUTCOME_BOUNCED ||
 	    out->outcome == RB_OUTCOME_EXPIRED ||
 	    (out->outcome == RB_OUTCOME_UNKNOWN && cls == 5);
@@ -715,6 +797,18 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 			out->action = RB_ACTION_RETRY;
 		out->rule = best->id;
 		out->fix = best->fix;
+		/*
+		 * "No such user" only after the message body was seen is a
+		 * content or header rule at the recipient dressed up as an
+		 * unknown user: not evidence that the mailbox is dead.
+		 */
+		if (out->reason == RB_REASON_USERUNKNOWN &&
+		    (f.stage == RB_STAGE_DATA || f.stage == RB_STAGE_EOM) &&
+		    best->category < 0 && !refused_at_rcpt(s->text, n)) {
+			out->reason = RB_REASON_FILTERED;
+			out->category = RB_CATEGORY_CONTENT;
+			out->action = RB_ACTION_FIX_SENDER;
+		}
 	} else {
 		out->reason = out->outcome == RB_OUTCOME_EXPIRED ?
 		    RB_REASON_EXPIRED : RB_REASON_UNDEFINED;
