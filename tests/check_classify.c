@@ -1,0 +1,356 @@
+/*
+ * check_classify.c - case tables for the classifier: the codes of the
+ * seed articles' tables, provider tokens, multi-line replies, codes that
+ * contradict the text, missing codes, hostile input, and rule files that
+ * must be refused with file:line.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "classify.h"
+#include "rules.h"
+
+static struct classifier *cl;
+static struct classify_scratch *sc;
+
+static void
+setup(void)
+{
+	char err[512];
+
+	cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(cl != NULL, "%s", err);
+	sc = classify_scratch_new(cl);
+	ck_assert_ptr_nonnull(sc);
+}
+
+static void
+teardown(void)
+{
+	classify_scratch_free(sc);
+	classifier_free(cl);
+}
+
+static void
+run(const char *text, const char *enh, const char *rcpt, const char *mx,
+    enum rb_outcome hint, struct rb_verdict *v)
+{
+	struct classify_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.text = text;
+	in.textlen = text ? strlen(text) : 0;
+	in.enhanced = enh;
+	in.recipient = rcpt;
+	in.mx = mx;
+	in.hint = hint;
+	ck_assert_int_eq(classify(cl, sc, &in, v), 0);
+}
+
+/* What the seed articles' code tables say, one row per code. */
+static const struct {
+	const char *reply, *rcpt;
+	const char *category, *action;
+} seed_codes[] = {
+	{ "550 5.1.1 User unknown", "a@example.com", "invalid-address", "suppress" },
+	{ "550 5.1.2 Domain not found", "a@example.invalid", "invalid-domain", "suppress" },
+	{ "550 5.1.10 Recipient not found", "a@outlook.com", "invalid-address", "suppress" },
+	{ "550 5.2.1 Account disabled", "a@example.com", "mailbox-inactive", "suppress" },
+	{ "552 5.2.2 Mailbox full", "a@example.com", "mailbox-full", "retry" },
+	{ "452 4.2.2 Over quota", "a@gmail.com", "mailbox-full", "retry" },
+	{ "550 5.7.26 Unauthenticated email is not accepted due to DMARC policy", "a@gmail.com", "authentication", "fix-sender" },
+	{ "550 5.7.27 SPF check failed", "a@gmail.com", "authentication", "fix-sender" },
+	{ "550 5.7.23 SPF validation failed", "a@outlook.com", "authentication", "fix-sender" },
+	{ "550 5.7.25 The IP address sending this message does not have a PTR record", "a@gmail.com", "authentication", "fix-sender" },
+	{ "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred", "a@yahoo.com", "reputation", "slow-down" },
+	{ "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1", "a@yahoo.com", "blocklist", "fix-sender" },
+	{ "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. S3150", "a@hotmail.com", "reputation", "fix-sender" },
+	{ "550 5.7.1 Message rejected due to content restrictions (S3110)", "a@outlook.com", "content", "fix-sender" },
+	{ "421 4.7.28 Our system has detected an unusual rate of unsolicited mail", "a@gmail.com", "reputation", "slow-down" },
+	{ "550 5.7.28 Our system has detected an unusual rate of unsolicited mail", "a@gmail.com", "reputation", "fix-sender" },
+	{ "452 4.5.3 Too many recipients", "a@example.com", "rate-limit", "slow-down" },
+	{ "421 4.7.26 Too many connections from your IP", "a@example.com", "rate-limit", "slow-down" },
+	{ "552 5.3.4 Message size exceeds fixed maximum message size", "a@example.com", "message", "fix-sender" },
+	{ "554 5.7.1 Relay access denied", "a@example.com", "policy", "fix-sender" },
+	{ "550 5.4.6 Routing loop detected", "a@example.com", "routing", "fix-sender" },
+	{ "451 4.4.1 No answer from host", "a@example.com", "network", "retry" },
+	{ "421 4.3.0 Temporary system problem", "a@example.com", "remote-server", "retry" },
+	{ "451 4.7.1 Greylisted, please try again in 300 seconds", "a@example.com", "remote-server", "retry" },
+	{ "451 4.4.7 Message expired in queue", "a@outlook.com", "expired", "retry" },
+	{ "550 5.4.310 DNS domain example.com does not exist", "a@outlook.com", "invalid-domain", "suppress" },
+	{ "550 5.0.0 Undefined error", "a@example.com", "other", "review" },
+	{ "554 Transaction failed", "a@example.com", "other", "review" },
+};
+
+START_TEST(test_seed_codes)
+{
+	struct rb_verdict v;
+
+	for (size_t i = 0; i < sizeof(seed_codes) / sizeof(seed_codes[0]); i++) {
+		run(seed_codes[i].reply, NULL, seed_codes[i].rcpt, NULL,
+		    RB_OUTCOME_UNKNOWN, &v);
+		ck_assert_msg(strcmp(taxonomy_category_name(v.category),
+		    seed_codes[i].category) == 0 &&
+		    strcmp(taxonomy_action_name(v.action), seed_codes[i].action) == 0,
+		    "\"%s\": got %s/%s (rule %s), want %s/%s", seed_codes[i].reply,
+		    taxonomy_category_name(v.category), taxonomy_action_name(v.action),
+		    v.rule, seed_codes[i].category, seed_codes[i].action);
+	}
+}
+END_TEST
+
+/* Reasons, hard bounce flag and outcome. */
+static const struct {
+	const char *reply, *enh;
+	enum rb_outcome hint;
+	const char *reason;
+	int hard;
+	const char *outcome;
+} reasons[] = {
+	{ "550 5.1.1 <a@b>: Recipient address rejected: User unknown", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 sorry, no mailbox here by that name", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 Host unknown", NULL, 0, "hostunknown", 1, "bounced" },
+	{ "551 5.1.6 Recipient address has moved", NULL, 0, "hasmoved", 1, "bounced" },
+	{ "554 5.2.1 Mailbox disabled, not accepting messages", NULL, 0, "suspend", 0, "bounced" },
+	{ "452 4.2.2 Mailbox full", NULL, 0, "mailboxfull", 0, "deferred" },
+	{ "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", NULL, 0, "userunknown", 1, "bounced" },
+	{ "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", NULL, 0, "blocked", 0, "bounced" },
+	{ "550 5.7.1 Message rejected as spam", NULL, 0, "spamdetected", 0, "bounced" },
+	{ "554 5.7.1 The message was rejected because it contains a virus", NULL, 0, "virusdetected", 0, "bounced" },
+	{ "550 5.7.26 DMARC policy violation", NULL, 0, "authfailure", 0, "bounced" },
+	{ "Connection timed out", "4.4.1", RB_OUTCOME_DEFERRED, "networkerror", 0, "deferred" },
+	{ "Message could not be delivered for 5 days", "4.4.7", RB_OUTCOME_EXPIRED, "expired", 0, "expired" },
+	/* after DATA an unknown user is a filter at the recipient ... */
+	{ "550 unknown user <a@b> (in reply to end of DATA command)", NULL, 0, "filtered", 0, "bounced" },
+	/* ... unless the server had refused the RCPT already */
+	{ "550 5.1.1 <a@b>... User Unknown 503 5.0.0 Need RCPT (recipient) (in reply to end of DATA command)", NULL, 0, "userunknown", 1, "bounced" },
+	{ "250 2.0.0 Ok: queued as ABC", NULL, 0, "delivered", 0, "delivered" },
+	{ "550 5.1.8 Sender address rejected (in reply to MAIL FROM command)", NULL, 0, "rejected", 0, "bounced" },
+};
+
+START_TEST(test_reasons)
+{
+	struct rb_verdict v;
+
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		run(reasons[i].reply, reasons[i].enh, "a@example.org", NULL,
+		    reasons[i].hint, &v);
+		ck_assert_msg(strcmp(taxonomy_reason_name(v.reason), reasons[i].reason) == 0,
+		    "\"%s\": reason %s (rule %s), want %s", reasons[i].reply,
+		    taxonomy_reason_name(v.reason), v.rule, reasons[i].reason);
+		ck_assert_msg(v.hardbounce == reasons[i].hard, "\"%s\": hardbounce %d",
+		    reasons[i].reply, v.hardbounce);
+		ck_assert_str_eq(taxonomy_outcome_name(v.outcome), reasons[i].outcome);
+	}
+}
+END_TEST
+
+START_TEST(test_multiline_and_codes)
+{
+	struct rb_verdict v;
+
+	/* A phrase folded across continuation lines still matches. */
+	run("550-5.1.1 The email account that you tried to reach does\r\n"
+	    "550-5.1.1 not exist. Please try double-checking the recipient's\r\n"
+	    "550 5.1.1 email address for typos.", NULL, "x@gmail.com", NULL, 0, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "userunknown");
+	ck_assert_str_eq(v.enhanced, "5.1.1");
+	ck_assert_int_eq(v.replycode, 550);
+	ck_assert_str_eq(v.provider, "gmail");
+
+	/* The text's specific code refines a generic X.0.0 given by the MTA. */
+	run("550 5.2.2 <a@b>... Mailbox Full", "5.0.0", "a@b.example", NULL, 0, &v);
+	ck_assert_str_eq(v.enhanced, "5.2.2");
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "mailboxfull");
+
+	/* Text evidence beats a contradicting code. */
+	run("550 5.1.0 - Unknown address error '5.2.2 <a@b>... Mailbox Full'",
+	    NULL, "a@b.example", NULL, 0, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "mailboxfull");
+
+	/* Only an enhanced code, no text. */
+	run(NULL, "5.1.2", "a@b.example", NULL, RB_OUTCOME_BOUNCED, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "hostunknown");
+
+	/* No code at all: never suppress on a guess. */
+	run("something went wrong", NULL, "a@b.example", NULL, 0, &v);
+	ck_assert_str_eq(taxonomy_action_name(v.action), "review");
+	ck_assert_str_eq(taxonomy_category_name(v.category), "other");
+
+	/* An IP address is not an enhanced status code. */
+	run("550 rejected 5.7.1.2 from 4.4.4.4", NULL, NULL, NULL, 0, &v);
+	ck_assert_str_eq(v.enhanced, "");
+
+	/* A temporary user-unknown is retried, not suppressed. */
+	run("450 4.1.1 <a@b>: Recipient address rejected: User unknown", NULL,
+	    "a@b.example", NULL, 0, &v);
+	ck_assert_str_eq(taxonomy_action_name(v.action), "retry");
+}
+END_TEST
+
+START_TEST(test_providers)
+{
+	static const struct { const char *rcpt, *mx, *want; } t[] = {
+		{ "a@gmail.com", NULL, "gmail" },
+		{ "a@GoogleMail.com", NULL, "gmail" },
+		{ "a@company.example", "aspmx.l.google.com", "gmail" },
+		{ "a@company.example", "company-example.mail.protection.outlook.com[52.1.1.1]:25", "microsoft" },
+		{ "a@hotmail.co.uk", NULL, "microsoft" },
+		{ "a@yahoo.co.uk", NULL, "yahoo" },
+		{ "a@aol.com", NULL, "yahoo" },
+		{ "a@x.example", "mta7.am0.yahoodns.net", "yahoo" },
+		{ "a@icloud.com", NULL, "apple" },
+		{ "a@example.org", NULL, "other" },
+		{ NULL, NULL, "other" },
+		{ "no-at-sign", NULL, "other" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(strcmp(classifier_provider(cl, t[i].rcpt, t[i].mx), t[i].want) == 0,
+		    "%s / %s", t[i].rcpt, t[i].mx);
+}
+END_TEST
+
+START_TEST(test_fix_is_provider_aware)
+{
+	struct rb_verdict v;
+
+	run("421 4.7.28 unusual rate of unsolicited mail", NULL, "a@gmail.com", NULL, 0, &v);
+	ck_assert_ptr_nonnull(strstr(v.fix, "Postmaster Tools"));
+	run("550 5.7.1 banned sender. S3150", NULL, "a@outlook.com", NULL, 0, &v);
+	ck_assert_ptr_nonnull(strstr(v.fix, "SNDS"));
+	run("553 5.7.1 [BL21] blocked, Spamhaus", NULL, "a@yahoo.com", NULL, 0, &v);
+	ck_assert_ptr_nonnull(strstr(v.fix, "delisting"));
+}
+END_TEST
+
+START_TEST(test_hostile_input)
+{
+	struct rb_verdict v;
+	struct classify_input in;
+	size_t big = 64 * 1024;
+	char *buf = malloc(big);
+
+	/* 64 KiB of text, with NUL bytes and invalid UTF-8 in it. */
+	for (size_t i = 0; i < big; i++)
+		buf[i] = (char)("550 5.1.1 user \xff\xfe\0unknown "[i % 29]);
+	memset(&in, 0, sizeof(in));
+	in.text = buf;
+	in.textlen = big;
+	ck_assert_int_eq(classify(cl, sc, &in, &v), 0);
+	ck_assert_int_eq(v.replycode, 550);
+	free(buf);
+
+	run("", NULL, NULL, NULL, 0, &v);
+	ck_assert_str_eq(taxonomy_action_name(v.action), "review");
+	run("999 9.9.9 what", NULL, NULL, NULL, 0, &v);
+	ck_assert_int_eq(v.replycode, 0);
+	ck_assert_str_eq(v.enhanced, "");
+	ck_assert_str_eq(taxonomy_action_name(v.action), "review");
+	run("5", "5.", NULL, NULL, 0, &v);
+	ck_assert_str_eq(taxonomy_action_name(v.action), "review");
+	run("550 5.1.1", "99999.1.1", NULL, NULL, 0, &v);
+	ck_assert_str_eq(v.enhanced, "5.1.1");
+}
+END_TEST
+
+/* Rule files that must be refused, with the line and the reason. */
+static const struct { const char *text, *want; } bad_rules[] = {
+	{ "ok text:\"a\" -> reason=userunknown\nbad text:\"b\" reason=userunknown\n", "t.rules:2: expected key:value" },
+	{ "x text:\"a\" -> reason=nosuchreason\n", "t.rules:1: unknown reason \"nosuchreason\"" },
+	{ "x text:\"a\" -> category=invalid-address\n", "t.rules:1: rule has no reason=" },
+	{ "x code:5.x.1 -> reason=userunknown\n", "t.rules:1: bad enhanced code pattern" },
+	{ "x text:\"unterminated -> reason=userunknown\n", "t.rules:1: unterminated quote" },
+	{ "# comment\n\nx -> reason=userunknown\n", "t.rules:3: rule has no condition" },
+	{ "x text:\"a\" -> reason=userunknown action=shout\n", "t.rules:1: unknown action" },
+	{ "x text:\"a\" -> reason=userunknown prio=5000\n", "t.rules:1: prio must be 0..999" },
+	{ "x bogus:1 -> reason=userunknown\n", "t.rules:1: unknown condition" },
+	{ "x text:\"a\" -> reason=userunknown -> reason=hasmoved\n", "t.rules:1: expected exactly one" },
+	{ "@advice nocategory \"x\"\n", "t.rules:1: @advice needs a known category" },
+};
+
+START_TEST(test_bad_rules)
+{
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(bad_rules) / sizeof(bad_rules[0]); i++) {
+		struct rule_set rs;
+		memset(&rs, 0, sizeof(rs));
+		err[0] = '\0';
+		int rc = rules_parse(&rs, "t.rules", bad_rules[i].text,
+		    strlen(bad_rules[i].text), 0, err, sizeof(err));
+		ck_assert_msg(rc == -1 && strstr(err, bad_rules[i].want) != NULL,
+		    "case %zu: rc %d err \"%s\", want \"%s\"", i, rc, err, bad_rules[i].want);
+		rules_free(&rs);
+	}
+	/* NUL byte in a rule file */
+	struct rule_set rs;
+	memset(&rs, 0, sizeof(rs));
+	ck_assert_int_eq(rules_parse(&rs, "t.rules", "x te\0xt:\"a\"", 11, 0, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "t.rules:1: NUL"));
+	rules_free(&rs);
+}
+END_TEST
+
+/* A file on disk: bad regex names its line; local overrides win. */
+START_TEST(test_files_and_overrides)
+{
+	char dir[] = "/tmp/check_classify.XXXXXX", path[300], local[300], err[512];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bad.rules", dir);
+	FILE *fp = fopen(path, "w");
+	fputs("good text:\"x\" -> reason=userunknown\nbad re:\"(unclosed\" -> reason=userunknown\n", fp);
+	fclose(fp);
+	struct classifier *c2 = classifier_load(path, NULL, NULL, err, sizeof(err));
+	ck_assert_ptr_null(c2);
+	ck_assert_msg(strstr(err, "bad.rules:2: bad pattern") != NULL, "%s", err);
+
+	/* The operator says "mailbox full" from this host means a dead box. */
+	snprintf(local, sizeof(local), "%s/local.rules", dir);
+	fp = fopen(local, "w");
+	fputs("local-full text:\"mailbox full\" -> reason=suspend\n", fp);
+	fclose(fp);
+	c2 = classifier_load(NULL, local, NULL, err, sizeof(err));
+	ck_assert_msg(c2 != NULL, "%s", err);
+	struct classify_scratch *s2 = classify_scratch_new(c2);
+	struct classify_input in;
+	struct rb_verdict v;
+	memset(&in, 0, sizeof(in));
+	in.text = "552 5.2.2 Mailbox full";
+	in.textlen = strlen(in.text);
+	classify(c2, s2, &in, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "suspend");
+	ck_assert_str_eq(v.rule, "local-full");
+	classify_scratch_free(s2);
+	classifier_free(c2);
+	unlink(path);
+	unlink(local);
+	rmdir(dir);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("classify");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_seed_codes);
+	tcase_add_test(tc, test_reasons);
+	tcase_add_test(tc, test_multiline_and_codes);
+	tcase_add_test(tc, test_providers);
+	tcase_add_test(tc, test_fix_is_provider_aware);
+	tcase_add_test(tc, test_hostile_input);
+	tcase_add_test(tc, test_bad_rules);
+	tcase_add_test(tc, test_files_and_overrides);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

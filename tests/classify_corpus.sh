@@ -1,0 +1,30 @@
+#!/bin/sh
+# classify_corpus.sh - the seed replies classified by `reboundctl classify
+# --jsonl` meet the category and action thresholds (0.97), and every input
+# field comes back unchanged.
+. "${top_srcdir:-.}/tests/lib.sh"
+[ -f "$CORPUS/seed-replies.jsonl" ] || skip "no shared corpus"
+command -v python3 >/dev/null || skip "no python3"
+"$B/reboundctl" classify --jsonl "$CORPUS/seed-replies.jsonl" > "$T/out" ||
+	fail "classify --jsonl exited $?"
+python3 - "$CORPUS/seed-replies.jsonl" "$T/out" <<'PY' || exit 1
+import json, sys
+labels = [json.loads(l) for l in open(sys.argv[1])]
+out = [json.loads(l) for l in open(sys.argv[2])]
+assert len(out) == len(labels), "one output line per input line"
+cat = sum(o["category"] == l["category"] for o, l in zip(out, labels)) / len(labels)
+act = sum(o["action"] == l["action"] for o, l in zip(out, labels)) / len(labels)
+for o, l in zip(out, labels):
+    for k in ("id", "reply", "recipient_domain"):
+        assert o[k] == l[k], "input field %s kept" % k
+    for k in ("outcome", "reason", "hardbounce", "provider", "enhanced", "fix"):
+        assert k in o, "output field %s" % k
+print("seed corpus: category %.3f action %.3f" % (cat, act))
+sys.exit(0 if cat >= 0.97 and act >= 0.97 else 1)
+PY
+# A broken rule file is refused with its line, and the exit status says so.
+printf 'ok text:"a" -> reason=userunknown\nbroken text:"b" -> reason=nope\n' > "$T/bad.rules"
+if "$B/reboundctl" rules check "$T/bad.rules" 2> "$T/err"; then fail "bad rules accepted"; fi
+grep -q "bad.rules:2: unknown reason" "$T/err" || fail "no file:line in: $(cat "$T/err")"
+"$B/reboundctl" rules check "$S/conf/rules/30-phrases.rules" >/dev/null || fail "shipped rules refused"
+pass "classify corpus"
