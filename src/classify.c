@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <hs/hs.h>
 
@@ -32,6 +31,30 @@
 
 /* Only the head of a reply decides; the rest is quoted mail or noise. */
 #define SCAN_MAX	8192
+
+/*
+ * Markers the engine itself looks for in the same scan as the rules: where
+ * in the SMTP dialogue the reply came (Postfix "(in reply to RCPT TO
+ * command)", Exim "after RCPT TO", qmail "did not like our RCPT TO"), and
+ * the signs that a DATA-time reply repeats an earlier RCPT refusal.
+ */
+enum marker {
+	MARK_EOM, MARK_DATA, MARK_RCPT, MARK_MAIL, MARK_HELO, MARK_CONNECT,
+	MARK_RCPT_REFUSED, MARK__COUNT
+};
+static const char *const marker_re[MARK__COUNT] = {
+	"(in reply to|after|did not like our) (end of data|final data)",
+	"(in reply to|after|did not like our) data( command)?",
+	"(in reply to|after|did not like our) rcpt to",
+	"(in reply to|after|did not like our) mail from",
+	"(in reply to|after|did not like our) e?helo",
+	"after initial connection",
+	"need rcpt|no valid recipients|rcpt commands were rejected|must precede data|rcpt before data|need recipient",
+};
+static const enum rb_stage marker_stage[MARK__COUNT] = {
+	RB_STAGE_EOM, RB_STAGE_DATA, RB_STAGE_RCPT, RB_STAGE_MAIL,
+	RB_STAGE_HELO, RB_STAGE_CONNECT, RB_STAGE_UNKNOWN,
+};
 
 struct classifier {
 	struct rule_set rs;
@@ -48,6 +71,7 @@ struct classify_scratch {
 	uint8_t *hit;		/* per pattern, cleared through touched[] */
 	unsigned *touched;
 	unsigned ntouched;
+	unsigned long long mark_at[MARK__COUNT];	/* end offset + 1, 0 = none */
 	char text[SCAN_MAX + 1];
 };
 
@@ -226,9 +250,9 @@ compile(struct classifier *cl, char *err, size_t errlen)
 		n += (unsigned)rs->rules[i].ntext;
 	cl->code_rules = calloc(rs->nrules + 1, sizeof(*cl->code_rules));
 	cl->pat_rule = calloc(n + 1, sizeof(*cl->pat_rule));
-	const char **exprs = calloc(n + 1, sizeof(*exprs));
-	unsigned *flags = calloc(n + 1, sizeof(*flags));
-	unsigned *ids = calloc(n + 1, sizeof(*ids));
+	const char **exprs = calloc(n + MARK__COUNT, sizeof(*exprs));
+	unsigned *flags = calloc(n + MARK__COUNT, sizeof(*flags));
+	unsigned *ids = calloc(n + MARK__COUNT, sizeof(*ids));
 	int rc = -1;
 
 	if (!cl->code_rules || !cl->pat_rule || !exprs || !flags || !ids) {
@@ -251,9 +275,15 @@ compile(struct classifier *cl, char *err, size_t errlen)
 		}
 	}
 	cl->npat = n;
-	if (n > 0) {
+	/* The engine's own markers follow the rules' patterns. */
+	for (unsigned m = 0; m < MARK__COUNT; m++, k++) {
+		exprs[k] = marker_re[m];
+		flags[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[k] = n + m;
+	}
+	{
 		hs_compile_error_t *ce = NULL;
-		if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL,
+		if (hs_compile_multi(exprs, flags, ids, n + MARK__COUNT, HS_MODE_BLOCK, NULL,
 		    &cl->db, &ce) != HS_SUCCESS) {
 			/* Name the rule whose expression was refused. */
 			const char *origin = "rules";
@@ -546,90 +576,38 @@ on_match(unsigned int id, unsigned long long from, unsigned long long to,
 {
 	struct classify_scratch *s = arg;
 
-	if (id < s->npat && !s->hit[id]) {
-		s->hit[id] = 1;
-		s->touched[s->ntouched++] = id;
+	if (id < s->npat) {
+		if (!s->hit[id]) {
+			s->hit[id] = 1;
+			s->touched[s->ntouched++] = id;
+		}
+	} else if (id - s->npat < MARK__COUNT && s->mark_at[id - s->npat] == 0) {
+		/* Matches come in order of end offset: the first is the earliest. */
+		s->mark_at[id - s->npat] = to + 1;
 	}
 	return (0);
 }
 
-/* Case-insensitive search in the normalised text (n is small). */
-static const char *
-find_ci(const char *t, size_t n, const char *needle)
-{
-	size_t m = strlen(needle);
-
-	for (size_t i = 0; i + m <= n; i++)
-		if (strncasecmp(t + i, needle, m) == 0)
-			return (t + i);
-	return (NULL);
-}
-
 /*
- * The SMTP stage as the reporter wrote it: Postfix "(in reply to RCPT TO
- * command)", Exim "after RCPT TO", qmail/Sendmail "did not like our
- * RCPT TO".  The first mention wins: a relay reports the upstream
- * server's refusal inside its own, and the upstream one is the origin.
+ * The stage the reporter named; the first mention wins: a relay reports
+ * the upstream server's refusal inside its own, and the upstream one is
+ * the origin.
  */
 static enum rb_stage
-stage_from_text(const char *t, size_t n)
+stage_from_marks(const struct classify_scratch *s)
 {
-	static const struct { const char *what; enum rb_stage st; } words[] = {
-		{ "end of data", RB_STAGE_EOM },
-		{ "final data", RB_STAGE_EOM },
-		{ "data command", RB_STAGE_DATA },
-		{ "rcpt to", RB_STAGE_RCPT },
-		{ "mail from", RB_STAGE_MAIL },
-		{ "ehlo", RB_STAGE_HELO },
-		{ "helo", RB_STAGE_HELO },
-		{ "initial connection", RB_STAGE_CONNECT },
-	};
-	static const char *const lead[] = {
-		"in reply to ", "after ", "did not like our ",
-	};
+	unsigned long long best = 0;
 	enum rb_stage st = RB_STAGE_UNKNOWN;
-	const char *best = NULL;
 
-	for (size_t l = 0; l < sizeof(lead) / sizeof(lead[0]); l++) {
-		const char *p = t;
-		size_t left = n;
-		const char *hit;
-		while ((hit = find_ci(p, left, lead[l])) != NULL) {
-			const char *w = hit + strlen(lead[l]);
-			size_t wl = n - (size_t)(w - t);
-			for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
-				size_t ml = strlen(words[k].what);
-				if (ml <= wl && strncasecmp(w, words[k].what, ml) == 0) {
-					if (best == NULL || hit < best) {
-						best = hit;
-						st = words[k].st;
-					}
-					break;
-				}
-			}
-			left = n - (size_t)(w - t);
-			p = w;
+	for (int m = 0; m < MARK__COUNT; m++) {
+		if (marker_stage[m] == RB_STAGE_UNKNOWN || s->mark_at[m] == 0)
+			continue;
+		if (best == 0 || s->mark_at[m] < best) {
+			best = s->mark_at[m];
+			st = marker_stage[m];
 		}
 	}
 	return (st);
-}
-
-/*
- * Some clients pipeline DATA after every RCPT was refused, and the server's
- * reply to DATA ("503 need RCPT", "no valid recipients") is what gets
- * reported: the recipient was refused at RCPT after all.
- */
-static int
-refused_at_rcpt(const char *t, size_t n)
-{
-	static const char *const marks[] = {
-		"need rcpt", "no valid recipients", "rcpt commands were rejected",
-		"must precede data", "rcpt before data", "need recipient",
-	};
-	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-		if (find_ci(t, n, marks[i]) != NULL)
-			return (1);
-	return (0);
 }
 
 struct facts {
@@ -737,20 +715,21 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 	else
 		out->outcome = RB_OUTCOME_UNKNOWN;
 	f.outcome = (int)out->outcome;
-	f.stage = (int)in->stage;
-	if (f.stage == RB_STAGE_UNKNOWN)
-		f.stage = (int)stage_from_text(s->text, n);
 	int permanent = out->outcome == RB_OUTCOME_BOUNCED ||
 	    out->outcome == RB_OUTCOME_EXPIRED ||
 	    (out->outcome == RB_OUTCOME_UNKNOWN && cls == 5);
 
-	/* One scan over the text. */
+	/* One scan over the text: rule patterns and the engine's markers. */
 	s->ntouched = 0;
+	memset(s->mark_at, 0, sizeof(s->mark_at));
 	if (cl->db != NULL && n > 0) {
 		if (hs_scan(cl->db, s->text, (unsigned)n, 0, s->hs, on_match,
 		    s) != HS_SUCCESS)
 			rc = -1;
 	}
+	f.stage = (int)in->stage;
+	if (f.stage == RB_STAGE_UNKNOWN)
+		f.stage = (int)stage_from_marks(s);
 
 	const struct rule *best = NULL;
 	size_t best_i = 0;
@@ -800,11 +779,13 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		/*
 		 * "No such user" only after the message body was seen is a
 		 * content or header rule at the recipient dressed up as an
-		 * unknown user: not evidence that the mailbox is dead.
+		 * unknown user: not evidence that the mailbox is dead --
+		 * unless the DATA reply only repeats an earlier RCPT
+		 * refusal ("503 need RCPT", "no valid recipients").
 		 */
 		if (out->reason == RB_REASON_USERUNKNOWN &&
 		    (f.stage == RB_STAGE_DATA || f.stage == RB_STAGE_EOM) &&
-		    best->category < 0 && !refused_at_rcpt(s->text, n)) {
+		    best->category < 0 && s->mark_at[MARK_RCPT_REFUSED] == 0) {
 			out->reason = RB_REASON_FILTERED;
 			out->category = RB_CATEGORY_CONTENT;
 			out->action = RB_ACTION_FIX_SENDER;

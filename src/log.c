@@ -34,6 +34,9 @@ log_set_verbose(int v)
 	log_verbose = v;
 }
 
+static void log_emit(int, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_emit(int prio, const char *fmt, va_list ap, const char *suffix)
 {

@@ -31,6 +31,9 @@ struct cursor {
 	const char *p, *end;
 };
 
+static int fail(char *, size_t, const char *, int, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
+
 static int
 fail(char *err, size_t errlen, const char *name, int line, const char *fmt,
     ...)
