@@ -1,15 +1,217 @@
 /*
- * ctl_replay.c - reboundctl verbs (placeholder until the subsystem lands).
+ * ctl_replay.c - the offline verb "replay" of reboundctl(1): parse and
+ * classify log files (plain or .gz) without a daemon.
+ *
+ *   replay [--json] FILE...
+ *
+ * --json writes one object per outcome; otherwise a summary by provider
+ * and category with the dominant codes.  Single-threaded.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include <jansson.h>
+
+#include "classify.h"
 #include "ctl.h"
+#include "replay.h"
+
+#define SUMMARY_MAX	4096
+
+struct row {
+	char provider[RB_PROVIDER_MAX];
+	enum rb_category category;
+	char code[RB_ENHANCED_MAX];
+	unsigned long count[RB_OUTCOME__COUNT];
+	unsigned long total;
+};
+
+struct replay_out {
+	int json;
+	const char *file;
+	struct row *rows;
+	size_t nrows;
+	unsigned long by_outcome[RB_OUTCOME__COUNT];
+	unsigned long dropped_rows;
+};
+
+static void
+iso_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+on_outcome(void *arg, const struct rb_outcome_rec *o, uint64_t lineno)
+{
+	struct replay_out *ro = arg;
+	const struct rb_verdict *v = &o->v;
+
+	ro->by_outcome[v->outcome]++;
+	if (ro->json) {
+		char t[32];
+		iso_time(o->time, t, sizeof(t));
+		json_t *j = json_object();
+		json_object_set_new(j, "file", json_string(ro->file));
+		json_object_set_new(j, "line", json_integer((json_int_t)lineno));
+		json_object_set_new(j, "time", json_string(t));
+		json_object_set_new(j, "queue_id", json_string(o->queue_id));
+		json_object_set_new(j, "sender", json_string(o->sender));
+		json_object_set_new(j, "recipient", json_string(o->recipient));
+		json_object_set_new(j, "relay", json_string(o->relay));
+		json_object_set_new(j, "dsn", json_string(o->dsn));
+		json_object_set_new(j, "outcome", json_string(taxonomy_outcome_name(v->outcome)));
+		json_object_set_new(j, "text", json_string(o->text));
+		json_object_set_new(j, "reason", json_string(taxonomy_reason_name(v->reason)));
+		json_object_set_new(j, "hardbounce", json_integer(v->hardbounce));
+		json_object_set_new(j, "category", json_string(taxonomy_category_name(v->category)));
+		json_object_set_new(j, "action", json_string(taxonomy_action_name(v->action)));
+		json_object_set_new(j, "provider", json_string(v->provider));
+		json_object_set_new(j, "message_id", json_string(o->message_id));
+		json_object_set_new(j, "transport", json_string(o->transport));
+		/* Log text may hold any bytes: never let one line stop the run. */
+		char *d = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+		if (d == NULL) {
+			json_object_set_new(j, "text", json_string("(not valid UTF-8)"));
+			d = json_dumps(j, JSON_COMPACT);
+		}
+		if (d != NULL) {
+			puts(d);
+			free(d);
+		}
+		json_decref(j);
+		return;
+	}
+	for (size_t i = 0; i < ro->nrows; i++) {
+		struct row *r = &ro->rows[i];
+		if (r->category == v->category &&
+		    strcmp(r->provider, v->provider) == 0 &&
+		    strcmp(r->code, v->enhanced) == 0) {
+			r->count[v->outcome]++;
+			r->total++;
+			return;
+		}
+	}
+	if (ro->nrows == SUMMARY_MAX) {
+		ro->dropped_rows++;
+		return;
+	}
+	struct row *r = &ro->rows[ro->nrows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->provider, sizeof(r->provider), "%s", v->provider);
+	r->category = v->category;
+	snprintf(r->code, sizeof(r->code), "%s", v->enhanced);
+	r->count[v->outcome] = 1;
+	r->total = 1;
+}
+
+static int
+cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c = strcmp(x->provider, y->provider);
+
+	if (c != 0)
+		return (c);
+	if (x->category != y->category)
+		return ((int)x->category - (int)y->category);
+	return (x->total < y->total ? 1 : x->total > y->total ? -1 : 0);
+}
+
+static void
+print_summary(struct replay_out *ro, const struct logproc_stats *st)
+{
+	qsort(ro->rows, ro->nrows, sizeof(*ro->rows), cmp_rows);
+	printf("%-14s %-17s %10s %10s %10s %10s  %s\n", "PROVIDER", "CATEGORY",
+	    "DELIVERED", "DEFERRED", "BOUNCED", "EXPIRED", "DOMINANT CODES");
+	size_t i = 0;
+	while (i < ro->nrows) {
+		/* Fold the codes of one provider and category into one line. */
+		size_t j = i;
+		unsigned long c[RB_OUTCOME__COUNT] = { 0 };
+		char codes[128] = "";
+		int shown = 0;
+		while (j < ro->nrows &&
+		    strcmp(ro->rows[j].provider, ro->rows[i].provider) == 0 &&
+		    ro->rows[j].category == ro->rows[i].category) {
+			for (int k = 0; k < RB_OUTCOME__COUNT; k++)
+				c[k] += ro->rows[j].count[k];
+			if (shown < 3 && ro->rows[j].code[0] != '\0') {
+				size_t l = strlen(codes);
+				snprintf(codes + l, sizeof(codes) - l, "%s%s(%lu)",
+				    shown ? " " : "", ro->rows[j].code,
+				    ro->rows[j].total);
+				shown++;
+			}
+			j++;
+		}
+		printf("%-14s %-17s %10lu %10lu %10lu %10lu  %s\n",
+		    ro->rows[i].provider,
+		    taxonomy_category_name(ro->rows[i].category),
+		    c[RB_OUTCOME_DELIVERED], c[RB_OUTCOME_DEFERRED],
+		    c[RB_OUTCOME_BOUNCED], c[RB_OUTCOME_EXPIRED], codes);
+		i = j;
+	}
+	printf("\nlines %llu, outcomes %llu (delivered %lu, deferred %lu, bounced %lu, expired %lu), "
+	    "not outcomes %llu, oversized %llu, queue IDs evicted %llu\n",
+	    (unsigned long long)st->lines, (unsigned long long)st->outcomes,
+	    ro->by_outcome[RB_OUTCOME_DELIVERED], ro->by_outcome[RB_OUTCOME_DEFERRED],
+	    ro->by_outcome[RB_OUTCOME_BOUNCED], ro->by_outcome[RB_OUTCOME_EXPIRED],
+	    (unsigned long long)st->skipped, (unsigned long long)st->oversized,
+	    (unsigned long long)st->evicted);
+}
 
 int
 ctl_replay(int argc, char **argv)
 {
-	fprintf(stderr, "reboundctl: %s: not available in this build\n", argv[0]);
-	return (2);
+	struct replay_out ro;
+	char err[512];
+	int i = 1, rc = 0;
+
+	memset(&ro, 0, sizeof(ro));
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ro.json = 1;
+		else {
+			fprintf(stderr, "reboundctl: replay: unknown option %s\n", argv[i]);
+			return (2);
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: reboundctl replay [--json] FILE...\n");
+		return (2);
+	}
+	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	if (cl == NULL) {
+		fprintf(stderr, "reboundctl: %s\n", err);
+		return (1);
+	}
+	struct logproc *lp = logproc_new(cl, NULL);
+	ro.rows = calloc(SUMMARY_MAX, sizeof(*ro.rows));
+	if (lp == NULL || ro.rows == NULL) {
+		fprintf(stderr, "reboundctl: replay: out of memory\n");
+		return (1);
+	}
+	for (; i < argc; i++) {
+		ro.file = argv[i];
+		if (replay_file(argv[i], lp, on_outcome, &ro, err, sizeof(err)) != 0) {
+			fprintf(stderr, "reboundctl: replay: %s\n", err);
+			rc = 1;
+		}
+	}
+	struct logproc_stats st;
+	logproc_get_stats(lp, &st);
+	if (!ro.json)
+		print_summary(&ro, &st);
+	free(ro.rows);
+	logproc_free(lp);
+	classifier_free(cl);
+	return (rc);
 }

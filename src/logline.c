@@ -1,0 +1,423 @@
+/*
+ * logline.c - syslog prefixes and the Postfix and Sendmail line formats
+ * (see logline.h).
+ *
+ * Prefixes understood: RFC 3164 ("Nov 25 10:00:01 host prog[pid]: "),
+ * ISO 8601 as written by rsyslog and journald exports ("2026-11-25T10:00:01
+ * .123+01:00 host prog[pid]: "), RFC 5424 ("<22>1 2026-11-25T10:00:01Z host
+ * prog pid - - "), and Postfix's own maillog_file, which uses the first.
+ *
+ * This is the hot path of a backfill: no allocation, no regular
+ * expressions, and a line that is not from the MTA is dropped after a few
+ * byte comparisons.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "logline.h"
+#include "util.h"
+
+#define SL(p, n) ((struct slice){ (p), (size_t)(n) })
+
+static int
+is_digit(char c)
+{
+	return (c >= '0' && c <= '9');
+}
+
+static int
+num(const char *p, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!is_digit(p[i]))
+			return (-1);
+		v = v * 10 + (p[i] - '0');
+	}
+	return (v);
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static long
+days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}
+
+/*
+ * Local time to epoch.  mktime() is far too slow for millions of lines, so
+ * the offset from UTC is asked once per calendar day seen and cached.
+ * (Inside the day a DST change shifts the hour; delivery outcomes do not
+ * need better.)
+ */
+static time_t
+local_to_epoch(int y, int mo, int d, int h, int mi, int s)
+{
+	static __thread long cached_day = -1;
+	static __thread long cached_off;
+	long day = days_from_civil(y, mo, d);
+
+	if (day != cached_day) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = 12;
+		tm.tm_isdst = -1;
+		time_t t = mktime(&tm);
+		cached_off = (long)(day * 86400 + 12 * 3600) - (long)t;
+		cached_day = day;
+	}
+	return ((time_t)(day * 86400 + h * 3600 + mi * 60 + s - cached_off));
+}
+
+static int
+month_of(const char *p)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	for (int i = 0; i < 12; i++)
+		if (memcmp(p, months + 3 * i, 3) == 0)
+			return (i + 1);
+	return (0);
+}
+
+/* "Nov 25 10:00:01 " -> time; returns bytes used or 0. */
+static size_t
+parse_3164(const char *p, size_t n, time_t now, time_t *t)
+{
+	if (n < 16 || p[3] != ' ' || p[6] != ' ' || p[9] != ':' ||
+	    p[12] != ':' || p[15] != ' ')
+		return (0);
+	int mo = month_of(p);
+	int d = num(p + 4 + (p[4] == ' '), p[4] == ' ' ? 1 : 2);
+	int h = num(p + 7, 2), mi = num(p + 10, 2), s = num(p + 13, 2);
+	if (mo == 0 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || s < 0 || s > 60)
+		return (0);
+	/* No year in the line: the latest that is not in the future. */
+	struct tm nt;
+	gmtime_r(&now, &nt);
+	int y = nt.tm_year + 1900;
+	time_t v = local_to_epoch(y, mo, d, h, mi, s);
+	if (v > now + 86400)
+		v = local_to_epoch(y - 1, mo, d, h, mi, s);
+	*t = v;
+	return (16);
+}
+
+/* "2026-11-25T10:00:01[.frac][Z|+hh:mm|+hhmm] " -> time; bytes or 0. */
+static size_t
+parse_iso(const char *p, size_t n, time_t *t)
+{
+	if (n < 20 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' &&
+	    p[10] != ' ') || p[13] != ':' || p[16] != ':')
+		return (0);
+	int y = num(p, 4), mo = num(p + 5, 2), d = num(p + 8, 2);
+	int h = num(p + 11, 2), mi = num(p + 14, 2), s = num(p + 17, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
+	    h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
+		return (0);
+	size_t i = 19;
+	if (i < n && p[i] == '.')
+		for (i++; i < n && is_digit(p[i]); i++)
+			;
+	long off = 0;
+	int have_off = 0;
+	if (i < n && p[i] == 'Z') {
+		have_off = 1;
+		i++;
+	} else if (i + 5 <= n && (p[i] == '+' || p[i] == '-')) {
+		int oh = num(p + i + 1, 2);
+		int om = p[i + 3] == ':' ? num(p + i + 4, 2) : num(p + i + 3, 2);
+		if (oh < 0 || om < 0)
+			return (0);
+		off = (oh * 3600L + om * 60L) * (p[i] == '-' ? -1 : 1);
+		have_off = 1;
+		i += p[i + 3] == ':' ? 6 : 5;
+	}
+	if (i >= n || p[i] != ' ')
+		return (0);
+	if (have_off)
+		*t = (time_t)(days_from_civil(y, mo, d) * 86400L + h * 3600L +
+		    mi * 60L + s - off);
+	else
+		*t = local_to_epoch(y, mo, d, h, mi, s);
+	return (i + 1);
+}
+
+static const char *
+find_char(const char *p, const char *end, char c)
+{
+	const char *r = memchr(p, c, (size_t)(end - p));
+	return (r != NULL ? r : end);
+}
+
+static int
+starts(const char *p, const char *end, const char *lit, size_t litlen)
+{
+	return ((size_t)(end - p) >= litlen && memcmp(p, lit, litlen) == 0);
+}
+#define STARTS(p, end, lit) starts((p), (end), (lit), sizeof(lit) - 1)
+
+/*
+ * Read "key=value" items separated by ", " from p.  A value in <...> is
+ * taken whole (addresses may hold commas); the value of `last_key` runs to
+ * the end of the line.  Calls set() for each item.
+ */
+static void
+each_item(const char *p, const char *end, struct logline *ll,
+    void (*set)(struct logline *, const char *, size_t, const char *,
+    const char *, const char *), const char *last_key)
+{
+	size_t lastlen = last_key ? strlen(last_key) : 0;
+
+	while (p < end) {
+		const char *eq = find_char(p, end, '=');
+		if (eq == end)
+			return;
+		const char *k = p;
+		size_t kl = (size_t)(eq - p);
+		const char *v = eq + 1, *ve;
+		if (last_key != NULL && kl == lastlen && memcmp(k, last_key, kl) == 0) {
+			set(ll, k, kl, v, end, end);
+			return;
+		}
+		if (v < end && *v == '<') {
+			ve = find_char(v, end, '>');
+			if (ve < end)
+				ve++;
+		} else {
+			ve = v;
+		}
+		/* The value ends at the next ", " (or the end). */
+		const char *q = ve;
+		while (q < end && !(q[0] == ',' && q + 1 < end && q[1] == ' '))
+			q++;
+		set(ll, k, kl, v, q, end);
+		p = q < end ? q + 2 : end;
+	}
+}
+
+static struct slice
+strip_angle(const char *v, const char *ve)
+{
+	if (ve - v >= 2 && v[0] == '<' && ve[-1] == '>')
+		return (SL(v + 1, ve - v - 2));
+	return (SL(v, ve - v));
+}
+
+#define KEY(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
+
+static void
+set_postfix(struct logline *ll, const char *k, size_t kl, const char *v,
+    const char *ve, const char *end)
+{
+	if (KEY("to"))
+		ll->to = strip_angle(v, ve);
+	else if (KEY("orig_to"))
+		ll->orig_to = strip_angle(v, ve);
+	else if (KEY("relay"))
+		ll->relay = SL(v, ve - v);
+	else if (KEY("dsn"))
+		ll->dsn = SL(v, ve - v);
+	else if (KEY("delay"))
+		ll->delay = SL(v, ve - v);
+	else if (KEY("from"))
+		ll->from = strip_angle(v, ve);
+	else if (KEY("size"))
+		ll->size = SL(v, ve - v);
+	else if (KEY("nrcpt"))
+		ll->nrcpt = SL(v, ve - v);
+	else if (KEY("client"))
+		ll->client = SL(v, ve - v);
+	else if (KEY("sasl_username"))
+		ll->sasl_user = SL(v, ve - v);
+	else if (KEY("message-id"))
+		ll->msgid = strip_angle(v, ve);
+	else if (KEY("status")) {
+		/*
+		 * "status=bounced (host x said: ...)": the word, then the
+		 * text in the outermost parentheses, which runs to the last
+		 * ')' of the line because the text has its own.
+		 */
+		const char *w = v;
+		while (w < end && *w != ' ' && *w != ',' && *w != '(')
+			w++;
+		ll->status = SL(v, w - v);
+		const char *open = find_char(w, end, '(');
+		if (open < end) {
+			const char *close = end;
+			while (close > open && close[-1] != ')')
+				close--;
+			if (close > open + 1)
+				ll->text = SL(open + 1, close - 1 - (open + 1));
+		}
+	}
+}
+
+static void
+set_sendmail(struct logline *ll, const char *k, size_t kl, const char *v,
+    const char *ve, const char *end)
+{
+	if (KEY("to"))
+		ll->to = strip_angle(v, ve);
+	else if (KEY("relay"))
+		ll->relay = SL(v, ve - v);
+	else if (KEY("dsn"))
+		ll->dsn = SL(v, ve - v);
+	else if (KEY("delay"))
+		ll->delay = SL(v, ve - v);
+	else if (KEY("mailer"))
+		ll->mailer = SL(v, ve - v);
+	else if (KEY("from"))
+		ll->from = strip_angle(v, ve);
+	else if (KEY("size"))
+		ll->size = SL(v, ve - v);
+	else if (KEY("nrcpts"))
+		ll->nrcpt = SL(v, ve - v);
+	else if (KEY("msgid"))
+		ll->msgid = strip_angle(v, ve);
+	else if (KEY("stat")) {
+		/* "Sent (...)", "Deferred: ...", or the reply itself. */
+		const char *w = v;
+		while (w < end && *w != ' ' && *w != ':')
+			w++;
+		ll->status = SL(v, w - v);
+		ll->text = SL(v, end - v);
+	}
+}
+
+static int
+is_qid_char(char c)
+{
+	return (is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
+}
+
+enum logline_kind
+logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
+{
+	const char *p = line, *end = line + len;
+	size_t used;
+
+	memset(ll, 0, sizeof(*ll));
+	while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
+		end--;
+	len = (size_t)(end - p);
+	/* RFC 5424: "<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG" */
+	int rfc5424 = 0;
+	if (len > 4 && p[0] == '<') {
+		const char *gt = find_char(p, p + (len < 6 ? len : 6), '>');
+		if (gt >= end || *gt != '>')
+			return (LL_NONE);
+		p = gt + 1;
+		if (p + 2 < end && p[0] == '1' && p[1] == ' ') {
+			rfc5424 = 1;
+			p += 2;
+		}
+	}
+	if ((used = parse_iso(p, (size_t)(end - p), &ll->time)) == 0 &&
+	    (used = parse_3164(p, (size_t)(end - p), now, &ll->time)) == 0)
+		return (LL_NONE);
+	p += used;
+	const char *sp = find_char(p, end, ' ');
+	ll->host = SL(p, sp - p);
+	if (sp >= end)
+		return (LL_NONE);
+	p = sp + 1;
+	/* The program: "postfix/smtp[123]: " or in 5424 "postfix/smtp 123 - - " */
+	const char *prog = p;
+	if (rfc5424) {
+		sp = find_char(p, end, ' ');
+		ll->program = SL(prog, sp - prog);
+		/* skip PROCID, MSGID and a "-" structured data */
+		for (int f = 0; f < 3 && sp < end; f++) {
+			p = sp + 1;
+			if (f == 2 && p < end && *p == '[') {
+				/* structured data: skip to "] " */
+				const char *q = p;
+				while (q < end && !(q[0] == ']' && (q + 1 == end || q[1] == ' ')))
+					q++;
+				sp = q + 1 < end ? q + 1 : end;
+			} else {
+				sp = find_char(p, end, ' ');
+			}
+		}
+		p = sp < end ? sp + 1 : end;
+	} else {
+		while (p < end && *p != '[' && *p != ':' && *p != ' ')
+			p++;
+		ll->program = SL(prog, p - prog);
+		if (p < end && *p == '[')
+			p = find_char(p, end, ']') + 1;
+		if (p >= end || *p != ':')
+			return (LL_NONE);
+		p++;
+		if (p < end && *p == ' ')
+			p++;
+	}
+	if (ll->program.n >= 7 && memcmp(ll->program.p, "postfix", 7) == 0)
+		ll->mta = LL_MTA_POSTFIX;
+	else if ((ll->program.n == 6 && memcmp(ll->program.p, "sm-mta", 6) == 0) ||
+	    (ll->program.n >= 8 && memcmp(ll->program.p, "sendmail", 8) == 0) ||
+	    (ll->program.n >= 6 && memcmp(ll->program.p, "sm-msp", 6) == 0))
+		ll->mta = LL_MTA_SENDMAIL;
+	else
+		return (LL_NONE);
+
+	/* "QUEUEID: " */
+	const char *q = p;
+	while (q < end && is_qid_char(*q))
+		q++;
+	if (q - p < 5 || q + 2 > end || q[0] != ':' || q[1] != ' ')
+		return (LL_NONE);
+	ll->queue_id = SL(p, q - p);
+	p = q + 2;
+
+	if (ll->mta == LL_MTA_POSTFIX) {
+		if (STARTS(p, end, "to=")) {
+			each_item(p, end, ll, set_postfix, NULL);
+			if (ll->to.n > 0 && ll->status.n > 0)
+				ll->kind = LL_DELIVERY;
+		} else if (STARTS(p, end, "from=")) {
+			each_item(p, end, ll, set_postfix, NULL);
+			/* qmgr's "from=<>, status=expired, returned to sender" too */
+			ll->kind = LL_FROM;
+		} else if (STARTS(p, end, "message-id=")) {
+			each_item(p, end, ll, set_postfix, NULL);
+			ll->kind = LL_MSGID;
+		} else if (STARTS(p, end, "client=")) {
+			each_item(p, end, ll, set_postfix, NULL);
+			ll->kind = LL_CLIENT;
+		} else if (STARTS(p, end, "removed")) {
+			ll->kind = LL_REMOVED;
+		} else if (STARTS(p, end, "sender non-delivery notification")) {
+			ll->kind = LL_BOUNCE;
+		}
+	} else {
+		if (STARTS(p, end, "to=")) {
+			each_item(p, end, ll, set_sendmail, "stat");
+			if (ll->to.n > 0 && ll->status.n > 0)
+				ll->kind = LL_DELIVERY;
+		} else if (STARTS(p, end, "from=")) {
+			each_item(p, end, ll, set_sendmail, NULL);
+			ll->kind = LL_FROM;
+		}
+	}
+	return (ll->kind);
+}
+
+void
+logline_copy(char *dst, size_t dstsize, struct slice s)
+{
+	util_strncpy0(dst, dstsize, s.p ? s.p : "", s.p ? s.n : 0);
+}

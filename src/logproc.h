@@ -1,0 +1,61 @@
+/*
+ * logproc.h - turns MTA log lines into classified delivery outcomes.
+ *
+ * A logproc joins the lines of one queue ID (Postfix smtpd client=,
+ * cleanup message-id=, qmgr from=/size=/nrcpt=; Sendmail from=/msgid=) so
+ * each outcome carries its sender, message-id, client, SASL user, size and
+ * transport, and classifies every delivery line.  Memory is bounded: queue
+ * IDs idle for longer than idle_timeout (log time) are evicted, and so are
+ * the oldest when max_entries is reached; evictions are counted.
+ *
+ * Pure: lines in, outcomes out through a callback; no I/O.  One logproc
+ * belongs to one thread (it holds classifier scratch space).
+ */
+#ifndef REBOUND_LOGPROC_H
+#define REBOUND_LOGPROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "classify.h"
+#include "outcome.h"
+
+struct logproc_options {
+	long idle_timeout;	/* seconds; default 3600 */
+	size_t max_entries;	/* default 200000 */
+	size_t max_line;	/* longer lines are counted and skipped; 64 KiB */
+};
+
+struct logproc_stats {
+	uint64_t lines;		/* every line offered */
+	uint64_t parsed;	/* lines from the MTA about a queued message */
+	uint64_t outcomes;	/* outcomes emitted */
+	uint64_t skipped;	/* not from the MTA, or not about a message */
+	uint64_t oversized;	/* longer than max_line */
+	uint64_t evicted;	/* queue IDs dropped before "removed" */
+	uint64_t queued;	/* queue IDs held now */
+};
+
+/* Called for each outcome; the record is the caller's only during the call. */
+typedef void (*logproc_emit_fn)(void *arg, const struct rb_outcome_rec *);
+
+struct logproc;
+
+void logproc_options_default(struct logproc_options *);
+/* cl must outlive the logproc.  NULL on allocation failure. */
+struct logproc *logproc_new(const struct classifier *cl,
+    const struct logproc_options *);
+void logproc_free(struct logproc *);
+
+/*
+ * Feed one line (without or with its newline).  now is the reader's clock,
+ * used only to give RFC 3164 timestamps a year.  Returns the number of
+ * outcomes emitted.
+ */
+int logproc_line(struct logproc *, const char *line, size_t len, time_t now,
+    logproc_emit_fn emit, void *arg);
+
+void logproc_get_stats(const struct logproc *, struct logproc_stats *);
+
+#endif
