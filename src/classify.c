@@ -240,6 +240,20 @@ load_file(struct rule_set *rs, const char *path, int providers, int bonus,
 	return (rc);
 }
 
+/* qsort has no context argument; compile() runs under the loader only. */
+static const struct rule_set *code_rules_rs;
+
+static int
+by_precedence(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int px = code_rules_rs->rules[x].prio, py = code_rules_rs->rules[y].prio;
+
+	if (px != py)
+		return (py - px);
+	return (x < y ? -1 : x > y);
+}
+
 static int
 compile(struct classifier *cl, char *err, size_t errlen)
 {
@@ -274,6 +288,14 @@ compile(struct classifier *cl, char *err, size_t errlen)
 			k++;
 		}
 	}
+	/*
+	 * Code-only rules in order of precedence, so the search can stop at
+	 * the first that holds, or as soon as none could beat the best text
+	 * rule.
+	 */
+	code_rules_rs = rs;
+	qsort(cl->code_rules, cl->ncode_rules, sizeof(*cl->code_rules),
+	    by_precedence);
 	cl->npat = n;
 	/* The engine's own markers follow the rules' patterns. */
 	for (unsigned m = 0; m < MARK__COUNT; m++, k++) {
@@ -403,7 +425,7 @@ classify_scratch_free(struct classify_scratch *s)
 static int
 domain_matches(const struct provider_pat *pp, const char *host, size_t hl)
 {
-	size_t pl = strlen(pp->pattern);
+	size_t pl = pp->patlen;
 
 	if (pp->anytld) {
 		/* "hotmail.*": hotmail.com, hotmail.co.uk */
@@ -535,6 +557,29 @@ parse_enhanced_at(const char *s, const char *end, struct code_pat *cp)
 	cp->subj = part[1];
 	cp->detail = part[2];
 	return ((size_t)(p - s));
+}
+
+static char *
+put_num(char *o, int v)
+{
+	if (v >= 100)
+		*o++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*o++ = (char)('0' + v / 10 % 10);
+	*o++ = (char)('0' + v % 10);
+	return (o);
+}
+
+/* "5.7.26" into a buffer of RB_ENHANCED_MAX; parts are at most 999. */
+static void
+format_code(const struct code_pat *c, char *out)
+{
+	char *o = put_num(out, c->cls);
+	*o++ = '.';
+	o = put_num(o, c->subj);
+	*o++ = '.';
+	o = put_num(o, c->detail);
+	*o = '\0';
 }
 
 static int
@@ -698,8 +743,7 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 	if (f.have_code && (f.reply / 100) != f.code.cls && f.reply == 0)
 		f.reply = 0;
 	if (f.have_code)
-		snprintf(out->enhanced, sizeof(out->enhanced), "%d.%d.%d",
-		    f.code.cls, f.code.subj, f.code.detail);
+		format_code(&f.code, out->enhanced);
 	out->replycode = f.reply;
 
 	/* Outcome: what the reporter says, else the code class. */
@@ -746,11 +790,13 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 	for (size_t k = 0; k < cl->ncode_rules; k++) {
 		size_t i = cl->code_rules[k];
 		const struct rule *r = &cl->rs.rules[i];
-		if ((best == NULL || r->prio > best->prio ||
-		    (r->prio == best->prio && i < best_i)) &&
-		    rule_holds(r, &f, s)) {
+		if (best != NULL && (r->prio < best->prio ||
+		    (r->prio == best->prio && i > best_i)))
+			break;		/* sorted: nothing later can win */
+		if (rule_holds(r, &f, s)) {
 			best = r;
 			best_i = i;
+			break;
 		}
 	}
 	for (unsigned t = 0; t < s->ntouched; t++)

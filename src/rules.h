@@ -45,6 +45,7 @@ struct provider_pat {
 	int suffix;		/* 1: "*.example.com" matches below it */
 	int anytld;		/* 1: "hotmail.*" matches hotmail.<any> */
 	char *pattern;		/* lower case, without the "*." */
+	size_t patlen;
 	char *provider;
 };
 

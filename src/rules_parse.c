@@ -499,6 +499,7 @@ provider_line(void *arg, int lineno, struct cursor *c, char *err,
 		return (fail(err, errlen, x->name, lineno, "bad pattern or provider name"));
 	pp.pattern = strdup(p);
 	util_lower(pp.pattern);
+	pp.patlen = strlen(pp.pattern);
 	pp.provider = strdup(prov);
 	if (grow((void **)&rs->prov, &rs->prov_cap, rs->nprov, sizeof(pp)) != 0)
 		return (fail(err, errlen, x->name, lineno, "out of memory"));
