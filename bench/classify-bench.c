@@ -59,7 +59,9 @@ main(int argc, char **argv)
 	fclose(fp);
 	if (n == 0)
 		return (1);
-	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	/* An optional third argument names a rule file instead of the built-in set. */
+	struct classifier *cl = classifier_load(argc > 3 ? argv[3] : NULL, NULL, NULL,
+	    err, sizeof(err));
 	if (cl == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return (1);
