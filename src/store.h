@@ -105,6 +105,12 @@ long store_import_csv(struct store *, FILE *fp, const char *who, time_t now,
  */
 int store_maintain(struct store *, time_t now);
 
+/*
+ * Cap the database at its current size plus extra_pages (0 lifts the cap),
+ * as a full disk would: for tests and for operators who want a hard limit.
+ */
+void store_limit_pages(struct store *, long extra_pages);
+
 /* Fold an address as the store keys it (into out, size outlen). */
 void store_fold_address(const struct store *, const char *addr, char *out,
     size_t outlen);

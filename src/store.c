@@ -1,0 +1,1144 @@
+/*
+ * store.c - the durable state of reboundd in SQLite (see store.h).
+ *
+ * One connection, owned by the event loop's thread.  Every batch of
+ * outcomes is one transaction together with the source position that
+ * produced it, so a crash at any moment leaves outcomes, counters,
+ * suppressions, retry state and position in agreement: the batch is in
+ * or it is not.  With WAL and synchronous=NORMAL a committed transaction
+ * survives the death of the process (kill -9); only a power loss may take
+ * back the last commits, together with their position.
+ *
+ * The in-memory suppression set changes only after a commit succeeded.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+#include "store_schema.h"
+#include "supset.h"
+#include "util.h"
+
+enum {
+	Q_OUTCOME_INSERT, Q_COUNTER_ADD, Q_RETRY_GET, Q_RETRY_PUT, Q_RETRY_DEL,
+	Q_SUP_GET, Q_SUP_ADD, Q_SUP_DEL, Q_AUDIT, Q_POS_PUT, Q_POS_GET,
+	Q__COUNT
+};
+
+static const char *const queries[Q__COUNT] = {
+	[Q_OUTCOME_INSERT] = "INSERT OR IGNORE INTO outcomes(key,time,source,"
+	    "queue_id,recipient,sender,message_id,relay,dsn,outcome,reason,"
+	    "category,action,provider,hardbounce,transport,text) VALUES "
+	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_COUNTER_ADD] = "INSERT INTO counters(gran,bucket,dim,key,outcome,"
+	    "category,n) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
+	    "n = n + excluded.n",
+	[Q_RETRY_GET] = "SELECT failures, first FROM retry WHERE address = ?",
+	[Q_RETRY_PUT] = "INSERT OR REPLACE INTO retry(address,failures,first,"
+	    "last,last_code,last_category,last_reason) VALUES (?,?,?,?,?,?,?)",
+	[Q_RETRY_DEL] = "DELETE FROM retry WHERE address = ?",
+	[Q_SUP_GET] = "SELECT 1 FROM suppressions WHERE address = ?",
+	[Q_SUP_ADD] = "INSERT OR IGNORE INTO suppressions(address,reason,"
+	    "category,codes,text,source,evidence,created,expires) VALUES "
+	    "(?,?,?,?,?,?,?,?,?)",
+	[Q_SUP_DEL] = "DELETE FROM suppressions WHERE address = ? RETURNING "
+	    "json_object('reason',reason,'category',category,'codes',codes,"
+	    "'source',source,'evidence',evidence,'created',created,"
+	    "'expires',expires)",
+	[Q_AUDIT] = "INSERT INTO audit(time,address,op,source,who,why,detail) "
+	    "VALUES (?,?,?,?,?,?,?)",
+	[Q_POS_PUT] = "INSERT OR REPLACE INTO positions(source_id,dev,ino,"
+	    "fingerprint,offset,cursor) VALUES (?,?,?,?,?,?)",
+	[Q_POS_GET] = "SELECT dev, ino, fingerprint, offset, cursor FROM "
+	    "positions WHERE source_id = ?",
+};
+
+/* A suppression-set change waiting for its transaction to commit. */
+struct pending {
+	int add;
+	char addr[RB_ADDR_MAX];
+	enum rb_category cat;
+	enum rb_reason reason;
+	time_t created;
+};
+
+/* Counter increments of one batch, summed before they touch the disk. */
+struct ckey {
+	int gran;
+	long bucket;
+	const char *dim;
+	char key[RB_ADDR_MAX];
+	enum rb_outcome outcome;
+	enum rb_category category;
+	long n;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	struct store_options opt;
+	sqlite3_stmt *q[Q__COUNT];
+	struct supset *set;
+	struct pending *pend;
+	size_t npend, pend_cap;
+	struct ckey *ck;
+	size_t nck, ck_cap;
+	int *ck_index;		/* open addressing over ck */
+	size_t ck_index_cap;
+};
+
+void
+store_options_default(struct store_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->wal = 1;
+	o->fold = STORE_FOLD_DOMAIN;
+	o->outcome_retention = 30 * 86400L;
+	o->escalation_failures = 3;
+	o->escalation_span = 72 * 3600L;
+	/* 0 = never: a dead address stays dead. */
+	o->lifetime[RB_CATEGORY_MAILBOX_INACTIVE] = 180 * 86400L;
+	o->escalation_lifetime = 30 * 86400L;
+}
+
+void
+store_fold_address(const struct store *st, const char *addr, char *out,
+    size_t outlen)
+{
+	size_t n;
+
+	while (*addr == ' ' || *addr == '<')
+		addr++;
+	util_strlcpy(out, addr, outlen);
+	n = strlen(out);
+	while (n > 0 && (out[n - 1] == '>' || out[n - 1] == ' ' ||
+	    out[n - 1] == '.'))
+		out[--n] = '\0';
+	char *at = strrchr(out, '@');
+	if (st != NULL && st->opt.fold == STORE_FOLD_ALL)
+		util_lower(out);
+	else if (at != NULL)
+		util_lower(at);
+}
+
+static int
+exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("store: sql=\"%.40s\" error=\"%s\"", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		return (-1);
+	}
+	return (0);
+}
+
+struct store *
+store_open(const char *path, const struct store_options *opt, char *err,
+    size_t errlen)
+{
+	struct store *st = calloc(1, sizeof(*st));
+
+	if (st == NULL) {
+		snprintf(err, errlen, "store: out of memory");
+		return (NULL);
+	}
+	if (opt != NULL)
+		st->opt = *opt;
+	else
+		store_options_default(&st->opt);
+	st->path = strdup(path);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (st->opt.wal)
+		exec(st, "PRAGMA journal_mode=WAL");
+	if (exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+	    "PRAGMA cache_size=-65536;") != 0 ||
+	    exec(st, store_schema_sql) != 0) {
+		snprintf(err, errlen, "%s: cannot create schema: %s", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	exec(st, "INSERT OR IGNORE INTO meta(k,v) VALUES ('schema_version','1')");
+	for (int i = 0; i < Q__COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, queries[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	}
+	/* The set the milter reads: every current suppression. */
+	sqlite3_stmt *s;
+	long count = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM suppressions",
+	    -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		count = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	st->set = supset_new((size_t)count);
+	if (st->set == NULL) {
+		snprintf(err, errlen, "store: out of memory");
+		goto fail;
+	}
+	if (sqlite3_prepare_v2(st->db, "SELECT address, category, reason, "
+	    "created FROM suppressions", -1, &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			enum rb_category c = RB_CATEGORY_OTHER;
+			enum rb_reason r = RB_REASON_UNDEFINED;
+			taxonomy_category_parse((const char *)sqlite3_column_text(s, 1), &c);
+			taxonomy_reason_parse((const char *)sqlite3_column_text(s, 2), &r);
+			supset_add(st->set, (const char *)sqlite3_column_text(s, 0),
+			    c, r, (time_t)sqlite3_column_int64(s, 3));
+		}
+	}
+	sqlite3_finalize(s);
+	return (st);
+fail:
+	store_close(st);
+	return (NULL);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(st->q[i]);
+	if (st->db != NULL)
+		sqlite3_close(st->db);
+	supset_free(st->set);
+	free(st->pend);
+	free(st->ck);
+	free(st->ck_index);
+	free(st->path);
+	free(st);
+}
+
+struct supset *
+store_supset(struct store *st)
+{
+	return (st->set);
+}
+
+/* ---- statement helpers ---- */
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+static int
+step_done(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_warnx("store: error=\"%s\"", sqlite3_errmsg(st->db));
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+audit(struct store *st, time_t now, const char *addr, const char *op,
+    const char *source, const char *who, const char *why, const char *detail)
+{
+	sqlite3_stmt *s = st->q[Q_AUDIT];
+
+	sqlite3_bind_int64(s, 1, now);
+	bind_text(s, 2, addr);
+	bind_text(s, 3, op);
+	bind_text(s, 4, source);
+	bind_text(s, 5, who);
+	bind_text(s, 6, why);
+	if (detail)
+		bind_text(s, 7, detail);
+	else
+		sqlite3_bind_null(s, 7);
+	return (step_done(st, s));
+}
+
+static int
+pend(struct store *st, int add, const char *addr, enum rb_category c,
+    enum rb_reason r, time_t created)
+{
+	if (st->npend == st->pend_cap) {
+		size_t n = st->pend_cap ? st->pend_cap * 2 : 64;
+		struct pending *p = realloc(st->pend, n * sizeof(*p));
+		if (p == NULL)
+			return (-1);
+		st->pend = p;
+		st->pend_cap = n;
+	}
+	struct pending *p = &st->pend[st->npend++];
+	p->add = add;
+	util_strlcpy(p->addr, addr, sizeof(p->addr));
+	p->cat = c;
+	p->reason = r;
+	p->created = created;
+	return (0);
+}
+
+static void
+pend_apply(struct store *st)
+{
+	for (size_t i = 0; i < st->npend; i++) {
+		struct pending *p = &st->pend[i];
+		if (p->add)
+			supset_add(st->set, p->addr, p->cat, p->reason, p->created);
+		else
+			supset_remove(st->set, p->addr);
+	}
+	st->npend = 0;
+}
+
+/*
+ * Insert a suppression inside the current transaction.  Returns 1 when
+ * added, 0 when the address was already suppressed, -1 on error.
+ */
+static int
+suppress_in_tx(struct store *st, const char *addr, const char *reason,
+    const char *category, const char *codes, const char *text,
+    const char *source, const char *evidence, time_t now, time_t expires,
+    const char *who, const char *why)
+{
+	sqlite3_stmt *s = st->q[Q_SUP_ADD];
+
+	bind_text(s, 1, addr);
+	bind_text(s, 2, reason);
+	bind_text(s, 3, category);
+	bind_text(s, 4, codes);
+	bind_text(s, 5, text);
+	bind_text(s, 6, source);
+	bind_text(s, 7, evidence);
+	sqlite3_bind_int64(s, 8, now);
+	sqlite3_bind_int64(s, 9, expires);
+	if (step_done(st, s) != 0)
+		return (-1);
+	if (sqlite3_changes(st->db) == 0)
+		return (0);
+	if (audit(st, now, addr, "add", source, who, why, NULL) != 0)
+		return (-1);
+	enum rb_category c = RB_CATEGORY_OTHER;
+	enum rb_reason r = RB_REASON_UNDEFINED;
+	taxonomy_category_parse(category, &c);
+	taxonomy_reason_parse(reason, &r);
+	return (pend(st, 1, addr, c, r, now) == 0 ? 1 : -1);
+}
+
+/* ---- counters ---- */
+
+static uint64_t
+ck_hash(int gran, long bucket, const char *dim, const char *key,
+    enum rb_outcome o, enum rb_category c)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)gran ^
+	    ((uint64_t)bucket << 8) ^ ((uint64_t)o << 40) ^ ((uint64_t)c << 48);
+	for (const char *p = dim; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return (h);
+}
+
+static int
+ck_add(struct store *st, int gran, long bucket, const char *dim,
+    const char *key, enum rb_outcome o, enum rb_category c)
+{
+	if (st->ck_index_cap < (st->nck + 1) * 2) {
+		size_t ncap = st->ck_index_cap ? st->ck_index_cap * 2 : 1024;
+		int *ni = malloc(ncap * sizeof(*ni));
+		if (ni == NULL)
+			return (-1);
+		memset(ni, -1, ncap * sizeof(*ni));
+		for (size_t i = 0; i < st->nck; i++) {
+			struct ckey *k = &st->ck[i];
+			size_t j = ck_hash(k->gran, k->bucket, k->dim, k->key,
+			    k->outcome, k->category) & (ncap - 1);
+			while (ni[j] >= 0)
+				j = (j + 1) & (ncap - 1);
+			ni[j] = (int)i;
+		}
+		free(st->ck_index);
+		st->ck_index = ni;
+		st->ck_index_cap = ncap;
+	}
+	size_t mask = st->ck_index_cap - 1;
+	size_t j = ck_hash(gran, bucket, dim, key, o, c) & mask;
+	for (; st->ck_index[j] >= 0; j = (j + 1) & mask) {
+		struct ckey *k = &st->ck[st->ck_index[j]];
+		if (k->gran == gran && k->bucket == bucket && k->dim == dim &&
+		    k->outcome == o && k->category == c &&
+		    strcmp(k->key, key) == 0) {
+			k->n++;
+			return (0);
+		}
+	}
+	if (st->nck == st->ck_cap) {
+		size_t n = st->ck_cap ? st->ck_cap * 2 : 512;
+		struct ckey *nk = realloc(st->ck, n * sizeof(*nk));
+		if (nk == NULL)
+			return (-1);
+		st->ck = nk;
+		st->ck_cap = n;
+	}
+	struct ckey *k = &st->ck[st->nck];
+	k->gran = gran;
+	k->bucket = bucket;
+	k->dim = dim;
+	util_strlcpy(k->key, key, sizeof(k->key));
+	k->outcome = o;
+	k->category = c;
+	k->n = 1;
+	st->ck_index[j] = (int)st->nck++;
+	return (0);
+}
+
+static void
+ck_reset(struct store *st)
+{
+	st->nck = 0;
+	if (st->ck_index != NULL)
+		memset(st->ck_index, -1, st->ck_index_cap * sizeof(*st->ck_index));
+}
+
+static int
+ck_flush(struct store *st)
+{
+	sqlite3_stmt *s = st->q[Q_COUNTER_ADD];
+
+	for (size_t i = 0; i < st->nck; i++) {
+		struct ckey *k = &st->ck[i];
+		sqlite3_bind_int(s, 1, k->gran);
+		sqlite3_bind_int64(s, 2, k->bucket);
+		sqlite3_bind_text(s, 3, k->dim, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, k->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, taxonomy_outcome_name(k->outcome), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, taxonomy_category_name(k->category), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 7, k->n);
+		if (step_done(st, s) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+count_outcome(struct store *st, const struct rb_outcome_rec *o, time_t now)
+{
+	static const char *const dims[] = { "provider", "code", "domain", "transport" };
+	const struct rb_verdict *v = &o->v;
+	const char *keys[4];
+	const char *at = strrchr(o->sender, '@');
+	char dom[RB_ADDR_MAX];
+
+	util_strlcpy(dom, at ? at + 1 : (o->sender[0] ? o->sender : "<>"),
+	    sizeof(dom));
+	util_lower(dom);
+	keys[0] = v->provider;
+	keys[1] = v->enhanced[0] ? v->enhanced : "-";
+	keys[2] = dom;
+	keys[3] = o->transport[0] ? o->transport : "-";
+	for (int d = 0; d < 4; d++) {
+		/* Minute buckets only where they are still kept (48 h). */
+		if (o->time >= now - 48 * 3600L &&
+		    ck_add(st, 60, (long)(o->time / 60 * 60), dims[d], keys[d],
+		    v->outcome, v->category) != 0)
+			return (-1);
+		if (ck_add(st, 86400, (long)(o->time / 86400 * 86400), dims[d],
+		    keys[d], v->outcome, v->category) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* ---- outcomes ---- */
+
+static int
+is_soft_evidence(const struct rb_verdict *v)
+{
+	/* Only evidence about the recipient escalates; sender problems never. */
+	return ((v->action == RB_ACTION_RETRY || v->action == RB_ACTION_REVIEW) &&
+	    (v->outcome == RB_OUTCOME_DEFERRED || v->outcome == RB_OUTCOME_BOUNCED ||
+	    v->outcome == RB_OUTCOME_EXPIRED));
+}
+
+static int
+apply_one(struct store *st, const struct rb_outcome_rec *o,
+    const struct rb_position *pos, time_t now)
+{
+	const struct rb_verdict *v = &o->v;
+	char addr[RB_ADDR_MAX];
+	sqlite3_stmt *s = st->q[Q_OUTCOME_INSERT];
+
+	store_fold_address(st, o->recipient, addr, sizeof(addr));
+	bind_text(s, 1, o->key);
+	sqlite3_bind_int64(s, 2, o->time);
+	bind_text(s, 3, taxonomy_source_name(o->source));
+	bind_text(s, 4, o->queue_id);
+	bind_text(s, 5, addr);
+	bind_text(s, 6, o->sender);
+	bind_text(s, 7, o->message_id);
+	bind_text(s, 8, o->relay);
+	bind_text(s, 9, v->enhanced[0] ? v->enhanced : o->dsn);
+	bind_text(s, 10, taxonomy_outcome_name(v->outcome));
+	bind_text(s, 11, taxonomy_reason_name(v->reason));
+	bind_text(s, 12, taxonomy_category_name(v->category));
+	bind_text(s, 13, taxonomy_action_name(v->action));
+	bind_text(s, 14, v->provider);
+	sqlite3_bind_int(s, 15, v->hardbounce);
+	bind_text(s, 16, o->transport);
+	bind_text(s, 17, o->text);
+	if (step_done(st, s) != 0)
+		return (-1);
+	if (sqlite3_changes(st->db) == 0)
+		return (0);	/* seen before: counted once */
+	if (count_outcome(st, o, now) != 0)
+		return (-1);
+
+	/* Retry state and escalation. */
+	if (v->outcome == RB_OUTCOME_DELIVERED) {
+		bind_text(st->q[Q_RETRY_DEL], 1, addr);
+		if (step_done(st, st->q[Q_RETRY_DEL]) != 0)
+			return (-1);
+	} else if (is_soft_evidence(v)) {
+		sqlite3_stmt *g = st->q[Q_RETRY_GET];
+		long failures = 0;
+		time_t first = o->time;
+		bind_text(g, 1, addr);
+		if (sqlite3_step(g) == SQLITE_ROW) {
+			failures = sqlite3_column_int64(g, 0);
+			first = (time_t)sqlite3_column_int64(g, 1);
+		}
+		sqlite3_reset(g);
+		sqlite3_clear_bindings(g);
+		failures++;
+		if (o->time < first)
+			first = o->time;
+		if (failures >= st->opt.escalation_failures &&
+		    o->time - first >= st->opt.escalation_span) {
+			char why[160];
+			snprintf(why, sizeof(why), "%ld soft failures over %ld hours",
+			    failures, (long)((o->time - first) / 3600));
+			time_t exp = st->opt.escalation_lifetime ?
+			    now + st->opt.escalation_lifetime : 0;
+			if (suppress_in_tx(st, addr, taxonomy_reason_name(v->reason),
+			    taxonomy_category_name(v->category), v->enhanced,
+			    o->text, "escalation", o->queue_id[0] ? o->queue_id :
+			    o->message_id, now, exp, "reboundd", why) < 0)
+				return (-1);
+			bind_text(st->q[Q_RETRY_DEL], 1, addr);
+			if (step_done(st, st->q[Q_RETRY_DEL]) != 0)
+				return (-1);
+		} else {
+			sqlite3_stmt *p = st->q[Q_RETRY_PUT];
+			bind_text(p, 1, addr);
+			sqlite3_bind_int64(p, 2, failures);
+			sqlite3_bind_int64(p, 3, first);
+			sqlite3_bind_int64(p, 4, o->time);
+			bind_text(p, 5, v->enhanced[0] ? v->enhanced : o->dsn);
+			bind_text(p, 6, taxonomy_category_name(v->category));
+			bind_text(p, 7, taxonomy_reason_name(v->reason));
+			if (step_done(st, p) != 0)
+				return (-1);
+		}
+	}
+
+	if (v->action == RB_ACTION_SUPPRESS) {
+		char evidence[512];
+		const char *src = v->outcome == RB_OUTCOME_COMPLAINT ? "complaint" :
+		    taxonomy_source_name(o->source);
+		if (o->source == RB_SOURCE_LOG || o->source == RB_SOURCE_JOURNAL) {
+			if (pos != NULL && pos->cursor[0] == '\0')
+				snprintf(evidence, sizeof(evidence),
+				    "queue_id=%s file=%s offset=%llu", o->queue_id,
+				    pos->source_id, (unsigned long long)pos->offset);
+			else
+				snprintf(evidence, sizeof(evidence), "queue_id=%s",
+				    o->queue_id);
+		} else {
+			snprintf(evidence, sizeof(evidence), "message_id=%s",
+			    o->message_id);
+		}
+		long life = st->opt.lifetime[v->category];
+		if (suppress_in_tx(st, addr, taxonomy_reason_name(v->reason),
+		    taxonomy_category_name(v->category), v->enhanced, o->text,
+		    src, evidence, now, life ? now + life : 0, "reboundd",
+		    taxonomy_category_name(v->category)) < 0)
+			return (-1);
+	}
+	return (1);
+}
+
+int
+store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
+    const struct rb_position *pos, time_t now)
+{
+	st->npend = 0;
+	ck_reset(st);
+	if (exec(st, "BEGIN IMMEDIATE") != 0)
+		return (-1);
+	for (size_t i = 0; i < n; i++)
+		if (apply_one(st, &recs[i], pos, now) < 0)
+			goto fail;
+	if (ck_flush(st) != 0)
+		goto fail;
+	if (pos != NULL) {
+		sqlite3_stmt *s = st->q[Q_POS_PUT];
+		bind_text(s, 1, pos->source_id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)pos->dev);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)pos->ino);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)pos->fingerprint);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)pos->offset);
+		bind_text(s, 6, pos->cursor);
+		if (step_done(st, s) != 0)
+			goto fail;
+	}
+	if (exec(st, "COMMIT") != 0)
+		goto fail;
+	pend_apply(st);
+	return (0);
+fail:
+	exec(st, "ROLLBACK");
+	st->npend = 0;
+	return (-1);
+}
+
+int
+store_position_get(struct store *st, const char *source_id,
+    struct rb_position *out)
+{
+	sqlite3_stmt *s = st->q[Q_POS_GET];
+	int rc = 1;
+
+	bind_text(s, 1, source_id);
+	int r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		util_strlcpy(out->source_id, source_id, sizeof(out->source_id));
+		out->dev = (uint64_t)sqlite3_column_int64(s, 0);
+		out->ino = (uint64_t)sqlite3_column_int64(s, 1);
+		out->fingerprint = (uint64_t)sqlite3_column_int64(s, 2);
+		out->offset = (uint64_t)sqlite3_column_int64(s, 3);
+		const char *c = (const char *)sqlite3_column_text(s, 4);
+		util_strlcpy(out->cursor, c ? c : "", sizeof(out->cursor));
+		rc = 0;
+	} else if (r != SQLITE_DONE) {
+		rc = -1;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return (rc);
+}
+
+/* ---- manual changes ---- */
+
+int
+store_suppress_add(struct store *st, const char *addr_in, const char *reason,
+    enum rb_source src, const char *who, time_t now, time_t expires)
+{
+	char addr[RB_ADDR_MAX];
+
+	store_fold_address(st, addr_in, addr, sizeof(addr));
+	if (addr[0] == '\0' || strchr(addr, '@') == NULL)
+		return (-1);
+	st->npend = 0;
+	if (exec(st, "BEGIN IMMEDIATE") != 0)
+		return (-1);
+	int r = suppress_in_tx(st, addr, "suppressed", "policy", "", reason,
+	    taxonomy_source_name(src), who, now, expires, who, reason);
+	if (r < 0 || exec(st, "COMMIT") != 0) {
+		exec(st, "ROLLBACK");
+		st->npend = 0;
+		return (-1);
+	}
+	pend_apply(st);
+	return (r == 1 ? 0 : 1);
+}
+
+int
+store_suppress_remove(struct store *st, const char *addr_in, const char *who,
+    const char *why, time_t now)
+{
+	char addr[RB_ADDR_MAX];
+	char *detail = NULL;
+
+	store_fold_address(st, addr_in, addr, sizeof(addr));
+	st->npend = 0;
+	if (exec(st, "BEGIN IMMEDIATE") != 0)
+		return (-1);
+	sqlite3_stmt *s = st->q[Q_SUP_DEL];
+	bind_text(s, 1, addr);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		detail = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	int rc = 1;
+	if (detail != NULL) {
+		/* The removed entry is kept in the audit log: reversible. */
+		if (audit(st, now, addr, "remove", "manual", who, why, detail) != 0 ||
+		    pend(st, 0, addr, 0, 0, 0) != 0)
+			rc = -1;
+		else
+			rc = 0;
+	}
+	free(detail);
+	if (rc < 0 || exec(st, "COMMIT") != 0) {
+		exec(st, "ROLLBACK");
+		st->npend = 0;
+		return (-1);
+	}
+	pend_apply(st);
+	return (rc);
+}
+
+/* ---- answers ---- */
+
+static json_t *
+row_object(sqlite3_stmt *s)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < sqlite3_column_count(s); i++) {
+		const char *name = sqlite3_column_name(s, i);
+		switch (sqlite3_column_type(s, i)) {
+		case SQLITE_INTEGER:
+			json_object_set_new(o, name, json_integer(sqlite3_column_int64(s, i)));
+			break;
+		case SQLITE_NULL:
+			json_object_set_new(o, name, json_null());
+			break;
+		default: {
+			const char *t = (const char *)sqlite3_column_text(s, i);
+			json_t *js = json_string(t);
+			/* Log text may not be UTF-8: keep it visible, not lost. */
+			if (js == NULL) {
+				char *c = strdup(t);
+				for (char *p = c; *p; p++)
+					if ((unsigned char)*p >= 0x80)
+						*p = '?';
+				js = json_string(c);
+				free(c);
+			}
+			json_object_set_new(o, name, js);
+		}
+		}
+	}
+	return (o);
+}
+
+static json_t *
+query_rows(struct store *st, const char *sql, const char *bind1,
+    sqlite3_int64 bind2, int nbind)
+{
+	sqlite3_stmt *s;
+	json_t *arr = json_array();
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("store: query error=\"%s\"", sqlite3_errmsg(st->db));
+		return (arr);
+	}
+	if (nbind >= 1)
+		bind_text(s, 1, bind1);
+	if (nbind >= 2)
+		sqlite3_bind_int64(s, 2, bind2);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(arr, row_object(s));
+	sqlite3_finalize(s);
+	return (arr);
+}
+
+json_t *
+store_lookup(struct store *st, const char *addr_in, time_t now)
+{
+	char addr[RB_ADDR_MAX];
+
+	store_fold_address(st, addr_in, addr, sizeof(addr));
+	json_t *o = json_object();
+	json_object_set_new(o, "address", json_string(addr));
+	json_t *sup = query_rows(st, "SELECT reason, category, codes, text, "
+	    "source, evidence, created, expires FROM suppressions WHERE "
+	    "address = ?", addr, 0, 1);
+	json_object_set_new(o, "suppressed", json_boolean(json_array_size(sup) > 0));
+	json_object_set_new(o, "suppression", json_array_size(sup) ?
+	    json_incref(json_array_get(sup, 0)) : json_null());
+	json_decref(sup);
+	json_t *retry = query_rows(st, "SELECT failures, first, last, "
+	    "last_code, last_category, last_reason FROM retry WHERE address = ?",
+	    addr, 0, 1);
+	json_object_set_new(o, "retry", json_array_size(retry) ?
+	    json_incref(json_array_get(retry, 0)) : json_null());
+	json_decref(retry);
+	json_object_set_new(o, "history", query_rows(st, "SELECT time, op, "
+	    "source, who, why, detail FROM audit WHERE address = ? ORDER BY id",
+	    addr, 0, 1));
+	json_object_set_new(o, "recent", query_rows(st, "SELECT time, outcome, "
+	    "reason, category, action, dsn, queue_id, text FROM outcomes WHERE "
+	    "recipient = ? ORDER BY time DESC LIMIT 10", addr, 0, 1));
+	(void)now;
+	return (o);
+}
+
+json_t *
+store_list(struct store *st, const char *category, const char *source,
+    time_t since, size_t limit)
+{
+	sqlite3_stmt *s;
+	json_t *arr = json_array();
+	const char *sql = "SELECT address, reason, category, source, created, "
+	    "expires, codes, evidence FROM suppressions WHERE (?1 = '' OR "
+	    "category = ?1) AND (?2 = '' OR source = ?2) AND created >= ?3 "
+	    "ORDER BY created, address LIMIT ?4";
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return (arr);
+	bind_text(s, 1, category);
+	bind_text(s, 2, source);
+	sqlite3_bind_int64(s, 3, since);
+	sqlite3_bind_int64(s, 4, limit ? (sqlite3_int64)limit : -1);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(arr, row_object(s));
+	sqlite3_finalize(s);
+	return (arr);
+}
+
+json_t *
+store_stats(struct store *st, const char *provider, time_t since,
+    const char *by, time_t now)
+{
+	sqlite3_stmt *s;
+	const char *dim = (by && *by) ? by : "provider";
+	/* Recent windows from minute buckets, longer ones from days. */
+	int gran = (now - since) <= 48 * 3600L ? 60 : 86400;
+	long from = gran == 60 ? (long)(since / 60 * 60) : (long)(since / 86400 * 86400);
+	json_t *res = json_object(), *rows = json_array();
+
+	if (strcmp(dim, "provider") && strcmp(dim, "category") &&
+	    strcmp(dim, "code") && strcmp(dim, "domain") && strcmp(dim, "transport")) {
+		json_object_set_new(res, "error", json_string("by must be provider, category, code, domain or transport"));
+		json_decref(rows);
+		return (res);
+	}
+	/* "category" is a column of the provider dimension. */
+	int by_cat = strcmp(dim, "category") == 0;
+	const char *sql = by_cat ?
+	    "SELECT category AS k, outcome, category, sum(n) FROM counters WHERE "
+	    "gran = ?1 AND bucket >= ?2 AND dim = 'provider' AND (?3 = '' OR key = ?3) "
+	    "GROUP BY k, outcome, category ORDER BY k" :
+	    "SELECT key AS k, outcome, category, sum(n) FROM counters WHERE "
+	    "gran = ?1 AND bucket >= ?2 AND dim = ?4 AND (?3 = '' OR "
+	    "?4 <> 'provider' OR key = ?3) GROUP BY k, outcome, category ORDER BY k";
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		json_object_set_new(res, "error", json_string(sqlite3_errmsg(st->db)));
+		json_decref(rows);
+		return (res);
+	}
+	sqlite3_bind_int(s, 1, gran);
+	sqlite3_bind_int64(s, 2, from);
+	bind_text(s, 3, provider);
+	if (!by_cat)
+		bind_text(s, 4, dim);
+	json_t *cur = NULL;
+	char curkey[RB_ADDR_MAX] = "";
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(s, 0);
+		const char *outc = (const char *)sqlite3_column_text(s, 1);
+		const char *cat = (const char *)sqlite3_column_text(s, 2);
+		long n = (long)sqlite3_column_int64(s, 3);
+		if (cur == NULL || strcmp(curkey, k) != 0) {
+			cur = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", dim, k,
+			    "total", 0, "delivered", 0, "deferred", 0, "bounced", 0,
+			    "expired", 0, "complaint", 0, "blocked", 0);
+			json_array_append_new(rows, cur);
+			util_strlcpy(curkey, k, sizeof(curkey));
+		}
+#define BUMP(f, v) json_object_set_new(cur, f, json_integer(json_integer_value(json_object_get(cur, f)) + (v)))
+		BUMP("total", n);
+		if (json_object_get(cur, outc) != NULL)
+			BUMP(outc, n);
+		if ((strcmp(outc, "bounced") == 0 || strcmp(outc, "deferred") == 0) &&
+		    (strcmp(cat, "reputation") == 0 || strcmp(cat, "blocklist") == 0 ||
+		    strcmp(cat, "policy") == 0 || strcmp(cat, "authentication") == 0))
+			BUMP("blocked", n);
+#undef BUMP
+	}
+	sqlite3_finalize(s);
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r) {
+		double t = (double)json_integer_value(json_object_get(r, "total"));
+		static const char *const rates[] = { "delivered", "deferred", "bounced", "blocked" };
+		for (int j = 0; j < 4; j++) {
+			char name[32];
+			snprintf(name, sizeof(name), "%s_rate", rates[j]);
+			json_object_set_new(r, name, json_real(t > 0 ?
+			    (double)json_integer_value(json_object_get(r, rates[j])) / t : 0));
+		}
+	}
+	json_object_set_new(res, "since", json_integer(since));
+	json_object_set_new(res, "by", json_string(dim));
+	json_object_set_new(res, "rows", rows);
+	return (res);
+}
+
+static long
+count_of(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return (n);
+}
+
+json_t *
+store_status(struct store *st)
+{
+	struct stat sb;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "database", json_string(st->path));
+	json_object_set_new(o, "outcomes", json_integer(count_of(st, "SELECT count(*) FROM outcomes")));
+	json_object_set_new(o, "suppressions", json_integer(count_of(st, "SELECT count(*) FROM suppressions")));
+	json_object_set_new(o, "retry_states", json_integer(count_of(st, "SELECT count(*) FROM retry")));
+	json_object_set_new(o, "suppression_set", json_integer((json_int_t)supset_count(st->set)));
+	json_object_set_new(o, "size_bytes", json_integer(stat(st->path, &sb) == 0 ? sb.st_size : -1));
+	return (o);
+}
+
+/* ---- CSV ---- */
+
+static void
+csv_field(FILE *fp, const char *s, int last)
+{
+	fputc('"', fp);
+	for (; s && *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+	fputc(last ? '\n' : ',', fp);
+}
+
+long
+store_export_csv(struct store *st, FILE *fp)
+{
+	sqlite3_stmt *s;
+	long n = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT address, reason, category, "
+	    "source, created, expires, codes, evidence, text FROM suppressions "
+	    "ORDER BY address", -1, &s, NULL) != SQLITE_OK)
+		return (-1);
+	fputs("address,reason,category,source,created,expires,codes,evidence,text\n", fp);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char num[32];
+		csv_field(fp, (const char *)sqlite3_column_text(s, 0), 0);
+		csv_field(fp, (const char *)sqlite3_column_text(s, 1), 0);
+		csv_field(fp, (const char *)sqlite3_column_text(s, 2), 0);
+		csv_field(fp, (const char *)sqlite3_column_text(s, 3), 0);
+		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, 4));
+		csv_field(fp, num, 0);
+		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, 5));
+		csv_field(fp, num, 0);
+		csv_field(fp, (const char *)sqlite3_column_text(s, 6), 0);
+		csv_field(fp, (const char *)sqlite3_column_text(s, 7), 0);
+		csv_field(fp, (const char *)sqlite3_column_text(s, 8), 1);
+		n++;
+	}
+	sqlite3_finalize(s);
+	return (n);
+}
+
+/* Split one CSV record (RFC 4180, no embedded newlines) into fields. */
+static int
+csv_split(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line, *o;
+
+	while (n < max) {
+		f[n++] = o = p;
+		if (*p == '"') {
+			p++;
+			for (;;) {
+				if (*p == '\0')
+					return (-1);
+				if (*p == '"' && p[1] == '"') {
+					*o++ = '"';
+					p += 2;
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else {
+					*o++ = *p++;
+				}
+			}
+		} else {
+			while (*p && *p != ',' && *p != '\n' && *p != '\r')
+				*o++ = *p++;
+		}
+		char c = *p;
+		*o = '\0';
+		if (c == ',') {
+			p++;
+			continue;
+		}
+		if (c == '\0' || c == '\n' || c == '\r')
+			return (n);
+		return (-1);
+	}
+	return (n);
+}
+
+long
+store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
+    char *err, size_t errlen)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0, added = 0;
+	char *f[9];
+
+	st->npend = 0;
+	if (exec(st, "BEGIN IMMEDIATE") != 0) {
+		snprintf(err, errlen, "database busy or read-only");
+		return (-1);
+	}
+	while (getline(&line, &cap, fp) > 0) {
+		lineno++;
+		if (lineno == 1 && strncmp(line, "address,", 8) == 0)
+			continue;
+		int n = csv_split(line, f, 9);
+		if (n < 1 || f[0][0] == '\0' || strchr(f[0], '@') == NULL) {
+			snprintf(err, errlen, "line %ld: bad record (need address first)", lineno);
+			goto fail;
+		}
+		char addr[RB_ADDR_MAX];
+		store_fold_address(st, f[0], addr, sizeof(addr));
+		enum rb_category c;
+		const char *cat = n > 2 && f[2][0] ? f[2] : "policy";
+		if (taxonomy_category_parse(cat, &c) != 0) {
+			snprintf(err, errlen, "line %ld: unknown category \"%s\"", lineno, cat);
+			goto fail;
+		}
+		time_t created = n > 4 && f[4][0] ? (time_t)strtoll(f[4], NULL, 10) : now;
+		time_t expires = n > 5 && f[5][0] ? (time_t)strtoll(f[5], NULL, 10) : 0;
+		int r = suppress_in_tx(st, addr, n > 1 && f[1][0] ? f[1] : "suppressed",
+		    cat, n > 6 ? f[6] : "", n > 8 ? f[8] : "", "import",
+		    n > 7 ? f[7] : "", created, expires, who, "import");
+		if (r < 0) {
+			snprintf(err, errlen, "line %ld: %s", lineno, sqlite3_errmsg(st->db));
+			goto fail;
+		}
+		added += r;
+	}
+	free(line);
+	if (exec(st, "COMMIT") != 0) {
+		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(st->db));
+		exec(st, "ROLLBACK");
+		st->npend = 0;
+		return (-1);
+	}
+	pend_apply(st);
+	return (added);
+fail:
+	free(line);
+	exec(st, "ROLLBACK");
+	st->npend = 0;
+	return (-1);
+}
+
+void
+store_limit_pages(struct store *st, long extra)
+{
+	char sql[96];
+
+	if (extra <= 0) {
+		exec(st, "PRAGMA max_page_count = 4294967294");
+		return;
+	}
+	long pages = count_of(st, "PRAGMA page_count");
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %ld", pages + extra);
+	exec(st, sql);
+}
+
+/* ---- housekeeping ---- */
+
+int
+store_maintain(struct store *st, time_t now)
+{
+	sqlite3_stmt *s;
+
+	st->npend = 0;
+	if (exec(st, "BEGIN IMMEDIATE") != 0)
+		return (-1);
+	/* Expired suppressions: removed, audited, and out of the set. */
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM suppressions WHERE expires "
+	    "> 0 AND expires <= ? RETURNING address, json_object('reason',"
+	    "reason,'category',category,'source',source,'created',created,"
+	    "'expires',expires)", -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, now);
+	struct { char a[RB_ADDR_MAX]; char *d; } *gone = NULL;
+	size_t ngone = 0;
+	int r;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		void *g = realloc(gone, (ngone + 1) * sizeof(*gone));
+		if (g == NULL)
+			break;
+		gone = g;
+		util_strlcpy(gone[ngone].a, (const char *)sqlite3_column_text(s, 0), RB_ADDR_MAX);
+		gone[ngone].d = strdup((const char *)sqlite3_column_text(s, 1));
+		ngone++;
+	}
+	sqlite3_finalize(s);
+	int bad = (r != SQLITE_DONE && r != SQLITE_ROW);
+	for (size_t i = 0; i < ngone; i++) {
+		if (!bad && (audit(st, now, gone[i].a, "expire", "", "reboundd",
+		    "lifetime reached", gone[i].d) != 0 ||
+		    pend(st, 0, gone[i].a, 0, 0, 0) != 0))
+			bad = 1;
+		free(gone[i].d);
+	}
+	free(gone);
+	if (bad)
+		goto fail;
+	char sql[256];
+	snprintf(sql, sizeof(sql), "DELETE FROM outcomes WHERE time < %lld",
+	    (long long)(now - st->opt.outcome_retention));
+	if (exec(st, sql) != 0)
+		goto fail;
+	snprintf(sql, sizeof(sql), "DELETE FROM counters WHERE (gran = 60 AND "
+	    "bucket < %lld) OR (gran = 86400 AND bucket < %lld)",
+	    (long long)(now - 48 * 3600L), (long long)(now - 400 * 86400L));
+	if (exec(st, sql) != 0)
+		goto fail;
+	if (exec(st, "COMMIT") != 0)
+		goto fail;
+	pend_apply(st);
+	return (0);
+fail:
+	exec(st, "ROLLBACK");
+	st->npend = 0;
+	return (-1);
+}

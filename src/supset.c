@@ -1,0 +1,192 @@
+/*
+ * supset.c - the in-memory suppression set (see supset.h).
+ *
+ * Open addressing with linear probing over 16-byte slots: the 64-bit hash
+ * of the folded address, its creation time and its category and reason.
+ * Hash 0 marks an empty slot and 1 a deleted one (real hashes are moved
+ * out of both).  The table doubles at 60% load, rehashing live entries.
+ * One writer (the store's thread) and many readers: a read-write lock,
+ * held by readers only for the few probes a lookup takes.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supset.h"
+
+struct slot {
+	uint64_t h;
+	uint32_t created;	/* seconds since the epoch, to 2106 */
+	uint8_t category;
+	uint8_t reason;
+	uint16_t pad;
+};
+
+struct supset {
+	pthread_rwlock_t lock;
+	struct slot *slots;
+	size_t cap;		/* power of two */
+	size_t used;		/* live entries */
+	size_t tomb;		/* deleted slots */
+};
+
+#define EMPTY	0
+#define DELETED	1
+
+static uint64_t
+hash_addr(const char *s)
+{
+	/* FNV-1a, then a final mix so the low bits used for probing spread. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (h < 2 ? h + 2 : h);
+}
+
+struct supset *
+supset_new(size_t expected)
+{
+	struct supset *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return (NULL);
+	s->cap = 1024;
+	while (s->cap * 6 / 10 < expected)
+		s->cap <<= 1;
+	s->slots = calloc(s->cap, sizeof(*s->slots));
+	if (s->slots == NULL || pthread_rwlock_init(&s->lock, NULL) != 0) {
+		free(s->slots);
+		free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+void
+supset_free(struct supset *s)
+{
+	if (s == NULL)
+		return;
+	pthread_rwlock_destroy(&s->lock);
+	free(s->slots);
+	free(s);
+}
+
+static struct slot *
+find(struct slot *slots, size_t cap, uint64_t h, int for_insert)
+{
+	size_t mask = cap - 1, i = (size_t)h & mask;
+	struct slot *first_free = NULL;
+
+	for (size_t n = 0; n < cap; n++, i = (i + 1) & mask) {
+		struct slot *sl = &slots[i];
+		if (sl->h == h)
+			return (sl);
+		if (sl->h == EMPTY)
+			return (for_insert ? (first_free ? first_free : sl) : NULL);
+		if (sl->h == DELETED && for_insert && first_free == NULL)
+			first_free = sl;
+	}
+	return (for_insert ? first_free : NULL);
+}
+
+static int
+grow(struct supset *s)
+{
+	size_t ncap = s->cap * 2;
+	struct slot *ns = calloc(ncap, sizeof(*ns));
+
+	if (ns == NULL)
+		return (-1);
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->slots[i].h > DELETED)
+			*find(ns, ncap, s->slots[i].h, 1) = s->slots[i];
+	}
+	free(s->slots);
+	s->slots = ns;
+	s->cap = ncap;
+	s->tomb = 0;
+	return (0);
+}
+
+int
+supset_add(struct supset *s, const char *folded, enum rb_category cat,
+    enum rb_reason reason, time_t created)
+{
+	uint64_t h = hash_addr(folded);
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&s->lock);
+	if ((s->used + s->tomb + 1) * 10 > s->cap * 6 && grow(s) != 0) {
+		rc = -1;
+		goto out;
+	}
+	struct slot *sl = find(s->slots, s->cap, h, 1);
+	if (sl->h != h) {
+		if (sl->h == DELETED)
+			s->tomb--;
+		s->used++;
+	}
+	sl->h = h;
+	sl->created = (uint32_t)created;
+	sl->category = (uint8_t)cat;
+	sl->reason = (uint8_t)reason;
+out:
+	pthread_rwlock_unlock(&s->lock);
+	return (rc);
+}
+
+int
+supset_remove(struct supset *s, const char *folded)
+{
+	uint64_t h = hash_addr(folded);
+	int found = 0;
+
+	pthread_rwlock_wrlock(&s->lock);
+	struct slot *sl = find(s->slots, s->cap, h, 0);
+	if (sl != NULL) {
+		sl->h = DELETED;
+		s->used--;
+		s->tomb++;
+		found = 1;
+	}
+	pthread_rwlock_unlock(&s->lock);
+	return (found);
+}
+
+int
+supset_lookup(struct supset *s, const char *folded, struct supset_hit *hit)
+{
+	uint64_t h = hash_addr(folded);
+	int found = 0;
+
+	pthread_rwlock_rdlock(&s->lock);
+	struct slot *sl = find(s->slots, s->cap, h, 0);
+	if (sl != NULL) {
+		found = 1;
+		if (hit != NULL) {
+			hit->category = (enum rb_category)sl->category;
+			hit->reason = (enum rb_reason)sl->reason;
+			hit->created = (time_t)sl->created;
+		}
+	}
+	pthread_rwlock_unlock(&s->lock);
+	return (found);
+}
+
+size_t
+supset_count(struct supset *s)
+{
+	pthread_rwlock_rdlock(&s->lock);
+	size_t n = s->used;
+	pthread_rwlock_unlock(&s->lock);
+	return (n);
+}

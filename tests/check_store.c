@@ -1,0 +1,371 @@
+/*
+ * check_store.c - the store on a real SQLite file: de-duplication,
+ * suppression on evidence, escalation of soft failures, manual changes with
+ * their audit trail, expiry, positions committed with outcomes, counters,
+ * CSV round trip, a read-only database, and the suppression set.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "supset.h"
+
+static char dir[64], path[128];
+static struct store *st;
+
+static void
+setup(void)
+{
+	char err[256];
+
+	snprintf(dir, sizeof(dir), "/tmp/check_store.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rebound.db", dir);
+	st = store_open(path, NULL, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+}
+
+static void
+teardown(void)
+{
+	char cmd[160];
+
+	store_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct rb_outcome_rec
+mk(const char *rcpt, const char *qid, enum rb_outcome out, enum rb_category cat,
+    enum rb_action act, enum rb_reason reason, time_t t)
+{
+	struct rb_outcome_rec o;
+
+	outcome_init(&o);
+	o.source = RB_SOURCE_LOG;
+	o.time = t;
+	snprintf(o.recipient, sizeof(o.recipient), "%s", rcpt);
+	snprintf(o.queue_id, sizeof(o.queue_id), "%s", qid);
+	snprintf(o.sender, sizeof(o.sender), "news@Sender.example");
+	snprintf(o.transport, sizeof(o.transport), "smtp");
+	o.v.outcome = out;
+	o.v.category = cat;
+	o.v.action = act;
+	o.v.reason = reason;
+	snprintf(o.v.provider, sizeof(o.v.provider), "gmail");
+	snprintf(o.v.enhanced, sizeof(o.v.enhanced), "%s",
+	    out == RB_OUTCOME_DELIVERED ? "2.0.0" : "5.1.1");
+	outcome_make_key(&o);
+	return (o);
+}
+
+static long
+jint(json_t *o, const char *path1, const char *path2)
+{
+	json_t *v = json_object_get(o, path1);
+	if (path2)
+		v = json_object_get(v, path2);
+	return ((long)json_integer_value(v));
+}
+
+START_TEST(test_dedup_and_suppress)
+{
+	time_t now = 1800000000;
+	struct rb_outcome_rec r[2] = {
+		mk("Dead@Example.COM", "AAA111", RB_OUTCOME_BOUNCED,
+		    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS, RB_REASON_USERUNKNOWN, now - 10),
+		mk("ok@example.com", "AAA111", RB_OUTCOME_DELIVERED,
+		    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, now - 10),
+	};
+	ck_assert_int_eq(store_apply(st, r, 2, NULL, now), 0);
+	/* The same batch again (a replay, a restart) counts once. */
+	ck_assert_int_eq(store_apply(st, r, 2, NULL, now), 0);
+	json_t *s = store_status(st);
+	ck_assert_int_eq(jint(s, "outcomes", NULL), 2);
+	ck_assert_int_eq(jint(s, "suppressions", NULL), 1);
+	json_decref(s);
+
+	/* Folding: the domain is case-insensitive, the local part kept. */
+	struct supset_hit hit;
+	ck_assert_int_eq(supset_lookup(store_supset(st), "Dead@example.com", &hit), 1);
+	ck_assert_int_eq(hit.category, RB_CATEGORY_INVALID_ADDRESS);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "dead@example.com", NULL), 0);
+
+	json_t *l = store_lookup(st, "<Dead@EXAMPLE.com>", now);
+	ck_assert(json_is_true(json_object_get(l, "suppressed")));
+	json_t *sup = json_object_get(l, "suppression");
+	ck_assert_str_eq(json_string_value(json_object_get(sup, "source")), "log");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(sup, "evidence")), "AAA111"));
+	ck_assert_int_eq(json_array_size(json_object_get(l, "history")), 1);
+	json_decref(l);
+
+	/* Counters: one delivered and one bounced at gmail, not two. */
+	json_t *stats = store_stats(st, "", now - 3600, "provider", now);
+	json_t *row = json_array_get(json_object_get(stats, "rows"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(row, "provider")), "gmail");
+	ck_assert_int_eq(jint(row, "total", NULL), 2);
+	ck_assert_int_eq(jint(row, "bounced", NULL), 1);
+	ck_assert_int_eq(jint(row, "delivered", NULL), 1);
+	json_decref(stats);
+	stats = store_stats(st, "", now - 86400 * 7, "domain", now);
+	row = json_array_get(json_object_get(stats, "rows"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(row, "domain")), "sender.example");
+	ck_assert_int_eq(jint(row, "total", NULL), 2);
+	json_decref(stats);
+}
+END_TEST
+
+START_TEST(test_escalation)
+{
+	time_t t0 = 1800000000;
+	struct rb_outcome_rec r;
+	char q[16];
+
+	/* Three soft failures within an hour: not enough span. */
+	for (int i = 0; i < 3; i++) {
+		snprintf(q, sizeof(q), "Q%d", i);
+		r = mk("full@example.com", q, RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
+		    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, t0 + i * 600);
+		ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0 + i * 600), 0);
+	}
+	ck_assert_int_eq(supset_lookup(store_supset(st), "full@example.com", NULL), 0);
+	/* A fourth three days later: escalated. */
+	r = mk("full@example.com", "Q9", RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
+	    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, t0 + 73 * 3600);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0 + 73 * 3600), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "full@example.com", NULL), 1);
+	json_t *l = store_lookup(st, "full@example.com", t0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(l, "suppression"), "source")), "escalation");
+	ck_assert(json_integer_value(json_object_get(json_object_get(l, "suppression"), "expires")) > 0);
+	json_decref(l);
+
+	/* A delivery in between resets the count. */
+	for (int i = 0; i < 2; i++) {
+		snprintf(q, sizeof(q), "R%d", i);
+		r = mk("busy@example.com", q, RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
+		    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, t0 + i * 40 * 3600);
+		store_apply(st, &r, 1, NULL, t0);
+	}
+	r = mk("busy@example.com", "R5", RB_OUTCOME_DELIVERED, RB_CATEGORY_DELIVERED,
+	    RB_ACTION_NONE, RB_REASON_DELIVERED, t0 + 81 * 3600);
+	store_apply(st, &r, 1, NULL, t0);
+	r = mk("busy@example.com", "R6", RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
+	    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, t0 + 90 * 3600);
+	store_apply(st, &r, 1, NULL, t0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "busy@example.com", NULL), 0);
+	l = store_lookup(st, "busy@example.com", t0);
+	ck_assert_int_eq(jint(l, "retry", "failures"), 1);
+	json_decref(l);
+
+	/* Sender-side problems never escalate. */
+	for (int i = 0; i < 5; i++) {
+		snprintf(q, sizeof(q), "S%d", i);
+		r = mk("fine@example.com", q, RB_OUTCOME_BOUNCED, RB_CATEGORY_AUTHENTICATION,
+		    RB_ACTION_FIX_SENDER, RB_REASON_AUTHFAILURE, t0 + i * 30 * 3600);
+		store_apply(st, &r, 1, NULL, t0);
+	}
+	ck_assert_int_eq(supset_lookup(store_supset(st), "fine@example.com", NULL), 0);
+	l = store_lookup(st, "fine@example.com", t0);
+	ck_assert(json_is_null(json_object_get(l, "retry")));
+	json_decref(l);
+}
+END_TEST
+
+START_TEST(test_manual_and_expiry)
+{
+	time_t now = 1800000000;
+
+	ck_assert_int_eq(store_suppress_add(st, "x@Example.org", "asked by the user",
+	    RB_SOURCE_MANUAL, "uid:0", now, now + 60), 0);
+	ck_assert_int_eq(store_suppress_add(st, "x@example.org", "again",
+	    RB_SOURCE_MANUAL, "uid:0", now, 0), 1);
+	ck_assert_int_eq(store_suppress_add(st, "not-an-address", "x",
+	    RB_SOURCE_MANUAL, "uid:0", now, 0), -1);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "x@example.org", NULL), 1);
+	ck_assert_int_eq(store_suppress_remove(st, "x@example.org", "uid:0", "mistake", now + 1), 0);
+	ck_assert_int_eq(store_suppress_remove(st, "x@example.org", "uid:0", "again", now + 1), 1);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "x@example.org", NULL), 0);
+	/* Reversible: it can come back, and the history keeps everything. */
+	ck_assert_int_eq(store_suppress_add(st, "x@example.org", "back",
+	    RB_SOURCE_MANUAL, "uid:0", now + 2, now + 60), 0);
+	ck_assert_int_eq(store_maintain(st, now + 61), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "x@example.org", NULL), 0);
+	json_t *l = store_lookup(st, "x@example.org", now);
+	json_t *h = json_object_get(l, "history");
+	ck_assert_int_eq(json_array_size(h), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 0), "op")), "add");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 1), "op")), "remove");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 1), "who")), "uid:0");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 3), "op")), "expire");
+	json_decref(l);
+}
+END_TEST
+
+START_TEST(test_positions_and_reopen)
+{
+	char err[256];
+	time_t now = 1800000000;
+	struct rb_position pos, got;
+	struct rb_outcome_rec r = mk("gone@example.net", "P1", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS, RB_REASON_USERUNKNOWN, now);
+
+	memset(&pos, 0, sizeof(pos));
+	snprintf(pos.source_id, sizeof(pos.source_id), "/var/log/mail.log");
+	pos.dev = 2049;
+	pos.ino = 1234;
+	pos.fingerprint = 0xdeadbeef;
+	pos.offset = 4096;
+	ck_assert_int_eq(store_position_get(st, "/var/log/mail.log", &got), 1);
+	ck_assert_int_eq(store_apply(st, &r, 1, &pos, now), 0);
+	store_close(st);
+	/* Reopened: position and suppression set are back. */
+	st = store_open(path, NULL, err, sizeof(err));
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(store_position_get(st, "/var/log/mail.log", &got), 0);
+	ck_assert_int_eq(got.offset, 4096);
+	ck_assert_int_eq(got.ino, 1234);
+	ck_assert_int_eq(got.fingerprint, 0xdeadbeef);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "gone@example.net", NULL), 1);
+}
+END_TEST
+
+START_TEST(test_full_then_recovers)
+{
+	time_t now = 1800000000;
+	struct rb_position pos;
+	struct rb_outcome_rec r[200];
+
+	memset(&pos, 0, sizeof(pos));
+	snprintf(pos.source_id, sizeof(pos.source_id), "f");
+	pos.offset = 10;
+	for (int i = 0; i < 200; i++) {
+		char a[64], q[16];
+		snprintf(a, sizeof(a), "late%d@example.net", i);
+		snprintf(q, sizeof(q), "F%d", i);
+		r[i] = mk(a, q, RB_OUTCOME_BOUNCED, RB_CATEGORY_INVALID_ADDRESS,
+		    RB_ACTION_SUPPRESS, RB_REASON_USERUNKNOWN, now);
+		memset(r[i].text, 'x', 900);
+	}
+	/* The disk is full: nothing of the batch is applied, not even part. */
+	store_limit_pages(st, 2);
+	ck_assert_int_eq(store_apply(st, r, 200, &pos, now), -1);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "late0@example.net", NULL), 0);
+	ck_assert_int_eq(store_position_get(st, "f", &pos), 1);
+	json_t *s1 = store_status(st);
+	ck_assert_int_eq(jint(s1, "outcomes", NULL), 0);
+	json_decref(s1);
+	/* Space returns: the same batch goes in whole. */
+	store_limit_pages(st, 0);
+	pos.offset = 10;
+	ck_assert_int_eq(store_apply(st, r, 200, &pos, now), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "late199@example.net", NULL), 1);
+	s1 = store_status(st);
+	ck_assert_int_eq(jint(s1, "outcomes", NULL), 200);
+	json_decref(s1);
+}
+END_TEST
+
+START_TEST(test_csv_roundtrip)
+{
+	char err[256], csv[160];
+	time_t now = 1800000000;
+
+	store_suppress_add(st, "a@example.com", "said \"stop\", twice", RB_SOURCE_MANUAL, "uid:0", now, 0);
+	store_suppress_add(st, "b@example.com", "bounced", RB_SOURCE_MANUAL, "uid:0", now, 0);
+	snprintf(csv, sizeof(csv), "%s/out.csv", dir);
+	FILE *fp = fopen(csv, "w");
+	ck_assert_int_eq(store_export_csv(st, fp), 2);
+	fclose(fp);
+	/* Import into the same store: idempotent, nothing new. */
+	fp = fopen(csv, "r");
+	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, err, sizeof(err)), 0);
+	fclose(fp);
+	/* And a bad file is refused with its line, changing nothing. */
+	fp = fopen(csv, "w");
+	fputs("address,reason,category\nc@example.com,x,policy\nnot-an-address,x,policy\n", fp);
+	fclose(fp);
+	fp = fopen(csv, "r");
+	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, err, sizeof(err)), -1);
+	fclose(fp);
+	ck_assert_ptr_nonnull(strstr(err, "line 3"));
+	ck_assert_int_eq(supset_lookup(store_supset(st), "c@example.com", NULL), 0);
+}
+END_TEST
+
+static struct supset *shared_set;
+static volatile int stop_readers;
+
+static void *
+reader(void *arg)
+{
+	long hits = 0;
+	while (!stop_readers)
+		hits += supset_lookup(shared_set, "steady@example.com", NULL);
+	return ((void *)hits);
+}
+
+START_TEST(test_supset)
+{
+	char a[64];
+	struct supset *s = supset_new(0);
+	pthread_t th[2];
+
+	shared_set = s;
+	supset_add(s, "steady@example.com", RB_CATEGORY_COMPLAINT, RB_REASON_FEEDBACK, 1);
+	pthread_create(&th[0], NULL, reader, NULL);
+	pthread_create(&th[1], NULL, reader, NULL);
+	/* Grow through several rehashes while readers look. */
+	for (int i = 0; i < 100000; i++) {
+		snprintf(a, sizeof(a), "user%d@example.com", i);
+		ck_assert_int_eq(supset_add(s, a, RB_CATEGORY_INVALID_ADDRESS, RB_REASON_USERUNKNOWN, i), 0);
+	}
+	for (int i = 0; i < 100000; i += 2) {
+		snprintf(a, sizeof(a), "user%d@example.com", i);
+		ck_assert_int_eq(supset_remove(s, a), 1);
+	}
+	stop_readers = 1;
+	for (int t = 0; t < 2; t++) {
+		void *hits;
+		pthread_join(th[t], &hits);
+		ck_assert((long)hits > 0);
+	}
+	ck_assert_int_eq(supset_count(s), 50001);
+	for (int i = 0; i < 100000; i++) {
+		snprintf(a, sizeof(a), "user%d@example.com", i);
+		ck_assert_int_eq(supset_lookup(s, a, NULL), i % 2);
+	}
+	struct supset_hit hit;
+	ck_assert_int_eq(supset_lookup(s, "steady@example.com", &hit), 1);
+	ck_assert_int_eq(hit.category, RB_CATEGORY_COMPLAINT);
+	supset_free(s);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_dedup_and_suppress);
+	tcase_add_test(tc, test_escalation);
+	tcase_add_test(tc, test_manual_and_expiry);
+	tcase_add_test(tc, test_positions_and_reopen);
+	tcase_add_test(tc, test_full_then_recovers);
+	tcase_add_test(tc, test_csv_roundtrip);
+	tcase_add_test(tc, test_supset);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
