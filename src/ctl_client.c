@@ -1,15 +1,252 @@
 /*
- * ctl_client.c - reboundctl verbs (placeholder until the subsystem lands).
+ * ctl_client.c - the verbs of reboundctl(1) that ask a running reboundd:
+ * status, lookup, suppress, list, export, import, stats, events.
+ *
+ * Sends one request line over the control socket and prints the JSON
+ * answer: as it comes with --json, otherwise in a readable form.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "ctl.h"
+#include "util.h"
+
+#define DEFAULT_SOCKET "/run/rebound/rebound.sock"
+
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path)) {
+		if (fd >= 0)
+			close(fd);
+		return (-1);
+	}
+	util_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+static void
+append_quoted(char **buf, size_t *len, const char *a)
+{
+	FILE *fp = open_memstream(buf, len);
+	fputc('"', fp);
+	for (; *a; a++) {
+		if (*a == '"' || *a == '\\')
+			fputc('\\', fp);
+		if (*a == '\n' || *a == '\r')
+			fputc(' ', fp);
+		else
+			fputc(*a, fp);
+	}
+	fputc('"', fp);
+	fclose(fp);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return (0);
+}
+
+static void
+print_table(json_t *ans)
+{
+	const char *by = json_string_value(json_object_get(ans, "by"));
+	json_t *rows = json_object_get(ans, "rows");
+	size_t i;
+	json_t *r;
+
+	printf("%-22s %9s %9s %9s %9s %9s %9s %8s %8s\n", by ? by : "key",
+	    "TOTAL", "DELIVERED", "DEFERRED", "BOUNCED", "EXPIRED", "BLOCKED",
+	    "BOUNCE%", "BLOCK%");
+	json_array_foreach(rows, i, r) {
+		printf("%-22.22s %9lld %9lld %9lld %9lld %9lld %9lld %7.2f%% %7.2f%%\n",
+		    json_string_value(json_object_get(r, by)),
+		    json_integer_value(json_object_get(r, "total")),
+		    json_integer_value(json_object_get(r, "delivered")),
+		    json_integer_value(json_object_get(r, "deferred")),
+		    json_integer_value(json_object_get(r, "bounced")),
+		    json_integer_value(json_object_get(r, "expired")),
+		    json_integer_value(json_object_get(r, "blocked")),
+		    100 * json_real_value(json_object_get(r, "bounced_rate")),
+		    100 * json_real_value(json_object_get(r, "blocked_rate")));
+	}
+	if (json_array_size(rows) == 0)
+		printf("(no outcomes in this window)\n");
+}
+
+static void
+print_answer(const char *verb, json_t *ans)
+{
+	if (strcmp(verb, "stats") == 0) {
+		print_table(ans);
+	} else if (strcmp(verb, "export") == 0) {
+		fputs(json_string_value(json_object_get(ans, "csv")), stdout);
+	} else if (strcmp(verb, "lookup") == 0) {
+		json_t *s = json_object_get(ans, "suppression");
+		printf("%s: %s\n", json_string_value(json_object_get(ans, "address")),
+		    json_is_true(json_object_get(ans, "suppressed")) ? "SUPPRESSED" : "not suppressed");
+		if (json_is_object(s))
+			printf("  since %lld, reason %s, category %s, source %s, evidence %s\n",
+			    json_integer_value(json_object_get(s, "created")),
+			    json_string_value(json_object_get(s, "reason")),
+			    json_string_value(json_object_get(s, "category")),
+			    json_string_value(json_object_get(s, "source")),
+			    json_string_value(json_object_get(s, "evidence")));
+		json_object_del(ans, "ok");
+		json_object_del(ans, "address");
+		json_object_del(ans, "suppressed");
+		json_object_del(ans, "suppression");
+		json_dumpf(ans, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		json_object_del(ans, "ok");
+		json_dumpf(ans, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+}
 
 int
 ctl_client(int argc, char **argv)
 {
-	fprintf(stderr, "reboundctl: %s: not available in this build\n", argv[0]);
-	return (2);
+	const char *sock = getenv("REBOUND_SOCKET");
+	int json = 0, i = 0;
+
+	if (sock == NULL || *sock == '\0')
+		sock = DEFAULT_SOCKET;
+	/* Global options come before the verb. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+			sock = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+	}
+	if (i >= argc)
+		return (2);
+	const char *verb = argv[i];
+	char *req = NULL;
+	size_t reqlen = 0;
+	FILE *rq = open_memstream(&req, &reqlen);
+	fputs(verb, rq);
+	const char *import_file = NULL;
+	for (int k = i + 1; k < argc; k++) {
+		if (strcmp(argv[k], "--json") == 0) {
+			json = 1;
+			continue;
+		}
+		if (strcmp(verb, "import") == 0) {
+			import_file = argv[k];
+			continue;
+		}
+		char *q = NULL;
+		size_t ql = 0;
+		append_quoted(&q, &ql, argv[k]);
+		fprintf(rq, " %s", q);
+		free(q);
+	}
+	fputc('\n', rq);
+	if (strcmp(verb, "import") == 0) {
+		FILE *in = import_file && strcmp(import_file, "-") ? fopen(import_file, "r") : stdin;
+		if (in == NULL) {
+			fprintf(stderr, "reboundctl: import: %s: %s\n", import_file, strerror(errno));
+			fclose(rq);
+			free(req);
+			return (1);
+		}
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		while ((n = getline(&line, &cap, in)) > 0) {
+			/* "." alone ends the upload: never send it as data. */
+			if (strcmp(line, ".\n") == 0 || strcmp(line, ".") == 0)
+				continue;
+			fputs(line, rq);
+			if (line[n - 1] != '\n')
+				fputc('\n', rq);
+		}
+		free(line);
+		if (in != stdin)
+			fclose(in);
+		fputs(".\n", rq);
+	}
+	fclose(rq);
+
+	int fd = connect_to(sock);
+	if (fd < 0) {
+		fprintf(stderr, "reboundctl: cannot connect to %s: %s (is reboundd running? -s names the socket)\n",
+		    sock, strerror(errno));
+		free(req);
+		return (1);
+	}
+	if (write_all(fd, req, reqlen) != 0) {
+		fprintf(stderr, "reboundctl: write: %s\n", strerror(errno));
+		free(req);
+		close(fd);
+		return (1);
+	}
+	free(req);
+	FILE *in = fdopen(fd, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0, follow = strcmp(verb, "events") == 0 && i + 1 < argc &&
+	    strcmp(argv[i + 1], "--follow") == 0;
+	do {
+		if (getline(&line, &cap, in) <= 0) {
+			if (!follow) {
+				fprintf(stderr, "reboundctl: no answer from reboundd\n");
+				rc = 1;
+			}
+			break;
+		}
+		if (json || follow) {
+			fputs(line, stdout);
+			fflush(stdout);
+		}
+		json_error_t je;
+		json_t *ans = json_loads(line, 0, &je);
+		if (ans == NULL) {
+			fprintf(stderr, "reboundctl: bad answer: %s", line);
+			rc = 1;
+			break;
+		}
+		if (json_is_false(json_object_get(ans, "ok"))) {
+			fprintf(stderr, "reboundctl: %s\n",
+			    json_string_value(json_object_get(ans, "error")));
+			rc = 1;
+		} else if (!json && !follow) {
+			print_answer(verb, ans);
+		}
+		json_decref(ans);
+	} while (follow);
+	free(line);
+	fclose(in);
+	return (rc);
 }

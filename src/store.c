@@ -110,6 +110,15 @@ store_options_default(struct store_options *o)
 }
 
 void
+store_set_options(struct store *st, const struct store_options *o)
+{
+	enum store_fold fold = st->opt.fold;
+
+	st->opt = *o;
+	st->opt.fold = fold;
+}
+
+void
 store_fold_address(const struct store *st, const char *addr, char *out,
     size_t outlen)
 {
@@ -894,6 +903,14 @@ store_stats(struct store *st, const char *provider, time_t since,
 	json_object_set_new(res, "by", json_string(dim));
 	json_object_set_new(res, "rows", rows);
 	return (res);
+}
+
+json_t *
+store_recent(struct store *st, size_t n)
+{
+	return (query_rows(st, "SELECT time, queue_id, recipient, sender, "
+	    "outcome, reason, category, action, provider, dsn FROM outcomes "
+	    "ORDER BY time DESC LIMIT ?2", "", (sqlite3_int64)n, 2));
 }
 
 static long

@@ -24,6 +24,7 @@
 #include "taxonomy.h"
 
 struct supset;
+struct store;
 
 /* How addresses are folded before they are keyed. */
 enum store_fold {
@@ -49,6 +50,8 @@ struct store_options {
 
 /* Fill *o with the documented defaults. */
 void store_options_default(struct store_options *o);
+/* New options for an open store (reload); the fold rule stays as opened. */
+void store_set_options(struct store *, const struct store_options *);
 
 /*
  * Open (creating or migrating) the database at path.  Loads the
@@ -92,6 +95,8 @@ json_t *store_list(struct store *, const char *category, const char *source,
 json_t *store_stats(struct store *, const char *provider, time_t since,
     const char *by, time_t now);
 json_t *store_status(struct store *);
+/* The n most recent outcomes, newest first. */
+json_t *store_recent(struct store *, size_t n);
 
 /* CSV export to fp; import from fp (idempotent).  Return rows or -1. */
 long store_export_csv(struct store *, FILE *fp);

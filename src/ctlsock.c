@@ -1,0 +1,475 @@
+/*
+ * ctlsock.c - the control socket server (see ctlsock.h).
+ *
+ * Each client has a bufferevent; requests are read line by line and may
+ * not exceed max_request bytes.  "import" is followed by CSV lines ended
+ * by a line holding a single ".".  "events --follow" turns the connection
+ * into a stream of JSON lines, one per committed outcome.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "ctlsock.h"
+#include "daemon.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define MAX_REQUEST	(64 * 1024)
+#define MAX_ARGS	32
+#define MAX_CLIENTS	1024
+
+struct client {
+	struct ctlsock *cs;
+	struct bufferevent *bev;
+	uid_t uid;
+	gid_t gid;
+	int may_change;
+	int following;
+	FILE *import;		/* CSV being received, or NULL */
+	char *import_buf;
+	size_t import_len;
+	struct client *next, *prev;
+};
+
+struct ctlsock {
+	struct event_base *base;
+	struct daemon *d;
+	struct evconnlistener *lst;
+	char *path;
+	char *admin_group;
+	struct client *clients;
+	int nclients;
+};
+
+static void
+client_free(struct client *c)
+{
+	struct ctlsock *cs = c->cs;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		cs->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	cs->nclients--;
+	if (c->import)
+		fclose(c->import);
+	free(c->import_buf);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+reply(struct client *c, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	if (s != NULL) {
+		bufferevent_write(c->bev, s, strlen(s));
+		bufferevent_write(c->bev, "\n", 1);
+		free(s);
+	}
+	json_decref(j);
+}
+
+static void
+reply_error(struct client *c, const char *msg)
+{
+	reply(c, json_pack("{s:b,s:s}", "ok", 0, "error", msg));
+}
+
+static json_t *
+ok_with(json_t *j)
+{
+	json_object_set_new(j, "ok", json_true());
+	return (j);
+}
+
+/* Split a request line: blanks separate, "..." quotes (\" and \\ escape). */
+static int
+tokenize(char *line, char **argv, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (n == max)
+			return (-1);
+		char *o = p;
+		argv[n++] = o;
+		if (*p == '"') {
+			p++;
+			while (*p && *p != '"') {
+				if (*p == '\\' && p[1])
+					p++;
+				*o++ = *p++;
+			}
+			if (*p != '"')
+				return (-1);
+			p++;
+		} else {
+			while (*p && *p != ' ' && *p != '\t')
+				*o++ = *p++;
+		}
+		if (*p)
+			p++;
+		*o = '\0';
+	}
+	return (n);
+}
+
+static long
+parse_window(const char *s)
+{
+	char *e;
+	long v = strtol(s, &e, 10);
+
+	if (e == s || v < 0)
+		return (-1);
+	switch (*e) {
+	case 'm': return (v * 60);
+	case 'h': return (v * 3600);
+	case 'd': return (v * 86400);
+	case '\0': case 's': return (v);
+	default: return (-1);
+	}
+}
+
+static const char *
+opt_value(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return (argv[i + 1]);
+	return (NULL);
+}
+
+static int
+peer_may_change(struct ctlsock *cs, uid_t uid, gid_t gid)
+{
+	if (uid == 0 || uid == geteuid())
+		return (1);
+	if (cs->admin_group == NULL || cs->admin_group[0] == '\0')
+		return (0);
+	struct group *gr = getgrnam(cs->admin_group);
+	if (gr == NULL)
+		return (0);
+	if (gid == gr->gr_gid)
+		return (1);
+	struct passwd *pw = getpwuid(uid);
+	if (pw == NULL)
+		return (0);
+	gid_t groups[256];
+	int ng = 256;
+	if (getgrouplist(pw->pw_name, gid, groups, &ng) < 0)
+		return (0);
+	for (int i = 0; i < ng; i++)
+		if (groups[i] == gr->gr_gid)
+			return (1);
+	return (0);
+}
+
+static void
+who_of(struct client *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "uid:%u", (unsigned)c->uid);
+}
+
+static void
+finish_import(struct client *c)
+{
+	char err[256], who[32];
+
+	fclose(c->import);
+	c->import = NULL;
+	FILE *in = fmemopen(c->import_buf, c->import_len, "r");
+	who_of(c, who, sizeof(who));
+	long n = in ? store_import_csv(daemon_store(c->cs->d), in, who,
+	    time(NULL), err, sizeof(err)) : -1;
+	if (in)
+		fclose(in);
+	free(c->import_buf);
+	c->import_buf = NULL;
+	c->import_len = 0;
+	if (n < 0)
+		reply_error(c, in ? err : "out of memory");
+	else
+		reply(c, ok_with(json_pack("{s:I}", "imported", (json_int_t)n)));
+}
+
+static void
+handle(struct client *c, char *line)
+{
+	struct ctlsock *cs = c->cs;
+	struct store *st = daemon_store(cs->d);
+	char *argv[MAX_ARGS];
+	int argc = tokenize(line, argv, MAX_ARGS);
+	time_t now = time(NULL);
+
+	if (argc < 0) {
+		reply_error(c, "cannot parse the request (quotes, or too many words)");
+		return;
+	}
+	if (argc == 0)
+		return;
+	const char *verb = argv[0];
+	log_debug("control: uid=%u verb=%s", (unsigned)c->uid, verb);
+	if (strcmp(verb, "status") == 0) {
+		reply(c, ok_with(daemon_status(cs->d)));
+	} else if (strcmp(verb, "lookup") == 0) {
+		if (argc != 2)
+			return (reply_error(c, "usage: lookup ADDR"));
+		reply(c, ok_with(store_lookup(st, argv[1], now)));
+	} else if (strcmp(verb, "suppress") == 0) {
+		if (argc < 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
+			return (reply_error(c, "usage: suppress add|remove ADDR --reason TEXT"));
+		if (!c->may_change)
+			return (reply_error(c, "permission denied: changes need root or the admin group"));
+		const char *why = opt_value(argc, argv, "--reason");
+		char who[32];
+		who_of(c, who, sizeof(who));
+		int r;
+		if (strcmp(argv[1], "add") == 0) {
+			const char *exp = opt_value(argc, argv, "--expires");
+			long life = exp ? parse_window(exp) : 0;
+			if (life < 0)
+				return (reply_error(c, "--expires takes a duration such as 30d"));
+			r = store_suppress_add(st, argv[2], why ? why : "manual", RB_SOURCE_MANUAL,
+			    who, now, life ? now + life : 0);
+		} else {
+			r = store_suppress_remove(st, argv[2], who, why ? why : "manual", now);
+		}
+		if (r < 0)
+			return (reply_error(c, "not done: bad address or the database refused"));
+		reply(c, ok_with(json_pack("{s:s,s:b}", "address", argv[2], "changed", r == 0)));
+	} else if (strcmp(verb, "list") == 0) {
+		const char *since = opt_value(argc, argv, "--since");
+		const char *lim = opt_value(argc, argv, "--limit");
+		long w = since ? parse_window(since) : -1;
+		if (since && w < 0)
+			return (reply_error(c, "--since takes 1h, 24h, 7d, 30d or seconds"));
+		json_t *rows = store_list(st, opt_value(argc, argv, "--category") ?: "",
+		    opt_value(argc, argv, "--source") ?: "", since ? now - w : 0,
+		    lim ? (size_t)strtoul(lim, NULL, 10) : 0);
+		reply(c, ok_with(json_pack("{s:o}", "suppressions", rows)));
+	} else if (strcmp(verb, "stats") == 0) {
+		const char *since = opt_value(argc, argv, "--since");
+		long w = since ? parse_window(since) : 86400;
+		if (w < 0)
+			return (reply_error(c, "--since takes 1h, 24h, 7d, 30d or seconds"));
+		json_t *s = store_stats(st, opt_value(argc, argv, "--provider") ?: "",
+		    now - w, opt_value(argc, argv, "--by") ?: "provider", now);
+		if (json_object_get(s, "error") != NULL) {
+			reply_error(c, json_string_value(json_object_get(s, "error")));
+			json_decref(s);
+			return;
+		}
+		reply(c, ok_with(s));
+	} else if (strcmp(verb, "export") == 0) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&buf, &len);
+		long n = fp ? store_export_csv(st, fp) : -1;
+		if (fp)
+			fclose(fp);
+		if (n < 0) {
+			free(buf);
+			return (reply_error(c, "export failed"));
+		}
+		reply(c, ok_with(json_pack("{s:I,s:s}", "rows", (json_int_t)n, "csv", buf)));
+		free(buf);
+	} else if (strcmp(verb, "import") == 0) {
+		if (!c->may_change)
+			return (reply_error(c, "permission denied: changes need root or the admin group"));
+		c->import = open_memstream(&c->import_buf, &c->import_len);
+		if (c->import == NULL)
+			return (reply_error(c, "out of memory"));
+	} else if (strcmp(verb, "events") == 0) {
+		if (argc > 1 && strcmp(argv[1], "--follow") == 0) {
+			c->following = 1;
+			reply(c, ok_with(json_pack("{s:b}", "following", 1)));
+		} else {
+			reply(c, ok_with(json_pack("{s:o}", "events",
+			    store_recent(st, 50))));
+		}
+	} else {
+		reply_error(c, "unknown verb");
+	}
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char *line;
+	size_t n;
+
+	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
+		if (c->import != NULL) {
+			if (strcmp(line, ".") == 0)
+				finish_import(c);
+			else if (c->import_len + n > 64 * 1024 * 1024) {
+				free(line);
+				reply_error(c, "import too large");
+				client_free(c);
+				return;
+			} else
+				fprintf(c->import, "%s\n", line);
+		} else if (n > MAX_REQUEST) {
+			reply_error(c, "request too long");
+		} else {
+			handle(c, line);
+		}
+		free(line);
+	}
+	if (c->import == NULL && evbuffer_get_length(in) > MAX_REQUEST) {
+		reply_error(c, "request too long");
+		bufferevent_flush(bev, EV_WRITE, BEV_FLUSH);
+		client_free(c);
+	}
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		client_free(arg);
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int socklen, void *arg)
+{
+	struct ctlsock *cs = arg;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (cs->nclients >= MAX_CLIENTS ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		log_warnx("control: refused=yes clients=%d", cs->nclients);
+		evutil_closesocket(fd);
+		return;
+	}
+	struct client *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->cs = cs;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->may_change = peer_may_change(cs, cred.uid, cred.gid);
+	c->bev = bufferevent_socket_new(cs->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->next = cs->clients;
+	if (cs->clients)
+		cs->clients->prev = c;
+	cs->clients = c;
+	cs->nclients++;
+}
+
+struct ctlsock *
+ctlsock_open(struct event_base *base, struct daemon *d,
+    const struct rb_settings *cfg, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct ctlsock *cs = calloc(1, sizeof(*cs));
+
+	if (cs == NULL || strlen(cfg->control_socket) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "control_socket: path too long");
+		free(cs);
+		return (NULL);
+	}
+	cs->base = base;
+	cs->d = d;
+	cs->path = strdup(cfg->control_socket);
+	cs->admin_group = strdup(cfg->admin_group ? cfg->admin_group : "");
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	util_strlcpy(sun.sun_path, cs->path, sizeof(sun.sun_path));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	unlink(cs->path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		snprintf(err, errlen, "control_socket %s: %s", cs->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		ctlsock_close(cs);
+		return (NULL);
+	}
+	chmod(cs->path, (mode_t)cfg->control_socket_mode);
+	struct group *gr = cfg->control_socket_group[0] ?
+	    getgrnam(cfg->control_socket_group) : NULL;
+	if (gr != NULL && chown(cs->path, (uid_t)-1, gr->gr_gid) != 0)
+		log_warn("control: socket=%s chown", cs->path);
+	cs->lst = evconnlistener_new(base, on_accept, cs, LEV_OPT_CLOSE_ON_FREE,
+	    128, fd);
+	if (cs->lst == NULL) {
+		snprintf(err, errlen, "control_socket %s: cannot listen", cs->path);
+		close(fd);
+		ctlsock_close(cs);
+		return (NULL);
+	}
+	return (cs);
+}
+
+void
+ctlsock_close(struct ctlsock *cs)
+{
+	if (cs == NULL)
+		return;
+	while (cs->clients)
+		client_free(cs->clients);
+	if (cs->lst)
+		evconnlistener_free(cs->lst);
+	if (cs->path)
+		unlink(cs->path);
+	free(cs->path);
+	free(cs->admin_group);
+	free(cs);
+}
+
+void
+ctlsock_publish(struct ctlsock *cs, const struct rb_outcome_rec *r, size_t n)
+{
+	for (struct client *c = cs->clients; c != NULL; c = c->next) {
+		if (!c->following)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const struct rb_verdict *v = &r[i].v;
+			json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+			    "time", (json_int_t)r[i].time, "queue_id", r[i].queue_id,
+			    "recipient", r[i].recipient,
+			    "outcome", taxonomy_outcome_name(v->outcome),
+			    "reason", taxonomy_reason_name(v->reason),
+			    "category", taxonomy_category_name(v->category),
+			    "action", taxonomy_action_name(v->action),
+			    "provider", v->provider, "dsn", v->enhanced);
+			if (j != NULL)
+				reply(c, j);
+		}
+	}
+}

@@ -1,0 +1,372 @@
+/*
+ * daemon.c - reboundd's event loop (see daemon.h).
+ *
+ * The loop thread owns every piece of state.  Log sources hand batches to
+ * sink(), which commits them with their position in one store transaction;
+ * a refused commit leaves the source where it was, and its own timer
+ * offers the batch again, so a full disk or a read-only database costs
+ * time, never outcomes.  SIGHUP loads the configuration and rules into new
+ * objects and swaps them in only when all of it loaded.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "classify.h"
+#include "ctlsock.h"
+#include "daemon.h"
+#include "log.h"
+#include "logproc.h"
+#include "store.h"
+#include "tail.h"
+
+struct source {
+	struct tail *tail;
+	struct logproc *lp;
+};
+
+struct daemon {
+	struct event_base *base;
+	struct rb_settings *cfg;
+	const char *config_path;
+	struct classifier *cl;
+	struct store *st;
+	struct ctlsock *cs;
+	struct source src[RB_SETTINGS_MAX_FILES];
+	int nsrc;
+	struct event *ev_hup, *ev_term, *ev_int, *ev_maint, *ev_watchdog;
+	time_t started;
+	unsigned long reloads, reload_failures;
+};
+
+static void
+notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+notify(const char *fmt, ...)
+{
+#ifdef HAVE_SYSTEMD
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sd_notify(0, buf);
+#else
+	(void)fmt;
+#endif
+}
+
+static int
+sink(void *arg, const struct rb_outcome_rec *recs, size_t n,
+    const struct rb_position *pos)
+{
+	struct daemon *d = arg;
+
+	if (store_apply(d->st, recs, n, pos, time(NULL)) != 0)
+		return (-1);
+	if (n > 0 && d->cs != NULL)
+		ctlsock_publish(d->cs, recs, n);
+	return (0);
+}
+
+static struct classifier *
+load_rules(const struct rb_settings *cfg, char *err, size_t errlen)
+{
+	return (classifier_load(cfg->rules_file[0] ? cfg->rules_file : NULL,
+	    cfg->local_rules_file[0] ? cfg->local_rules_file : NULL,
+	    cfg->provider_map_file[0] ? cfg->provider_map_file : NULL, err, errlen));
+}
+
+static void
+stop_sources(struct daemon *d)
+{
+	for (int i = 0; i < d->nsrc; i++) {
+		tail_free(d->src[i].tail);
+		logproc_free(d->src[i].lp);
+	}
+	d->nsrc = 0;
+}
+
+static int
+start_sources(struct daemon *d)
+{
+	struct tail_options to;
+	struct logproc_options lo;
+
+	tail_options_default(&to);
+	to.poll_ms = d->cfg->poll_interval_ms;
+	to.coalesce_ms = d->cfg->commit_interval_ms;
+	to.resume_window = d->cfg->resume_window;
+	to.batch = (size_t)d->cfg->commit_batch;
+	logproc_options_default(&lo);
+	lo.idle_timeout = d->cfg->queue_idle_timeout;
+	lo.max_entries = (size_t)d->cfg->queue_max_entries;
+	for (int i = 0; i < d->cfg->nlog_files; i++) {
+		struct rb_position pos;
+		const char *path = d->cfg->log_files[i];
+		int have = store_position_get(d->st, path, &pos) == 0;
+		struct logproc *lp = logproc_new(d->cl, &lo);
+		if (lp == NULL)
+			return (-1);
+		struct tail *t = tail_new(d->base, path, have ? &pos : NULL, lp,
+		    sink, d, &to);
+		if (t == NULL) {
+			logproc_free(lp);
+			return (-1);
+		}
+		d->src[d->nsrc].tail = t;
+		d->src[d->nsrc].lp = lp;
+		d->nsrc++;
+		log_info("source: file=%s resume=%s offset=%llu", path,
+		    have ? "saved" : "end", have ? (unsigned long long)pos.offset : 0ULL);
+	}
+	return (0);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	char err[512];
+	struct rb_settings *ncfg = d->config_path ?
+	    settings_load(d->config_path, err, sizeof(err)) : settings_defaults();
+
+	if (ncfg == NULL) {
+		d->reload_failures++;
+		log_warnx("config: reload=refused error=\"%s\" (keeping the running configuration)", err);
+		return;
+	}
+	struct classifier *ncl = load_rules(ncfg, err, sizeof(err));
+	if (ncl == NULL) {
+		d->reload_failures++;
+		log_warnx("config: reload=refused error=\"%s\" (keeping the running configuration)", err);
+		settings_free(ncfg);
+		return;
+	}
+	/* Everything loaded: swap.  Sources resume from their saved positions. */
+	for (int i = 0; i < d->nsrc; i++)
+		tail_flush(d->src[i].tail);
+	stop_sources(d);
+	classifier_free(d->cl);
+	d->cl = ncl;
+	if (strcmp(ncfg->control_socket, d->cfg->control_socket) != 0 ||
+	    strcmp(ncfg->database, d->cfg->database) != 0)
+		log_warnx("config: control_socket and database changes take effect at restart");
+	/* Keep what cannot change without a restart. */
+	char *keep_sock = ncfg->control_socket, *keep_db = ncfg->database;
+	ncfg->control_socket = d->cfg->control_socket;
+	ncfg->database = d->cfg->database;
+	d->cfg->control_socket = keep_sock;
+	d->cfg->database = keep_db;
+	settings_free(d->cfg);
+	d->cfg = ncfg;
+	store_set_options(d->st, &ncfg->store);
+	log_set_verbose(ncfg->verbose);
+	if (start_sources(d) != 0)
+		log_warnx("config: sources could not all be started");
+	d->reloads++;
+	log_info("config: reload=done file=%s rules=%zu", ncfg->file,
+	    classifier_rule_count(ncl));
+	notify("STATUS=reloaded; following %d log file(s)", d->nsrc);
+}
+
+static void
+on_term(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("daemon: signal=%d stopping=yes", (int)sig);
+	notify("STOPPING=1");
+	/* Take in what the MTA has written so far before leaving. */
+	for (int i = 0; i < d->nsrc; i++)
+		tail_flush(d->src[i].tail);
+	event_base_loopbreak(d->base);
+}
+
+static void
+on_maint(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (store_maintain(d->st, time(NULL)) != 0)
+		log_warnx("store: maintenance=failed (will retry)");
+}
+
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	notify("WATCHDOG=1");
+}
+
+struct store *
+daemon_store(struct daemon *d)
+{
+	return (d->st);
+}
+
+json_t *
+daemon_status(struct daemon *d)
+{
+	json_t *srcs = json_array();
+
+	for (int i = 0; i < d->nsrc; i++)
+		json_array_append_new(srcs, tail_status(d->src[i].tail));
+	return (json_pack("{s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:s}",
+	    "version", PACKAGE_VERSION, "pid", (json_int_t)getpid(),
+	    "uptime", (json_int_t)(time(NULL) - d->started),
+	    "sources", srcs, "store", store_status(d->st),
+	    "rules", (json_int_t)classifier_rule_count(d->cl),
+	    "reloads", (json_int_t)d->reloads,
+	    "reload_failures", (json_int_t)d->reload_failures,
+	    "config", d->cfg->file));
+}
+
+/*
+ * As root: prepare the state directory for the service user, then become
+ * that user with the groups that read mail logs (adm) and the journal.
+ */
+static void
+drop_privileges(const struct rb_settings *cfg)
+{
+	if (geteuid() != 0 || cfg->user[0] == '\0')
+		return;
+	struct passwd *pw = getpwnam(cfg->user);
+	if (pw == NULL) {
+		log_info("daemon: user=%s missing=yes running-as=root", cfg->user);
+		return;
+	}
+	if (chown(cfg->state_directory, pw->pw_uid, pw->pw_gid) != 0)
+		log_warn("daemon: chown %s", cfg->state_directory);
+	char p[4096];
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", cfg->database, sfx[i]);
+		if (chown(p, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
+			log_warn("daemon: chown %s", p);
+	}
+	gid_t groups[3];
+	int ng = 0;
+	groups[ng++] = pw->pw_gid;
+	struct group *g;
+	if ((g = getgrnam("adm")) != NULL)
+		groups[ng++] = g->gr_gid;
+	if ((g = getgrnam("systemd-journal")) != NULL)
+		groups[ng++] = g->gr_gid;
+	if (setgroups((size_t)ng, groups) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0)
+		log_fatalx("daemon: cannot become user %s", cfg->user);
+	log_info("daemon: user=%s uid=%u", cfg->user, (unsigned)pw->pw_uid);
+}
+
+static int
+mkdirs(const char *path)
+{
+	char p[4096];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(p, 0755);
+			*s = '/';
+		}
+	}
+	return (mkdir(p, 0750) == 0 || errno == EEXIST ? 0 : -1);
+}
+
+int
+daemon_run(struct rb_settings *cfg, const char *config_path)
+{
+	struct daemon dd, *d = &dd;
+	char err[512];
+	int rc = 1;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	d->config_path = config_path;
+	d->started = time(NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (mkdirs(cfg->state_directory) != 0)
+		log_fatalx("daemon: state_directory=%s error=\"%s\"", cfg->state_directory, strerror(errno));
+	char sockdir[4096];
+	snprintf(sockdir, sizeof(sockdir), "%s", cfg->control_socket);
+	char *slash = strrchr(sockdir, '/');
+	if (slash != NULL && slash != sockdir) {
+		*slash = '\0';
+		mkdirs(sockdir);
+		chmod(sockdir, 0755);
+	}
+	if ((d->cl = load_rules(cfg, err, sizeof(err))) == NULL)
+		log_fatalx("rules: %s", err);
+	d->base = event_base_new();
+	if (d->base == NULL)
+		log_fatalx("daemon: cannot create the event loop");
+	/* The database exists before privileges go, so it can be chowned. */
+	struct store *probe = store_open(cfg->database, &cfg->store, err, sizeof(err));
+	if (probe == NULL)
+		log_fatalx("store: %s", err);
+	store_close(probe);
+	if ((d->cs = ctlsock_open(d->base, d, cfg, err, sizeof(err))) == NULL)
+		log_fatalx("%s", err);
+	drop_privileges(cfg);
+	if ((d->st = store_open(cfg->database, &cfg->store, err, sizeof(err))) == NULL)
+		log_fatalx("store: %s", err);
+	if (start_sources(d) != 0)
+		log_fatalx("daemon: cannot start the log sources");
+
+	d->ev_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
+	d->ev_term = evsignal_new(d->base, SIGTERM, on_term, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, on_term, d);
+	event_add(d->ev_hup, NULL);
+	event_add(d->ev_term, NULL);
+	event_add(d->ev_int, NULL);
+	d->ev_maint = event_new(d->base, -1, EV_PERSIST, on_maint, d);
+	struct timeval mt = { cfg->maintenance_interval, 0 };
+	event_add(d->ev_maint, &mt);
+#ifdef HAVE_SYSTEMD
+	uint64_t usec = 0;
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+		d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
+		struct timeval wt = { (time_t)(usec / 2 / 1000000), (suseconds_t)(usec / 2 % 1000000) };
+		event_add(d->ev_watchdog, &wt);
+	}
+#endif
+	log_info("daemon: started=yes version=%s config=%s database=%s socket=%s files=%d rules=%zu",
+	    PACKAGE_VERSION, cfg->file, cfg->database, cfg->control_socket,
+	    d->nsrc, classifier_rule_count(d->cl));
+	notify("READY=1\nSTATUS=following %d log file(s)", d->nsrc);
+	event_base_dispatch(d->base);
+	rc = 0;
+
+	stop_sources(d);
+	ctlsock_close(d->cs);
+	store_close(d->st);
+	classifier_free(d->cl);
+	event_free(d->ev_hup);
+	event_free(d->ev_term);
+	event_free(d->ev_int);
+	event_free(d->ev_maint);
+	if (d->ev_watchdog)
+		event_free(d->ev_watchdog);
+	event_base_free(d->base);
+	settings_free(d->cfg);
+	log_info("daemon: stopped=yes");
+	return (rc);
+}

@@ -1,0 +1,22 @@
+/*
+ * daemon.h - reboundd's event loop: it owns the settings, the classifier,
+ * the store, the log sources, the control socket, the timers and the
+ * signals.  Everything here runs on the loop's thread.
+ */
+#ifndef REBOUND_DAEMON_H
+#define REBOUND_DAEMON_H
+
+#include <jansson.h>
+
+#include "settings.h"
+
+struct daemon;
+
+/* Run until SIGTERM/SIGINT; returns the exit status.  Takes cfg. */
+int daemon_run(struct rb_settings *cfg, const char *config_path);
+
+/* For the control socket. */
+struct store *daemon_store(struct daemon *);
+json_t *daemon_status(struct daemon *);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * tail.h - follow a log file live from the event loop, through rename
+ * rotation and copytruncate, and resume exactly where the store says.
+ *
+ * Each batch of outcomes goes to the sink with the position after its last
+ * complete line (file identity: device, inode, fingerprint of the first
+ * bytes; offset).  If the sink refuses (-1: disk full, database read-only)
+ * the tail stays where it was and offers the same lines again later, so
+ * nothing is lost and nothing is counted twice.  Owned by the event-loop
+ * thread.
+ */
+#ifndef REBOUND_TAIL_H
+#define REBOUND_TAIL_H
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "logproc.h"
+#include "position.h"
+
+struct tail_options {
+	long poll_ms;		/* safety-net poll; default 1000 */
+	long coalesce_ms;	/* group reads (and commits); default 200 */
+	long resume_window;	/* bytes re-read before a saved position to
+				   rebuild queue correlation; default 4 MiB */
+	size_t batch;		/* outcomes per sink call; default 5000 */
+};
+
+struct tail;
+
+void tail_options_default(struct tail_options *);
+/*
+ * Start following path.  resume: the saved position or NULL (then reading
+ * starts at the current end of the file: history is for replay).
+ * lp belongs to the caller and must outlive the tail.
+ */
+struct tail *tail_new(struct event_base *, const char *path,
+    const struct rb_position *resume, struct logproc *lp, rb_sink_fn sink,
+    void *arg, const struct tail_options *);
+void tail_free(struct tail *);
+/* Read everything available now (shutdown, tests). */
+void tail_flush(struct tail *);
+void tail_set_logproc(struct tail *, struct logproc *);
+const char *tail_path(const struct tail *);
+/* Position, lag and counters for "reboundctl status". */
+json_t *tail_status(const struct tail *);
+
+/* The fingerprint of an open file (hash of its first 64 bytes, 0 if fewer). */
+uint64_t tail_fingerprint(int fd);
+
+#endif
