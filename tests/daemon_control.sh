@@ -1,0 +1,95 @@
+#!/bin/sh
+# daemon_control.sh - the control socket and signals of a running reboundd:
+# answers match what was ingested, 100 clients at once all get correct
+# answers, an unprivileged peer may read but not change, manual changes are
+# audited, SIGHUP with a broken file keeps the running configuration while
+# a good one is applied, and SIGTERM exits cleanly.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$S/tests/daemon-lib.sh"
+command -v python3 >/dev/null || skip "no python3"
+D=$T/d
+daemon_config "$D" "control_socket_mode = 0666"
+daemon_start "$D"
+at_exit "daemon_stop $D"
+now=$(date '+%b %e %H:%M:%S')
+cat >> "$D/mail.log" <<LOG
+$now mx1 postfix/qmgr[10]: 1A2B3C4D5E: from=<news@shop.example>, size=2048, nrcpt=2 (queue active)
+$now mx1 postfix/smtp[11]: 1A2B3C4D5E: to=<Gone@Example.COM>, relay=mx.example.com[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.1] said: 550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown (in reply to RCPT TO command))
+$now mx1 postfix/smtp[11]: 1A2B3C4D5E: to=<alice@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.2]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)
+LOG
+daemon_caught_up "$D"
+c() { "$CTL" -s "$D/ctl.sock" "$@"; }
+
+# The local part keeps its case (address_case_fold = domain), the domain folds.
+c --json lookup Gone@example.com | grep -q '"suppressed": *true' || fail "bounced address not suppressed"
+c --json lookup gone@example.com | grep -q '"suppressed": *false' || fail "local part folded"
+c --json lookup alice@gmail.com | grep -q '"suppressed": *false' || fail "delivered address suppressed"
+c --json stats --by provider --since 1h > "$T/stats"
+python3 - "$T/stats" <<'PY' || fail "stats wrong: $(cat "$T/stats")"
+import json, sys
+rows = {r["provider"]: r for r in json.load(open(sys.argv[1]))["rows"]}
+assert rows["gmail"]["delivered"] == 1 and rows["gmail"]["total"] == 1, rows
+assert rows["other"]["bounced"] == 1, rows
+PY
+
+# 100 clients at once, each must get the right answer.
+# (wait for the clients by pid: a bare wait would wait for reboundd too)
+pids=
+for i in $(seq 1 100); do
+	c --json lookup Gone@example.com > "$T/par.$i" 2>&1 &
+	pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+head -c 300 "$T/par.1" >&2; ok=$(grep -l '"suppressed": *true' "$T"/par.* | wc -l)
+[ "$ok" -eq 100 ] || fail "only $ok of 100 concurrent clients got the right answer"
+
+# An unprivileged peer reads, but cannot change anything.
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" -s "$D/ctl.sock" "$@"; }
+	nobody lookup Gone@example.com | grep -q ": SUPPRESSED" || fail "unprivileged peer cannot read"
+	if nobody suppress remove Gone@example.com --reason nope 2> "$T/deny"; then
+		fail "unprivileged peer removed a suppression"
+	fi
+	grep -q "permission denied" "$T/deny" || fail "no permission error: $(cat "$T/deny")"
+	c lookup Gone@example.com | grep -q ": SUPPRESSED" || fail "suppression lost after a refused change"
+fi
+
+# Manual changes by root are audited with the peer's uid.
+c suppress add someone@example.org --reason "asked us" >/dev/null || fail "manual add"
+c suppress remove someone@example.org --reason "mistake" >/dev/null || fail "manual remove"
+c --json lookup someone@example.org > "$T/audit"
+grep -q '"op": *"remove"' "$T/audit" && grep -q "\"who\": *\"uid:$(id -u)\"" "$T/audit" ||
+	fail "audit trail missing: $(cat "$T/audit")"
+
+# export / import round trip is idempotent
+c export > "$T/export.csv"
+grep -q '"Gone@example.com"' "$T/export.csv" || fail "export lacks the suppression"
+c --json import "$T/export.csv" | grep -q '"imported": *0' || fail "re-import was not idempotent"
+
+# SIGHUP with a broken file: still running, old configuration kept.
+pid=$(cat "$D/pid")
+cp "$D/rebound.conf" "$T/good.conf"
+echo "escalation_span = whenever" >> "$D/rebound.conf"
+kill -HUP "$pid"
+sleep 0.5
+kill -0 "$pid" || fail "reboundd died on a broken configuration"
+grep -q "reload=refused.*rebound.conf:[0-9]*: escalation_span" "$D/reboundd.log" ||
+	fail "no line-numbered refusal logged: $(tail -3 "$D/reboundd.log")"
+c --json status | grep -q '"reload_failures": *1' || fail "status does not count the refused reload"
+# A good file is applied.
+cp "$T/good.conf" "$D/rebound.conf"
+echo "escalation_failures = 5" >> "$D/rebound.conf"
+kill -HUP "$pid"
+sleep 0.5
+c --json status | grep -q '"reloads": *1' || fail "good configuration not applied"
+c lookup Gone@example.com | grep -q ": SUPPRESSED" || fail "state lost across reload"
+
+# SIGTERM: a clean exit, status 0, socket removed.
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+rm -f "$D/pid"
+[ "$rc" -eq 0 ] || fail "exit status $rc after SIGTERM"
+[ ! -e "$D/ctl.sock" ] || fail "socket left behind"
+grep -q "stopped=yes" "$D/reboundd.log" || fail "no clean stop logged"
+pass "control socket, permissions, reload and shutdown"
