@@ -31,9 +31,7 @@
 #include "store.h"
 #include "util.h"
 
-#define MAX_REQUEST	(64 * 1024)
 #define MAX_ARGS	32
-#define MAX_CLIENTS	1024
 
 struct client {
 	struct ctlsock *cs;
@@ -56,6 +54,8 @@ struct ctlsock {
 	char *admin_group;
 	struct client *clients;
 	int nclients;
+	int max_clients;	/* max_clients */
+	size_t max_request;	/* max_request_size */
 };
 
 static void
@@ -338,14 +338,14 @@ on_read(struct bufferevent *bev, void *arg)
 				return;
 			} else
 				fprintf(c->import, "%s\n", line);
-		} else if (n > MAX_REQUEST) {
+		} else if (n > c->cs->max_request) {
 			reply_error(c, "request too long");
 		} else {
 			handle(c, line);
 		}
 		free(line);
 	}
-	if (c->import == NULL && evbuffer_get_length(in) > MAX_REQUEST) {
+	if (c->import == NULL && evbuffer_get_length(in) > c->cs->max_request) {
 		reply_error(c, "request too long");
 		bufferevent_flush(bev, EV_WRITE, BEV_FLUSH);
 		client_free(c);
@@ -367,7 +367,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
-	if (cs->nclients >= MAX_CLIENTS ||
+	if (cs->nclients >= cs->max_clients ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
 		log_warnx("control: refused=yes clients=%d", cs->nclients);
 		evutil_closesocket(fd);
@@ -408,6 +408,8 @@ ctlsock_open(struct event_base *base, struct daemon *d,
 	cs->d = d;
 	cs->path = strdup(cfg->control_socket);
 	cs->admin_group = strdup(cfg->admin_group ? cfg->admin_group : "");
+	cs->max_clients = (int)cfg->max_clients;
+	cs->max_request = (size_t)cfg->max_request_size;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	util_strlcpy(sun.sun_path, cs->path, sizeof(sun.sun_path));

@@ -30,6 +30,7 @@
 #include "classify.h"
 #include "ctlsock.h"
 #include "daemon.h"
+#include "evqueue.h"
 #include "log.h"
 #include "logproc.h"
 #include "store.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct classifier *cl;
 	struct store *st;
 	struct ctlsock *cs;
+	struct evqueue *q;		/* from the milter's threads */
 	struct source src[RB_SETTINGS_MAX_FILES];
 	int nsrc;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_maint, *ev_watchdog;
@@ -86,6 +88,13 @@ sink(void *arg, const struct rb_outcome_rec *recs, size_t n,
 	return (0);
 }
 
+/* Outcomes from other threads (DSNs taken in by the milter). */
+static int
+apply_queued(void *arg, const struct rb_outcome_rec *recs, size_t n)
+{
+	return (sink(arg, recs, n, NULL));
+}
+
 static struct classifier *
 load_rules(const struct rb_settings *cfg, char *err, size_t errlen)
 {
@@ -118,6 +127,8 @@ start_sources(struct daemon *d)
 	logproc_options_default(&lo);
 	lo.idle_timeout = d->cfg->queue_idle_timeout;
 	lo.max_entries = (size_t)d->cfg->queue_max_entries;
+	if (d->cfg->journal)
+		log_warnx("source: journal=unsupported (this build follows log_files only)");
 	for (int i = 0; i < d->cfg->nlog_files; i++) {
 		struct rb_position pos;
 		const char *path = d->cfg->log_files[i];
@@ -221,6 +232,12 @@ daemon_store(struct daemon *d)
 	return (d->st);
 }
 
+struct evqueue *
+daemon_evqueue(struct daemon *d)
+{
+	return (d->q);
+}
+
 json_t *
 daemon_status(struct daemon *d)
 {
@@ -228,13 +245,14 @@ daemon_status(struct daemon *d)
 
 	for (int i = 0; i < d->nsrc; i++)
 		json_array_append_new(srcs, tail_status(d->src[i].tail));
-	return (json_pack("{s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:s}",
+	return (json_pack("{s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:s}",
 	    "version", PACKAGE_VERSION, "pid", (json_int_t)getpid(),
 	    "uptime", (json_int_t)(time(NULL) - d->started),
 	    "sources", srcs, "store", store_status(d->st),
 	    "rules", (json_int_t)classifier_rule_count(d->cl),
 	    "reloads", (json_int_t)d->reloads,
 	    "reload_failures", (json_int_t)d->reload_failures,
+	    "queued", (json_int_t)(d->q ? evqueue_pending(d->q) : 0),
 	    "config", d->cfg->file));
 }
 
@@ -330,6 +348,14 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 		log_fatalx("store: %s", err);
 	if (start_sources(d) != 0)
 		log_fatalx("daemon: cannot start the log sources");
+	if ((d->q = evqueue_new(d->base, 0)) == NULL)
+		log_fatalx("daemon: cannot create the event queue");
+	evqueue_set_apply(d->q, apply_queued, d, d->st);
+	/*
+	 * The milter (milter.h) starts here when cfg->milter_socket is set:
+	 * it gets cfg, store_supset(d->st), d->q and d->cl, and is stopped
+	 * below before the queue and the store go away.
+	 */
 
 	d->ev_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
 	d->ev_term = evsignal_new(d->base, SIGTERM, on_term, d);
@@ -342,7 +368,7 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	event_add(d->ev_maint, &mt);
 #ifdef HAVE_SYSTEMD
 	uint64_t usec = 0;
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+	if (cfg->watchdog && sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
 		d->ev_watchdog = event_new(d->base, -1, EV_PERSIST, on_watchdog, d);
 		struct timeval wt = { (time_t)(usec / 2 / 1000000), (suseconds_t)(usec / 2 % 1000000) };
 		event_add(d->ev_watchdog, &wt);
@@ -355,8 +381,10 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	event_base_dispatch(d->base);
 	rc = 0;
 
+	/* The milter stops here, before the queue it pushes into. */
 	stop_sources(d);
 	ctlsock_close(d->cs);
+	evqueue_free(d->q);
 	store_close(d->st);
 	classifier_free(d->cl);
 	event_free(d->ev_hup);

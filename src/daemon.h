@@ -11,12 +11,15 @@
 #include "settings.h"
 
 struct daemon;
+struct evqueue;
 
 /* Run until SIGTERM/SIGINT; returns the exit status.  Takes cfg. */
 int daemon_run(struct rb_settings *cfg, const char *config_path);
 
 /* For the control socket. */
 struct store *daemon_store(struct daemon *);
+/* The queue other threads (the milter) push into. */
+struct evqueue *daemon_evqueue(struct daemon *);
 json_t *daemon_status(struct daemon *);
 
 #endif

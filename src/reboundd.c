@@ -65,8 +65,13 @@ main(int argc, char **argv)
 	if (verbose)
 		cfg->verbose = 1;
 	log_set_verbose(cfg->verbose);
+	if (!foreground && !print && !test && cfg->log_stderr)
+		log_init("reboundd", LOG_TO_STDERR, cfg->verbose);
 	if (print) {
-		settings_print(cfg, stdout);
+		if (verbose)
+			settings_print_doc(cfg, stdout);
+		else
+			settings_print(cfg, stdout);
 		settings_free(cfg);
 		return (0);
 	}

@@ -21,44 +21,123 @@
 #endif
 
 enum ktype { K_STR, K_PATH, K_LIST, K_BOOL, K_DURATION, K_DURATION_MS,
-	K_SIZE, K_INT, K_MODE, K_FOLD, K_LIFETIMES };
+	K_SIZE, K_INT, K_MODE, K_FOLD, K_LIFETIMES, K_ENUM, K_WORDS,
+	K_MILTER_SOCKET, K_TARGET };
 
 struct key {
 	const char *name;
 	enum ktype type;
 	size_t off;		/* offset in struct rb_settings */
 	const char *def;
+	const char *choices;	/* K_ENUM, K_WORDS: "a|b|c"; NULL = any word */
+	const char *doc;	/* one line; rebound.conf(5) says more */
 };
 
 #define O(f) offsetof(struct rb_settings, f)
 static const struct key keys[] = {
-	{ "state_directory", K_PATH, O(state_directory), "/var/lib/rebound" },
-	{ "database", K_PATH, O(database), "" },
-	{ "control_socket", K_PATH, O(control_socket), "/run/rebound/rebound.sock" },
-	{ "control_socket_mode", K_MODE, O(control_socket_mode), "0660" },
-	{ "control_socket_group", K_STR, O(control_socket_group), "rebound" },
-	{ "admin_group", K_STR, O(admin_group), "" },
-	{ "user", K_STR, O(user), "rebound" },
-	{ "log_files", K_LIST, O(log_files), "/var/log/mail.log" },
-	{ "rules_file", K_PATH, O(rules_file), "" },
-	{ "local_rules_file", K_PATH, O(local_rules_file), "" },
-	{ "provider_map_file", K_PATH, O(provider_map_file), "" },
-	{ "queue_idle_timeout", K_DURATION, O(queue_idle_timeout), "1h" },
-	{ "queue_max_entries", K_INT, O(queue_max_entries), "200000" },
-	{ "commit_interval", K_DURATION_MS, O(commit_interval_ms), "200ms" },
-	{ "commit_batch", K_INT, O(commit_batch), "5000" },
-	{ "maintenance_interval", K_DURATION, O(maintenance_interval), "60s" },
-	{ "poll_interval", K_DURATION_MS, O(poll_interval_ms), "1s" },
-	{ "resume_window", K_SIZE, O(resume_window), "4m" },
-	{ "verbose", K_BOOL, O(verbose), "no" },
-	{ "database_wal", K_BOOL, O(store.wal), "yes" },
-	{ "address_case_fold", K_FOLD, O(store.fold), "domain" },
-	{ "outcome_retention", K_DURATION, O(store.outcome_retention), "30d" },
-	{ "escalation_failures", K_INT, O(store.escalation_failures), "3" },
-	{ "escalation_span", K_DURATION, O(store.escalation_span), "72h" },
-	{ "escalation_lifetime", K_DURATION, O(store.escalation_lifetime), "30d" },
+	{ "state_directory", K_PATH, O(state_directory), "/var/lib/rebound", NULL,
+	    "where the database lives" },
+	{ "database", K_PATH, O(database), "", NULL,
+	    "the SQLite database (empty: state_directory/rebound.db)" },
+	{ "control_socket", K_PATH, O(control_socket), "/run/rebound/rebound.sock", NULL,
+	    "Unix socket reboundctl talks to" },
+	{ "control_socket_mode", K_MODE, O(control_socket_mode), "0660", NULL,
+	    "permissions of the control socket" },
+	{ "control_socket_group", K_STR, O(control_socket_group), "rebound", NULL,
+	    "group owning the control socket (readers)" },
+	{ "admin_group", K_STR, O(admin_group), "", NULL,
+	    "group whose members may change the store (empty: root only)" },
+	{ "user", K_STR, O(user), "rebound", NULL,
+	    "user to run as when started as root (empty: stay)" },
+	{ "log_files", K_LIST, O(log_files), "/var/log/mail.log", NULL,
+	    "mail logs to follow" },
+	{ "rules_file", K_PATH, O(rules_file), "", NULL,
+	    "rule file replacing the built-in rules (empty: built-in)" },
+	{ "local_rules_file", K_PATH, O(local_rules_file), "", NULL,
+	    "site rules tried before the others" },
+	{ "provider_map_file", K_PATH, O(provider_map_file), "", NULL,
+	    "provider map replacing the built-in one" },
+	{ "queue_idle_timeout", K_DURATION, O(queue_idle_timeout), "1h", NULL,
+	    "forget a queue ID after this long without lines" },
+	{ "queue_max_entries", K_INT, O(queue_max_entries), "200000", NULL,
+	    "most queue IDs remembered at once" },
+	{ "commit_interval", K_DURATION_MS, O(commit_interval_ms), "200ms", NULL,
+	    "longest wait before new outcomes are committed" },
+	{ "commit_batch", K_INT, O(commit_batch), "5000", NULL,
+	    "most outcomes per commit" },
+	{ "maintenance_interval", K_DURATION, O(maintenance_interval), "60s", NULL,
+	    "how often expiry and pruning run" },
+	{ "poll_interval", K_DURATION_MS, O(poll_interval_ms), "1s", NULL,
+	    "how often followed files are checked for growth and rotation" },
+	{ "resume_window", K_SIZE, O(resume_window), "4m", NULL,
+	    "bytes re-read before a saved position at start" },
+	{ "log_target", K_TARGET, O(log_stderr), "syslog", "syslog|stderr",
+	    "where reboundd logs when not started with -f" },
+	{ "watchdog", K_BOOL, O(watchdog), "yes", NULL,
+	    "answer the systemd watchdog when WatchdogSec is set" },
+	{ "max_clients", K_INT, O(max_clients), "256", NULL,
+	    "most control socket clients at once" },
+	{ "max_request_size", K_SIZE, O(max_request_size), "64k", NULL,
+	    "longest control request line" },
+	{ "log_format", K_ENUM, O(log_format), "auto", "auto|postfix|sendmail",
+	    "syntax of the followed logs" },
+	{ "journal", K_BOOL, O(journal), "no", NULL,
+	    "read the systemd journal instead of log files" },
+	{ "journal_match", K_STR, O(journal_match), "SYSLOG_IDENTIFIER=postfix/smtp", NULL,
+	    "journal match expression (FIELD=value, space separated)" },
+	{ "verbose", K_BOOL, O(verbose), "no", NULL,
+	    "log more detail" },
+	{ "database_wal", K_BOOL, O(store.wal), "yes", NULL,
+	    "use SQLite write-ahead logging" },
+	{ "address_case_fold", K_FOLD, O(store.fold), "domain", NULL,
+	    "fold the domain only, or the whole address" },
+	{ "outcome_retention", K_DURATION, O(store.outcome_retention), "30d", NULL,
+	    "how long outcomes are kept" },
+	{ "escalation_failures", K_INT, O(store.escalation_failures), "3", NULL,
+	    "soft failures that escalate to a suppression" },
+	{ "escalation_span", K_DURATION, O(store.escalation_span), "72h", NULL,
+	    "shortest time those failures must span" },
+	{ "escalation_lifetime", K_DURATION, O(store.escalation_lifetime), "30d", NULL,
+	    "how long an escalated suppression lasts" },
 	{ "suppression_lifetime", K_LIFETIMES, O(store.lifetime),
-	    "invalid-address:never, invalid-domain:never, mailbox-inactive:180d, complaint:never" },
+	    "invalid-address:never, invalid-domain:never, mailbox-inactive:180d, complaint:never", NULL,
+	    "how long suppressions last, per category" },
+	{ "dsn_max_size", K_SIZE, O(dsn_max_size), "50m", NULL,
+	    "largest DSN message parsed" },
+	{ "dsn_max_depth", K_INT, O(dsn_max_depth), "32", NULL,
+	    "deepest MIME nesting parsed" },
+	{ "dsn_max_parts", K_INT, O(dsn_max_parts), "1000", NULL,
+	    "most MIME parts parsed in one message" },
+	{ "dsn_max_recipients", K_INT, O(dsn_max_recipients), "10000", NULL,
+	    "most recipients taken from one DSN" },
+	{ "verp_pattern", K_STR, O(verp_pattern), "", NULL,
+	    "VERP bounce address pattern (%r = recipient), empty = none" },
+	{ "milter_socket", K_MILTER_SOCKET, O(milter_socket), "", NULL,
+	    "milter listening socket (unix:/path or inet:port@host); empty = off" },
+	{ "milter_policy", K_ENUM, O(milter_policy), "reject", "reject|tempfail|tag|drop",
+	    "what the milter does with a suppressed recipient" },
+	{ "milter_reject_reply", K_STR, O(milter_reject_reply),
+	    "550 5.1.1 Recipient address suppressed (%r since %d)", NULL,
+	    "reply for a refused recipient (%r reason, %d date)" },
+	{ "milter_tag_header", K_STR, O(milter_tag_header), "X-Rebound-Suppressed", NULL,
+	    "header added by the tag policy" },
+	{ "milter_scope", K_WORDS, O(milter_scope), "authenticated, client_networks, local",
+	    "authenticated|client_networks|local|daemon_names|all",
+	    "which messages the policy applies to" },
+	{ "milter_client_networks", K_WORDS, O(milter_client_networks),
+	    "127.0.0.0/8, ::1/128", NULL, "client networks in scope" },
+	{ "milter_daemon_names", K_WORDS, O(milter_daemon_names), "", NULL,
+	    "Postfix daemon names ({daemon_name}) in scope" },
+	{ "milter_bounce_addresses", K_WORDS, O(milter_bounce_addresses), "", NULL,
+	    "recipient patterns whose mail is taken as returning DSNs" },
+	{ "milter_dsn_action", K_ENUM, O(milter_dsn_action), "accept", "accept|discard|quarantine",
+	    "what happens to a DSN once recorded" },
+	{ "milter_require_verified", K_BOOL, O(milter_require_verified), "yes", NULL,
+	    "a DSN suppresses only if it matches mail sent from here" },
+	{ "milter_max_body", K_SIZE, O(milter_max_body), "10m", NULL,
+	    "largest DSN body collected" },
+	{ "milter_on_error", K_ENUM, O(milter_on_error), "accept", "accept|tempfail",
+	    "answer when the milter cannot decide" },
 };
 #undef O
 
@@ -136,6 +215,44 @@ parse_size(const char *v, long *out)
 		return (-1);
 	*out = (long)(n * m);
 	return (0);
+}
+
+/* Is word one of "a|b|c"? */
+static int
+is_choice(const char *choices, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = choices; p != NULL; p = strchr(p, '|')) {
+		if (*p == '|')
+			p++;
+		if (strncmp(p, word, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return (1);
+	}
+	return (0);
+}
+
+static int
+owns_string(enum ktype t)
+{
+	return (t == K_STR || t == K_PATH || t == K_ENUM || t == K_WORDS ||
+	    t == K_MILTER_SOCKET);
+}
+
+int
+settings_words(const char *list, char *buf, size_t bufsize, const char **words,
+    int max)
+{
+	int n = 0;
+	char *save = NULL;
+
+	if (bufsize == 0)
+		return (0);
+	snprintf(buf, bufsize, "%s", list ? list : "");
+	for (char *t = strtok_r(buf, ", \t", &save); t != NULL && n < max;
+	    t = strtok_r(NULL, ", \t", &save))
+		words[n++] = t;
+	return (n);
 }
 
 static char *
@@ -225,6 +342,44 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 		else
 			return (fail(err, errlen, name, line, "%s: \"%s\" is not domain or all", k->name, v));
 		return (0);
+	case K_TARGET:
+		if (strcmp(v, "syslog") != 0 && strcmp(v, "stderr") != 0)
+			return (fail(err, errlen, name, line, "%s: \"%s\" is not one of %s", k->name, v, k->choices));
+		*(int *)slot = strcmp(v, "stderr") == 0;
+		return (0);
+	case K_ENUM:
+		if (!is_choice(k->choices, v))
+			return (fail(err, errlen, name, line, "%s: \"%s\" is not one of %s", k->name, v, k->choices));
+		free(*(char **)slot);
+		*(char **)slot = strdup(v);
+		return (0);
+	case K_WORDS: {
+		/* Normalise to "a, b, c" so the milter splits one way only. */
+		size_t cap = strlen(v) * 2 + 1, used = 0;
+		char *out = malloc(cap);
+		if (out == NULL)
+			return (fail(err, errlen, name, line, "out of memory"));
+		out[0] = '\0';
+		for (char *save = NULL, *t = strtok_r(v, ", \t", &save); t;
+		    t = strtok_r(NULL, ", \t", &save)) {
+			if (k->choices != NULL && !is_choice(k->choices, t)) {
+				free(out);
+				return (fail(err, errlen, name, line, "%s: \"%s\" is not one of %s", k->name, t, k->choices));
+			}
+			used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? ", " : "", t);
+		}
+		free(*(char **)slot);
+		*(char **)slot = out;
+		return (0);
+	}
+	case K_MILTER_SOCKET:
+		if (*v != '\0' && !(strncmp(v, "unix:/", 6) == 0 || strncmp(v, "local:/", 7) == 0 ||
+		    ((strncmp(v, "inet:", 5) == 0 || strncmp(v, "inet6:", 6) == 0) &&
+		    isdigit((unsigned char)v[strcspn(v, ":") + 1]))))
+			return (fail(err, errlen, name, line, "%s: \"%s\" is not unix:/PATH or inet:PORT@HOST", k->name, v));
+		free(*(char **)slot);
+		*(char **)slot = strdup(v);
+		return (0);
 	case K_LIFETIMES: {
 		long *life = (long *)slot;
 		for (char *save = NULL, *t = strtok_r(v, ", \t", &save); t;
@@ -252,7 +407,7 @@ settings_free(struct rb_settings *c)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (keys[i].type == K_STR || keys[i].type == K_PATH)
+		if (owns_string(keys[i].type))
 			free(*(char **)((char *)c + keys[i].off));
 	for (int i = 0; i < c->nlog_files; i++)
 		free(c->log_files[i]);
@@ -403,18 +558,27 @@ print_duration(FILE *fp, long secs)
 		fprintf(fp, "%lds", secs);
 }
 
-void
-settings_print(const struct rb_settings *c, FILE *fp)
+static void
+print_keys(const struct rb_settings *c, FILE *fp, int doc)
 {
 	fprintf(fp, "# effective configuration, from %s\n", c->file);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const struct key *k = &keys[i];
 		const void *slot = (const char *)c + k->off;
+		if (doc)
+			fprintf(fp, "\n# %s%s%s%s\n", k->doc, k->choices ? " (" : "",
+			    k->choices ? k->choices : "", k->choices ? ")" : "");
 		fprintf(fp, "%s = ", k->name);
 		switch (k->type) {
 		case K_STR:
 		case K_PATH:
+		case K_ENUM:
+		case K_WORDS:
+		case K_MILTER_SOCKET:
 			fprintf(fp, "%s", *(char *const *)slot);
+			break;
+		case K_TARGET:
+			fprintf(fp, "%s", *(const int *)slot ? "stderr" : "syslog");
 			break;
 		case K_LIST:
 			for (int j = 0; j < c->nlog_files; j++)
@@ -429,7 +593,16 @@ settings_print(const struct rb_settings *c, FILE *fp)
 		case K_DURATION_MS:
 			fprintf(fp, "%ldms", *(const long *)slot);
 			break;
-		case K_SIZE:
+		case K_SIZE: {
+			long v = *(const long *)slot;
+			if (v != 0 && v % (1024 * 1024) == 0)
+				fprintf(fp, "%ldm", v / (1024 * 1024));
+			else if (v != 0 && v % 1024 == 0)
+				fprintf(fp, "%ldk", v / 1024);
+			else
+				fprintf(fp, "%ld", v);
+			break;
+		}
 		case K_INT:
 			if (k->off == offsetof(struct rb_settings, store.escalation_failures))
 				fprintf(fp, "%d", *(const int *)slot);
@@ -458,4 +631,16 @@ settings_print(const struct rb_settings *c, FILE *fp)
 		}
 		fputc('\n', fp);
 	}
+}
+
+void
+settings_print(const struct rb_settings *c, FILE *fp)
+{
+	print_keys(c, fp, 0);
+}
+
+void
+settings_print_doc(const struct rb_settings *c, FILE *fp)
+{
+	print_keys(c, fp, 1);
 }

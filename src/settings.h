@@ -38,7 +38,40 @@ struct rb_settings {
 	long poll_interval_ms;
 	long resume_window;		/* bytes re-read before a saved position */
 	int verbose;
+	int log_stderr;			/* log_target = stderr */
+	int watchdog;
+	long max_clients;
+	long max_request_size;
+	char *log_format;		/* auto | postfix | sendmail */
+	int journal;
+	char *journal_match;
 	struct store_options store;
+
+	/* DSN parser limits (dsn.h). */
+	long dsn_max_size;
+	long dsn_max_depth;
+	long dsn_max_parts;
+	long dsn_max_recipients;
+	char *verp_pattern;
+
+	/*
+	 * Milter (milter.h); empty milter_socket = no milter.  Lists are kept
+	 * as one string of comma-separated words ("a, b"): settings_words()
+	 * splits them.  Enumerations hold one of the words documented in
+	 * rebound.conf(5), already validated.
+	 */
+	char *milter_socket;		/* "unix:/path" | "inet:PORT@HOST" | "inet6:..." */
+	char *milter_policy;		/* reject | tempfail | tag | drop */
+	char *milter_reject_reply;	/* %r = reason, %d = date suppressed */
+	char *milter_tag_header;
+	char *milter_scope;		/* authenticated, client_networks, local, daemon_names, all */
+	char *milter_client_networks;	/* CIDR list */
+	char *milter_daemon_names;
+	char *milter_bounce_addresses;	/* patterns */
+	char *milter_dsn_action;	/* accept | discard | quarantine */
+	int milter_require_verified;
+	long milter_max_body;
+	char *milter_on_error;		/* accept | tempfail */
 };
 
 /* Built-in defaults (the daemon runs on these with no file at all). */
@@ -49,7 +82,15 @@ struct rb_settings *settings_load(const char *path, char *err, size_t errlen);
 struct rb_settings *settings_parse(const char *name, const char *text,
     char *err, size_t errlen);
 void settings_free(struct rb_settings *);
+/*
+ * Split a list value ("a, b c") into at most max words, copied into the
+ * caller's buf (bufsize bytes); returns the count.  Thread-safe.
+ */
+int settings_words(const char *list, char *buf, size_t bufsize,
+    const char **words, int max);
 /* Print the effective configuration in the file's own syntax. */
 void settings_print(const struct rb_settings *, FILE *fp);
+/* The same, each key preceded by its one-line description. */
+void settings_print_doc(const struct rb_settings *, FILE *fp);
 
 #endif

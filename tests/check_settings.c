@@ -61,7 +61,76 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "just words\n", "t.conf:1: expected \"key = value\"" },
 	{ "verbose = yes\nverbose = no\n", "t.conf:2: \"verbose\" is set twice" },
 	{ "resume_window = 5 parsecs\n", "t.conf:1: resume_window" },
+	{ "log_target = journal\n", "t.conf:1: log_target: \"journal\" is not one of syslog|stderr" },
+	{ "milter_policy = bounce\n", "t.conf:1: milter_policy: \"bounce\" is not one of reject|tempfail|tag|drop" },
+	{ "milter_scope = local, everyone\n", "t.conf:1: milter_scope: \"everyone\" is not one of authenticated|client_networks|local|daemon_names|all" },
+	{ "milter_socket = /run/m.sock\n", "t.conf:1: milter_socket: \"/run/m.sock\" is not unix:/PATH or inet:PORT@HOST" },
+	{ "milter_socket = inet:x@localhost\n", "t.conf:1: milter_socket" },
+	{ "milter_dsn_action = keep\n", "t.conf:1: milter_dsn_action: \"keep\" is not one of accept|discard|quarantine" },
+	{ "milter_on_error = reject\n", "t.conf:1: milter_on_error" },
+	{ "milter_max_body = 10q\n", "t.conf:1: milter_max_body: \"10q\" is not a size (64k, 10m)" },
+	{ "max_clients = -1\n", "t.conf:1: max_clients: \"-1\" is not a number" },
+	{ "log_format = exim\n", "t.conf:1: log_format: \"exim\" is not one of auto|postfix|sendmail" },
+	{ "journal = maybe\n", "t.conf:1: journal: \"maybe\" is not yes or no" },
+	{ "# ok\n\n  # still ok\ndsn_max_depth = deep\n", "t.conf:4: dsn_max_depth" },
 };
+
+START_TEST(test_milter_keys)
+{
+	char err[256], buf[256];
+	const char *w[8];
+	struct rb_settings *c = settings_parse("t.conf",
+	    "milter_socket = inet:10025@127.0.0.1\n"
+	    "milter_policy = tag\n"
+	    "milter_scope = authenticated   local,daemon_names\n"
+	    "milter_client_networks = 10.0.0.0/8,192.0.2.0/24\n"
+	    "milter_max_body = 2m\n"
+	    "milter_require_verified = no\n"
+	    "log_target = stderr\n"
+	    "max_request_size = 8k\n", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->milter_socket, "inet:10025@127.0.0.1");
+	ck_assert_str_eq(c->milter_policy, "tag");
+	ck_assert_str_eq(c->milter_scope, "authenticated, local, daemon_names");
+	ck_assert_int_eq(settings_words(c->milter_client_networks, buf, sizeof(buf), w, 8), 2);
+	ck_assert_str_eq(w[1], "192.0.2.0/24");
+	ck_assert_int_eq(c->milter_max_body, 2 * 1024 * 1024);
+	ck_assert_int_eq(c->milter_require_verified, 0);
+	ck_assert_int_eq(c->log_stderr, 1);
+	ck_assert_int_eq(c->max_request_size, 8192);
+	ck_assert_str_eq(c->milter_on_error, "accept");	/* default kept */
+	settings_free(c);
+}
+END_TEST
+
+/* reboundd -n prints a file that parses back to the same configuration. */
+START_TEST(test_print_roundtrip)
+{
+	char err[256], *a = NULL, *b = NULL;
+	size_t alen, blen;
+	struct rb_settings *c = settings_parse("t.conf",
+	    "escalation_span = 90m\nmilter_scope = all\ncommit_batch = 77\n"
+	    "suppression_lifetime = mailbox-full:30d\n", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	FILE *fp = open_memstream(&a, &alen);
+	settings_print(c, fp);
+	fclose(fp);
+	settings_free(c);
+	c = settings_parse("t.conf", a, err, sizeof(err));
+	ck_assert_msg(c != NULL, "printed configuration refused: %s", err);
+	fp = open_memstream(&b, &blen);
+	settings_print(c, fp);
+	fclose(fp);
+	ck_assert_str_eq(a, b);
+	ck_assert_ptr_nonnull(strstr(a, "escalation_span = 90m\n"));
+	ck_assert_ptr_nonnull(strstr(a, "commit_batch = 77\n"));
+	settings_free(c);
+	free(a);
+	free(b);
+}
+END_TEST
 
 START_TEST(test_bad)
 {
@@ -85,6 +154,8 @@ main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_bad);
+	tcase_add_test(tc, test_milter_keys);
+	tcase_add_test(tc, test_print_roundtrip);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
