@@ -2,8 +2,11 @@
  * tail.c - see tail.h.
  *
  * Bytes are read with pread() from the committed offset, so the buffer
- * always starts at a line boundary the store knows about; after a refused
- * commit the same bytes are simply read again.  Rotation is noticed by the
+ * always starts at a line boundary the store knows about.  A refused
+ * commit keeps its outcomes and its end offset ("held") and is offered
+ * again as it is: parsing the same lines twice would not do, because the
+ * queue correlation has already moved on (a "removed" line forgets the
+ * sender its queue ID had).  Rotation is noticed by the
  * inode at the path changing: the old file is read to its end first.
  * Truncation (copytruncate) is noticed by the size dropping below what was
  * read: reading restarts at 0.  A saved position whose file is gone from
@@ -53,6 +56,7 @@ struct tail {
 	struct event *inotify_ev, *poll_ev, *read_ev;
 	int read_scheduled;
 	int stalled;
+	size_t held;		/* while stalled: bytes the held batch covers */
 
 	uint64_t lines, outcomes, rotations, truncations, refused;
 	uint64_t size_seen;
@@ -141,8 +145,8 @@ commit(struct tail *t, size_t consumed)
 			log_warnx("tail: file=%s offset=%llu error=\"store refused the batch, will retry\"",
 			    t->path, (unsigned long long)t->committed);
 		t->stalled = 1;
+		t->held = consumed;
 		t->refused++;
-		t->nrecs = 0;
 		return (-1);
 	}
 	if (t->stalled)
@@ -166,6 +170,9 @@ read_available(struct tail *t)
 {
 	if (t->fd < 0)
 		return (0);
+	/* First the batch the store refused last time, exactly as it was. */
+	if (t->stalled && commit(t, t->held) != 0)
+		return (-1);
 	for (;;) {
 		if (t->cap - t->have < READ_CHUNK) {
 			size_t ncap = t->cap ? t->cap * 2 : 2 * READ_CHUNK;
@@ -329,10 +336,9 @@ check(struct tail *t)
 {
 	struct stat sb, fsb;
 
-	if (t->stalled) {
-		/* Offer the same bytes again. */
-		t->have = 0;
-	}
+	/* A held batch goes first, before truncation or rotation moves on. */
+	if (t->stalled && t->fd >= 0 && commit(t, t->held) != 0)
+		return;
 	if (t->fd < 0) {
 		reopen(t);
 		read_available(t);
