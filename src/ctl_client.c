@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -103,30 +104,121 @@ print_table(json_t *ans)
 		printf("(no outcomes in this window)\n");
 }
 
+static const char *
+str(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return (v ? v : "-");
+}
+
+static long long
+num(json_t *o, const char *k)
+{
+	return (json_integer_value(json_object_get(o, k)));
+}
+
+/* A time as the operator reads it; "never" for 0 where that means so. */
+static const char *
+when(json_t *o, const char *k, char *buf, size_t len)
+{
+	time_t t = (time_t)num(o, k);
+	struct tm tm;
+
+	if (t == 0)
+		return ("never");
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+	return (buf);
+}
+
+static void
+print_event(json_t *e)
+{
+	char tb[32];
+
+	printf("%s  %-10s %-32s %-9s %-18s %-10s %-6s %s\n", when(e, "time", tb, sizeof(tb)),
+	    str(e, "queue_id"), str(e, "recipient"), str(e, "outcome"),
+	    str(e, "category"), str(e, "provider"), str(e, "dsn"), str(e, "action"));
+}
+
+static void
+print_status(json_t *a)
+{
+	json_t *st = json_object_get(a, "store"), *src;
+	size_t i;
+
+	printf("reboundd %s, pid %lld, up %llds, %lld rules, config %s\n",
+	    str(a, "version"), num(a, "pid"), num(a, "uptime"), num(a, "rules"),
+	    str(a, "config"));
+	printf("reloads %lld (%lld refused), %lld queued from the milter\n",
+	    num(a, "reloads"), num(a, "reload_failures"), num(a, "queued"));
+	printf("store %s: %lld outcomes, %lld suppressed, %lld retry states, %lld bytes\n",
+	    str(st, "database"), num(st, "outcomes"), num(st, "suppressions"),
+	    num(st, "retry_states"), num(st, "size_bytes"));
+	json_array_foreach(json_object_get(a, "sources"), i, src)
+		printf("source %s: offset %lld, lag %lld bytes, %lld lines, %lld outcomes%s\n",
+		    str(src, "file"), num(src, "offset"), num(src, "lag_bytes"),
+		    num(src, "lines"), num(src, "outcomes"),
+		    json_is_true(json_object_get(src, "stalled")) ? ", STALLED (store refuses commits)" : "");
+}
+
+static void
+print_lookup(json_t *a)
+{
+	json_t *s = json_object_get(a, "suppression"), *r = json_object_get(a, "retry"), *h;
+	char tb[32], tb2[32];
+	size_t i;
+
+	printf("%s: %s\n", str(a, "address"),
+	    json_is_true(json_object_get(a, "suppressed")) ? "SUPPRESSED" : "not suppressed");
+	if (json_is_object(s)) {
+		printf("  since    %s, expires %s\n", when(s, "created", tb, sizeof(tb)),
+		    when(s, "expires", tb2, sizeof(tb2)));
+		printf("  why      %s, category %s, codes %s, source %s\n", str(s, "reason"),
+		    str(s, "category"), str(s, "codes"), str(s, "source"));
+		printf("  text     %s\n  evidence %s\n", str(s, "text"), str(s, "evidence"));
+	}
+	if (json_is_object(r))
+		printf("  retry    %lld soft failure(s), first %s, last code %s\n",
+		    num(r, "failures"), when(r, "first", tb, sizeof(tb)), str(r, "last_code"));
+	json_array_foreach(json_object_get(a, "history"), i, h)
+		printf("  history  %s %s by %s (%s): %s\n", when(h, "time", tb, sizeof(tb)),
+		    str(h, "op"), str(h, "who"), str(h, "source"), str(h, "why"));
+	json_array_foreach(json_object_get(a, "recent"), i, h)
+		printf("  outcome  %s %s %s %s %s\n", when(h, "time", tb, sizeof(tb)),
+		    str(h, "outcome"), str(h, "category"), str(h, "dsn"), str(h, "queue_id"));
+}
+
 static void
 print_answer(const char *verb, json_t *ans)
 {
+	json_t *e;
+	size_t i;
+	char tb[32], tb2[32];
+
 	if (strcmp(verb, "stats") == 0) {
 		print_table(ans);
 	} else if (strcmp(verb, "export") == 0) {
 		fputs(json_string_value(json_object_get(ans, "csv")), stdout);
 	} else if (strcmp(verb, "lookup") == 0) {
-		json_t *s = json_object_get(ans, "suppression");
-		printf("%s: %s\n", json_string_value(json_object_get(ans, "address")),
-		    json_is_true(json_object_get(ans, "suppressed")) ? "SUPPRESSED" : "not suppressed");
-		if (json_is_object(s))
-			printf("  since %lld, reason %s, category %s, source %s, evidence %s\n",
-			    json_integer_value(json_object_get(s, "created")),
-			    json_string_value(json_object_get(s, "reason")),
-			    json_string_value(json_object_get(s, "category")),
-			    json_string_value(json_object_get(s, "source")),
-			    json_string_value(json_object_get(s, "evidence")));
-		json_object_del(ans, "ok");
-		json_object_del(ans, "address");
-		json_object_del(ans, "suppressed");
-		json_object_del(ans, "suppression");
-		json_dumpf(ans, stdout, JSON_INDENT(2));
-		putchar('\n');
+		print_lookup(ans);
+	} else if (strcmp(verb, "status") == 0) {
+		print_status(ans);
+	} else if (strcmp(verb, "list") == 0) {
+		json_t *rows = json_object_get(ans, "suppressions");
+		json_array_foreach(rows, i, e)
+			printf("%-36s %-18s %-12s %-10s %s  expires %s\n", str(e, "address"),
+			    str(e, "category"), str(e, "reason"), str(e, "source"),
+			    when(e, "created", tb, sizeof(tb)), when(e, "expires", tb2, sizeof(tb2)));
+		printf("(%zu suppressed)\n", json_array_size(rows));
+	} else if (strcmp(verb, "events") == 0) {
+		json_array_foreach(json_object_get(ans, "events"), i, e)
+			print_event(e);
+	} else if (strcmp(verb, "suppress") == 0) {
+		printf("%s: %s\n", str(ans, "address"),
+		    json_is_true(json_object_get(ans, "changed")) ? "done" : "nothing to change");
+	} else if (strcmp(verb, "import") == 0) {
+		printf("%lld address(es) newly suppressed\n", num(ans, "imported"));
 	} else {
 		json_object_del(ans, "ok");
 		json_dumpf(ans, stdout, JSON_INDENT(2));
@@ -226,7 +318,7 @@ ctl_client(int argc, char **argv)
 			}
 			break;
 		}
-		if (json || follow) {
+		if (json) {
 			fputs(line, stdout);
 			fflush(stdout);
 		}
@@ -241,7 +333,13 @@ ctl_client(int argc, char **argv)
 			fprintf(stderr, "reboundctl: %s\n",
 			    json_string_value(json_object_get(ans, "error")));
 			rc = 1;
-		} else if (!json && !follow) {
+		} else if (!json && follow) {
+			if (json_object_get(ans, "recipient") != NULL)
+				print_event(ans);
+			else
+				printf("(following; interrupt to stop)\n");
+			fflush(stdout);
+		} else if (!json) {
 			print_answer(verb, ans);
 		}
 		json_decref(ans);
