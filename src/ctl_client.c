@@ -210,7 +210,7 @@ print_answer(const char *verb, json_t *ans)
 			printf("%-36s %-18s %-12s %-10s %s  expires %s\n", str(e, "address"),
 			    str(e, "category"), str(e, "reason"), str(e, "source"),
 			    when(e, "created", tb, sizeof(tb)), when(e, "expires", tb2, sizeof(tb2)));
-		printf("(%zu suppressed)\n", json_array_size(rows));
+		printf("(%zu shown)\n", json_array_size(rows));
 	} else if (strcmp(verb, "events") == 0) {
 		json_array_foreach(json_object_get(ans, "events"), i, e)
 			print_event(e);

@@ -407,9 +407,7 @@ ctlsock_open(struct event_base *base, struct daemon *d,
 	cs->base = base;
 	cs->d = d;
 	cs->path = strdup(cfg->control_socket);
-	cs->admin_group = strdup(cfg->admin_group ? cfg->admin_group : "");
-	cs->max_clients = (int)cfg->max_clients;
-	cs->max_request = (size_t)cfg->max_request_size;
+
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	util_strlcpy(sun.sun_path, cs->path, sizeof(sun.sun_path));
@@ -422,11 +420,7 @@ ctlsock_open(struct event_base *base, struct daemon *d,
 		ctlsock_close(cs);
 		return (NULL);
 	}
-	chmod(cs->path, (mode_t)cfg->control_socket_mode);
-	struct group *gr = cfg->control_socket_group[0] ?
-	    getgrnam(cfg->control_socket_group) : NULL;
-	if (gr != NULL && chown(cs->path, (uid_t)-1, gr->gr_gid) != 0)
-		log_warn("control: socket=%s chown", cs->path);
+	ctlsock_reconfigure(cs, cfg);
 	cs->lst = evconnlistener_new(base, on_accept, cs, LEV_OPT_CLOSE_ON_FREE,
 	    128, fd);
 	if (cs->lst == NULL) {
@@ -474,4 +468,29 @@ ctlsock_publish(struct ctlsock *cs, const struct rb_outcome_rec *r, size_t n)
 				reply(c, j);
 		}
 	}
+}
+
+/*
+ * Apply what a reload may change: who may change the store, the limits,
+ * the socket's mode and group.  Clients already connected keep the rights
+ * they were given when they connected.
+ */
+void
+ctlsock_reconfigure(struct ctlsock *cs, const struct rb_settings *cfg)
+{
+	free(cs->admin_group);
+	cs->admin_group = strdup(cfg->admin_group ? cfg->admin_group : "");
+	cs->max_clients = (int)cfg->max_clients;
+	cs->max_request = (size_t)cfg->max_request_size;
+	/* Only what differs: after dropping root the owner may not chown. */
+	struct stat sb;
+	int have = stat(cs->path, &sb) == 0;
+	if ((!have || (sb.st_mode & 0777) != (mode_t)cfg->control_socket_mode) &&
+	    chmod(cs->path, (mode_t)cfg->control_socket_mode) != 0)
+		log_warn("control: socket=%s chmod", cs->path);
+	struct group *gr = cfg->control_socket_group[0] ?
+	    getgrnam(cfg->control_socket_group) : NULL;
+	if (gr != NULL && (!have || sb.st_gid != gr->gr_gid) &&
+	    chown(cs->path, (uid_t)-1, gr->gr_gid) != 0)
+		log_warn("control: socket=%s chown", cs->path);
 }

@@ -19,6 +19,8 @@ struct ctlsock;
 struct ctlsock *ctlsock_open(struct event_base *, struct daemon *,
     const struct rb_settings *, char *err, size_t errlen);
 void ctlsock_close(struct ctlsock *);
+/* After a reload: admin group, limits, socket mode and group. */
+void ctlsock_reconfigure(struct ctlsock *, const struct rb_settings *);
 /* Tell "events --follow" clients about committed outcomes. */
 void ctlsock_publish(struct ctlsock *, const struct rb_outcome_rec *, size_t n);
 

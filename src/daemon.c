@@ -189,6 +189,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	settings_free(d->cfg);
 	d->cfg = ncfg;
 	store_set_options(d->st, &ncfg->store);
+	ctlsock_reconfigure(d->cs, ncfg);
 	log_set_verbose(ncfg->verbose);
 	if (start_sources(d) != 0)
 		log_warnx("config: sources could not all be started");
@@ -218,6 +219,12 @@ on_maint(evutil_socket_t fd, short what, void *arg)
 
 	if (store_maintain(d->st, time(NULL)) != 0)
 		log_warnx("store: maintenance=failed (will retry)");
+	/* systemctl status shows this line. */
+	json_t *s = store_status(d->st);
+	notify("STATUS=following %d log file(s); %lld outcomes, %lld suppressed",
+	    d->nsrc, (long long)json_integer_value(json_object_get(s, "outcomes")),
+	    (long long)json_integer_value(json_object_get(s, "suppressions")));
+	json_decref(s);
 }
 
 static void

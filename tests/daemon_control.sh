@@ -54,6 +54,28 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	c lookup Gone@example.com | grep -q ": SUPPRESSED" || fail "suppression lost after a refused change"
 fi
 
+# admin_group, applied by a reload: a member may change, others still not.
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && getent group adm >/dev/null; then
+	adm=$(getent group adm | cut -d: -f3)
+	echo "admin_group = adm" >> "$D/rebound.conf"
+	kill -HUP "$(cat "$D/pid")"
+	for _ in $(seq 1 50); do
+		c --json status | grep -q '"reloads": *1' && break
+		sleep 0.1
+	done
+	setpriv --reuid=65534 --regid="$adm" --clear-groups "$CTL" -s "$D/ctl.sock" \
+		suppress add member@example.org --reason "by a member" > "$T/member" 2>&1 ||
+		fail "admin group member refused: $(cat "$T/member")"
+	c --json lookup member@example.org | grep -q '"who": *"uid:65534"' || fail "member's change not audited"
+	if nobody suppress remove member@example.org --reason nope 2>/dev/null; then
+		fail "non-member changed the list after the reload"
+	fi
+	sed -i '/^admin_group = adm$/d' "$D/rebound.conf"
+	reloads=1
+else
+	reloads=0
+fi
+
 # Manual changes by root are audited with the peer's uid.
 c suppress add someone@example.org --reason "asked us" >/dev/null || fail "manual add"
 c suppress remove someone@example.org --reason "mistake" >/dev/null || fail "manual remove"
@@ -76,12 +98,13 @@ kill -0 "$pid" || fail "reboundd died on a broken configuration"
 grep -q "reload=refused.*rebound.conf:[0-9]*: escalation_span" "$D/reboundd.log" ||
 	fail "no line-numbered refusal logged: $(tail -3 "$D/reboundd.log")"
 c --json status | grep -q '"reload_failures": *1' || fail "status does not count the refused reload"
+c --json status | grep -q "\"reloads\": *$reloads," || fail "a refused reload was counted as done"
 # A good file is applied.
 cp "$T/good.conf" "$D/rebound.conf"
 echo "escalation_failures = 5" >> "$D/rebound.conf"
 kill -HUP "$pid"
 sleep 0.5
-c --json status | grep -q '"reloads": *1' || fail "good configuration not applied"
+c --json status | grep -q "\"reloads\": *$((reloads + 1))," || fail "good configuration not applied"
 c lookup Gone@example.com | grep -q ": SUPPRESSED" || fail "state lost across reload"
 
 # SIGTERM: a clean exit, status 0, socket removed.
