@@ -8,15 +8,15 @@
 command -v python3 >/dev/null || skip "no python3"
 grep -q '^#define HAVE_SYSTEMD 1' "$B/config.h" 2>/dev/null || skip "built without systemd"
 
-listen() {	# listen SOCKET OUTFILE SECONDS: record datagrams
-	python3 - "$1" "$2" "$3" <<'PY' &
-import socket, sys, time
+listen() {	# listen SOCKET OUTFILE: record datagrams until OUTFILE.done exists
+	python3 - "$1" "$2" <<'PY' &
+import os, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
-s.settimeout(0.2)
-end = time.time() + float(sys.argv[3])
+s.settimeout(0.1)
+end = time.time() + 60
 with open(sys.argv[2], "w") as out:
-    while time.time() < end:
+    while time.time() < end and not os.path.exists(sys.argv[2] + ".done"):
         try:
             out.write(s.recv(4096).decode() + "\n---\n")
             out.flush()
@@ -30,10 +30,12 @@ PY
 
 D=$T/d
 daemon_config "$D"
-listen "$T/notify.sock" "$T/notes" 4
+listen "$T/notify.sock" "$T/notes"
 NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=400000 daemon_start "$D"
 sleep 1.5
 daemon_stop "$D"
+sleep 0.3
+touch "$T/notes.done"
 wait "$lpid"
 grep -q '^READY=1' "$T/notes" || fail "no READY=1: $(cat "$T/notes")"
 grep -q '^STATUS=following 1 log file' "$T/notes" || fail "no STATUS line: $(cat "$T/notes")"
@@ -44,10 +46,11 @@ grep -q '^STOPPING=1' "$T/notes" || fail "no STOPPING=1 at SIGTERM"
 # watchdog = no: no pings even when systemd asks for them.
 D=$T/e
 daemon_config "$D" "watchdog = no"
-listen "$T/notify2.sock" "$T/notes2" 2
+listen "$T/notify2.sock" "$T/notes2"
 NOTIFY_SOCKET=$T/notify2.sock WATCHDOG_USEC=200000 daemon_start "$D"
 sleep 1
 daemon_stop "$D"
+touch "$T/notes2.done"
 wait "$lpid"
 grep -q '^READY=1' "$T/notes2" || fail "no READY=1 with watchdog = no"
 ! grep -q '^WATCHDOG=1' "$T/notes2" || fail "watchdog pings although watchdog = no"
