@@ -1,15 +1,217 @@
 /*
- * ctl_parse.c - reboundctl verbs (placeholder until the subsystem lands).
+ * ctl_parse.c - reboundctl's parse verb: read bounce messages (one message
+ * or an mbox per file, "-" for standard input), print one line or JSON
+ * object per failed, delayed or complaining recipient.
+ *
+ * Offline and single-threaded; a file that cannot be read or parsed is
+ * reported on standard error and the next file is still read.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <jansson.h>
+
+#include "classify.h"
 #include "ctl.h"
+#include "dsn.h"
+#include "taxonomy.h"
+
+struct parse_run {
+	const char *file;
+	int json;
+	int nmsg;
+	int errors;
+	struct dsn_options opt;
+	struct classifier *cl;
+	struct classify_scratch *scratch;
+	struct dsn_result res;
+};
+
+static void
+print_json(const struct parse_run *p, const struct dsn_record *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "file", json_string(p->file));
+	json_object_set_new(o, "recipient", json_string(r->recipient));
+	json_object_set_new(o, "status", json_string(r->status));
+	json_object_set_new(o, "replycode", r->replycode ?
+	    json_integer(r->replycode) : json_string(""));
+	json_object_set_new(o, "diagnostic", json_string(r->diagnostic));
+	json_object_set_new(o, "remote_mta", json_string(r->remote_mta));
+	json_object_set_new(o, "outcome",
+	    json_string(taxonomy_outcome_name(r->v.outcome)));
+	json_object_set_new(o, "reason",
+	    json_string(taxonomy_reason_name(r->v.reason)));
+	json_object_set_new(o, "hardbounce", json_integer(r->v.hardbounce));
+	json_object_set_new(o, "category",
+	    json_string(taxonomy_category_name(r->v.category)));
+	json_object_set_new(o, "action",
+	    json_string(taxonomy_action_name(r->v.action)));
+	json_object_set_new(o, "provider", json_string(r->v.provider));
+	json_object_set_new(o, "original_message_id",
+	    json_string(r->orig_message_id));
+	json_object_set_new(o, "original_queue_id",
+	    json_string(r->orig_queue_id));
+	json_object_set_new(o, "feedback_type", json_string(r->feedback_type));
+	/* json_string() refuses invalid UTF-8: fall back to a lossy copy. */
+	char *s = json_dumps(o, JSON_COMPACT);
+	if (s != NULL) {
+		puts(s);
+		free(s);
+	}
+	json_decref(o);
+}
+
+static void
+print_row(const struct parse_run *p, const struct dsn_record *r)
+{
+	printf("%-24.24s %-32.32s %-7s %-10s %-16s %-2s %-16s %s\n", p->file,
+	    r->recipient[0] ? r->recipient : "-", r->status[0] ? r->status : "-",
+	    taxonomy_outcome_name(r->v.outcome),
+	    taxonomy_reason_name(r->v.reason), r->v.hardbounce ? "H" : "-",
+	    taxonomy_action_name(r->v.action), r->diagnostic);
+}
+
+static int
+one_message(const char *msg, size_t len, void *arg)
+{
+	struct parse_run *p = arg;
+
+	p->nmsg++;
+	enum dsn_status st = dsn_parse(msg, len, &p->opt, p->cl, p->scratch,
+	    &p->res);
+	if (st != DSN_OK && st != DSN_NOT_BOUNCE) {
+		fprintf(stderr, "reboundctl: parse: file=%s message=%d error=\"%s\"\n",
+		    p->file, p->nmsg, dsn_strerror(st));
+		p->errors++;
+		return (0);
+	}
+	if (p->res.truncated)
+		fprintf(stderr, "reboundctl: parse: file=%s message=%d "
+		    "recipients truncated at %zu\n", p->file, p->nmsg, p->res.n);
+	for (size_t i = 0; i < p->res.n; i++) {
+		if (p->json)
+			print_json(p, &p->res.rec[i]);
+		else
+			print_row(p, &p->res.rec[i]);
+	}
+	return (0);
+}
+
+/* Read a whole file, at most max bytes more than the message limit. */
+static char *
+slurp(const char *path, size_t max, size_t *lenp)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (f == NULL)
+		return (NULL);
+	size_t cap = 65536, n = 0;
+	char *b = malloc(cap);
+	while (b != NULL) {
+		if (n == cap) {
+			if (cap > max) {
+				errno = EFBIG;
+				free(b);
+				b = NULL;
+				break;
+			}
+			char *nb = realloc(b, cap * 2);
+			if (nb == NULL) {
+				free(b);
+				b = NULL;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		size_t r = fread(b + n, 1, cap - n, f);
+		if (r == 0)
+			break;
+		n += r;
+	}
+	if (f != stdin)
+		fclose(f);
+	*lenp = n;
+	return (b);
+}
 
 int
 ctl_parse(int argc, char **argv)
 {
-	fprintf(stderr, "reboundctl: %s: not available in this build\n", argv[0]);
-	return (2);
+	struct parse_run p;
+	char err[512];
+	int i, nverp = 0;
+	const char *rules = NULL, *local = NULL, *providers = NULL;
+
+	memset(&p, 0, sizeof(p));
+	dsn_options_init(&p.opt);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+		if (strcmp(a, "--json") == 0) {
+			p.json = 1;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "--verp") == 0) {
+			if (nverp >= DSN_VERP_MAX) {
+				fprintf(stderr, "reboundctl: parse: at most %d --verp\n",
+				    DSN_VERP_MAX);
+				return (2);
+			}
+			slot = &p.opt.verp[nverp++];
+		} else if (strcmp(a, "--rules") == 0)
+			slot = &rules;
+		else if (strcmp(a, "--local") == 0)
+			slot = &local;
+		else if (strcmp(a, "--providers") == 0)
+			slot = &providers;
+		else if (a[0] == '-' && a[1] == '-') {
+			fprintf(stderr, "reboundctl: parse: unknown option %s\n", a);
+			return (2);
+		} else
+			break;
+		if (i + 1 >= argc) {
+			fprintf(stderr, "reboundctl: parse: %s needs a value\n", a);
+			return (2);
+		}
+		*slot = argv[++i];
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: reboundctl parse [--json] [--verp PATTERN] FILE...|-\n");
+		return (2);
+	}
+	p.cl = classifier_load(rules, local, providers, err, sizeof(err));
+	if (p.cl == NULL) {
+		fprintf(stderr, "reboundctl: parse: %s\n", err);
+		return (2);
+	}
+	p.scratch = classify_scratch_new(p.cl);
+	dsn_init();
+	dsn_result_init(&p.res);
+	for (; i < argc; i++) {
+		size_t len;
+		p.file = argv[i];
+		p.nmsg = 0;
+		char *buf = slurp(argv[i], p.opt.max_size * 2 + 65536, &len);
+		if (buf == NULL) {
+			fprintf(stderr, "reboundctl: parse: file=%s error=\"%s\"\n",
+			    argv[i], strerror(errno));
+			p.errors++;
+			continue;
+		}
+		dsn_mbox_split(buf, len, one_message, &p);
+		free(buf);
+	}
+	dsn_result_free(&p.res);
+	classify_scratch_free(p.scratch);
+	classifier_free(p.cl);
+	return (p.errors ? 1 : 0);
 }

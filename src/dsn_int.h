@@ -1,0 +1,79 @@
+/*
+ * dsn_int.h - what the parts of the bounce parser share (not exported).
+ *
+ * One struct dsn_ctx lives on the caller's stack for the duration of one
+ * dsn_parse() call: it owns the decoded text it points to and is the only
+ * state; nothing here is global, so threads never meet.
+ */
+#ifndef REBOUND_DSN_INT_H
+#define REBOUND_DSN_INT_H
+
+#include <stddef.h>
+
+#include "dsn.h"
+
+/* Bytes of human-readable text kept for the body scanners. */
+#define DSN_TEXT_KEEP	(256 * 1024)
+
+struct dsn_ctx {
+	const struct dsn_options *opt;
+	const struct classifier *cl;
+	struct classify_scratch *scratch;
+	struct dsn_result *res;
+
+	/* The bounce's own headers. */
+	char subject[512];
+	char from[RB_ADDR_MAX];
+	char to[RB_ADDR_MAX];
+	char failed_rcpts[1024];	/* X-Failed-Recipients */
+	int auto_replied;		/* RFC 3834 markers present */
+
+	/* The returned original message's headers. */
+	char om_msgid[RB_MSGID_MAX];
+	char om_from[RB_ADDR_MAX];
+	char om_rpath[RB_ADDR_MAX];
+	char om_to[RB_ADDR_MAX];
+
+	/* Decoded UTF-8 text: human-readable part, report parts. */
+	char *text;
+	size_t textlen;
+	char *status;		/* message/delivery-status */
+	size_t statuslen;
+	char *feedback;		/* message/feedback-report */
+	size_t feedbacklen;
+	int parts;
+};
+
+/* dsn_report.c: RFC 3464 and RFC 5965 field blocks. */
+int dsn_report_status(struct dsn_ctx *, const char *, size_t);
+int dsn_report_feedback(struct dsn_ctx *, const char *, size_t);
+void dsn_report_rfc822_headers(struct dsn_ctx *, const char *, size_t);
+
+/* dsn_body.c: bounces whose facts are only in the readable text. */
+int dsn_body_scan(struct dsn_ctx *);
+int dsn_body_is_bounce(const struct dsn_ctx *);
+int dsn_body_is_autoreply(const struct dsn_ctx *);
+void dsn_body_fill(struct dsn_ctx *);
+
+/* dsn_verp.c: recipient from a VERP return path. */
+int dsn_verp_decode(const struct dsn_options *, const char *addr,
+    char *out, size_t outlen);
+
+/* dsn_parse.c: add one record and classify it. */
+struct dsn_record *dsn_record_new(struct dsn_ctx *);
+void dsn_record_finish(struct dsn_ctx *, struct dsn_record *,
+    enum rb_outcome hint);
+
+/* dsn_parse.c: RFC 5322 date to time_t, 0 when unparseable. */
+time_t dsn_date_parse(const char *);
+
+/* dsn_util.c: small text helpers. */
+void dsn_copy(char *dst, size_t dstlen, const char *src, size_t n);
+void dsn_squeeze(char *dst, size_t dstlen, const char *src, size_t n);
+const char *dsn_memcasemem(const char *h, size_t hl, const char *n);
+int dsn_find_addr(const char *s, size_t n, size_t *start, size_t *alen);
+void dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n);
+void dsn_codes(const char *s, size_t n, char *status, size_t slen,
+    int *replycode);
+
+#endif

@@ -1,0 +1,571 @@
+/*
+ * dsn_parse.c - the bounce parser's top level: line ends, limits, the GMime
+ * walk that picks out the parts a verdict needs, and the order in which the
+ * report formats are tried.
+ *
+ * GMime is initialised once per process (dsn_init, pthread_once).  Each call
+ * builds its own parser and stream and frees them before returning, so
+ * dsn_parse() may run in many threads at once with separate scratch spaces.
+ * Only the headers of a returned original message are read; its body is
+ * never decoded.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gmime/gmime.h>
+
+#include "dsn_int.h"
+#include "log.h"
+
+static pthread_once_t dsn_once = PTHREAD_ONCE_INIT;
+
+static void
+dsn_init_once(void)
+{
+	g_mime_init();
+}
+
+void
+dsn_init(void)
+{
+	pthread_once(&dsn_once, dsn_init_once);
+}
+
+void
+dsn_options_init(struct dsn_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_size = 50u * 1024 * 1024;
+	o->max_depth = 32;
+	o->max_parts = 1000;
+	o->max_recipients = 10000;
+}
+
+void
+dsn_result_init(struct dsn_result *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+dsn_result_free(struct dsn_result *r)
+{
+	free(r->rec);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *
+dsn_strerror(enum dsn_status s)
+{
+	switch (s) {
+	case DSN_OK:
+		return ("ok");
+	case DSN_NOT_BOUNCE:
+		return ("not a bounce");
+	case DSN_TOO_BIG:
+		return ("message too big");
+	case DSN_BAD_MESSAGE:
+		return ("malformed message");
+	case DSN_NOMEM:
+		return ("out of memory");
+	}
+	return ("unknown");
+}
+
+time_t
+dsn_date_parse(const char *s)
+{
+	GDateTime *dt = g_mime_utils_header_decode_date(s);
+	if (dt == NULL)
+		return (0);
+	time_t t = (time_t)g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return (t);
+}
+
+struct dsn_record *
+dsn_record_new(struct dsn_ctx *ctx)
+{
+	struct dsn_result *res = ctx->res;
+
+	if (res->n >= ctx->opt->max_recipients) {
+		res->truncated = 1;
+		return (NULL);
+	}
+	if (res->n == res->cap) {
+		size_t cap = res->cap ? res->cap * 2 : 4;
+		if (cap > ctx->opt->max_recipients)
+			cap = ctx->opt->max_recipients;
+		struct dsn_record *p = realloc(res->rec, cap * sizeof(*p));
+		if (p == NULL)
+			return (NULL);
+		res->rec = p;
+		res->cap = cap;
+	}
+	struct dsn_record *r = &res->rec[res->n++];
+	memset(r, 0, sizeof(*r));
+	return (r);
+}
+
+/* RFC 3463 codes for a reason, when the report gave none. */
+static const char *
+reason_status(enum rb_reason r, int temp)
+{
+	switch (r) {
+	case RB_REASON_USERUNKNOWN:	return (temp ? "4.1.1" : "5.1.1");
+	case RB_REASON_HOSTUNKNOWN:	return (temp ? "4.1.2" : "5.1.2");
+	case RB_REASON_HASMOVED:	return ("5.1.6");
+	case RB_REASON_NOTACCEPT:	return ("5.1.2");
+	case RB_REASON_SUSPEND:		return ("5.2.1");
+	case RB_REASON_MAILBOXFULL:	return (temp ? "4.2.2" : "5.2.2");
+	case RB_REASON_EXCEEDLIMIT:	return ("5.2.3");
+	case RB_REASON_MESGTOOBIG:	return ("5.3.4");
+	case RB_REASON_EMAILTOOLARGE:	return ("5.3.4");
+	case RB_REASON_SYSTEMFULL:	return ("4.3.1");
+	case RB_REASON_SYSTEMERROR:	return (temp ? "4.3.0" : "5.3.0");
+	case RB_REASON_NETWORKERROR:	return ("5.4.0");
+	case RB_REASON_EXPIRED:		return ("4.4.7");
+	case RB_REASON_MAILERERROR:	return ("5.3.0");
+	case RB_REASON_NORELAYING:	return ("5.7.1");
+	case RB_REASON_SECURITYERROR:	return ("5.7.0");
+	case RB_REASON_VIRUSDETECTED:	return ("5.7.1");
+	case RB_REASON_SPAMDETECTED:	return ("5.7.1");
+	case RB_REASON_POLICYVIOLATION:	return ("5.7.0");
+	case RB_REASON_BLOCKED:		return ("5.7.1");
+	case RB_REASON_REJECTED:	return ("5.7.1");
+	case RB_REASON_FILTERED:	return ("5.2.1");
+	case RB_REASON_CONTENTERROR:	return ("5.6.0");
+	case RB_REASON_SYNTAXERROR:	return ("5.5.2");
+	case RB_REASON_AUTHFAILURE:	return ("5.7.1");
+	case RB_REASON_TOOMANYCONN:	return ("4.7.0");
+	case RB_REASON_SPEEDING:	return ("4.7.0");
+	case RB_REASON_REQUIREPTR:	return ("5.7.25");
+	case RB_REASON_FAILEDSTARTTLS:	return ("5.7.10");
+	default:			return ("");
+	}
+}
+
+/*
+ * Complete a record: fill the facts the whole message gives (original
+ * message, VERP), spot codes in the diagnostic, classify.
+ */
+void
+dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
+    enum rb_outcome hint)
+{
+	if (r->orig_message_id[0] == '\0')
+		memcpy(r->orig_message_id, ctx->om_msgid,
+		    sizeof(r->orig_message_id));
+	if (r->orig_from[0] == '\0')
+		memcpy(r->orig_from, ctx->om_from, sizeof(r->orig_from));
+	if (r->envelope_sender[0] == '\0')
+		memcpy(r->envelope_sender, ctx->om_rpath[0] ? ctx->om_rpath :
+		    ctx->to, sizeof(r->envelope_sender));
+	if (r->recipient[0] == '\0' && r->orig_recipient[0] != '\0')
+		memcpy(r->recipient, r->orig_recipient, sizeof(r->recipient));
+	if (r->recipient[0] == '\0')
+		dsn_verp_decode(ctx->opt, ctx->to, r->recipient,
+		    sizeof(r->recipient));
+
+	size_t dl = strlen(r->diagnostic);
+	char dst[RB_ENHANCED_MAX] = "";
+	dsn_codes(r->diagnostic, dl, dst, sizeof(dst), &r->replycode);
+	/*
+	 * The Status: field wins over a code in the text, except that a
+	 * generic x.0.0 says less than the remote server's own code.
+	 */
+	if (r->status[0] == '\0' || (dst[0] != '\0' &&
+	    strcmp(r->status + 1, ".0.0") == 0 && dst[0] == r->status[0]))
+		memcpy(r->status, dst, sizeof(r->status));
+
+	struct classify_input in;
+	memset(&in, 0, sizeof(in));
+	in.replycode = r->replycode;
+	in.enhanced = r->status[0] ? r->status : NULL;
+	in.text = r->diagnostic;
+	in.textlen = dl;
+	in.recipient = r->recipient[0] ? r->recipient : NULL;
+	in.mx = r->remote_mta[0] ? r->remote_mta : NULL;
+	in.source = hint == RB_OUTCOME_COMPLAINT ? RB_SOURCE_COMPLAINT :
+	    RB_SOURCE_DSN;
+	in.hint = hint;
+	if (hint == RB_OUTCOME_BOUNCED && (r->status[0] == '4' ||
+	    (r->status[0] == '\0' && r->replycode / 100 == 4)))
+		in.hint = RB_OUTCOME_EXPIRED;	/* gave up on a temporary error */
+	classify(ctx->cl, ctx->scratch, &in, &r->v);
+	if (hint == RB_OUTCOME_COMPLAINT) {
+		r->v.outcome = RB_OUTCOME_COMPLAINT;
+		r->v.reason = RB_REASON_FEEDBACK;
+		r->v.category = RB_CATEGORY_COMPLAINT;
+		r->v.action = RB_ACTION_SUPPRESS;
+		r->v.hardbounce = 0;
+	} else if (hint == RB_OUTCOME_AUTOREPLY) {
+		r->v.outcome = RB_OUTCOME_AUTOREPLY;
+		r->v.reason = RB_REASON_VACATION;
+		r->v.category = RB_CATEGORY_AUTOREPLY;
+		r->v.action = RB_ACTION_NONE;
+		r->v.hardbounce = 0;
+	} else if (r->status[0] == '\0') {
+		const char *s = r->v.enhanced[0] ? r->v.enhanced :
+		    reason_status(r->v.reason, hint == RB_OUTCOME_DEFERRED);
+		dsn_copy(r->status, sizeof(r->status), s, strlen(s));
+	}
+}
+
+/* Decode a leaf part's content to UTF-8, at most max bytes. */
+static char *
+part_text(GMimePart *part, size_t max, size_t *lenp)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(part);
+	*lenp = 0;
+	if (w == NULL)
+		return (NULL);
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GMimeStream *out = g_mime_stream_filter_new(mem);
+	GMimeContentType *ct = g_mime_object_get_content_type(
+	    GMIME_OBJECT(part));
+	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") :
+	    NULL;
+	if (cs != NULL && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
+	    g_ascii_strcasecmp(cs, "us-ascii") != 0) {
+		GMimeFilter *f = g_mime_filter_charset_new(cs, "UTF-8");
+		/* An unknown charset leaves the bytes as they are. */
+		if (f != NULL) {
+			g_mime_stream_filter_add(GMIME_STREAM_FILTER(out), f);
+			g_object_unref(f);
+		}
+	}
+	g_mime_data_wrapper_write_to_stream(w, out);
+	g_mime_stream_flush(out);
+	GByteArray *ba = g_mime_stream_mem_get_byte_array(
+	    GMIME_STREAM_MEM(mem));
+	size_t n = ba->len < max ? ba->len : max;
+	char *s = malloc(n + 1);
+	if (s != NULL) {
+		memcpy(s, ba->data, n);
+		s[n] = '\0';
+		*lenp = n;
+	}
+	g_object_unref(out);
+	g_object_unref(mem);
+	return (s);
+}
+
+static void
+message_headers(struct dsn_ctx *ctx, GMimeMessage *m)
+{
+	const char *v;
+
+	if ((v = g_mime_message_get_message_id(m)) != NULL)
+		snprintf(ctx->om_msgid, sizeof(ctx->om_msgid), "<%s>", v);
+	InternetAddressList *l = g_mime_message_get_from(m);
+	if (l != NULL && internet_address_list_length(l) > 0) {
+		InternetAddress *a = internet_address_list_get_address(l, 0);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a) && (v =
+		    internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(a))) != NULL)
+			dsn_addr_clean(ctx->om_from, sizeof(ctx->om_from), v,
+			    strlen(v));
+	}
+	l = g_mime_message_get_to(m);
+	if (l != NULL && internet_address_list_length(l) > 0) {
+		InternetAddress *a = internet_address_list_get_address(l, 0);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a) && (v =
+		    internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(a))) != NULL)
+			dsn_addr_clean(ctx->om_to, sizeof(ctx->om_to), v,
+			    strlen(v));
+	}
+	if ((v = g_mime_object_get_header(GMIME_OBJECT(m), "Return-Path")) !=
+	    NULL)
+		dsn_addr_clean(ctx->om_rpath, sizeof(ctx->om_rpath), v,
+		    strlen(v));
+}
+
+static void
+text_append(struct dsn_ctx *ctx, const char *s, size_t n)
+{
+	size_t room = DSN_TEXT_KEEP - ctx->textlen;
+	if (n > room)
+		n = room;
+	if (n == 0)
+		return;
+	char *p = realloc(ctx->text, ctx->textlen + n + 2);
+	if (p == NULL)
+		return;
+	ctx->text = p;
+	memcpy(p + ctx->textlen, s, n);
+	ctx->textlen += n;
+	p[ctx->textlen++] = '\n';
+	p[ctx->textlen] = '\0';
+}
+
+/* Strip HTML tags crudely: only to let the text scanners see words. */
+static size_t
+html_strip(char *s, size_t n)
+{
+	size_t o = 0;
+	int tag = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '<')
+			tag = 1;
+		else if (s[i] == '>' && tag) {
+			tag = 0;
+			s[o++] = ' ';
+		} else if (!tag)
+			s[o++] = s[i];
+	}
+	s[o] = '\0';
+	return (o);
+}
+
+static int
+walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
+{
+	if (++ctx->parts > ctx->opt->max_parts || depth > ctx->opt->max_depth)
+		return (-1);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+	if (GMIME_IS_MULTIPART(obj)) {
+		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (int i = 0; i < n; i++)
+			if (walk(ctx, g_mime_multipart_get_part(
+			    GMIME_MULTIPART(obj), i), depth + 1) < 0)
+				return (-1);
+		return (0);
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		/* The returned original: its headers only, never its body. */
+		GMimeMessage *m = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+		if (m != NULL && ctx->om_msgid[0] == '\0' &&
+		    ctx->om_from[0] == '\0')
+			message_headers(ctx, m);
+		return (0);
+	}
+	if (!GMIME_IS_PART(obj) || ct == NULL)
+		return (0);
+
+	const char *type = g_mime_content_type_get_media_type(ct);
+	const char *sub = g_mime_content_type_get_media_subtype(ct);
+	if (type == NULL || sub == NULL)
+		return (0);
+	size_t n;
+	char *s;
+	if (g_ascii_strcasecmp(type, "message") == 0 &&
+	    (g_ascii_strcasecmp(sub, "delivery-status") == 0 ||
+	    g_ascii_strcasecmp(sub, "global-delivery-status") == 0)) {
+		if (ctx->status == NULL) {
+			ctx->status = part_text(GMIME_PART(obj),
+			    ctx->opt->max_size, &n);
+			ctx->statuslen = n;
+		}
+	} else if (g_ascii_strcasecmp(type, "message") == 0 &&
+	    g_ascii_strcasecmp(sub, "feedback-report") == 0) {
+		if (ctx->feedback == NULL) {
+			ctx->feedback = part_text(GMIME_PART(obj),
+			    64 * 1024, &n);
+			ctx->feedbacklen = n;
+		}
+	} else if ((g_ascii_strcasecmp(type, "text") == 0 &&
+	    g_ascii_strcasecmp(sub, "rfc822-headers") == 0) ||
+	    (g_ascii_strcasecmp(type, "message") == 0 &&
+	    (g_ascii_strcasecmp(sub, "rfc822") == 0 ||
+	    g_ascii_strcasecmp(sub, "global-headers") == 0))) {
+		if ((s = part_text(GMIME_PART(obj), 64 * 1024, &n)) != NULL) {
+			dsn_report_rfc822_headers(ctx, s, n);
+			free(s);
+		}
+	} else if (g_ascii_strcasecmp(type, "text") == 0 &&
+	    ctx->textlen < DSN_TEXT_KEEP) {
+		int html = g_ascii_strcasecmp(sub, "html") == 0;
+		/* HTML only when there is no plain text to read. */
+		if (html && ctx->textlen > 0)
+			return (0);
+		if ((s = part_text(GMIME_PART(obj), DSN_TEXT_KEEP, &n)) !=
+		    NULL) {
+			if (html)
+				n = html_strip(s, n);
+			text_append(ctx, s, n);
+			free(s);
+		}
+	}
+	return (0);
+}
+
+static void
+top_headers(struct dsn_ctx *ctx, GMimeMessage *m)
+{
+	GMimeObject *o = GMIME_OBJECT(m);
+	const char *v;
+
+	if ((v = g_mime_message_get_subject(m)) != NULL)
+		dsn_copy(ctx->subject, sizeof(ctx->subject), v, strlen(v));
+	InternetAddressList *l = g_mime_message_get_from(m);
+	if (l != NULL && internet_address_list_length(l) > 0) {
+		InternetAddress *a = internet_address_list_get_address(l, 0);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a) && (v =
+		    internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(a))) != NULL)
+			dsn_addr_clean(ctx->from, sizeof(ctx->from), v,
+			    strlen(v));
+	}
+	/* The bounce went to the envelope sender: VERP lives here. */
+	if ((v = g_mime_object_get_header(o, "Delivered-To")) != NULL ||
+	    (v = g_mime_object_get_header(o, "X-Original-To")) != NULL ||
+	    (v = g_mime_object_get_header(o, "Return-Path")) != NULL ||
+	    (v = g_mime_object_get_header(o, "To")) != NULL)
+		dsn_addr_clean(ctx->to, sizeof(ctx->to), v, strlen(v));
+	if ((v = g_mime_object_get_header(o, "X-Failed-Recipients")) != NULL)
+		dsn_copy(ctx->failed_rcpts, sizeof(ctx->failed_rcpts), v,
+		    strlen(v));
+	if (((v = g_mime_object_get_header(o, "Auto-Submitted")) != NULL &&
+	    g_ascii_strncasecmp(v, "auto-replied", 12) == 0) ||
+	    g_mime_object_get_header(o, "X-Autoreply") != NULL ||
+	    g_mime_object_get_header(o, "X-Autorespond") != NULL ||
+	    g_mime_object_get_header(o, "X-Auto-Response-Suppress") != NULL ||
+	    ((v = g_mime_object_get_header(o, "Precedence")) != NULL &&
+	    g_ascii_strncasecmp(v, "auto_reply", 10) == 0))
+		ctx->auto_replied = 1;
+}
+
+/* Count boundary parameters: a cheap bound on nesting before GMime recurses. */
+static int
+too_many_boundaries(const char *s, size_t n, int max)
+{
+	int c = 0;
+	const char *p = s, *e = s + n;
+	while ((p = dsn_memcasemem(p, (size_t)(e - p), "boundary=")) != NULL) {
+		if (++c > max)
+			return (1);
+		p += 9;
+	}
+	return (0);
+}
+
+/* LF line ends for GMime; NUL bytes become spaces.  Returns a copy or NULL. */
+static char *
+normalise(const char *buf, size_t len, size_t *outlen)
+{
+	char *o = malloc(len + 1);
+	size_t j = 0;
+	if (o == NULL)
+		return (NULL);
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (c == '\r') {
+			o[j++] = '\n';
+			if (i + 1 < len && buf[i + 1] == '\n')
+				i++;
+		} else
+			o[j++] = c == '\0' ? ' ' : c;
+	}
+	o[j] = '\0';
+	*outlen = j;
+	return (o);
+}
+
+enum dsn_status
+dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
+    const struct classifier *cl, struct classify_scratch *scratch,
+    struct dsn_result *res)
+{
+	struct dsn_options defopt;
+	struct dsn_ctx ctx;
+	enum dsn_status st = DSN_NOT_BOUNCE;
+
+	if (opt == NULL) {
+		dsn_options_init(&defopt);
+		opt = &defopt;
+	}
+	res->n = 0;
+	res->truncated = 0;
+	res->format[0] = '\0';
+	if (len > opt->max_size)
+		return (DSN_TOO_BIG);
+	if (too_many_boundaries(buf, len, opt->max_parts))
+		return (DSN_BAD_MESSAGE);
+	dsn_init();
+
+	size_t nlen;
+	char *norm = normalise(buf, len, &nlen);
+	if (norm == NULL)
+		return (DSN_NOMEM);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.opt = opt;
+	ctx.cl = cl;
+	ctx.scratch = scratch;
+	ctx.res = res;
+
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(norm, nlen);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
+	if (m == NULL) {
+		st = DSN_BAD_MESSAGE;
+		goto out;
+	}
+	top_headers(&ctx, m);
+	if (walk(&ctx, g_mime_message_get_mime_part(m), 0) < 0) {
+		st = DSN_BAD_MESSAGE;
+		goto out;
+	}
+
+	if (ctx.feedback != NULL &&
+	    dsn_report_feedback(&ctx, ctx.feedback, ctx.feedbacklen) > 0) {
+		dsn_copy(res->format, sizeof(res->format), "arf", 3);
+	} else if (ctx.status != NULL &&
+	    dsn_report_status(&ctx, ctx.status, ctx.statuslen) > 0) {
+		dsn_copy(res->format, sizeof(res->format), "rfc3464", 7);
+		dsn_body_fill(&ctx);
+	} else if (dsn_body_is_bounce(&ctx)) {
+		if (dsn_body_scan(&ctx) > 0)
+			dsn_copy(res->format, sizeof(res->format), "body", 4);
+	} else if (dsn_body_is_autoreply(&ctx)) {
+		struct dsn_record *r = dsn_record_new(&ctx);
+		if (r != NULL) {
+			memcpy(r->recipient, ctx.from, sizeof(r->recipient));
+			dsn_copy(r->action, sizeof(r->action), "auto-reply", 10);
+			dsn_record_finish(&ctx, r, RB_OUTCOME_AUTOREPLY);
+			dsn_copy(res->format, sizeof(res->format),
+			    "autoreply", 9);
+		}
+	}
+	st = res->n > 0 ? DSN_OK : DSN_NOT_BOUNCE;
+out:
+	if (m != NULL)
+		g_object_unref(m);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	free(norm);
+	free(ctx.text);
+	free(ctx.status);
+	free(ctx.feedback);
+	return (st);
+}
+
+void
+dsn_record_outcome(const struct dsn_record *r, time_t now,
+    struct rb_outcome_rec *o)
+{
+	outcome_init(o);
+	o->source = r->v.outcome == RB_OUTCOME_COMPLAINT ?
+	    RB_SOURCE_COMPLAINT : RB_SOURCE_DSN;
+	o->time = r->last_attempt ? r->last_attempt : now;
+	snprintf(o->queue_id, sizeof(o->queue_id), "%s", r->orig_queue_id);
+	snprintf(o->recipient, sizeof(o->recipient), "%s", r->recipient);
+	snprintf(o->orig_recipient, sizeof(o->orig_recipient), "%s",
+	    r->orig_recipient);
+	snprintf(o->sender, sizeof(o->sender), "%s", r->envelope_sender[0] ?
+	    r->envelope_sender : r->orig_from);
+	snprintf(o->message_id, sizeof(o->message_id), "%s",
+	    r->orig_message_id);
+	snprintf(o->relay, sizeof(o->relay), "%s", r->remote_mta);
+	snprintf(o->dsn, sizeof(o->dsn), "%s", r->status);
+	snprintf(o->text, sizeof(o->text), "%s", r->diagnostic);
+	o->v = r->v;
+	outcome_make_key(o);
+}

@@ -1,0 +1,290 @@
+/*
+ * dsn_report.c - machine-readable report parts: RFC 3464 delivery-status,
+ * RFC 5965 feedback-report, and the header block of a returned message
+ * (message/rfc822 as plain text or text/rfc822-headers).
+ *
+ * All three are header-style "Name: value" fields, values possibly folded.
+ * Works on decoded text owned by the dsn_ctx; any thread.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dsn_int.h"
+
+typedef int (*field_fn)(void *arg, const char *name, size_t nl,
+    const char *val, size_t vl);
+
+/*
+ * Call fn for each field in s, and with name NULL at each blank line (the
+ * block separator of RFC 3464).  A value runs over its continuation lines;
+ * callers squeeze the folding away.  Stops when fn returns non-zero.
+ */
+static void
+fields_walk(const char *s, size_t n, field_fn fn, void *arg)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n;
+		size_t le = e;
+		while (le > i && (s[le - 1] == '\r' || s[le - 1] == ' ' ||
+		    s[le - 1] == '\t'))
+			le--;
+		if (le == i) {
+			if (fn(arg, NULL, 0, NULL, 0))
+				return;
+			i = e + 1;
+			continue;
+		}
+		const char *colon = memchr(s + i, ':', le - i);
+		if (colon == NULL || s[i] == ' ' || s[i] == '\t') {
+			i = e + 1;	/* stray line: not a field */
+			continue;
+		}
+		size_t name = (size_t)(colon - s);
+		size_t v = name + 1;
+		/* Extend over continuation lines. */
+		size_t ve = e;
+		while (ve + 1 < n && (s[ve + 1] == ' ' || s[ve + 1] == '\t')) {
+			const char *nx = memchr(s + ve + 1, '\n', n - ve - 1);
+			size_t ne = nx ? (size_t)(nx - s) : n;
+			/* A whitespace-only line ends the block, not a fold. */
+			size_t k = ve + 1;
+			while (k < ne && (s[k] == ' ' || s[k] == '\t' ||
+			    s[k] == '\r'))
+				k++;
+			if (k == ne)
+				break;
+			ve = ne;
+		}
+		if (fn(arg, s + i, name - i, s + v, ve > v ? ve - v : 0))
+			return;
+		i = ve + 1;
+	}
+}
+
+static int
+is(const char *name, size_t nl, const char *want)
+{
+	return (strlen(want) == nl && strncasecmp(name, want, nl) == 0);
+}
+
+/* Value of a typed field ("rfc822; x", "smtp; 550 ...") without its type. */
+static void
+untyped(const char **v, size_t *vl)
+{
+	const char *semi = memchr(*v, ';', *vl);
+	if (semi != NULL && semi - *v < 16) {
+		*vl -= (size_t)(semi + 1 - *v);
+		*v = semi + 1;
+	}
+}
+
+struct status_walk {
+	struct dsn_ctx *ctx;
+	struct dsn_record permsg;	/* per-message fields */
+	struct dsn_record cur;
+	int have;			/* cur has a recipient field */
+	int emitted;
+};
+
+static enum rb_outcome
+action_hint(const char *a)
+{
+	if (strncasecmp(a, "failed", 6) == 0)
+		return (RB_OUTCOME_BOUNCED);
+	if (strncasecmp(a, "delayed", 7) == 0)
+		return (RB_OUTCOME_DEFERRED);
+	if (strncasecmp(a, "delivered", 9) == 0 ||
+	    strncasecmp(a, "relayed", 7) == 0 ||
+	    strncasecmp(a, "expanded", 8) == 0)
+		return (RB_OUTCOME_DELIVERED);
+	return (RB_OUTCOME_UNKNOWN);
+}
+
+static void
+status_emit(struct status_walk *w)
+{
+	if (!w->have)
+		return;
+	w->have = 0;
+	enum rb_outcome hint = action_hint(w->cur.action);
+	/* Successes are not what a bounce parser reports. */
+	if (hint == RB_OUTCOME_DELIVERED)
+		return;
+	struct dsn_record *r = dsn_record_new(w->ctx);
+	if (r == NULL)
+		return;
+	*r = w->cur;
+	if (r->reporting_mta[0] == '\0')
+		memcpy(r->reporting_mta, w->permsg.reporting_mta,
+		    sizeof(r->reporting_mta));
+	if (r->orig_queue_id[0] == '\0')
+		memcpy(r->orig_queue_id, w->permsg.orig_queue_id,
+		    sizeof(r->orig_queue_id));
+	dsn_record_finish(w->ctx, r, hint);
+	w->emitted++;
+}
+
+static int
+status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
+{
+	struct status_walk *w = arg;
+	struct dsn_record *r = &w->cur;
+
+	if (name == NULL) {
+		status_emit(w);
+		memset(&w->cur, 0, sizeof(w->cur));
+		return (w->ctx->res->truncated);
+	}
+	if (is(name, nl, "Final-Recipient") ||
+	    is(name, nl, "Original-Recipient")) {
+		int final = is(name, nl, "Final-Recipient");
+		/* Blocks run together when the separator is missing. */
+		if (w->have && (final ? r->recipient[0] : r->orig_recipient[0])) {
+			status_emit(w);
+			memset(&w->cur, 0, sizeof(w->cur));
+		}
+		w->have = 1;
+		if (final)
+			dsn_addr_clean(r->recipient, sizeof(r->recipient), v, vl);
+		else
+			dsn_addr_clean(r->orig_recipient,
+			    sizeof(r->orig_recipient), v, vl);
+	} else if (is(name, nl, "Action")) {
+		dsn_squeeze(r->action, sizeof(r->action), v, vl);
+		for (char *p = r->action; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	} else if (is(name, nl, "Status")) {
+		char st[RB_ENHANCED_MAX] = "";
+		dsn_codes(v, vl, st, sizeof(st), NULL);
+		memcpy(r->status, st, sizeof(st));
+	} else if (is(name, nl, "Diagnostic-Code")) {
+		untyped(&v, &vl);
+		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), v, vl);
+	} else if (is(name, nl, "Remote-MTA")) {
+		untyped(&v, &vl);
+		dsn_squeeze(r->remote_mta, sizeof(r->remote_mta), v, vl);
+	} else if (is(name, nl, "Reporting-MTA")) {
+		untyped(&v, &vl);
+		dsn_squeeze(w->have ? r->reporting_mta :
+		    w->permsg.reporting_mta, sizeof(r->reporting_mta), v, vl);
+	} else if (is(name, nl, "X-Postfix-Queue-ID")) {
+		dsn_squeeze(w->permsg.orig_queue_id,
+		    sizeof(w->permsg.orig_queue_id), v, vl);
+	} else if (is(name, nl, "Last-Attempt-Date")) {
+		char d[128];
+		dsn_squeeze(d, sizeof(d), v, vl);
+		r->last_attempt = dsn_date_parse(d);
+	}
+	return (w->ctx->res->truncated);
+}
+
+/* Parse a delivery-status body; returns the number of records added. */
+int
+dsn_report_status(struct dsn_ctx *ctx, const char *s, size_t n)
+{
+	struct status_walk w;
+
+	memset(&w, 0, sizeof(w));
+	w.ctx = ctx;
+	fields_walk(s, n, status_field, &w);
+	if (!ctx->res->truncated)
+		status_emit(&w);
+	return (w.emitted);
+}
+
+struct fb_walk {
+	struct dsn_ctx *ctx;
+	char type[32];
+	char rcpt[RB_ADDR_MAX];
+	char mailfrom[RB_ADDR_MAX];
+	char date[128];
+};
+
+static int
+fb_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
+{
+	struct fb_walk *w = arg;
+
+	if (name == NULL)
+		return (0);
+	if (is(name, nl, "Feedback-Type")) {
+		dsn_squeeze(w->type, sizeof(w->type), v, vl);
+		for (char *p = w->type; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	} else if (is(name, nl, "Original-Rcpt-To") && w->rcpt[0] == '\0')
+		dsn_addr_clean(w->rcpt, sizeof(w->rcpt), v, vl);
+	else if (is(name, nl, "Original-Mail-From"))
+		dsn_addr_clean(w->mailfrom, sizeof(w->mailfrom), v, vl);
+	else if (is(name, nl, "Arrival-Date") || is(name, nl, "Received-Date"))
+		dsn_squeeze(w->date, sizeof(w->date), v, vl);
+	return (0);
+}
+
+/* Parse a feedback-report body: one complaint record. */
+int
+dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
+{
+	struct fb_walk w;
+
+	memset(&w, 0, sizeof(w));
+	w.ctx = ctx;
+	fields_walk(s, n, fb_field, &w);
+	struct dsn_record *r = dsn_record_new(ctx);
+	if (r == NULL)
+		return (0);
+	/* Who complained: the report's field, else the original's To. */
+	if (w.rcpt[0] != '\0')
+		memcpy(r->recipient, w.rcpt, sizeof(r->recipient));
+	else
+		memcpy(r->recipient, ctx->om_to, sizeof(r->recipient));
+	memcpy(r->feedback_type, w.type[0] ? w.type : "other",
+	    sizeof(r->feedback_type));
+	memcpy(r->envelope_sender, w.mailfrom, sizeof(r->envelope_sender));
+	if (w.date[0] != '\0')
+		r->last_attempt = dsn_date_parse(w.date);
+	dsn_copy(r->action, sizeof(r->action), "complaint", 9);
+	dsn_record_finish(ctx, r, RB_OUTCOME_COMPLAINT);
+	return (1);
+}
+
+struct hdr_walk {
+	struct dsn_ctx *ctx;
+};
+
+static int
+hdr_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
+{
+	struct dsn_ctx *ctx = ((struct hdr_walk *)arg)->ctx;
+
+	if (name == NULL)
+		return (1);	/* end of the header block */
+	if (is(name, nl, "Message-ID") && ctx->om_msgid[0] == '\0')
+		dsn_squeeze(ctx->om_msgid, sizeof(ctx->om_msgid), v, vl);
+	else if (is(name, nl, "From") && ctx->om_from[0] == '\0')
+		dsn_addr_clean(ctx->om_from, sizeof(ctx->om_from), v, vl);
+	else if (is(name, nl, "Return-Path") && ctx->om_rpath[0] == '\0')
+		dsn_addr_clean(ctx->om_rpath, sizeof(ctx->om_rpath), v, vl);
+	else if (is(name, nl, "To") && ctx->om_to[0] == '\0')
+		dsn_addr_clean(ctx->om_to, sizeof(ctx->om_to), v, vl);
+	return (0);
+}
+
+/* The header block of a returned message, given as text. */
+void
+dsn_report_rfc822_headers(struct dsn_ctx *ctx, const char *s, size_t n)
+{
+	struct hdr_walk w = { ctx };
+
+	/* Skip leading blank lines some reporters put first. */
+	while (n > 0 && (*s == '\n' || *s == '\r')) {
+		s++;
+		n--;
+	}
+	fields_walk(s, n, hdr_field, &w);
+}
