@@ -47,7 +47,7 @@ static const char *const marker_re[MARK__COUNT] = {
 	"(in reply to|after|did not like our) data( command)?",
 	"(in reply to|after|did not like our) rcpt to",
 	"(in reply to|after|did not like our) mail from",
-	"(in reply to|after|did not like our) e?helo",
+	"(in reply to|after|did not like our) (helo|ehlo)",
 	"after initial connection",
 	"need rcpt|no valid recipients|rcpt commands were rejected|must precede data|rcpt before data|need recipient",
 };
