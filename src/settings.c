@@ -308,6 +308,10 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 	case K_DURATION_MS:
 		if (parse_duration(v, k->type == K_DURATION ? 1000 : 1, &n, 0) != 0)
 			return (fail(err, errlen, name, line, "%s: \"%s\" is not a duration (30s, 5m, 1h, 7d)", k->name, v));
+		/* Timers that fire every 0 s would spin the loop. */
+		if (n == 0 && (k->off == offsetof(struct rb_settings, maintenance_interval) ||
+		    k->off == offsetof(struct rb_settings, poll_interval_ms)))
+			return (fail(err, errlen, name, line, "%s: must be more than 0", k->name));
 		*(long *)slot = n;
 		return (0);
 	case K_SIZE:
@@ -544,10 +548,10 @@ settings_load(const char *path, char *err, size_t errlen)
 }
 
 static void
-print_duration(FILE *fp, long secs)
+print_duration(FILE *fp, long secs, int zero_is_never)
 {
 	if (secs == 0)
-		fprintf(fp, "never");
+		fprintf(fp, zero_is_never ? "never" : "0s");
 	else if (secs % 86400 == 0)
 		fprintf(fp, "%ldd", secs / 86400);
 	else if (secs % 3600 == 0)
@@ -588,7 +592,7 @@ print_keys(const struct rb_settings *c, FILE *fp, int doc)
 			fprintf(fp, "%s", *(const int *)slot ? "yes" : "no");
 			break;
 		case K_DURATION:
-			print_duration(fp, *(const long *)slot);
+			print_duration(fp, *(const long *)slot, 0);
 			break;
 		case K_DURATION_MS:
 			fprintf(fp, "%ldms", *(const long *)slot);
@@ -623,7 +627,7 @@ print_keys(const struct rb_settings *c, FILE *fp, int doc)
 				    j != RB_CATEGORY_MAILBOX_INACTIVE && j != RB_CATEGORY_COMPLAINT && life[j] == 0)
 					continue;
 				fprintf(fp, "%s%s:", first ? "" : ", ", taxonomy_category_name(j));
-				print_duration(fp, life[j]);
+				print_duration(fp, life[j], 1);
 				first = 0;
 			}
 			break;

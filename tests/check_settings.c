@@ -73,6 +73,8 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "log_format = exim\n", "t.conf:1: log_format: \"exim\" is not one of auto|postfix|sendmail" },
 	{ "journal = maybe\n", "t.conf:1: journal: \"maybe\" is not yes or no" },
 	{ "# ok\n\n  # still ok\ndsn_max_depth = deep\n", "t.conf:4: dsn_max_depth" },
+	{ "maintenance_interval = 0\n", "t.conf:1: maintenance_interval: must be more than 0" },
+	{ "poll_interval = 0ms\n", "t.conf:1: poll_interval: must be more than 0" },
 };
 
 START_TEST(test_milter_keys)
@@ -111,6 +113,7 @@ START_TEST(test_print_roundtrip)
 	size_t alen, blen;
 	struct rb_settings *c = settings_parse("t.conf",
 	    "escalation_span = 90m\nmilter_scope = all\ncommit_batch = 77\n"
+	    "outcome_retention = 0\n"
 	    "suppression_lifetime = mailbox-full:30d\n", err, sizeof(err));
 
 	ck_assert_msg(c != NULL, "%s", err);
