@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -125,48 +126,48 @@ own_party(const struct dsn_ctx *ctx, const char *a)
 	return (any_in(a, bounce_senders));
 }
 
-static int
-blank_line(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isspace((unsigned char)s[i]))
-			return (0);
-	return (1);
-}
-
 /*
- * The diagnostic for an address at offset at: the rest of its line and
- * the lines up to the next blank line; when that says next to nothing
- * (Exim and qmail put the address alone on its line), the next paragraph.
+ * Does the address at offset at head its line?  Only white space, quoting
+ * and list marks, or a short label ("Recipient:", "Failed address:"), may
+ * stand before it; a label naming a header of the original ("To:",
+ * "From:") means it is the original's party, not a failed recipient.
  */
-static void
-context(const char *t, size_t cut, size_t at, char *out, size_t outlen)
+static int
+heads_line(const char *t, size_t at)
 {
 	size_t ls = at;
 	while (ls > 0 && t[ls - 1] != '\n')
 		ls--;
-	size_t i = ls, start = ls, paras = 0, words = 0;
-	while (i < cut && paras < 2) {
-		const char *nl = memchr(t + i, '\n', cut - i);
-		size_t e = nl ? (size_t)(nl - t) : cut;
-		if (blank_line(t + i, e - i)) {
-			if (words > 24)
-				break;
-			if (words > 0)
-				paras++;
-		} else
-			words += e - i;
-		if (i - start > 900)
-			break;
-		i = e + 1;
-	}
-	if (i > cut)
-		i = cut;
-	dsn_squeeze(out, outlen, t + start, i - start);
+	size_t i = ls;
+	while (i < at && strchr(" \t<\"'*-:>(", t[i]) != NULL)
+		i++;
+	if (i == at)
+		return (1);
+	const char *colon = memchr(t + i, ':', at - i);
+	if (colon == NULL || at - i > 32)
+		return (0);
+	static const char *const hdr[] = { "to:", "from:", "cc:", "bcc:",
+	    "sent:", "subject:", "date:", "reply-to:", "return-path:",
+	    "sender:", "envelope-from", NULL };
+	for (int k = 0; hdr[k] != NULL; k++)
+		if (strncasecmp(t + i, hdr[k], strlen(hdr[k])) == 0)
+			return (0);
+	for (const char *p = colon + 1; p < t + at; p++)
+		if (strchr(" \t<\"'", *p) == NULL)
+			return (0);
+	return (1);
+}
+
+static size_t
+line_start(const char *t, size_t at)
+{
+	while (at > 0 && t[at - 1] != '\n')
+		at--;
+	return (at);
 }
 
 static int
-add_rcpt(struct dsn_ctx *ctx, const char *addr, size_t cut, const char *why,
+add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
     size_t whylen)
 {
 	enum rb_outcome hint = RB_OUTCOME_BOUNCED;
@@ -174,18 +175,7 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, size_t cut, const char *why,
 	if (r == NULL)
 		return (0);
 	dsn_copy(r->recipient, sizeof(r->recipient), addr, strlen(addr));
-	if (why != NULL)
-		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), why, whylen);
-	else {
-		const char *p = r->recipient[0] ? dsn_memcasemem(ctx->text, cut,
-		    r->recipient) : NULL;
-		if (p != NULL)
-			context(ctx->text, cut, (size_t)(p - ctx->text),
-			    r->diagnostic, sizeof(r->diagnostic));
-		else
-			dsn_squeeze(r->diagnostic, sizeof(r->diagnostic),
-			    ctx->text, cut);
-	}
+	dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), why, whylen);
 	if (dsn_memcasemem(ctx->subject, strlen(ctx->subject), "delay") ||
 	    dsn_memcasemem(ctx->subject, strlen(ctx->subject), "warning"))
 		hint = RB_OUTCOME_DEFERRED;
@@ -195,62 +185,92 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, size_t cut, const char *why,
 	return (1);
 }
 
+/* Where the block of the text about addr starts and ends. */
+struct spot {
+	char addr[RB_ADDR_MAX];
+	size_t at;
+};
+
+#define SPOTS_MAX	1024
+
+/*
+ * Collect the recipient spots before cut: addresses heading their lines
+ * (or, when strict is 0, any address), each once, none of the bounce's
+ * own parties.
+ */
+static size_t
+find_spots(const struct dsn_ctx *ctx, const char *t, size_t cut, int strict,
+    struct spot *sp, size_t max)
+{
+	size_t n = 0, off = 0, st, al;
+	char addr[RB_ADDR_MAX];
+
+	while (off < cut && n < max && dsn_find_addr(t + off, cut - off,
+	    &st, &al)) {
+		size_t at = off + st;
+		dsn_addr_clean(addr, sizeof(addr), t + at, al);
+		off = at + al;
+		if (own_party(ctx, addr) || (strict && !heads_line(t, at)))
+			continue;
+		int seen = 0;
+		for (size_t i = 0; i < n && !seen; i++)
+			seen = strcmp(sp[i].addr, addr) == 0;
+		if (seen)
+			continue;
+		memcpy(sp[n].addr, addr, sizeof(addr));
+		sp[n].at = line_start(t, at);
+		n++;
+	}
+	return (n);
+}
+
 int
 dsn_body_scan(struct dsn_ctx *ctx)
 {
 	static const char empty[] = "";
-	if (ctx->text == NULL) {
-		ctx->text = NULL;
-	}
 	const char *t = ctx->text ? ctx->text : empty;
 	size_t cut = ctx->text ? cut_at(ctx) : 0;
 	int added = 0;
-	char addr[RB_ADDR_MAX];
-	size_t st, al;
+	struct spot *sp = calloc(SPOTS_MAX, sizeof(*sp));
+	size_t n;
 
+	if (sp == NULL)
+		return (0);
 	/* Exim names the failed recipients in a header. */
+	n = 0;
 	if (ctx->failed_rcpts[0] != '\0') {
 		const char *p = ctx->failed_rcpts;
-		size_t n = strlen(p);
-		while (dsn_find_addr(p, n, &st, &al)) {
-			dsn_addr_clean(addr, sizeof(addr), p + st, al);
-			added += add_rcpt(ctx, addr, cut, NULL, 0);
+		size_t pl = strlen(p), st, al;
+		while (n < SPOTS_MAX && dsn_find_addr(p, pl, &st, &al)) {
+			dsn_addr_clean(sp[n].addr, sizeof(sp[n].addr), p + st,
+			    al);
+			const char *q = dsn_memcasemem(t, cut, sp[n].addr);
+			sp[n].at = q ? line_start(t, (size_t)(q - t)) : cut;
+			n++;
 			p += st + al;
-			n -= st + al;
-			if (ctx->res->truncated)
-				break;
+			pl -= st + al;
 		}
-		if (added > 0)
-			return (added);
 	}
-
-	size_t off = 0;
-	while (off < cut && !ctx->res->truncated &&
-	    dsn_find_addr(t + off, cut - off, &st, &al)) {
-		dsn_addr_clean(addr, sizeof(addr), t + off + st, al);
-		off += st + al;
-		if (own_party(ctx, addr))
-			continue;
-		/* Once per address: later mentions are in diagnostics. */
-		int seen = 0;
-		for (size_t i = 0; i < ctx->res->n; i++)
-			if (strcmp(ctx->res->rec[i].recipient, addr) == 0)
-				seen = 1;
-		if (seen)
-			continue;
-		/* An address inside an earlier recipient's reply is not one. */
-		if (added > 0) {
-			const char *prev = ctx->res->rec[ctx->res->n - 1]
-			    .diagnostic;
-			if (strstr(prev, addr) != NULL)
-				continue;
-		}
-		added += add_rcpt(ctx, addr, cut, NULL, 0);
+	if (n == 0)
+		n = find_spots(ctx, t, cut, 1, sp, SPOTS_MAX);
+	if (n == 0)
+		n = find_spots(ctx, t, cut, 0, sp, SPOTS_MAX);
+	for (size_t i = 0; i < n && !ctx->res->truncated; i++) {
+		/* A recipient's block runs to the next recipient's line. */
+		size_t end = cut;
+		for (size_t j = 0; j < n; j++)
+			if (sp[j].at > sp[i].at && sp[j].at < end)
+				end = sp[j].at;
+		size_t from = sp[i].at < cut ? sp[i].at : 0;
+		if (end - from > 2000)
+			end = from + 2000;
+		added += add_rcpt(ctx, sp[i].addr, t + from, end - from);
 	}
 	if (added == 0) {
 		/* No address given: the original's To, or VERP, and all text. */
-		added = add_rcpt(ctx, ctx->om_to, cut, t, cut);
+		added = add_rcpt(ctx, ctx->om_to, t, cut);
 	}
+	free(sp);
 	return (added);
 }
 
@@ -268,12 +288,11 @@ dsn_body_fill(struct dsn_ctx *ctx)
 			continue;
 		const char *p = r->recipient[0] ? dsn_memcasemem(ctx->text,
 		    cut, r->recipient) : NULL;
-		if (p != NULL)
-			context(ctx->text, cut, (size_t)(p - ctx->text),
-			    r->diagnostic, sizeof(r->diagnostic));
-		else
-			dsn_squeeze(r->diagnostic, sizeof(r->diagnostic),
-			    ctx->text, cut);
+		size_t from = p ? line_start(ctx->text,
+		    (size_t)(p - ctx->text)) : 0;
+		size_t end = cut - from > 1000 ? from + 1000 : cut;
+		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic),
+		    ctx->text + from, end - from);
 		/* Classify again with the words now known. */
 		enum rb_outcome hint = r->v.outcome;
 		r->replycode = 0;

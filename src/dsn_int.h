@@ -27,12 +27,15 @@ struct dsn_ctx {
 	char to[RB_ADDR_MAX];
 	char failed_rcpts[1024];	/* X-Failed-Recipients */
 	int auto_replied;		/* RFC 3834 markers present */
+	int unsubscribe;		/* a mail client's one-click opt-out */
+	int stage;			/* enum rb_stage seen in the text */
 
 	/* The returned original message's headers. */
 	char om_msgid[RB_MSGID_MAX];
 	char om_from[RB_ADDR_MAX];
 	char om_rpath[RB_ADDR_MAX];
 	char om_to[RB_ADDR_MAX];
+	char om_complainant[RB_ADDR_MAX];	/* a webmail FBL's recipient */
 
 	/* Decoded UTF-8 text: human-readable part, report parts. */
 	char *text;

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -111,42 +112,64 @@ dsn_record_new(struct dsn_ctx *ctx)
 	return (r);
 }
 
-/* RFC 3463 codes for a reason, when the report gave none. */
-static const char *
-reason_status(enum rb_reason r, int temp)
+/*
+ * The status for a reason when the report itself gave none: the "x.0.9nn"
+ * pseudo-codes that Sisimai established for exactly this case, so that a
+ * derived status is never mistaken for one a server sent.
+ */
+static int
+reason_pseudo(enum rb_reason r)
 {
 	switch (r) {
-	case RB_REASON_USERUNKNOWN:	return (temp ? "4.1.1" : "5.1.1");
-	case RB_REASON_HOSTUNKNOWN:	return (temp ? "4.1.2" : "5.1.2");
-	case RB_REASON_HASMOVED:	return ("5.1.6");
-	case RB_REASON_NOTACCEPT:	return ("5.1.2");
-	case RB_REASON_SUSPEND:		return ("5.2.1");
-	case RB_REASON_MAILBOXFULL:	return (temp ? "4.2.2" : "5.2.2");
-	case RB_REASON_EXCEEDLIMIT:	return ("5.2.3");
-	case RB_REASON_MESGTOOBIG:	return ("5.3.4");
-	case RB_REASON_EMAILTOOLARGE:	return ("5.3.4");
-	case RB_REASON_SYSTEMFULL:	return ("4.3.1");
-	case RB_REASON_SYSTEMERROR:	return (temp ? "4.3.0" : "5.3.0");
-	case RB_REASON_NETWORKERROR:	return ("5.4.0");
-	case RB_REASON_EXPIRED:		return ("4.4.7");
-	case RB_REASON_MAILERERROR:	return ("5.3.0");
-	case RB_REASON_NORELAYING:	return ("5.7.1");
-	case RB_REASON_SECURITYERROR:	return ("5.7.0");
-	case RB_REASON_VIRUSDETECTED:	return ("5.7.1");
-	case RB_REASON_SPAMDETECTED:	return ("5.7.1");
-	case RB_REASON_POLICYVIOLATION:	return ("5.7.0");
-	case RB_REASON_BLOCKED:		return ("5.7.1");
-	case RB_REASON_REJECTED:	return ("5.7.1");
-	case RB_REASON_FILTERED:	return ("5.2.1");
-	case RB_REASON_CONTENTERROR:	return ("5.6.0");
-	case RB_REASON_SYNTAXERROR:	return ("5.5.2");
-	case RB_REASON_AUTHFAILURE:	return ("5.7.1");
-	case RB_REASON_TOOMANYCONN:	return ("4.7.0");
-	case RB_REASON_SPEEDING:	return ("4.7.0");
-	case RB_REASON_REQUIREPTR:	return ("5.7.25");
-	case RB_REASON_FAILEDSTARTTLS:	return ("5.7.10");
-	default:			return ("");
+	case RB_REASON_ONHOLD:		return (901);
+	case RB_REASON_FILTERED:	return (910);
+	case RB_REASON_USERUNKNOWN:	return (911);
+	case RB_REASON_HOSTUNKNOWN:	return (912);
+	case RB_REASON_HASMOVED:	return (916);
+	case RB_REASON_REJECTED:	return (918);
+	case RB_REASON_SUSPEND:		return (921);
+	case RB_REASON_MAILBOXFULL:	return (922);
+	case RB_REASON_EXCEEDLIMIT:	return (923);
+	case RB_REASON_SYSTEMFULL:	return (931);
+	case RB_REASON_NOTACCEPT:	return (932);
+	case RB_REASON_MESGTOOBIG:	return (934);
+	case RB_REASON_CONTENTERROR:	return (935);
+	case RB_REASON_SYNTAXERROR:	return (936);
+	case RB_REASON_MAILERERROR:	return (939);
+	case RB_REASON_NETWORKERROR:	return (944);
+	case RB_REASON_EXPIRED:		return (947);
+	case RB_REASON_SYSTEMERROR:	return (950);
+	case RB_REASON_NORELAYING:	return (970);
+	case RB_REASON_BLOCKED:		return (971);
+	case RB_REASON_POLICYVIOLATION:	return (972);
+	case RB_REASON_REQUIREPTR:	return (973);
+	case RB_REASON_SECURITYERROR:	return (974);
+	case RB_REASON_AUTHFAILURE:	return (975);
+	case RB_REASON_TOOMANYCONN:	return (976);
+	case RB_REASON_SPEEDING:	return (977);
+	case RB_REASON_BADREPUTATION:	return (978);
+	case RB_REASON_SPAMDETECTED:	return (980);
+	case RB_REASON_VIRUSDETECTED:	return (981);
+	case RB_REASON_FAILEDSTARTTLS:	return (982);
+	default:			return (900);
 	}
+}
+
+/*
+ * The SMTP stage a transcript or explanation names.  A refusal after DATA
+ * is about the content, not the address, whatever its words say.
+ */
+static int
+stage_of(const char *t, size_t n)
+{
+	static const char *const data[] = { ">>> DATA", "end of DATA",
+	    "after DATA", "in reply to DATA", NULL };
+	if (t == NULL)
+		return (RB_STAGE_UNKNOWN);
+	for (int i = 0; data[i] != NULL; i++)
+		if (dsn_memcasemem(t, n, data[i]) != NULL)
+			return (RB_STAGE_DATA);
+	return (RB_STAGE_UNKNOWN);
 }
 
 /*
@@ -179,7 +202,8 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	 * generic x.0.0 says less than the remote server's own code.
 	 */
 	if (r->status[0] == '\0' || (dst[0] != '\0' &&
-	    strcmp(r->status + 1, ".0.0") == 0 && dst[0] == r->status[0]))
+	    dst[0] == r->status[0] && strcmp(dst, r->status) != 0 &&
+	    strlen(r->status) == 5 && r->status[4] == '0'))
 		memcpy(r->status, dst, sizeof(r->status));
 
 	struct classify_input in;
@@ -190,6 +214,19 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	in.textlen = dl;
 	in.recipient = r->recipient[0] ? r->recipient : NULL;
 	in.mx = r->remote_mta[0] ? r->remote_mta : NULL;
+	in.stage = (enum rb_stage)stage_of(r->diagnostic, dl);
+	if (in.stage == RB_STAGE_UNKNOWN && ctx->text != NULL &&
+	    r->recipient[0] != '\0') {
+		/* The transcript about this recipient, in the readable text. */
+		const char *p = dsn_memcasemem(ctx->text, ctx->textlen,
+		    r->recipient);
+		if (p != NULL) {
+			size_t off = (size_t)(p - ctx->text);
+			size_t n = ctx->textlen - off < 600 ?
+			    ctx->textlen - off : 600;
+			in.stage = (enum rb_stage)stage_of(p, n);
+		}
+	}
 	in.source = hint == RB_OUTCOME_COMPLAINT ? RB_SOURCE_COMPLAINT :
 	    RB_SOURCE_DSN;
 	in.hint = hint;
@@ -210,9 +247,10 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 		r->v.action = RB_ACTION_NONE;
 		r->v.hardbounce = 0;
 	} else if (r->status[0] == '\0') {
-		const char *s = r->v.enhanced[0] ? r->v.enhanced :
-		    reason_status(r->v.reason, hint == RB_OUTCOME_DEFERRED);
-		dsn_copy(r->status, sizeof(r->status), s, strlen(s));
+		int temp = r->replycode / 100 == 4 ||
+		    r->v.outcome == RB_OUTCOME_DEFERRED;
+		snprintf(r->status, sizeof(r->status), "%d.0.%d",
+		    temp ? 4 : 5, reason_pseudo(r->v.reason));
 	}
 }
 
@@ -280,6 +318,10 @@ message_headers(struct dsn_ctx *ctx, GMimeMessage *m)
 			dsn_addr_clean(ctx->om_to, sizeof(ctx->om_to), v,
 			    strlen(v));
 	}
+	if ((v = g_mime_object_get_header(GMIME_OBJECT(m),
+	    "X-HmXmrOriginalRecipient")) != NULL)
+		dsn_addr_clean(ctx->om_complainant,
+		    sizeof(ctx->om_complainant), v, strlen(v));
 	if ((v = g_mime_object_get_header(GMIME_OBJECT(m), "Return-Path")) !=
 	    NULL)
 		dsn_addr_clean(ctx->om_rpath, sizeof(ctx->om_rpath), v,
@@ -343,8 +385,26 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 		GMimeMessage *m = g_mime_message_part_get_message(
 		    GMIME_MESSAGE_PART(obj));
 		if (m != NULL && ctx->om_msgid[0] == '\0' &&
-		    ctx->om_from[0] == '\0')
+		    ctx->om_from[0] == '\0') {
 			message_headers(ctx, m);
+			/* A forwarded complaint: one level further. */
+			GMimeObject *b = g_mime_message_get_mime_part(m);
+			if (ctx->om_complainant[0] == '\0' && b != NULL &&
+			    GMIME_IS_MULTIPART(b) && depth < 4) {
+				int n = g_mime_multipart_get_count(
+				    GMIME_MULTIPART(b));
+				for (int i = 0; i < n && i < 8; i++) {
+					GMimeObject *c = g_mime_multipart_get_part(
+					    GMIME_MULTIPART(b), i);
+					if (GMIME_IS_MESSAGE_PART(c) &&
+					    g_mime_message_part_get_message(
+					    GMIME_MESSAGE_PART(c)) != NULL)
+						message_headers(ctx,
+						    g_mime_message_part_get_message(
+						    GMIME_MESSAGE_PART(c)));
+				}
+			}
+		}
 		return (0);
 	}
 	if (!GMIME_IS_PART(obj) || ct == NULL)
@@ -431,6 +491,9 @@ top_headers(struct dsn_ctx *ctx, GMimeMessage *m)
 	    ((v = g_mime_object_get_header(o, "Precedence")) != NULL &&
 	    g_ascii_strncasecmp(v, "auto_reply", 10) == 0))
 		ctx->auto_replied = 1;
+	if ((v = g_mime_object_get_header(o, "X-Apple-Unsubscribe")) != NULL &&
+	    g_ascii_strncasecmp(v, "true", 4) == 0)
+		ctx->unsubscribe = 1;
 }
 
 /* Count boundary parameters: a cheap bound on nesting before GMime recurses. */
@@ -514,7 +577,8 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 		goto out;
 	}
 
-	if (ctx.feedback != NULL &&
+	if ((ctx.feedback != NULL || ctx.unsubscribe ||
+	    ctx.om_complainant[0] != '\0') &&
 	    dsn_report_feedback(&ctx, ctx.feedback, ctx.feedbacklen) > 0) {
 		dsn_copy(res->format, sizeof(res->format), "arf", 3);
 	} else if (ctx.status != NULL &&

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -198,10 +199,13 @@ dsn_report_status(struct dsn_ctx *ctx, const char *s, size_t n)
 	return (w.emitted);
 }
 
+#define FB_RCPT_MAX	1000
+
 struct fb_walk {
 	struct dsn_ctx *ctx;
 	char type[32];
-	char rcpt[RB_ADDR_MAX];
+	char (*rcpt)[RB_ADDR_MAX];	/* Original-Rcpt-To, each */
+	size_t nrcpt;
 	char mailfrom[RB_ADDR_MAX];
 	char date[128];
 };
@@ -217,8 +221,12 @@ fb_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		dsn_squeeze(w->type, sizeof(w->type), v, vl);
 		for (char *p = w->type; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
-	} else if (is(name, nl, "Original-Rcpt-To") && w->rcpt[0] == '\0')
-		dsn_addr_clean(w->rcpt, sizeof(w->rcpt), v, vl);
+	} else if (is(name, nl, "Original-Rcpt-To") && w->rcpt != NULL &&
+	    w->nrcpt < FB_RCPT_MAX) {
+		dsn_addr_clean(w->rcpt[w->nrcpt], RB_ADDR_MAX, v, vl);
+		if (w->rcpt[w->nrcpt][0] != '\0')
+			w->nrcpt++;
+	}
 	else if (is(name, nl, "Original-Mail-From"))
 		dsn_addr_clean(w->mailfrom, sizeof(w->mailfrom), v, vl);
 	else if (is(name, nl, "Arrival-Date") || is(name, nl, "Received-Date"))
@@ -226,31 +234,48 @@ fb_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 	return (0);
 }
 
-/* Parse a feedback-report body: one complaint record. */
+/* Parse a feedback-report body: one complaint record per recipient. */
 int
 dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 {
 	struct fb_walk w;
+	int added = 0;
 
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
-	fields_walk(s, n, fb_field, &w);
-	struct dsn_record *r = dsn_record_new(ctx);
-	if (r == NULL)
-		return (0);
-	/* Who complained: the report's field, else the original's To. */
-	if (w.rcpt[0] != '\0')
-		memcpy(r->recipient, w.rcpt, sizeof(r->recipient));
+	w.rcpt = calloc(FB_RCPT_MAX, RB_ADDR_MAX);
+	if (s != NULL)
+		fields_walk(s, n, fb_field, &w);
 	else
-		memcpy(r->recipient, ctx->om_to, sizeof(r->recipient));
-	memcpy(r->feedback_type, w.type[0] ? w.type : "other",
-	    sizeof(r->feedback_type));
-	memcpy(r->envelope_sender, w.mailfrom, sizeof(r->envelope_sender));
-	if (w.date[0] != '\0')
-		r->last_attempt = dsn_date_parse(w.date);
-	dsn_copy(r->action, sizeof(r->action), "complaint", 9);
-	dsn_record_finish(ctx, r, RB_OUTCOME_COMPLAINT);
-	return (1);
+		dsn_copy(w.type, sizeof(w.type), ctx->unsubscribe ? "opt-out" :
+		    "abuse", ctx->unsubscribe ? 7 : 5);
+	size_t nr = w.nrcpt ? w.nrcpt : 1;
+	for (size_t i = 0; i < nr; i++) {
+		struct dsn_record *r = dsn_record_new(ctx);
+		if (r == NULL)
+			break;
+		/* Who complained: the report's field, else the original's To. */
+		if (w.nrcpt > 0)
+			memcpy(r->recipient, w.rcpt[i], sizeof(r->recipient));
+		else if (ctx->om_complainant[0] != '\0')
+			memcpy(r->recipient, ctx->om_complainant,
+			    sizeof(r->recipient));
+		else if (ctx->unsubscribe)
+			memcpy(r->recipient, ctx->from, sizeof(r->recipient));
+		else
+			memcpy(r->recipient, ctx->om_to, sizeof(r->recipient));
+		memcpy(r->feedback_type, w.type[0] ? w.type : "other",
+		    sizeof(r->feedback_type));
+		memcpy(r->envelope_sender, w.mailfrom,
+		    sizeof(r->envelope_sender));
+		if (w.date[0] != '\0')
+			r->last_attempt = dsn_date_parse(w.date);
+		dsn_copy(r->action, sizeof(r->action), "complaint", 9);
+		dsn_record_finish(ctx, r, RB_OUTCOME_COMPLAINT);
+		added++;
+	}
+	free(w.rcpt);
+	return (added);
 }
 
 struct hdr_walk {
@@ -270,6 +295,9 @@ hdr_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		dsn_addr_clean(ctx->om_from, sizeof(ctx->om_from), v, vl);
 	else if (is(name, nl, "Return-Path") && ctx->om_rpath[0] == '\0')
 		dsn_addr_clean(ctx->om_rpath, sizeof(ctx->om_rpath), v, vl);
+	else if (is(name, nl, "X-HmXmrOriginalRecipient"))
+		dsn_addr_clean(ctx->om_complainant,
+		    sizeof(ctx->om_complainant), v, vl);
 	else if (is(name, nl, "To") && ctx->om_to[0] == '\0')
 		dsn_addr_clean(ctx->om_to, sizeof(ctx->om_to), v, vl);
 	return (0);
