@@ -12,6 +12,19 @@
 
 #include "dsn_int.h"
 
+/* End of the line at i: the next LF or lone CR (old Mac files). */
+static size_t
+eol(const char *buf, size_t len, size_t i)
+{
+	for (; i < len; i++) {
+		if (buf[i] == '\n')
+			return (i);
+		if (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n'))
+			return (i);
+	}
+	return (len);
+}
+
 int
 dsn_mbox_split(const char *buf, size_t len,
     int (*fn)(const char *msg, size_t len, void *arg), void *arg)
@@ -21,14 +34,14 @@ dsn_mbox_split(const char *buf, size_t len,
 	size_t start = 0;
 	while (start < len) {
 		/* Skip the separator line itself. */
-		const char *nl = memchr(buf + start, '\n', len - start);
-		size_t body = nl ? (size_t)(nl - buf) + 1 : len;
+		size_t body = eol(buf, len, start);
+		body = body < len ? body + 1 : len;
 		size_t i = body, end = len;
 		while (i < len) {
-			const char *n2 = memchr(buf + i, '\n', len - i);
-			if (n2 == NULL)
+			size_t e = eol(buf, len, i);
+			if (e >= len)
 				break;
-			i = (size_t)(n2 - buf) + 1;
+			i = e + 1;
 			if (len - i >= 5 && memcmp(buf + i, "From ", 5) == 0) {
 				end = i;
 				break;

@@ -162,7 +162,7 @@ reason_pseudo(enum rb_reason r)
 static int
 stage_of(const char *t, size_t n)
 {
-	static const char *const data[] = { ">>> DATA", "end of DATA",
+	static const char *const data[] = { "end of DATA",
 	    "after DATA", "in reply to DATA", NULL };
 	if (t == NULL)
 		return (RB_STAGE_UNKNOWN);
@@ -199,8 +199,16 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	dsn_codes(r->diagnostic, dl, dst, sizeof(dst), &r->replycode);
 	/*
 	 * The Status: field wins over a code in the text, except that a
-	 * generic x.0.0 says less than the remote server's own code.
+	 * generic x.y.0 says less than the remote server's own code; the
+	 * reporter often repeats its own field first, so look past it.
 	 */
+	if (r->status[0] != '\0' && strlen(r->status) == 5 &&
+	    r->status[4] == '0' && strcmp(dst, r->status) == 0) {
+		const char *p = strstr(r->diagnostic, dst);
+		dst[0] = '\0';
+		if (p != NULL)
+			dsn_codes(p + 5, strlen(p + 5), dst, sizeof(dst), NULL);
+	}
 	if (r->status[0] == '\0' || (dst[0] != '\0' &&
 	    dst[0] == r->status[0] && strcmp(dst, r->status) != 0 &&
 	    strlen(r->status) == 5 && r->status[4] == '0'))
@@ -555,6 +563,7 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 	dsn_init();
 
 	size_t nlen;
+	const char *p;
 	char *norm = normalise(buf, len, &nlen);
 	if (norm == NULL)
 		return (DSN_NOMEM);
@@ -585,6 +594,12 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 	    dsn_report_status(&ctx, ctx.status, ctx.statuslen) > 0) {
 		dsn_copy(res->format, sizeof(res->format), "rfc3464", 7);
 		dsn_body_fill(&ctx);
+	} else if (ctx.text != NULL && (p = dsn_memcasemem(ctx.text,
+	    ctx.textlen, "\nFinal-Recipient:")) != NULL &&
+	    dsn_report_status(&ctx, p + 1, ctx.textlen -
+	    (size_t)(p + 1 - ctx.text)) > 0) {
+		/* A delivery-status block pasted into the readable text. */
+		dsn_copy(res->format, sizeof(res->format), "rfc3464-text", 12);
 	} else if (dsn_body_is_bounce(&ctx)) {
 		if (dsn_body_scan(&ctx) > 0)
 			dsn_copy(res->format, sizeof(res->format), "body", 4);
