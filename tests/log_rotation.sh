@@ -1,0 +1,71 @@
+#!/bin/sh
+# log_rotation.sh - the live follower loses nothing and duplicates nothing
+# through rename rotation, copytruncate, a rotation while reboundd is not
+# running (it finishes the rotated file from its saved position), and a
+# line split across a rotation.  Every delivery line has its own queue ID,
+# so the store must end with exactly one outcome per line written.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$S/tests/daemon-lib.sh"
+command -v sqlite3 >/dev/null || skip "no sqlite3"
+D=$T/d
+daemon_config "$D"
+n=0
+# emit COUNT delivery lines, each with a new queue ID, onto stdout
+lines() {
+	i=0
+	while [ "$i" -lt "$1" ]; do
+		n=$((n + 1)); i=$((i + 1))
+		printf '%s mx1 postfix/smtp[9]: %010X: to=<u%d@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)\n' \
+			"$(date '+%b %e %H:%M:%S')" "$n" "$n"
+	done
+}
+stored() { sqlite3 "$D/state/rebound.db" 'SELECT count(*) FROM outcomes'; }
+wait_stored() {
+	for _ in $(seq 1 200); do
+		[ "$(stored)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "$2: $(stored) outcomes stored, want $1"
+}
+
+daemon_start "$D"
+lines 50 >> "$D/mail.log"
+wait_stored 50 "before any rotation"
+
+# 1. rename rotation: more lines to the old file after the rename, then
+#    the new file appears
+mv "$D/mail.log" "$D/mail.log.1"
+lines 20 >> "$D/mail.log.1"
+lines 30 > "$D/mail.log"
+wait_stored 100 "rename rotation"
+
+# 2. copytruncate
+cp "$D/mail.log" "$D/mail.log.2"
+: > "$D/mail.log"
+sleep 0.3
+lines 25 >> "$D/mail.log"
+wait_stored 125 "copytruncate"
+
+# 3. rotation while reboundd is down: it must finish the old file from its
+#    saved position, then read the new one
+daemon_stop "$D"
+lines 15 >> "$D/mail.log"
+mv "$D/mail.log" "$D/mail.log.3"
+lines 10 > "$D/mail.log"
+daemon_start "$D"
+wait_stored 150 "rotation while not running"
+
+# 4. a line split across the rotation
+lines 1 > "$T/one"
+head -c 60 "$T/one" >> "$D/mail.log"
+sleep 0.3
+mv "$D/mail.log" "$D/mail.log.4"
+tail -c +61 "$T/one" > "$D/mail.log"
+lines 4 >> "$D/mail.log"
+wait_stored 155 "a line split across the rotation"
+
+# and nothing twice: every recipient exactly once
+dups=$(sqlite3 "$D/state/rebound.db" 'SELECT count(*) FROM (SELECT recipient FROM outcomes GROUP BY recipient HAVING count(*) > 1)')
+[ "$dups" = 0 ] || fail "$dups recipients stored twice"
+daemon_stop "$D"
+pass "155 lines through 4 rotations, each stored once"
