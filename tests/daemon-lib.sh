@@ -24,7 +24,8 @@ daemon_start() {
 	d=$1
 	"$B/reboundd" -f -c "$d/rebound.conf" >>"$d/reboundd.log" 2>&1 &
 	echo $! > "$d/pid"
-	for _ in $(seq 1 100); do
+	# Generous: under the sanitizers on a busy machine start-up takes seconds.
+	for _ in $(seq 1 600); do
 		[ -S "$d/ctl.sock" ] && "$CTL" -s "$d/ctl.sock" status >/dev/null 2>&1 && return 0
 		kill -0 "$(cat "$d/pid")" 2>/dev/null || { cat "$d/reboundd.log"; fail "reboundd died at start"; }
 		sleep 0.05
@@ -48,7 +49,7 @@ daemon_offset() {
 daemon_caught_up() {
 	d=$1
 	size=$(stat -c %s "$d/mail.log")
-	for _ in $(seq 1 300); do
+	for _ in $(seq 1 1200); do
 		[ "$(daemon_offset "$d")" = "$size" ] && return 0
 		sleep 0.05
 	done
