@@ -21,7 +21,7 @@ lines() {
 }
 stored() { sqlite3 "$D/state/rebound.db" 'SELECT count(*) FROM outcomes'; }
 wait_stored() {
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 600); do
 		[ "$(stored)" = "$1" ] && return 0
 		sleep 0.05
 	done
