@@ -382,6 +382,11 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 
 	if (GMIME_IS_MULTIPART(obj)) {
 		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		/* No usable boundary: the content is all prologue; read it. */
+		const char *pro = g_mime_multipart_get_prologue(
+		    GMIME_MULTIPART(obj));
+		if (n == 0 && pro != NULL)
+			text_append(ctx, pro, strlen(pro));
 		for (int i = 0; i < n; i++)
 			if (walk(ctx, g_mime_multipart_get_part(
 			    GMIME_MULTIPART(obj), i), depth + 1) < 0)

@@ -1,0 +1,446 @@
+/*
+ * check_dsn.c - case tables for the bounce parser: each format family,
+ * each report field, encodings, multi-recipient reports, VERP, mbox, and
+ * hostile input (generated here, never committed) that must give a clear
+ * error in bounded time while the next message still parses.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "classify.h"
+#include "dsn.h"
+#include "taxonomy.h"
+
+static struct classifier *cl;
+static struct classify_scratch *sc;
+static struct dsn_result res;
+static struct dsn_options opt;
+
+static void
+setup(void)
+{
+	char err[512];
+
+	dsn_init();
+	cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(cl != NULL, "%s", err);
+	sc = classify_scratch_new(cl);
+	ck_assert_ptr_nonnull(sc);
+	dsn_options_init(&opt);
+	opt.verp[0] = "bounces+%l=%d@sender.example";
+	dsn_result_init(&res);
+}
+
+static void
+teardown(void)
+{
+	dsn_result_free(&res);
+	classify_scratch_free(sc);
+	classifier_free(cl);
+}
+
+static char *
+slurp(const char *name, size_t *len)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/dsn/%s", RB_TEST_DATA, name);
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	char *b = malloc(1 << 20);
+	ck_assert_ptr_nonnull(b);
+	*len = fread(b, 1, (1 << 20) - 1, f);
+	b[*len] = '\0';
+	fclose(f);
+	return (b);
+}
+
+static enum dsn_status
+parse_file(const char *name)
+{
+	size_t len;
+	char *b = slurp(name, &len);
+	enum dsn_status st = dsn_parse(b, len, &opt, cl, sc, &res);
+	free(b);
+	return (st);
+}
+
+/* Field expectations: NULL means "not checked". */
+struct rcase {
+	const char *file;
+	size_t nrec;
+	size_t idx;
+	const char *recipient;
+	const char *orig_recipient;
+	const char *status;
+	int replycode;
+	const char *action;
+	const char *remote_mta;
+	const char *diag_has;
+	const char *msgid;
+	const char *queue_id;
+	const char *feedback;
+	const char *outcome;
+	const char *reason;
+	const char *format;
+};
+
+static const struct rcase rcases[] = {
+	{ "rfc3464-multi.eml", 2, 0, "bob@one.example", "bob@one.example",
+	  "5.1.1", 550, "failed", "mx.one.example",
+	  "User unknown in virtual mailbox table", "<orig-1@sender.example>",
+	  "4Qx1Yz2AbC", "", "bounced", "userunknown", "rfc3464" },
+	{ "rfc3464-multi.eml", 2, 1, "carol@two.example", NULL, "4.2.2", 452,
+	  "delayed", "mx.two.example", "Mailbox full",
+	  "<orig-1@sender.example>", "4Qx1Yz2AbC", "", "deferred",
+	  "mailboxfull", "rfc3464" },
+	{ "arf.eml", 1, 0, "erin@isp.example", NULL, "", 0, "complaint", "",
+	  NULL, "<news-7@sender.example>", "", "abuse", "complaint",
+	  "feedback", "arf" },
+	{ "autoreply.eml", 1, 0, "frank@away.example", NULL, "", 0,
+	  "auto-reply", "", NULL, NULL, "", "", "auto-reply", "vacation",
+	  "autoreply" },
+	{ "exim.eml", 1, 0, "gina@gone.example", NULL, "5.1.1", 550, "failed",
+	  "", "No such user here", "", "", "", "bounced", "userunknown",
+	  "body" },
+	{ "qmail.eml", 2, 0, "hank@full.example", NULL, "5.2.2", 552,
+	  "failed", "", "Mailbox quota exceeded", NULL, "", "", "bounced",
+	  "mailboxfull", "body" },
+	{ "qmail.eml", 2, 1, "ivy@nohost.example", NULL, NULL, 0, "failed",
+	  "", "couldn't find any host", NULL, "", "", "bounced",
+	  "hostunknown", "body" },
+	{ "encoded.eml", 1, 0, "jack@enc.example", NULL, "5.7.1", 554,
+	  "failed", "", "rejected as spam", NULL, "", "", "bounced", NULL,
+	  "rfc3464" },
+	{ "verp.eml", 1, 0, "kim@verp.example", NULL, "5.1.1", 550, "failed",
+	  "", "user unknown", NULL, "", "", "bounced", "userunknown",
+	  "body" },
+};
+
+START_TEST(test_fields)
+{
+	const struct rcase *c = &rcases[_i];
+	enum dsn_status st = parse_file(c->file);
+
+	ck_assert_msg(st == DSN_OK, "%s: %s", c->file, dsn_strerror(st));
+	ck_assert_uint_eq(res.n, c->nrec);
+	ck_assert_str_eq(res.format, c->format);
+	const struct dsn_record *r = &res.rec[c->idx];
+	ck_assert_str_eq(r->recipient, c->recipient);
+	if (c->orig_recipient)
+		ck_assert_str_eq(r->orig_recipient, c->orig_recipient);
+	if (c->status)
+		ck_assert_str_eq(r->status, c->status);
+	ck_assert_int_eq(r->replycode, c->replycode);
+	ck_assert_str_eq(r->action, c->action);
+	ck_assert_str_eq(r->remote_mta, c->remote_mta);
+	if (c->diag_has)
+		ck_assert_msg(strstr(r->diagnostic, c->diag_has) != NULL,
+		    "%s: diagnostic \"%s\" lacks \"%s\"", c->file,
+		    r->diagnostic, c->diag_has);
+	if (c->msgid)
+		ck_assert_str_eq(r->orig_message_id, c->msgid);
+	ck_assert_str_eq(r->orig_queue_id, c->queue_id);
+	ck_assert_str_eq(r->feedback_type, c->feedback);
+	ck_assert_str_eq(taxonomy_outcome_name(r->v.outcome), c->outcome);
+	if (c->reason)
+		ck_assert_str_eq(taxonomy_reason_name(r->v.reason), c->reason);
+}
+END_TEST
+
+START_TEST(test_not_bounce)
+{
+	ck_assert_int_eq(parse_file("notbounce.eml"), DSN_NOT_BOUNCE);
+	ck_assert_uint_eq(res.n, 0);
+}
+END_TEST
+
+START_TEST(test_folded_and_dates)
+{
+	ck_assert_int_eq(parse_file("rfc3464-multi.eml"), DSN_OK);
+	ck_assert_int_ne(res.rec[0].last_attempt, 0);
+	ck_assert_str_eq(res.rec[0].reporting_mta, "mx.sender.example");
+	ck_assert_str_eq(res.rec[0].orig_from, "alice@sender.example");
+	ck_assert_str_eq(res.rec[0].envelope_sender, "alice@sender.example");
+	/* Folded value: one line, single spaces. */
+	ck_assert_ptr_null(strchr(res.rec[0].diagnostic, '\n'));
+	ck_assert_ptr_null(strstr(res.rec[0].diagnostic, "  "));
+}
+END_TEST
+
+START_TEST(test_line_ends)
+{
+	static const char *const files[] = { "rfc3464-multi.eml", "qmail.eml",
+	    "arf.eml" };
+	for (int f = 0; f < 3; f++) {
+		size_t len;
+		char *b = slurp(files[f], &len);
+		ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
+		size_t n = res.n;
+		char first[RB_ADDR_MAX];
+		snprintf(first, sizeof(first), "%s", res.rec[0].recipient);
+		for (int mode = 0; mode < 2; mode++) {
+			char *o = malloc(len * 2 + 1);
+			size_t j = 0;
+			for (size_t i = 0; i < len; i++) {
+				if (b[i] == '\n') {
+					o[j++] = '\r';
+					if (mode == 0)
+						o[j++] = '\n';
+				} else
+					o[j++] = b[i];
+			}
+			ck_assert_int_eq(dsn_parse(o, j, &opt, cl, sc, &res),
+			    DSN_OK);
+			ck_assert_uint_eq(res.n, n);
+			ck_assert_str_eq(res.rec[0].recipient, first);
+			free(o);
+		}
+		free(b);
+	}
+}
+END_TEST
+
+static int
+count_msg(const char *m, size_t len, void *arg)
+{
+	(void)m;
+	(void)len;
+	(*(int *)arg)++;
+	return (0);
+}
+
+START_TEST(test_mbox)
+{
+	static const char mbox[] =
+	    "From a@b Mon Jan  1 00:00:00 2024\nSubject: one\n\nx\n"
+	    "From c@d Mon Jan  1 00:00:00 2024\nSubject: two\n\ny\n"
+	    "From e@f Mon Jan  1 00:00:00 2024\rSubject: three\r\rz\r";
+	int n = 0;
+	ck_assert_int_eq(dsn_mbox_split(mbox, sizeof(mbox) - 1, count_msg, &n), 0);
+	ck_assert_int_eq(n, 3);
+	n = 0;
+	dsn_mbox_split("Subject: x\n\ny\n", 14, count_msg, &n);
+	ck_assert_int_eq(n, 1);
+}
+END_TEST
+
+START_TEST(test_outcome)
+{
+	struct rb_outcome_rec o;
+
+	ck_assert_int_eq(parse_file("rfc3464-multi.eml"), DSN_OK);
+	dsn_record_outcome(&res.rec[0], 1000, &o);
+	ck_assert_int_eq(o.source, RB_SOURCE_DSN);
+	ck_assert_str_eq(o.recipient, "bob@one.example");
+	ck_assert_str_eq(o.queue_id, "4Qx1Yz2AbC");
+	ck_assert_str_eq(o.dsn, "5.1.1");
+	ck_assert_str_eq(o.message_id, "<orig-1@sender.example>");
+	ck_assert(o.key[0] != '\0');
+	ck_assert_int_ne(o.time, 1000);
+	ck_assert_int_eq(parse_file("arf.eml"), DSN_OK);
+	dsn_record_outcome(&res.rec[0], 1000, &o);
+	ck_assert_int_eq(o.source, RB_SOURCE_COMPLAINT);
+	ck_assert_int_eq(o.v.action, RB_ACTION_SUPPRESS);
+}
+END_TEST
+
+/* --- hostile input ---------------------------------------------------- */
+
+static const char good_head[] =
+    "From: MAILER-DAEMON@x.example\nTo: a@sender.example\n"
+    "Subject: Undelivered Mail\nMIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status; "
+    "boundary=\"Q\"\n\n--Q\nContent-Type: message/delivery-status\n\n"
+    "Reporting-MTA: dns; x.example\n\n";
+
+/* After any hostile message, a good one still parses fully. */
+static void
+still_works(void)
+{
+	ck_assert_int_eq(parse_file("rfc3464-multi.eml"), DSN_OK);
+	ck_assert_uint_eq(res.n, 2);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+struct hcase {
+	const char *name;
+	const char *text;
+	int ok;		/* 1: parses to records, 0: error or nothing */
+};
+
+static const struct hcase hcases[] = {
+	{ "truncated part", "From: MAILER-DAEMON@x.example\nSubject: Undelivered\n"
+	  "Content-Type: multipart/report; boundary=\"Q\"\n\n--Q\n"
+	  "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; t@x.example\n"
+	  "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1", 1 },
+	{ "missing boundary", "From: MAILER-DAEMON@x.example\nSubject: Undelivered\n"
+	  "Content-Type: multipart/report\n\n--Q\nFinal-Recipient: rfc822; t@x.example\n", 1 },
+	{ "duplicate boundaries", "From: MAILER-DAEMON@x.example\nSubject: Undelivered\n"
+	  "Content-Type: multipart/report; boundary=\"Q\"; boundary=\"R\"\n\n--Q\n--Q\n--R\n"
+	  "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; t@x.example\n"
+	  "Action: failed\n--Q--\n--Q--\n", 1 },
+	{ "broken charset", "From: MAILER-DAEMON@x.example\nSubject: Undelivered\n"
+	  "Content-Type: text/plain; charset=x-no-such-charset\n\n"
+	  "<t@x.example>: 550 5.1.1 \xff\xfe\xc3 user unknown\n", 1 },
+	{ "empty", "", 0 },
+	{ "garbage", "\x01\x02\x03\n\n\n", 0 },
+};
+
+START_TEST(test_hostile_table)
+{
+	const struct hcase *c = &hcases[_i];
+	enum dsn_status st = dsn_parse(c->text, strlen(c->text), &opt, cl,
+	    sc, &res);
+	if (c->ok) {
+		ck_assert_msg(st == DSN_OK, "%s: %s", c->name, dsn_strerror(st));
+		ck_assert_str_eq(res.rec[0].recipient, "t@x.example");
+	} else
+		ck_assert_msg(st != DSN_OK, "%s parsed", c->name);
+	still_works();
+}
+END_TEST
+
+START_TEST(test_nul_bytes)
+{
+	char m[512];
+	int n = snprintf(m, sizeof(m), "%sFinal-Recipient: rfc822; t@x.example\n"
+	    "Action: failed\nDiagnostic-Code: smtp; 550 5.1.1 user", good_head);
+	memcpy(m + n, "\0\0 unknown\n--Q--\n", 17);
+	n += 17;
+	ck_assert_int_eq(dsn_parse(m, (size_t)n, &opt, cl, sc, &res), DSN_OK);
+	ck_assert(strstr(res.rec[0].diagnostic, "unknown") != NULL);
+	still_works();
+}
+END_TEST
+
+START_TEST(test_too_big)
+{
+	size_t len = opt.max_size + 1;
+	char *b = malloc(len);
+	memset(b, 'a', len);
+	memcpy(b, good_head, sizeof(good_head) - 1);
+	double t = now_s();
+	ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_TOO_BIG);
+	ck_assert(now_s() - t < 1.0);
+	/* Exactly at the limit: parsed, in bounded time. */
+	len = opt.max_size;
+	for (size_t i = sizeof(good_head); i < len; i += 76)
+		b[i] = '\n';
+	t = now_s();
+	enum dsn_status st = dsn_parse(b, len, &opt, cl, sc, &res);
+	ck_assert(st != DSN_NOMEM);
+	ck_assert_msg(now_s() - t < 30.0, "50 MB took %.1f s", now_s() - t);
+	free(b);
+	still_works();
+}
+END_TEST
+
+static char *
+many_recipients(size_t n, size_t *len)
+{
+	size_t cap = sizeof(good_head) + n * 96 + 64;
+	char *b = malloc(cap);
+	size_t o = (size_t)snprintf(b, cap, "%s", good_head);
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(b + o, cap - o,
+		    "Final-Recipient: rfc822; u%zu@x.example\nAction: failed\n"
+		    "Status: 5.1.1\n\n", i);
+	o += (size_t)snprintf(b + o, cap - o, "--Q--\n");
+	*len = o;
+	return (b);
+}
+
+START_TEST(test_many_recipients)
+{
+	size_t len;
+	char *b = many_recipients(10000, &len);
+	double t = now_s();
+	ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 10000);
+	ck_assert_int_eq(res.truncated, 0);
+	ck_assert_str_eq(res.rec[9999].recipient, "u9999@x.example");
+	ck_assert_msg(now_s() - t < 10.0, "10,000 recipients took %.1f s",
+	    now_s() - t);
+	free(b);
+	b = many_recipients(10001, &len);
+	ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 10000);
+	ck_assert_int_eq(res.truncated, 1);
+	free(b);
+	still_works();
+}
+END_TEST
+
+START_TEST(test_deep_nesting)
+{
+	size_t cap = 1000 * 80 + 4096, o = 0;
+	char *b = malloc(cap);
+	o += (size_t)snprintf(b + o, cap - o,
+	    "From: MAILER-DAEMON@x.example\nSubject: Undelivered\n");
+	for (int i = 0; i < 1000; i++)
+		o += (size_t)snprintf(b + o, cap - o,
+		    "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
+	o += (size_t)snprintf(b + o, cap - o, "Content-Type: text/plain\n\nx\n");
+	double t = now_s();
+	ck_assert_int_eq(dsn_parse(b, o, &opt, cl, sc, &res), DSN_BAD_MESSAGE);
+	ck_assert(now_s() - t < 2.0);
+	/* Within the limits, nesting is walked. */
+	o = 0;
+	o += (size_t)snprintf(b + o, cap - o,
+	    "From: MAILER-DAEMON@x.example\nSubject: Undelivered\n");
+	for (int i = 0; i < 20; i++)
+		o += (size_t)snprintf(b + o, cap - o,
+		    "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
+	o += (size_t)snprintf(b + o, cap - o, "Content-Type: message/delivery-status\n\n"
+	    "Final-Recipient: rfc822; t@x.example\nAction: failed\nStatus: 5.1.1\n");
+	ck_assert_int_eq(dsn_parse(b, o, &opt, cl, sc, &res), DSN_OK);
+	ck_assert_str_eq(res.rec[0].recipient, "t@x.example");
+	free(b);
+	still_works();
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("dsn");
+	TCase *tc = tcase_create("formats");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_fields, 0,
+	    (int)(sizeof(rcases) / sizeof(rcases[0])));
+	tcase_add_test(tc, test_not_bounce);
+	tcase_add_test(tc, test_folded_and_dates);
+	tcase_add_test(tc, test_line_ends);
+	tcase_add_test(tc, test_mbox);
+	tcase_add_test(tc, test_outcome);
+	suite_add_tcase(s, tc);
+
+	TCase *th = tcase_create("hostile");
+	tcase_add_checked_fixture(th, setup, teardown);
+	tcase_set_timeout(th, 120);
+	tcase_add_loop_test(th, test_hostile_table, 0,
+	    (int)(sizeof(hcases) / sizeof(hcases[0])));
+	tcase_add_test(th, test_nul_bytes);
+	tcase_add_test(th, test_too_big);
+	tcase_add_test(th, test_many_recipients);
+	tcase_add_test(th, test_deep_nesting);
+	suite_add_tcase(s, th);
+
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
