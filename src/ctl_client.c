@@ -336,6 +336,9 @@ ctl_client(int argc, char **argv)
 		} else if (!json && follow) {
 			if (json_object_get(ans, "recipient") != NULL)
 				print_event(ans);
+			else if (json_object_get(ans, "dropped") != NULL)
+				printf("(%lld events dropped: this client read too slowly)\n",
+				    num(ans, "dropped"));
 			else
 				printf("(following; interrupt to stop)\n");
 			fflush(stdout);

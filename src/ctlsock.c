@@ -32,6 +32,12 @@
 #include "util.h"
 
 #define MAX_ARGS	32
+/*
+ * Answers waiting for a client that does not read: past this, requests
+ * wait in the input (and the kernel's buffer) and a follower's events
+ * are dropped and counted, so one stuck client cannot grow the daemon.
+ */
+#define MAX_PENDING_OUT	(8 * 1024 * 1024)
 
 struct client {
 	struct ctlsock *cs;
@@ -40,6 +46,8 @@ struct client {
 	gid_t gid;
 	int may_change;
 	int following;
+	unsigned long dropped;	/* events not sent to a stalled follower */
+	int discarding;		/* answered "too long": reading to the end */
 	FILE *import;		/* CSV being received, or NULL */
 	char *import_buf;
 	size_t import_len;
@@ -232,8 +240,10 @@ handle(struct client *c, char *line)
 		reply_error(c, "cannot parse the request (quotes, or too many words)");
 		return;
 	}
-	if (argc == 0)
+	if (argc == 0) {
+		reply_error(c, "empty request");
 		return;
+	}
 	const char *verb = argv[0];
 	log_debug("control: uid=%u verb=%s", (unsigned)c->uid, verb);
 	if (strcmp(verb, "status") == 0) {
@@ -327,7 +337,12 @@ on_read(struct bufferevent *bev, void *arg)
 	char *line;
 	size_t n;
 
-	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
+	if (c->discarding) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	while (evbuffer_get_length(bufferevent_get_output(bev)) < MAX_PENDING_OUT &&
+	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
 		if (c->import != NULL) {
 			if (strcmp(line, ".") == 0)
 				finish_import(c);
@@ -340,22 +355,48 @@ on_read(struct bufferevent *bev, void *arg)
 				fprintf(c->import, "%s\n", line);
 		} else if (n > c->cs->max_request) {
 			reply_error(c, "request too long");
+		} else if (memchr(line, '\0', n) != NULL) {
+			reply_error(c, "request holds a NUL byte");
 		} else {
 			handle(c, line);
 		}
 		free(line);
 	}
+	if (evbuffer_get_length(bufferevent_get_output(bev)) >= MAX_PENDING_OUT) {
+		/* Read no more until the client has taken its answers. */
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
 	if (c->import == NULL && evbuffer_get_length(in) > c->cs->max_request) {
+		/*
+		 * Answer, then swallow the rest until the client hangs up (or 5 s
+		 * pass): closing with unread bytes would reset the connection and
+		 * lose the answer.
+		 */
 		reply_error(c, "request too long");
-		bufferevent_flush(bev, EV_WRITE, BEV_FLUSH);
-		client_free(c);
+		c->discarding = 1;
+		evbuffer_drain(in, evbuffer_get_length(in));
+		struct timeval tv = { 5, 0 };
+		bufferevent_set_timeouts(bev, &tv, NULL);
+	}
+}
+
+/* The output drained below the low mark: take requests again. */
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		on_read(bev, c);
 	}
 }
 
 static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		client_free(arg);
 }
 
@@ -383,7 +424,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	c->gid = cred.gid;
 	c->may_change = peer_may_change(cs, cred.uid, cred.gid);
 	c->bev = bufferevent_socket_new(cs->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, MAX_PENDING_OUT / 2, 0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->next = cs->clients;
 	if (cs->clients)
@@ -455,6 +497,15 @@ ctlsock_publish(struct ctlsock *cs, const struct rb_outcome_rec *r, size_t n)
 		if (!c->following)
 			continue;
 		for (size_t i = 0; i < n; i++) {
+			if (evbuffer_get_length(bufferevent_get_output(c->bev)) >= MAX_PENDING_OUT) {
+				c->dropped++;
+				continue;
+			}
+			if (c->dropped > 0) {
+				/* Say how many the client missed while it was slow. */
+				reply(c, json_pack("{s:I}", "dropped", (json_int_t)c->dropped));
+				c->dropped = 0;
+			}
 			const struct rb_verdict *v = &r[i].v;
 			json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
 			    "time", (json_int_t)r[i].time, "queue_id", r[i].queue_id,

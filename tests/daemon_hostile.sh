@@ -1,0 +1,110 @@
+#!/bin/sh
+# daemon_hostile.sh - the control socket under hostile clients: an
+# over-long request, bad quoting, binary bytes, more clients than
+# max_clients, and a client that sends thousands of requests without ever
+# reading the answers.  Each gets a clear error or waits; the daemon's
+# memory stays bounded, other clients are answered throughout, and the
+# slow client finally gets every answer.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$S/tests/daemon-lib.sh"
+command -v python3 >/dev/null || skip "no python3"
+export REBOUND_CORPUS="$CORPUS"
+D=$T/d
+daemon_config "$D" "max_clients = 20" "max_request_size = 4k"
+daemon_start "$D"
+at_exit "daemon_stop $D"
+python3 "$S/tests/gen-maillog.py" 200 5 >> "$D/mail.log"
+daemon_caught_up "$D"
+python3 - "$D/ctl.sock" "$(cat "$D/pid")" <<'PY' || fail "see above"
+import json, socket, sys, time
+path, pid = sys.argv[1], sys.argv[2]
+
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.settimeout(10)
+    return s
+
+def ask(s, line):
+    s.sendall(line)
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(65536)
+        if not d:
+            raise SystemExit("connection closed after %r" % line[:40])
+        buf += d
+    return json.loads(buf)
+
+def rss_kb():
+    for l in open("/proc/%s/status" % pid):
+        if l.startswith("VmRSS:"):
+            return int(l.split()[1])
+
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what)
+        sys.exit(1)
+
+s = conn()
+a = ask(s, b'lookup "unterminated\n')
+check(a["ok"] is False and "parse" in a["error"], "bad quoting: %r" % a)
+a = ask(s, b"\x00\xff\xfe binary \x01\n")
+check(a["ok"] is False, "binary request: %r" % a)
+a = ask(s, b"status\n")
+check(a["ok"] is True, "the connection is unusable after errors")
+a = ask(s, b"stats --since forever\n")
+check(a["ok"] is False and "--since" in a["error"], "bad window: %r" % a)
+# An over-long request: an error, then the connection is closed.
+s.sendall(b"lookup " + b"x" * 20000)
+buf = s.recv(65536)
+check(b"too long" in buf, "over-long request: %r" % buf[:80])
+s.close()
+
+# More clients than max_clients: the extra ones are closed at once.
+held = [conn() for _ in range(20)]
+time.sleep(0.2)
+extra = conn()
+extra.sendall(b"status\n")
+try:
+    refused = extra.recv(100) == b""
+except (ConnectionResetError, socket.timeout):
+    refused = True
+check(refused, "client 21 was served although max_clients = 20")
+for h in held:
+    h.close()
+time.sleep(0.2)
+check(ask(conn(), b"status\n")["ok"], "no answers after the crowd left")
+
+# A client that never reads: thousands of requests, each answered with the
+# 50 latest outcomes.  Memory stays bounded, others are answered.
+before = rss_kb()
+slow = conn()
+slow.setblocking(False)
+sent = 0
+req = b"events\n" * 100
+deadline = time.time() + 20
+while sent < 3000 and time.time() < deadline:
+    try:
+        slow.send(req)
+        sent += 100
+    except BlockingIOError:
+        time.sleep(0.01)
+time.sleep(0.5)
+grown = rss_kb() - before
+check(grown < 64 * 1024, "RSS grew by %d KiB for one stuck client" % grown)
+check(ask(conn(), b"status\n")["ok"], "others not answered while one client is stuck")
+# Now read everything: every request gets its answer, none lost.
+slow.setblocking(True)
+slow.settimeout(20)
+got, buf = 0, b""
+while got < sent:
+    d = slow.recv(1 << 20)
+    if not d:
+        break
+    buf += d
+    got += d.count(b"\n")
+check(got == sent, "slow client got %d of %d answers" % (got, sent))
+print("rss growth %d KiB for %d unread requests" % (grown, sent))
+PY
+kill -0 "$(cat "$D/pid")" || fail "reboundd died"
+pass "hostile control clients refused or bounded; slow client got every answer"
