@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsn.h"
 #include "settings.h"
 #include "util.h"
 
@@ -110,8 +111,8 @@ static const struct key keys[] = {
 	    "most MIME parts parsed in one message" },
 	{ "dsn_max_recipients", K_INT, O(dsn_max_recipients), "10000", NULL,
 	    "most recipients taken from one DSN" },
-	{ "verp_pattern", K_STR, O(verp_pattern), "", NULL,
-	    "VERP bounce address pattern (%r = recipient), empty = none" },
+	{ "verp_pattern", K_WORDS, O(verp_pattern), "", NULL,
+	    "VERP return paths, up to 4 (%l local part, %d domain), empty = none" },
 	{ "milter_socket", K_MILTER_SOCKET, O(milter_socket), "", NULL,
 	    "milter listening socket (unix:/path or inet:port@host); empty = off" },
 	{ "milter_policy", K_ENUM, O(milter_policy), "reject", "reject|tempfail|tag|drop",
@@ -647,4 +648,20 @@ void
 settings_print_doc(const struct rb_settings *c, FILE *fp)
 {
 	print_keys(c, fp, 1);
+}
+
+void
+settings_dsn_options(const struct rb_settings *c, struct dsn_options *o,
+    char *buf, size_t bufsize)
+{
+	const char *w[DSN_VERP_MAX];
+
+	dsn_options_init(o);
+	o->max_size = (size_t)c->dsn_max_size;
+	o->max_depth = (int)c->dsn_max_depth;
+	o->max_parts = (int)c->dsn_max_parts;
+	o->max_recipients = (size_t)c->dsn_max_recipients;
+	int n = settings_words(c->verp_pattern, buf, bufsize, w, DSN_VERP_MAX);
+	for (int i = 0; i < DSN_VERP_MAX; i++)
+		o->verp[i] = i < n ? w[i] : NULL;
 }

@@ -52,7 +52,7 @@ struct rb_settings {
 	long dsn_max_depth;
 	long dsn_max_parts;
 	long dsn_max_recipients;
-	char *verp_pattern;
+	char *verp_pattern;		/* list, up to 4 */
 
 	/*
 	 * Milter (milter.h); empty milter_socket = no milter.  Lists are kept
@@ -88,6 +88,13 @@ void settings_free(struct rb_settings *);
  */
 int settings_words(const char *list, char *buf, size_t bufsize,
     const char **words, int max);
+/*
+ * The DSN parser's options from dsn_max_* and verp_pattern; the patterns
+ * are copied into buf (bufsize bytes), which must outlive o.
+ */
+struct dsn_options;
+void settings_dsn_options(const struct rb_settings *, struct dsn_options *o,
+    char *buf, size_t bufsize);
 /* Print the effective configuration in the file's own syntax. */
 void settings_print(const struct rb_settings *, FILE *fp);
 /* The same, each key preceded by its one-line description. */

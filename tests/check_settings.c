@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsn.h"
 #include "settings.h"
 
 START_TEST(test_good)
@@ -102,6 +103,20 @@ START_TEST(test_milter_keys)
 	ck_assert_int_eq(c->log_stderr, 1);
 	ck_assert_int_eq(c->max_request_size, 8192);
 	ck_assert_str_eq(c->milter_on_error, "accept");	/* default kept */
+	settings_free(c);
+
+	/* The DSN parser's options. */
+	struct dsn_options o;
+	c = settings_parse("t.conf", "dsn_max_depth = 5\ndsn_max_size = 1m\n"
+	    "verp_pattern = b+%l=%d@s.example, v-%l-%d@t.example\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	settings_dsn_options(c, &o, buf, sizeof(buf));
+	ck_assert_int_eq(o.max_depth, 5);
+	ck_assert_int_eq(o.max_size, 1024 * 1024);
+	ck_assert_int_eq(o.max_parts, 1000);
+	ck_assert_str_eq(o.verp[0], "b+%l=%d@s.example");
+	ck_assert_str_eq(o.verp[1], "v-%l-%d@t.example");
+	ck_assert_ptr_null(o.verp[2]);
 	settings_free(c);
 }
 END_TEST
