@@ -1,0 +1,201 @@
+/*
+ * check_logline.c - case tables for the log line parsers and the queue
+ * correlation: syslog prefixes, Postfix delivery agents and instance
+ * names, Sendmail, lines that are not outcomes, and garbage.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "classify.h"
+#include "logline.h"
+#include "logproc.h"
+
+/* 2026-11-25 12:00:00 UTC, so "Nov 25" lines are this year's. */
+#define NOW 1795608000
+
+static int
+sl_eq(struct slice s, const char *want)
+{
+	return (s.n == strlen(want) && memcmp(s.p, want, s.n) == 0);
+}
+
+static const struct {
+	const char *line;
+	enum logline_kind kind;
+	const char *program, *qid, *to, *status, *dsn, *relay;
+	const char *text_start;
+} cases[] = {
+	{ "Nov 25 10:00:01 mx1 postfix/smtp[2001]: 266F43F506: to=<a@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 no such user (in reply to RCPT TO command))",
+	  LL_DELIVERY, "postfix/smtp", "266F43F506", "a@example.org", "bounced", "5.1.1", "mx.example.org[192.0.2.1]:25", "host mx.example.org" },
+	{ "2026-11-25T10:00:01.123456+01:00 mx1 postfix-out/smtp[77]: 4XhB2L1Zqz9vQ: to=<b@gmail.com>, orig_to=<b@alias.example>, relay=gmail-smtp-in.l.google.com[142.250.1.1]:25, delay=0.4, delays=0/0/0.2/0.2, dsn=2.0.0, status=sent (250 2.0.0 OK 1700 - gsmtp)",
+	  LL_DELIVERY, "postfix-out/smtp", "4XhB2L1Zqz9vQ", "b@gmail.com", "sent", "2.0.0", "gmail-smtp-in.l.google.com[142.250.1.1]:25", "250 2.0.0" },
+	{ "<22>1 2026-11-25T10:00:01Z mx1 postfix/lmtp 4242 - - ABCDE12345: to=<c@local.example>, relay=private/dovecot-lmtp, delay=0.1, delays=0/0/0/0.1, dsn=4.2.2, status=deferred (host private/dovecot-lmtp said: 452 4.2.2 Quota exceeded (in reply to end of DATA command))",
+	  LL_DELIVERY, "postfix/lmtp", "ABCDE12345", "c@local.example", "deferred", "4.2.2", "private/dovecot-lmtp", "host private" },
+	{ "Nov  5 09:01:02 mx1 postfix/local[300]: 11111AAAAA: to=<root@mx1.example>, relay=local, delay=0, delays=0/0/0/0, dsn=5.1.1, status=bounced (unknown user: \"root\")",
+	  LL_DELIVERY, "postfix/local", "11111AAAAA", "root@mx1.example", "bounced", "5.1.1", "local", "unknown user" },
+	{ "Nov 25 10:00:01 mx1 postfix/qmgr[10]: 22222BBBBB: to=<d@example.net>, relay=none, delay=432000, delays=432000/0/0/0, dsn=4.4.7, status=expired, returned to sender (connect to example.net[192.0.2.9]:25: Connection timed out)",
+	  LL_DELIVERY, "postfix/qmgr", "22222BBBBB", "d@example.net", "expired", "4.4.7", "none", "connect to" },
+	{ "Nov 25 10:00:01 mx1 postfix/error[11]: 33333CCCCC: to=<e@example.net>, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to example.net[192.0.2.9]:25: Connection refused)",
+	  LL_DELIVERY, "postfix/error", "33333CCCCC", "e@example.net", "deferred", "4.4.1", "none", "delivery temporarily" },
+	{ "Nov 25 10:00:01 mx1 postfix/qmgr[10]: 44444DDDDD: from=<news@shop.example>, size=2048, nrcpt=3 (queue active)",
+	  LL_FROM, "postfix/qmgr", "44444DDDDD", NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 postfix/cleanup[12]: 44444DDDDD: message-id=<abc@shop.example>",
+	  LL_MSGID, "postfix/cleanup", "44444DDDDD", NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 postfix/smtpd[13]: 44444DDDDD: client=app1.example[192.0.2.5], sasl_method=PLAIN, sasl_username=shop",
+	  LL_CLIENT, "postfix/smtpd", "44444DDDDD", NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 postfix/qmgr[10]: 44444DDDDD: removed",
+	  LL_REMOVED, "postfix/qmgr", "44444DDDDD", NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 postfix/bounce[14]: 55555EEEEE: sender non-delivery notification: 66666FFFFF",
+	  LL_BOUNCE, "postfix/bounce", "55555EEEEE", NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 11:00:01 mx1 sm-mta[3001]: x266f43P000001: to=<a@example.org>,<b@example.org>, delay=00:00:02, xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.example.org. [192.0.2.217], dsn=5.1.1, stat=550 5.1.1 <a@example.org>... User unknown, sorry",
+	  LL_DELIVERY, "sm-mta", "x266f43P000001", "a@example.org>,<b@example.org", "550", "5.1.1", "mx.example.org. [192.0.2.217]", "550 5.1.1" },
+	{ "Nov 25 11:00:02 mx1 sendmail[3002]: x266f43P000002: to=<c@example.org>, delay=00:00:05, mailer=esmtp, pri=30000, relay=mx.example.org. [192.0.2.1], dsn=4.0.0, stat=Deferred: Connection timed out with mx.example.org.",
+	  LL_DELIVERY, "sendmail", "x266f43P000002", "c@example.org", "Deferred", "4.0.0", "mx.example.org. [192.0.2.1]", "Deferred: " },
+	/* not outcomes */
+	{ "Nov 25 10:00:01 mx1 postfix/smtpd[13]: connect from app1.example[192.0.2.5]", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 sshd[99]: Accepted publickey for root", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "garbage \xff\xfe\x01 not a log line", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 postfix/smtp[1]: ABCDE: to=<x@y>", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Foo 99 99:99:99 mx1 postfix/smtp[1]: ABCDE12345: to=<x@y>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+START_TEST(test_cases)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct logline ll;
+		enum logline_kind k = logline_parse(cases[i].line, strlen(cases[i].line), NOW, &ll);
+		ck_assert_msg(k == cases[i].kind, "case %zu: kind %d want %d", i, k, cases[i].kind);
+		if (k == LL_NONE)
+			continue;
+		ck_assert_msg(sl_eq(ll.program, cases[i].program), "case %zu: program", i);
+		ck_assert_msg(sl_eq(ll.queue_id, cases[i].qid), "case %zu: queue id", i);
+		ck_assert_msg(ll.time != 0, "case %zu: time", i);
+		if (cases[i].to) {
+			ck_assert_msg(sl_eq(ll.to, cases[i].to), "case %zu: to %.*s", i, (int)ll.to.n, ll.to.p);
+			ck_assert_msg(sl_eq(ll.status, cases[i].status), "case %zu: status %.*s", i, (int)ll.status.n, ll.status.p);
+			ck_assert_msg(sl_eq(ll.dsn, cases[i].dsn), "case %zu: dsn", i);
+			ck_assert_msg(sl_eq(ll.relay, cases[i].relay), "case %zu: relay %.*s", i, (int)ll.relay.n, ll.relay.p);
+			ck_assert_msg(ll.text.n >= strlen(cases[i].text_start) &&
+			    memcmp(ll.text.p, cases[i].text_start, strlen(cases[i].text_start)) == 0,
+			    "case %zu: text %.*s", i, (int)ll.text.n, ll.text.p);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_times)
+{
+	struct logline ll;
+	const char *iso = "2026-11-25T10:00:01+01:00 mx1 postfix/qmgr[1]: ABCDE12345: removed";
+	const char *z = "2026-11-25T09:00:01Z mx1 postfix/qmgr[1]: ABCDE12345: removed";
+
+	logline_parse(iso, strlen(iso), NOW, &ll);
+	time_t a = ll.time;
+	logline_parse(z, strlen(z), NOW, &ll);
+	ck_assert_int_eq(a, ll.time);
+	ck_assert_int_eq(ll.time, 1795597201);
+	/* A December line read in November is last year's. */
+	const char *dec = "Dec 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed";
+	logline_parse(dec, strlen(dec), NOW, &ll);
+	ck_assert(ll.time < NOW - 300 * 86400L);
+}
+END_TEST
+
+struct got {
+	int n;
+	struct rb_outcome_rec last;
+};
+
+static void
+collect(void *arg, const struct rb_outcome_rec *o)
+{
+	struct got *g = arg;
+	g->n++;
+	g->last = *o;
+}
+
+START_TEST(test_correlation_and_bounds)
+{
+	char err[256];
+	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	struct logproc_options o;
+	logproc_options_default(&o);
+	o.max_entries = 100;
+	o.idle_timeout = 600;
+	struct logproc *lp = logproc_new(cl, &o);
+	struct got g = { 0 };
+	const char *lines[] = {
+		"Nov 25 10:00:01 mx1 postfix/smtpd[13]: 44444DDDDD: client=app1.example[192.0.2.5], sasl_method=PLAIN, sasl_username=shop",
+		"Nov 25 10:00:01 mx1 postfix/cleanup[12]: 44444DDDDD: message-id=<abc@shop.example>",
+		"Nov 25 10:00:01 mx1 postfix/qmgr[10]: 44444DDDDD: from=<news@shop.example>, size=2048, nrcpt=1 (queue active)",
+		"Nov 25 10:00:02 mx1 postfix/smtp[14]: 44444DDDDD: to=<gone@gmail.com>, relay=gmail-smtp-in.l.google.com[142.250.1.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host gmail-smtp-in.l.google.com[142.250.1.1] said: 550-5.1.1 The email account that you tried to reach does not exist. (in reply to RCPT TO command))",
+	};
+	for (size_t i = 0; i < 4; i++)
+		logproc_line(lp, lines[i], strlen(lines[i]), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(g.last.sender, "news@shop.example");
+	ck_assert_str_eq(g.last.message_id, "abc@shop.example");
+	ck_assert_str_eq(g.last.sasl_user, "shop");
+	ck_assert_str_eq(g.last.client, "app1.example[192.0.2.5]");
+	ck_assert_int_eq(g.last.size, 2048);
+	ck_assert_str_eq(g.last.transport, "postfix/smtp");
+	ck_assert_int_eq(g.last.v.reason, RB_REASON_USERUNKNOWN);
+	ck_assert_str_eq(g.last.v.provider, "gmail");
+	ck_assert(g.last.key[0] != '\0');
+
+	/* Bounded: 1,000 queue IDs that never finish keep at most 100. */
+	char line[256];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(line, sizeof(line), "Nov 25 10:00:03 mx1 postfix/qmgr[10]: %010X: from=<a@b.example>, size=1, nrcpt=1 (queue active)", 0x100000 + i);
+		logproc_line(lp, line, strlen(line), NOW, collect, &g);
+	}
+	struct logproc_stats st;
+	logproc_get_stats(lp, &st);
+	ck_assert_uint_le(st.queued, 100);
+	ck_assert_uint_ge(st.evicted, 900);
+
+	/* A 1 MB line, binary garbage and invalid UTF-8: counted and skipped. */
+	size_t big = 1024 * 1024;
+	char *b = malloc(big);
+	memset(b, 'A', big);
+	memcpy(b, lines[3], strlen(lines[3]));
+	int before = g.n;
+	logproc_line(lp, b, big, NOW, collect, &g);
+	for (size_t i = 0; i < big; i++)
+		b[i] = (char)(i * 7919 % 251);
+	logproc_line(lp, b, 4096, NOW, collect, &g);
+	logproc_get_stats(lp, &st);
+	ck_assert_int_eq(g.n, before);
+	ck_assert_uint_ge(st.oversized, 1);
+	/* ...and the next line is still processed. */
+	logproc_line(lp, lines[3], strlen(lines[3]), NOW, collect, &g);
+	ck_assert_int_eq(g.n, before + 1);
+	free(b);
+	logproc_free(lp);
+	classifier_free(cl);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("logline");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_cases);
+	tcase_add_test(tc, test_times);
+	tcase_add_test(tc, test_correlation_and_bounds);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
