@@ -146,7 +146,7 @@ start_sources(struct daemon *d)
 		d->src[d->nsrc].lp = lp;
 		d->nsrc++;
 		log_info("source: file=%s resume=%s offset=%llu", path,
-		    have ? "saved" : "start", have ? (unsigned long long)pos.offset : 0ULL);
+		    have ? "saved" : "end", have ? (unsigned long long)pos.offset : 0ULL);
 	}
 	return (0);
 }

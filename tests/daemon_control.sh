@@ -107,6 +107,29 @@ sleep 0.5
 c --json status | grep -q "\"reloads\": *$((reloads + 1))," || fail "good configuration not applied"
 c lookup Gone@example.com | grep -q ": SUPPRESSED" || fail "state lost across reload"
 
+# A reload that adds a log file starts following it.
+# (a file new to the daemon is followed from its end, so it grows after)
+sed -i "s|^log_files = .*|log_files = $D/mail.log, $D/second.log|" "$D/rebound.conf"
+: > "$D/second.log"
+kill -HUP "$pid"
+for _ in $(seq 1 100); do
+	[ "$(c --json status | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sources"]))')" = 2 ] && break
+	sleep 0.1
+done
+cat >> "$D/second.log" <<LOG
+$now mx1 postfix/qmgr[10]: 9F8E7D6C5B: from=<news@shop.example>, size=2048, nrcpt=1 (queue active)
+$now mx1 postfix/smtp[12]: 9F8E7D6C5B: to=<nobody@second.example>, relay=mx.second.example[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.second.example[192.0.2.9] said: 550 5.1.1 No such user (in reply to RCPT TO command))
+LOG
+for _ in $(seq 1 100); do
+	c lookup nobody@second.example | grep -q ": SUPPRESSED" && break
+	sleep 0.1
+done
+c lookup nobody@second.example | grep -q ": SUPPRESSED" || fail "a log file added by a reload is not followed"
+c --json status | python3 -c 'import json,sys; s=json.load(sys.stdin)["sources"]; assert len(s) == 2, s' ||
+	fail "status does not show both sources"
+
+grep -q "source: file=$D/second.log resume=end" "$D/reboundd.log" || fail "no line for the added source"
+
 # SIGTERM: a clean exit, status 0, socket removed.
 kill -TERM "$pid"
 wait "$pid"
