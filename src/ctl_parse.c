@@ -31,17 +31,35 @@ struct parse_run {
 	struct dsn_result res;
 };
 
+/* A JSON string of s with bytes that are not UTF-8 made '?'. */
+static json_t *
+jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j != NULL)
+		return (j);
+	char *c = strdup(s);
+	if (c == NULL)
+		return (json_string(""));
+	for (unsigned char *p = (unsigned char *)c; *p; p++)
+		if (*p >= 0x80)
+			*p = '?';
+	j = json_string(c);
+	free(c);
+	return (j);
+}
+
 static void
 print_json(const struct parse_run *p, const struct dsn_record *r)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "file", json_string(p->file));
-	json_object_set_new(o, "recipient", json_string(r->recipient));
-	json_object_set_new(o, "status", json_string(r->status));
+	json_object_set_new(o, "file", jstr(p->file));
+	json_object_set_new(o, "recipient", jstr(r->recipient));
+	json_object_set_new(o, "status", jstr(r->status));
 	json_object_set_new(o, "replycode", r->replycode ?
 	    json_integer(r->replycode) : json_string(""));
-	json_object_set_new(o, "diagnostic", json_string(r->diagnostic));
-	json_object_set_new(o, "remote_mta", json_string(r->remote_mta));
+	json_object_set_new(o, "diagnostic", jstr(r->diagnostic));
+	json_object_set_new(o, "remote_mta", jstr(r->remote_mta));
 	json_object_set_new(o, "outcome",
 	    json_string(taxonomy_outcome_name(r->v.outcome)));
 	json_object_set_new(o, "reason",
@@ -53,11 +71,10 @@ print_json(const struct parse_run *p, const struct dsn_record *r)
 	    json_string(taxonomy_action_name(r->v.action)));
 	json_object_set_new(o, "provider", json_string(r->v.provider));
 	json_object_set_new(o, "original_message_id",
-	    json_string(r->orig_message_id));
+	    jstr(r->orig_message_id));
 	json_object_set_new(o, "original_queue_id",
-	    json_string(r->orig_queue_id));
-	json_object_set_new(o, "feedback_type", json_string(r->feedback_type));
-	/* json_string() refuses invalid UTF-8: fall back to a lossy copy. */
+	    jstr(r->orig_queue_id));
+	json_object_set_new(o, "feedback_type", jstr(r->feedback_type));
 	char *s = json_dumps(o, JSON_COMPACT);
 	if (s != NULL) {
 		puts(s);

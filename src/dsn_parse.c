@@ -262,6 +262,24 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	}
 }
 
+/*
+ * Charsets whose ASCII range is ASCII: the codes and words a verdict needs
+ * read the same without conversion, and converting would open an iconv
+ * module per part (most of the parse time).  The rest (ISO-2022-JP,
+ * Shift_JIS, UTF-16, ...) are converted to UTF-8.
+ */
+static int
+ascii_compatible(const char *cs)
+{
+	static const char *const pre[] = { "utf-8", "utf8", "us-ascii",
+	    "ascii", "iso-8859-", "iso8859-", "windows-125", "cp125",
+	    "latin", NULL };
+	for (int i = 0; pre[i] != NULL; i++)
+		if (g_ascii_strncasecmp(cs, pre[i], strlen(pre[i])) == 0)
+			return (1);
+	return (0);
+}
+
 /* Decode a leaf part's content to UTF-8, at most max bytes. */
 static char *
 part_text(GMimePart *part, size_t max, size_t *lenp)
@@ -276,8 +294,7 @@ part_text(GMimePart *part, size_t max, size_t *lenp)
 	    GMIME_OBJECT(part));
 	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") :
 	    NULL;
-	if (cs != NULL && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
-	    g_ascii_strcasecmp(cs, "us-ascii") != 0) {
+	if (cs != NULL && !ascii_compatible(cs)) {
 		GMimeFilter *f = g_mime_filter_charset_new(cs, "UTF-8");
 		/* An unknown charset leaves the bytes as they are. */
 		if (f != NULL) {
@@ -476,7 +493,10 @@ top_headers(struct dsn_ctx *ctx, GMimeMessage *m)
 	GMimeObject *o = GMIME_OBJECT(m);
 	const char *v;
 
-	if ((v = g_mime_message_get_subject(m)) != NULL)
+	/* Raw: bounce subjects are matched on ASCII words only. */
+	GMimeHeader *h = g_mime_header_list_get_header(
+	    g_mime_object_get_header_list(o), "Subject");
+	if (h != NULL && (v = g_mime_header_get_raw_value(h)) != NULL)
 		dsn_copy(ctx->subject, sizeof(ctx->subject), v, strlen(v));
 	InternetAddressList *l = g_mime_message_get_from(m);
 	if (l != NULL && internet_address_list_length(l) > 0) {
