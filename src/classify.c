@@ -717,6 +717,25 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 	f.provider = classifier_provider(cl, in->recipient, in->mx);
 	util_strlcpy(out->provider, f.provider, sizeof(out->provider));
 
+	/*
+	 * The reporter already says it was delivered (Postfix status=sent):
+	 * there is no reason to find.  Most lines of a busy log are these.
+	 */
+	if (in->hint == RB_OUTCOME_DELIVERED) {
+		out->outcome = RB_OUTCOME_DELIVERED;
+		out->reason = RB_REASON_DELIVERED;
+		out->category = RB_CATEGORY_DELIVERED;
+		out->action = RB_ACTION_NONE;
+		out->rule = "delivered";
+		if (in->enhanced != NULL) {
+			size_t el = strlen(in->enhanced);
+			if (parse_enhanced_at(in->enhanced, in->enhanced + el, &f.code) == el)
+				format_code(&f.code, out->enhanced);
+		}
+		out->fix = advice_for(cl, out->category, out->provider);
+		return (0);
+	}
+
 	if (in->text != NULL && in->textlen > 0)
 		n = normalise(in->text, in->textlen, s->text, SCAN_MAX);
 	else

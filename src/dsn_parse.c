@@ -309,7 +309,8 @@ part_text(GMimePart *part, size_t max, size_t *lenp)
 	size_t n = ba->len < max ? ba->len : max;
 	char *s = malloc(n + 1);
 	if (s != NULL) {
-		memcpy(s, ba->data, n);
+		if (n > 0)
+			memcpy(s, ba->data, n);
 		s[n] = '\0';
 		*lenp = n;
 	}

@@ -264,8 +264,12 @@ dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 			memcpy(r->recipient, ctx->from, sizeof(r->recipient));
 		else
 			memcpy(r->recipient, ctx->om_to, sizeof(r->recipient));
-		memcpy(r->feedback_type, w.type[0] ? w.type : "other",
-		    sizeof(r->feedback_type));
+		if (w.type[0] != '\0')
+			memcpy(r->feedback_type, w.type,
+			    sizeof(r->feedback_type));
+		else
+			dsn_copy(r->feedback_type, sizeof(r->feedback_type),
+			    "other", 5);
 		memcpy(r->envelope_sender, w.mailfrom,
 		    sizeof(r->envelope_sender));
 		if (w.date[0] != '\0')

@@ -147,8 +147,18 @@ remove_entry(struct logproc *lp, struct qentry *e)
 static struct qentry *
 lookup(struct logproc *lp, struct slice qid, int create, time_t t)
 {
-	size_t b = hash_qid(qid.p, qid.n, lp->nbuckets);
+	size_t b;
 	struct qentry *e;
+
+	/*
+	 * The key is stored whole or not at all: a truncated or NUL-holding
+	 * id would hash differently once stored and never be found again.
+	 * Real queue ids are far shorter; such a line is simply not
+	 * correlated.
+	 */
+	if (qid.n == 0 || qid.n >= RB_QUEUEID_MAX || memchr(qid.p, '\0', qid.n))
+		return (NULL);
+	b = hash_qid(qid.p, qid.n, lp->nbuckets);
 
 	for (e = lp->buckets[b]; e != NULL; e = e->hnext)
 		if (strlen(e->qid) == qid.n && memcmp(e->qid, qid.p, qid.n) == 0)
