@@ -156,8 +156,10 @@ commit(struct tail *t, size_t consumed)
 	t->outcomes += t->nrecs;
 	t->nrecs = 0;
 	t->committed = pos.offset;
-	memmove(t->buf, t->buf + consumed, t->have - consumed);
-	t->have -= consumed;
+	if (consumed > 0) {
+		memmove(t->buf, t->buf + consumed, t->have - consumed);
+		t->have -= consumed;
+	}
 	return (0);
 }
 
@@ -428,7 +430,12 @@ tail_new(struct event_base *base, const char *path,
 
 	uint64_t dev = 0, ino = 0, fp = 0;
 	int fd = open_identity(path, &dev, &ino, &fp);
-	if (resume != NULL && resume->offset > 0) {
+	/*
+	 * A saved position is resumed even at offset 0: it may be the start
+	 * of a file that was just created or rotated in, and starting at
+	 * its end instead would skip what was written there meanwhile.
+	 */
+	if (resume != NULL) {
 		int same = fd >= 0 && dev == resume->dev && ino == resume->ino &&
 		    (resume->fingerprint == 0 || fp == 0 || fp == resume->fingerprint);
 		if (same) {
@@ -469,6 +476,12 @@ tail_new(struct event_base *base, const char *path,
 			t->committed = (uint64_t)sb.st_size;
 			prime(t, t->fd, t->committed);
 		}
+		/*
+		 * Save where following began, before the first batch: a
+		 * crash before then must resume here, not at a later end.
+		 */
+		t->nrecs = 0;
+		commit(t, 0);
 	}
 	if (fd >= 0)
 		close(fd);

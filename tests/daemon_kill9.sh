@@ -21,6 +21,22 @@ daemon_dump "$T/clean" > "$T/clean.dump"
 [ "$(sqlite3 "$T/clean/state/rebound.db" 'SELECT count(*) FROM outcomes')" -gt 2000 ] ||
 	fail "the clean run stored too few outcomes"
 
+# Killed before its first batch: where it began following is kept, so what
+# is written while it is down is read after the restart, not skipped.
+daemon_config "$T/early"
+daemon_start "$T/early"
+kill -9 "$(cat "$T/early/pid")"
+wait "$(cat "$T/early/pid")" 2>/dev/null
+head -n 300 "$T/all.log" > "$T/early.log"
+cat "$T/early.log" >> "$T/early/mail.log"
+daemon_start "$T/early"
+daemon_caught_up "$T/early"
+daemon_stop "$T/early"
+want=$("$CTL" replay --json "$T/early.log" | wc -l)
+got=$(sqlite3 "$T/early/state/rebound.db" 'SELECT count(*) FROM outcomes')
+[ "$want" -gt 0 ] && [ "$got" = "$want" ] ||
+	fail "after a kill before the first batch: $got outcomes stored, $want in the log"
+
 # The same log, written in pieces while the daemon is killed again and again.
 daemon_config "$T/crash"
 daemon_start "$T/crash"
