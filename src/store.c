@@ -151,6 +151,49 @@ exec(struct store *st, const char *sql)
 	return (0);
 }
 
+/*
+ * Fill the in-memory set from the suppressions table, in groups (see
+ * supset_add_many); the addresses are copied because SQLite's column
+ * text lives only until the next step.
+ */
+static int
+load_set(struct store *st)
+{
+	enum { GROUP = 256 };
+	struct supset_entry e[GROUP];
+	char addr[GROUP][RB_ADDR_MAX];
+	sqlite3_stmt *s;
+	size_t n = 0;
+	int r, rc = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT address, category, reason, "
+	    "created FROM suppressions", -1, &s, NULL) != SQLITE_OK)
+		return (-1);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(s, 0);
+		e[n].category = RB_CATEGORY_OTHER;
+		e[n].reason = RB_REASON_UNDEFINED;
+		taxonomy_category_parse((const char *)sqlite3_column_text(s, 1),
+		    &e[n].category);
+		taxonomy_reason_parse((const char *)sqlite3_column_text(s, 2),
+		    &e[n].reason);
+		e[n].created = (time_t)sqlite3_column_int64(s, 3);
+		util_strlcpy(addr[n], a ? a : "", RB_ADDR_MAX);
+		e[n].folded = addr[n];
+		if (++n == GROUP) {
+			if (supset_add_many(st->set, e, n) != 0)
+				rc = -1;
+			n = 0;
+		}
+	}
+	if (r != SQLITE_DONE)
+		rc = -1;
+	if (n > 0 && supset_add_many(st->set, e, n) != 0)
+		rc = -1;
+	sqlite3_finalize(s);
+	return (rc);
+}
+
 struct store *
 store_open(const char *path, const struct store_options *opt, char *err,
     size_t errlen)
@@ -175,7 +218,7 @@ store_open(const char *path, const struct store_options *opt, char *err,
 	if (st->opt.wal)
 		exec(st, "PRAGMA journal_mode=WAL");
 	if (exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
-	    "PRAGMA cache_size=-65536;") != 0 ||
+	    "PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=16384;") != 0 ||
 	    exec(st, store_schema_sql) != 0) {
 		snprintf(err, errlen, "%s: cannot create schema: %s", path,
 		    sqlite3_errmsg(st->db));
@@ -201,18 +244,13 @@ store_open(const char *path, const struct store_options *opt, char *err,
 		snprintf(err, errlen, "store: out of memory");
 		goto fail;
 	}
-	if (sqlite3_prepare_v2(st->db, "SELECT address, category, reason, "
-	    "created FROM suppressions", -1, &s, NULL) == SQLITE_OK) {
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			enum rb_category c = RB_CATEGORY_OTHER;
-			enum rb_reason r = RB_REASON_UNDEFINED;
-			taxonomy_category_parse((const char *)sqlite3_column_text(s, 1), &c);
-			taxonomy_reason_parse((const char *)sqlite3_column_text(s, 2), &r);
-			supset_add(st->set, (const char *)sqlite3_column_text(s, 0),
-			    c, r, (time_t)sqlite3_column_int64(s, 3));
-		}
+	if (load_set(st) != 0) {
+		snprintf(err, errlen, "%s: cannot load the suppression list: %s",
+		    path, sqlite3_errmsg(st->db));
+		goto fail;
 	}
-	sqlite3_finalize(s);
+	/* The working cache, once the start-up scan no longer fills it. */
+	exec(st, "PRAGMA cache_size=-262144");
 	return (st);
 fail:
 	store_close(st);
@@ -626,6 +664,41 @@ fail:
 	exec(st, "ROLLBACK");
 	st->npend = 0;
 	return (-1);
+}
+
+int
+store_sent_match(struct store *st, const char *recipient,
+    const char *message_id, const char *queue_id)
+{
+	char addr[RB_ADDR_MAX], mid[RB_MSGID_MAX], bracketed[RB_MSGID_MAX + 2];
+	sqlite3_stmt *s;
+	int rc;
+
+	store_fold_address(st, recipient, addr, sizeof(addr));
+	util_strlcpy(mid, message_id[0] == '<' ? message_id + 1 : message_id,
+	    sizeof(mid));
+	size_t n = strlen(mid);
+	if (n > 0 && mid[n - 1] == '>')
+		mid[--n] = '\0';
+	snprintf(bracketed, sizeof(bracketed), "<%s>", mid);
+	if (addr[0] == '\0' || (mid[0] == '\0' && queue_id[0] == '\0'))
+		return (0);
+	/* Only the log says what was sent: a DSN proves nothing about itself. */
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM outcomes WHERE "
+	    "recipient = ?1 AND source IN ('log', 'journal') AND "
+	    "((?2 <> '' AND message_id IN (?2, ?3)) OR "
+	    "(?4 <> '' AND queue_id = ?4)) LIMIT 1", -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("store: query error=\"%s\"", sqlite3_errmsg(st->db));
+		return (-1);
+	}
+	bind_text(s, 1, addr);
+	bind_text(s, 2, mid);
+	bind_text(s, 3, bracketed);
+	bind_text(s, 4, queue_id);
+	int r = sqlite3_step(s);
+	rc = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(s);
+	return (rc);
 }
 
 int

@@ -29,6 +29,14 @@ void supset_free(struct supset *);
 /* folded: the address as store_fold_address() gives it. */
 int supset_add(struct supset *, const char *folded, enum rb_category,
     enum rb_reason, time_t created);
+/* Many at once, faster than one by one (start-up); 0 or -1 out of memory. */
+struct supset_entry {
+	const char *folded;
+	enum rb_category category;
+	enum rb_reason reason;
+	time_t created;
+};
+int supset_add_many(struct supset *, const struct supset_entry *, size_t n);
 int supset_remove(struct supset *, const char *folded);
 /* 1 and *hit filled (hit may be NULL) when present, 0 when not. */
 int supset_lookup(struct supset *, const char *folded, struct supset_hit *hit);
