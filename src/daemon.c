@@ -33,6 +33,7 @@
 #include "evqueue.h"
 #include "log.h"
 #include "logproc.h"
+#include "milter.h"
 #include "store.h"
 #include "tail.h"
 
@@ -49,6 +50,7 @@ struct daemon {
 	struct store *st;
 	struct ctlsock *cs;
 	struct evqueue *q;		/* from the milter's threads */
+	struct milter *milter;		/* NULL: no milter_socket */
 	struct source src[RB_SETTINGS_MAX_FILES];
 	int nsrc;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_maint, *ev_watchdog;
@@ -171,6 +173,15 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		settings_free(ncfg);
 		return;
 	}
+	/* The milter lets go of the old classifier before it is freed. */
+	if (d->milter != NULL &&
+	    milter_reconfigure(d->milter, ncfg, ncl, err, sizeof(err)) != 0) {
+		d->reload_failures++;
+		log_warnx("config: reload=refused error=\"%s\" (keeping the running configuration)", err);
+		classifier_free(ncl);
+		settings_free(ncfg);
+		return;
+	}
 	/* Everything loaded: swap.  Sources resume from their saved positions. */
 	for (int i = 0; i < d->nsrc; i++)
 		tail_flush(d->src[i].tail);
@@ -252,7 +263,7 @@ daemon_status(struct daemon *d)
 
 	for (int i = 0; i < d->nsrc; i++)
 		json_array_append_new(srcs, tail_status(d->src[i].tail));
-	return (json_pack("{s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:s}",
+	json_t *st = json_pack("{s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:s}",
 	    "version", PACKAGE_VERSION, "pid", (json_int_t)getpid(),
 	    "uptime", (json_int_t)(time(NULL) - d->started),
 	    "sources", srcs, "store", store_status(d->st),
@@ -260,7 +271,10 @@ daemon_status(struct daemon *d)
 	    "reloads", (json_int_t)d->reloads,
 	    "reload_failures", (json_int_t)d->reload_failures,
 	    "queued", (json_int_t)(d->q ? evqueue_pending(d->q) : 0),
-	    "config", d->cfg->file));
+	    "config", d->cfg->file);
+	if (st != NULL && d->milter != NULL)
+		json_object_set_new(st, "milter", milter_status(d->milter));
+	return (st);
 }
 
 /*
@@ -358,11 +372,11 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	if ((d->q = evqueue_new(d->base, 0)) == NULL)
 		log_fatalx("daemon: cannot create the event queue");
 	evqueue_set_apply(d->q, apply_queued, d, d->st);
-	/*
-	 * The milter (milter.h) starts here when cfg->milter_socket is set:
-	 * it gets cfg, store_supset(d->st), d->q and d->cl, and is stopped
-	 * below before the queue and the store go away.
-	 */
+	/* Stopped below before the queue and the store go away. */
+	if (cfg->milter_socket[0] != '\0' &&
+	    (d->milter = milter_start(cfg, store_supset(d->st), d->q, d->cl,
+	    err, sizeof(err))) == NULL)
+		log_fatalx("%s", err);
 
 	d->ev_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
 	d->ev_term = evsignal_new(d->base, SIGTERM, on_term, d);
@@ -388,7 +402,8 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	event_base_dispatch(d->base);
 	rc = 0;
 
-	/* The milter stops here, before the queue it pushes into. */
+	/* The milter stops first: it pushes into the queue, reads the store's set. */
+	milter_stop(d->milter);
 	stop_sources(d);
 	ctlsock_close(d->cs);
 	evqueue_free(d->q);

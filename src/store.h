@@ -74,6 +74,15 @@ struct supset *store_supset(struct store *);
 int store_apply(struct store *, const struct rb_outcome_rec *recs, size_t n,
     const struct rb_position *pos, time_t now);
 
+/*
+ * Whether this system sent mail to recipient that a DSN names: 1 when an
+ * outcome read from the MTA's log (not from a DSN) has that recipient
+ * (folded here) and the DSN's original message_id (with or without <>)
+ * or queue_id; empty identifiers match nothing.  0 none, -1 error.
+ */
+int store_sent_match(struct store *, const char *recipient,
+    const char *message_id, const char *queue_id);
+
 /* Saved position of source_id: 0 and *out filled, 1 none saved, -1 error. */
 int store_position_get(struct store *, const char *source_id,
     struct rb_position *out);

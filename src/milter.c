@@ -1,0 +1,1317 @@
+/*
+ * milter.c - reboundd's mail filter (see milter.h).
+ *
+ * Threads.  milter_start() opens the socket and starts one thread that
+ * runs smfi_main(); libmilter then starts a signal thread and one thread
+ * per MTA connection, each calling the callbacks below.  Callbacks take
+ * the read side of `lock` for their whole (bounded) run and find the
+ * compiled settings, the supset and the queue under it; reconfiguration
+ * and stopping take the write side, so once they return no callback still
+ * holds the old settings or classifier.  Callbacks never block on the
+ * loop thread while holding the lock.
+ *
+ * libmilter's signal thread sigwait()s for SIGHUP, SIGTERM and SIGINT and
+ * stops the milter when it gets one.  The loop thread never blocks those
+ * signals, and the kernel delivers a signal sent to the process to its
+ * main thread when that thread can take it, so the loop sees them;
+ * should libmilter's thread take one anyway, smfi_main() returns and the
+ * milter is reported as stopped (status "running": false) while the rest
+ * of the daemon runs on.
+ *
+ * State.  struct conn lives from the first callback of an MTA connection
+ * to close; struct msg from MAIL FROM to end of message or abort.  Both
+ * are private data of the libmilter context and freed in close/abort.
+ *
+ * DSNs.  A message with a null sender or to a milter_bounce_addresses
+ * recipient is collected (at most milter_max_body bytes) and parsed at end
+ * of message.  Its records go to the loop thread in a job that checks each
+ * against mail this system sent (store_sent_match); the milter thread
+ * waits a bounded time for that answer to write the X-Rebound header.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "classify.h"
+#include "dsn.h"
+#include "evqueue.h"
+#include "log.h"
+#include "milter.h"
+#include "outcome.h"
+#include "settings.h"
+#include "store.h"
+#include "supset.h"
+#include "taxonomy.h"
+#include "util.h"
+
+#define MAX_NETS	64
+#define MAX_NAMES	32
+#define MAX_BOUNCE	32
+#define TAG_NAMED_MAX	20	/* recipients named in one tag header */
+#define HDR_RECORDS_MAX	10	/* DSN records named in X-Rebound */
+#define HDR_MAX		900	/* bytes of one header we add */
+#define VERIFY_WAIT_MS	2000	/* for the loop thread's answer */
+#define LAT_BUCKETS	1024	/* 1 us each; one more for longer */
+#define VERDICT_HEADER	"X-Rebound"
+
+enum policy { POL_REJECT, POL_TEMPFAIL, POL_TAG, POL_DROP };
+enum dsn_act { DSNA_ACCEPT, DSNA_DISCARD, DSNA_QUARANTINE };
+
+#define SCOPE_AUTH	0x01
+#define SCOPE_NETS	0x02
+#define SCOPE_LOCAL	0x04
+#define SCOPE_DAEMON	0x08
+#define SCOPE_ALL	0x10
+
+struct net {
+	int af;
+	unsigned char addr[16];
+	int bits;
+};
+
+/* Settings compiled for the callbacks; replaced whole on reload. */
+struct mconf {
+	enum policy policy;
+	char reply_code[4];
+	char reply_xcode[RB_ENHANCED_MAX];
+	char reply_text[512];
+	char tag_header[128];
+	unsigned scope;
+	struct net nets[MAX_NETS];
+	int nnets;
+	char names_buf[1024];
+	const char *names[MAX_NAMES];
+	int nnames;
+	char bounce_buf[2048];
+	const char *bounce[MAX_BOUNCE];
+	int nbounce;
+	enum dsn_act dsn_action;
+	int require_verified;
+	size_t max_body;
+	sfsistat on_error;
+	struct dsn_options dopt;
+	char verp_buf[1024];
+	const struct classifier *cl;
+};
+
+enum counter {
+	C_CONNECTIONS, C_MESSAGES, C_RECIPIENTS, C_SUPPRESSED, C_OUT_OF_SCOPE,
+	C_REJECTED, C_TEMPFAILED, C_TAGGED, C_DROPPED, C_DSN_MESSAGES,
+	C_DSN_RECORDS, C_DSN_VERIFIED, C_DSN_UNVERIFIED, C_DSN_TOO_BIG,
+	C_DSN_NOT_BOUNCE, C_DSN_UNPARSED, C_DSN_DISCARDED, C_DSN_QUARANTINED,
+	C_QUEUE_FULL, C_ERRORS, C__COUNT
+};
+
+static const char *const counter_names[C__COUNT] = {
+	"connections", "messages", "recipients", "suppressed", "out_of_scope",
+	"rejected", "tempfailed", "tagged", "dropped", "dsn_messages",
+	"dsn_records", "dsn_verified", "dsn_unverified", "dsn_too_big",
+	"dsn_not_bounce", "dsn_unparsed", "dsn_discarded", "dsn_quarantined",
+	"queue_full", "errors",
+};
+
+static const char *const policy_names[] = { "reject", "tempfail", "tag", "drop" };
+
+struct milter {
+	pthread_rwlock_t lock;
+	struct mconf *conf;		/* under lock */
+	struct supset *set;		/* under lock */
+	struct evqueue *q;		/* under lock */
+	int stopping;			/* under lock */
+	int fold_all;			/* fixed at start, as the store's */
+	sfsistat stopped_answer;	/* after milter_stop */
+	pthread_t thread;
+	atomic_int running;
+	char conn[1024];
+	atomic_ulong counters[C__COUNT];
+	atomic_ulong latency[LAT_BUCKETS + 1];
+	atomic_ulong latency_max_us;
+	json_t *providers;		/* loop thread only */
+};
+
+/* libmilter allows one filter per process: so does this file. */
+static struct milter the_milter;
+static int started;
+
+struct msg {
+	int auth;			/* {auth_authen} given */
+	int null_sender;
+	int dsn;			/* collected as a returning DSN */
+	size_t nrcpt;
+	char **drop;			/* recipients to remove at EOM, as given */
+	size_t ndrop, capdrop;
+	char tag[HDR_MAX];		/* value of the tag header */
+	size_t ntag;
+	int own_headers[2];		/* X-Rebound, tag header: to delete */
+	char *buf;			/* the DSN as collected */
+	size_t len, cap;
+	int too_big;
+};
+
+struct conn {
+	int local;			/* non-SMTP submission */
+	int have_addr;
+	struct net addr;		/* bits unused */
+	char daemon_name[128];
+	int can_skip;			/* SMFIP_SKIP negotiated */
+	struct msg *msg;
+};
+
+/* ---- settings ---- */
+
+static int
+parse_net(const char *s, struct net *n)
+{
+	char buf[128];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (len >= sizeof(buf))
+		return (-1);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(n, 0, sizeof(*n));
+	if (inet_pton(AF_INET, buf, n->addr) == 1) {
+		n->af = AF_INET;
+		n->bits = 32;
+	} else if (inet_pton(AF_INET6, buf, n->addr) == 1) {
+		n->af = AF_INET6;
+		n->bits = 128;
+	} else
+		return (-1);
+	if (slash != NULL) {
+		char *end;
+		long b = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || end == slash + 1 || b < 0 || b > n->bits)
+			return (-1);
+		n->bits = (int)b;
+	}
+	return (0);
+}
+
+static int
+net_match(const struct net *n, const struct net *a)
+{
+	if (n->af != a->af)
+		return (0);
+	int full = n->bits / 8, rest = n->bits % 8;
+	if (memcmp(n->addr, a->addr, (size_t)full) != 0)
+		return (0);
+	if (rest == 0)
+		return (1);
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return ((n->addr[full] & mask) == (a->addr[full] & mask));
+}
+
+/* "550 5.1.1 text": code, optional enhanced code, text. */
+static int
+parse_reply(const char *s, struct mconf *c)
+{
+	if (!(s[0] == '4' || s[0] == '5') || s[1] < '0' || s[1] > '9' ||
+	    s[2] < '0' || s[2] > '9' || (s[3] != ' ' && s[3] != '\0'))
+		return (-1);
+	memcpy(c->reply_code, s, 3);
+	c->reply_code[3] = '\0';
+	s += 3;
+	while (*s == ' ')
+		s++;
+	size_t n = strspn(s, "0123456789.");
+	if (n > 0 && n < sizeof(c->reply_xcode) && s[0] == c->reply_code[0] &&
+	    (s[n] == ' ' || s[n] == '\0')) {
+		memcpy(c->reply_xcode, s, n);
+		c->reply_xcode[n] = '\0';
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	util_strlcpy(c->reply_text, s, sizeof(c->reply_text));
+	return (0);
+}
+
+static struct mconf *
+conf_compile(const struct rb_settings *cfg, const struct classifier *cl,
+    char *err, size_t errlen)
+{
+	struct mconf *c = calloc(1, sizeof(*c));
+	const char *w[MAX_NETS];
+	char buf[2048];
+	int n;
+
+	if (c == NULL) {
+		snprintf(err, errlen, "milter: out of memory");
+		return (NULL);
+	}
+	for (int i = 0; i < 4; i++)
+		if (strcmp(cfg->milter_policy, policy_names[i]) == 0)
+			c->policy = (enum policy)i;
+	if (parse_reply(cfg->milter_reject_reply, c) != 0) {
+		snprintf(err, errlen, "milter_reject_reply: \"%s\" does not start "
+		    "with a 4xx or 5xx code", cfg->milter_reject_reply);
+		goto fail;
+	}
+	util_strlcpy(c->tag_header, cfg->milter_tag_header, sizeof(c->tag_header));
+	if (c->tag_header[0] == '\0' || strpbrk(c->tag_header, ": \t\r\n") != NULL) {
+		snprintf(err, errlen, "milter_tag_header: \"%s\" is not a header name",
+		    cfg->milter_tag_header);
+		goto fail;
+	}
+	n = settings_words(cfg->milter_scope, buf, sizeof(buf), w, MAX_NETS);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(w[i], "authenticated") == 0)
+			c->scope |= SCOPE_AUTH;
+		else if (strcmp(w[i], "client_networks") == 0)
+			c->scope |= SCOPE_NETS;
+		else if (strcmp(w[i], "local") == 0)
+			c->scope |= SCOPE_LOCAL;
+		else if (strcmp(w[i], "daemon_names") == 0)
+			c->scope |= SCOPE_DAEMON;
+		else if (strcmp(w[i], "all") == 0)
+			c->scope |= SCOPE_ALL;
+		else {
+			snprintf(err, errlen, "milter_scope: \"%s\" is not one of "
+			    "authenticated, client_networks, local, daemon_names, all", w[i]);
+			goto fail;
+		}
+	}
+	n = settings_words(cfg->milter_client_networks, buf, sizeof(buf), w, MAX_NETS);
+	for (int i = 0; i < n; i++) {
+		if (parse_net(w[i], &c->nets[c->nnets]) != 0) {
+			snprintf(err, errlen, "milter_client_networks: \"%s\" is not "
+			    "an address or ADDRESS/BITS", w[i]);
+			goto fail;
+		}
+		c->nnets++;
+	}
+	c->nnames = settings_words(cfg->milter_daemon_names, c->names_buf,
+	    sizeof(c->names_buf), c->names, MAX_NAMES);
+	c->nbounce = settings_words(cfg->milter_bounce_addresses, c->bounce_buf,
+	    sizeof(c->bounce_buf), c->bounce, MAX_BOUNCE);
+	/* VERP place holders match like the wildcard they stand for. */
+	for (char *p = c->bounce_buf; (p = strchr(p, '%')) != NULL; ) {
+		if (p[1] == 'l' || p[1] == 'd') {
+			p[0] = '*';
+			memmove(p + 1, p + 2, strlen(p + 2) + 1);
+		}
+		p++;
+	}
+	c->dsn_action = strcmp(cfg->milter_dsn_action, "discard") == 0 ? DSNA_DISCARD :
+	    strcmp(cfg->milter_dsn_action, "quarantine") == 0 ? DSNA_QUARANTINE :
+	    DSNA_ACCEPT;
+	c->require_verified = cfg->milter_require_verified;
+	c->max_body = cfg->milter_max_body > 0 ? (size_t)cfg->milter_max_body : 0;
+	c->on_error = strcmp(cfg->milter_on_error, "tempfail") == 0 ?
+	    SMFIS_TEMPFAIL : SMFIS_ACCEPT;
+	settings_dsn_options(cfg, &c->dopt, c->verp_buf, sizeof(c->verp_buf));
+	c->cl = cl;
+	return (c);
+fail:
+	free(c);
+	return (NULL);
+}
+
+/* ---- small helpers ---- */
+
+static void
+count(enum counter k)
+{
+	atomic_fetch_add_explicit(&the_milter.counters[k], 1, memory_order_relaxed);
+}
+
+static void
+count_n(enum counter k, unsigned long n)
+{
+	atomic_fetch_add_explicit(&the_milter.counters[k], n, memory_order_relaxed);
+}
+
+/*
+ * The compiled settings for one callback, or NULL when stopping (the
+ * caller answers the_milter.stopped_answer).  Pair with conf_put().
+ */
+static struct mconf *
+conf_get(void)
+{
+	pthread_rwlock_rdlock(&the_milter.lock);
+	if (the_milter.stopping) {
+		pthread_rwlock_unlock(&the_milter.lock);
+		return (NULL);
+	}
+	return (the_milter.conf);
+}
+
+static void
+conf_put(void)
+{
+	pthread_rwlock_unlock(&the_milter.lock);
+}
+
+static double
+elapsed_us(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((double)(t1.tv_sec - t0->tv_sec) * 1e6 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e3);
+}
+
+static void
+latency_add(const struct timespec *t0)
+{
+	double us = elapsed_us(t0);
+	unsigned long u = us < 0 ? 0 : (unsigned long)us;
+	size_t b = u < LAT_BUCKETS ? u : LAT_BUCKETS;
+
+	atomic_fetch_add_explicit(&the_milter.latency[b], 1, memory_order_relaxed);
+	unsigned long max = atomic_load_explicit(&the_milter.latency_max_us,
+	    memory_order_relaxed);
+	while (u > max && !atomic_compare_exchange_weak(&the_milter.latency_max_us,
+	    &max, u))
+		;
+}
+
+/* The address inside "<...>" and any ESMTP parameters left out. */
+static void
+bare_address(const char *arg, char *out, size_t outlen)
+{
+	while (*arg == ' ')
+		arg++;
+	if (*arg == '<') {
+		arg++;
+		size_t n = strcspn(arg, ">");
+		util_strncpy0(out, outlen, arg, n);
+	} else {
+		util_strncpy0(out, outlen, arg, strcspn(arg, " "));
+	}
+}
+
+static void
+fold(const char *addr, char *out, size_t outlen)
+{
+	/* store_fold_address without a store folds the domain only. */
+	store_fold_address(NULL, addr, out, outlen);
+	if (the_milter.fold_all)
+		util_lower(out);
+}
+
+static void
+msg_free(struct msg *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->ndrop; i++)
+		free(m->drop[i]);
+	free(m->drop);
+	free(m->buf);
+	free(m);
+}
+
+static struct conn *
+conn_get(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL) {
+		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+			free(c);
+			return (NULL);
+		}
+	}
+	return (c);
+}
+
+/* The current message, started when MAIL FROM was missed. */
+static struct msg *
+msg_get(struct conn *c)
+{
+	if (c->msg == NULL)
+		c->msg = calloc(1, sizeof(struct msg));
+	return (c->msg);
+}
+
+/* Append to the collected DSN; past max the message is marked too big. */
+static void
+collect(struct msg *m, size_t max, const void *p, size_t n)
+{
+	if (m->too_big)
+		return;
+	if (m->len + n > max) {
+		m->too_big = 1;
+		free(m->buf);
+		m->buf = NULL;
+		m->len = m->cap = 0;
+		return;
+	}
+	if (m->len + n > m->cap) {
+		size_t cap = m->cap ? m->cap : 16384;
+		while (cap < m->len + n)
+			cap *= 2;
+		if (cap > max)
+			cap = max;
+		char *nb = realloc(m->buf, cap);
+		if (nb == NULL) {
+			/* Out of memory is treated as too big: parse nothing. */
+			m->too_big = 1;
+			free(m->buf);
+			m->buf = NULL;
+			m->len = m->cap = 0;
+			count(C_ERRORS);
+			return;
+		}
+		m->buf = nb;
+		m->cap = cap;
+	}
+	memcpy(m->buf + m->len, p, n);
+	m->len += n;
+}
+
+static int
+is_bounce_address(const struct mconf *c, const char *addr)
+{
+	for (int i = 0; i < c->nbounce; i++)
+		if (fnmatch(c->bounce[i], addr, FNM_CASEFOLD) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+in_scope(const struct mconf *c, const struct conn *cn, const struct msg *m)
+{
+	if (c->scope & SCOPE_ALL)
+		return (1);
+	if ((c->scope & SCOPE_AUTH) && m->auth)
+		return (1);
+	if ((c->scope & SCOPE_LOCAL) && cn->local)
+		return (1);
+	if ((c->scope & SCOPE_NETS) && cn->have_addr)
+		for (int i = 0; i < c->nnets; i++)
+			if (net_match(&c->nets[i], &cn->addr))
+				return (1);
+	if ((c->scope & SCOPE_DAEMON) && cn->daemon_name[0])
+		for (int i = 0; i < c->nnames; i++)
+			if (strcmp(c->names[i], cn->daemon_name) == 0)
+				return (1);
+	return (0);
+}
+
+/*
+ * The configured reply with %r (reason) and %d (date suppressed) filled
+ * in; '%' doubled, as Sendmail reads reply text as a format.
+ */
+static void
+format_reply(const char *tmpl, const struct supset_hit *hit, char *out,
+    size_t outlen)
+{
+	char date[32] = "";
+	const char *reason = hit->reason != RB_REASON_UNDEFINED ?
+	    taxonomy_reason_name(hit->reason) : taxonomy_category_name(hit->category);
+	struct tm tm;
+	size_t o = 0;
+
+	if (hit->created > 0 && gmtime_r(&hit->created, &tm) != NULL)
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	else
+		util_strlcpy(date, "unknown", sizeof(date));
+	for (const char *p = tmpl; *p != '\0' && o + 3 < outlen; p++) {
+		const char *ins = NULL;
+		if (p[0] == '%' && p[1] == 'r')
+			ins = reason;
+		else if (p[0] == '%' && p[1] == 'd')
+			ins = date;
+		if (ins != NULL) {
+			p++;
+			for (; *ins != '\0' && o + 3 < outlen; ins++)
+				if (*ins != '%' && *ins != '\r' && *ins != '\n')
+					out[o++] = *ins;
+			continue;
+		}
+		if (*p == '%') {
+			out[o++] = '%';
+			out[o++] = '%';
+			if (p[1] == '%')
+				p++;
+		} else if (*p != '\r' && *p != '\n')
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+/* ---- per-provider counters, kept by the loop thread ---- */
+
+struct provider_hit {
+	enum policy policy;
+	char provider[RB_PROVIDER_MAX];
+};
+
+static void
+provider_count(void *item, struct store *st)
+{
+	struct provider_hit *h = item;
+
+	if (st != NULL && the_milter.providers != NULL) {
+		json_t *p = json_object_get(the_milter.providers, h->provider);
+		if (p == NULL) {
+			p = json_object();
+			json_object_set_new(the_milter.providers, h->provider, p);
+		}
+		const char *k = policy_names[h->policy];
+		json_object_set_new(p, k, json_integer(
+		    json_integer_value(json_object_get(p, k)) + 1));
+	}
+	free(h);
+}
+
+/* ---- callbacks ---- */
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
+{
+	struct conn *c = conn_get(ctx);
+
+	(void)f2;
+	(void)f3;
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE);
+	/* Skip the events this filter has no use for. */
+	*pf1 = f1 & (SMFIP_SKIP | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	*pf2 = *pf3 = 0;
+	if (c != NULL)
+		c->can_skip = (f1 & SMFIP_SKIP) != 0;
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	struct conn *c = conn_get(ctx);
+	struct mconf *cf = conf_get();
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (cf == NULL)
+		return (the_milter.stopped_answer);
+	count(C_CONNECTIONS);
+	if (c == NULL) {
+		count(C_ERRORS);
+		log_warnx("milter: connect=failed error=\"out of memory\"");
+		rc = cf->on_error;
+		goto done;
+	}
+	c->have_addr = 0;
+	c->local = sa == NULL;
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(void *)sa;
+		c->addr.af = AF_INET;
+		memcpy(c->addr.addr, &in->sin_addr, 4);
+		c->have_addr = 1;
+		/*
+		 * Postfix presents mail that did not come over SMTP
+		 * (sendmail(1), non_smtpd_milters) as localhost, 127.0.0.1,
+		 * port 0.
+		 */
+		c->local = in->sin_port == 0 &&
+		    in->sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
+		    hostname != NULL && strcmp(hostname, "localhost") == 0;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(void *)sa;
+		c->addr.af = AF_INET6;
+		memcpy(c->addr.addr, &in6->sin6_addr, 16);
+		c->have_addr = 1;
+	}
+	const char *dn = smfi_getsymval(ctx, "{daemon_name}");
+	util_strlcpy(c->daemon_name, dn ? dn : "", sizeof(c->daemon_name));
+done:
+	conf_put();
+	return (rc);
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+	struct mconf *cf = conf_get();
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (cf == NULL)
+		return (the_milter.stopped_answer);
+	if (c == NULL) {
+		count(C_ERRORS);
+		rc = cf->on_error;
+		goto done;
+	}
+	/* A new transaction on a reused connection starts clean. */
+	msg_free(c->msg);
+	c->msg = NULL;
+	struct msg *m = msg_get(c);
+	if (m == NULL) {
+		count(C_ERRORS);
+		rc = cf->on_error;
+		goto done;
+	}
+	count(C_MESSAGES);
+	char from[RB_ADDR_MAX];
+	bare_address(argv[0] ? argv[0] : "", from, sizeof(from));
+	m->null_sender = from[0] == '\0';
+	m->dsn = m->null_sender;
+	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+	m->auth = auth != NULL && auth[0] != '\0';
+done:
+	conf_put();
+	return (rc);
+}
+
+/* Append to a header value, keeping it under HDR_MAX. */
+static void
+hdr_add(char *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+hdr_add(char *h, const char *fmt, ...)
+{
+	size_t l = strlen(h);
+	va_list ap;
+
+	if (l + 1 >= HDR_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(h + l, HDR_MAX - l, fmt, ap);
+	va_end(ap);
+}
+
+/* Apply the policy to one suppressed, in-scope recipient. */
+static sfsistat
+apply_policy(SMFICTX *ctx, const struct mconf *cf, struct conn *c,
+    struct msg *m, const char *given, const char *addr,
+    const struct supset_hit *hit)
+{
+	enum policy pol = cf->policy;
+	char text[1024];
+
+	/*
+	 * Postfix treats a refused recipient of mail that did not come over
+	 * SMTP as a configuration error: drop it there instead.
+	 */
+	if (c->local && (pol == POL_REJECT || pol == POL_TEMPFAIL))
+		pol = POL_DROP;
+	format_reply(cf->reply_text, hit, text, sizeof(text));
+	struct provider_hit *ph = malloc(sizeof(*ph));
+	if (ph != NULL) {
+		ph->policy = pol;
+		util_strlcpy(ph->provider, cf->cl ?
+		    classifier_provider(cf->cl, addr, NULL) : "other",
+		    sizeof(ph->provider));
+		if (evqueue_push(the_milter.q, provider_count, ph) != 0) {
+			free(ph);
+			count(C_QUEUE_FULL);
+		}
+	}
+	log_info("milter: rcpt=<%s> policy=%s reason=%s category=%s",
+	    addr, policy_names[pol], taxonomy_reason_name(hit->reason),
+	    taxonomy_category_name(hit->category));
+	switch (pol) {
+	case POL_REJECT:
+	case POL_TEMPFAIL: {
+		char code[4], xcode[RB_ENHANCED_MAX];
+		char digit = pol == POL_REJECT ? '5' : '4';
+		memcpy(code, cf->reply_code, sizeof(code));
+		util_strlcpy(xcode, cf->reply_xcode, sizeof(xcode));
+		code[0] = digit;
+		if (xcode[0] != '\0')
+			xcode[0] = digit;
+		count(pol == POL_REJECT ? C_REJECTED : C_TEMPFAILED);
+		if (smfi_setreply(ctx, code, xcode[0] ? xcode : NULL, text) != MI_SUCCESS)
+			count(C_ERRORS);
+		return (pol == POL_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL);
+	}
+	case POL_TAG: {
+		count(C_TAGGED);
+		size_t l = strlen(m->tag);
+		if (m->ntag < TAG_NAMED_MAX && l + strlen(addr) + strlen(text) + 8 < sizeof(m->tag))
+			hdr_add(m->tag, "%s<%s> %s", l ? ",\n\t" : "", addr, text);
+		m->ntag++;
+		return (SMFIS_CONTINUE);
+	}
+	case POL_DROP:
+		if (m->ndrop == m->capdrop) {
+			size_t cap = m->capdrop ? m->capdrop * 2 : 8;
+			char **nd = realloc(m->drop, cap * sizeof(*nd));
+			if (nd == NULL) {
+				count(C_ERRORS);
+				return (cf->on_error == SMFIS_TEMPFAIL ?
+				    SMFIS_TEMPFAIL : SMFIS_CONTINUE);
+			}
+			m->drop = nd;
+			m->capdrop = cap;
+		}
+		if ((m->drop[m->ndrop] = strdup(given)) == NULL) {
+			count(C_ERRORS);
+			return (cf->on_error == SMFIS_TEMPFAIL ?
+			    SMFIS_TEMPFAIL : SMFIS_CONTINUE);
+		}
+		m->ndrop++;
+		count(C_DROPPED);
+		return (SMFIS_CONTINUE);
+	}
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct timespec t0;
+	struct conn *c = conn_get(ctx);
+	struct mconf *cf;
+	sfsistat rc = SMFIS_CONTINUE;
+	char addr[RB_ADDR_MAX], folded[RB_ADDR_MAX];
+	struct supset_hit hit;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((cf = conf_get()) == NULL)
+		return (the_milter.stopped_answer);
+	struct msg *m = c ? msg_get(c) : NULL;
+	if (m == NULL) {
+		count(C_ERRORS);
+		rc = cf->on_error;
+		goto done;
+	}
+	count(C_RECIPIENTS);
+	m->nrcpt++;
+	const char *given = argv[0] ? argv[0] : "";
+	bare_address(given, addr, sizeof(addr));
+	if (cf->nbounce > 0 && is_bounce_address(cf, addr))
+		m->dsn = 1;
+	fold(addr, folded, sizeof(folded));
+	if (folded[0] == '\0' || !supset_lookup(the_milter.set, folded, &hit))
+		goto done;
+	count(C_SUPPRESSED);
+	if (!in_scope(cf, c, m)) {
+		count(C_OUT_OF_SCOPE);
+		goto done;
+	}
+	rc = apply_policy(ctx, cf, c, m, given, addr, &hit);
+	if (rc != SMFIS_CONTINUE)
+		m->nrcpt--;	/* not part of the message */
+done:
+	conf_put();
+	latency_add(&t0);
+	return (rc);
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct mconf *cf = conf_get();
+
+	if (cf == NULL)
+		return (the_milter.stopped_answer);
+	struct msg *m = c ? c->msg : NULL;
+	if (m != NULL && name != NULL) {
+		if (strcasecmp(name, VERDICT_HEADER) == 0)
+			m->own_headers[0]++;
+		else if (strcasecmp(name, cf->tag_header) == 0)
+			m->own_headers[1]++;
+		if (m->dsn) {
+			collect(m, cf->max_body, name, strlen(name));
+			collect(m, cf->max_body, ": ", 2);
+			collect(m, cf->max_body, value ? value : "", value ? strlen(value) : 0);
+			collect(m, cf->max_body, "\r\n", 2);
+		}
+	}
+	conf_put();
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct mconf *cf = conf_get();
+
+	if (cf == NULL)
+		return (the_milter.stopped_answer);
+	if (c != NULL && c->msg != NULL && c->msg->dsn)
+		collect(c->msg, cf->max_body, "\r\n", 2);
+	conf_put();
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct mconf *cf = conf_get();
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (cf == NULL)
+		return (the_milter.stopped_answer);
+	struct msg *m = c ? c->msg : NULL;
+	if (m != NULL && m->dsn)
+		collect(m, cf->max_body, chunk, len);
+	/* Nothing more to read: ask the MTA to send no more body. */
+	if (c != NULL && c->can_skip && (m == NULL || !m->dsn || m->too_big))
+		rc = SMFIS_SKIP;
+	conf_put();
+	return (rc);
+}
+
+/* ---- DSN verification on the loop thread ---- */
+
+struct dsn_job {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs;
+	int done;
+	int stored;			/* 0 queued for the store, -1 not */
+	struct evqueue *q;
+	int require_verified;
+	size_t n;
+	struct rb_outcome_rec *recs;
+	char *verified;			/* per record: 1 matched mail sent here */
+};
+
+static void
+job_unref(struct dsn_job *j)
+{
+	pthread_mutex_lock(&j->mu);
+	int left = --j->refs;
+	pthread_mutex_unlock(&j->mu);
+	if (left > 0)
+		return;
+	pthread_mutex_destroy(&j->mu);
+	pthread_cond_destroy(&j->cv);
+	free(j->recs);
+	free(j->verified);
+	free(j);
+}
+
+/* Loop thread: match each record against mail sent from here, then store. */
+static void
+job_run(void *item, struct store *st)
+{
+	struct dsn_job *j = item;
+
+	j->stored = -1;
+	if (st != NULL) {
+		for (size_t i = 0; i < j->n; i++) {
+			struct rb_outcome_rec *r = &j->recs[i];
+			int ok = store_sent_match(st, r->recipient, r->message_id,
+			    r->queue_id) == 1 ||
+			    (r->orig_recipient[0] && store_sent_match(st,
+			    r->orig_recipient, r->message_id, r->queue_id) == 1);
+			j->verified[i] = (char)ok;
+			count(ok ? C_DSN_VERIFIED : C_DSN_UNVERIFIED);
+			if (!ok && j->require_verified) {
+				/* Recorded for the operator; changes nothing. */
+				r->v.action = RB_ACTION_NONE;
+				char t[RB_TEXT_MAX];
+				/* Cut to the field, as outcomes are. */
+				if (snprintf(t, sizeof(t), "unverified: %s", r->text) < 0)
+					t[0] = '\0';
+				util_strlcpy(r->text, t, sizeof(r->text));
+			}
+		}
+		j->stored = evqueue_push_outcomes(j->q, j->recs, j->n);
+		if (j->stored != 0) {
+			count(C_QUEUE_FULL);
+			log_warnx("milter: dsn=not-recorded records=%zu error=\"queue full\"", j->n);
+		}
+	}
+	pthread_mutex_lock(&j->mu);
+	j->done = 1;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	job_unref(j);
+}
+
+/*
+ * Parse the collected DSN, have the loop thread verify and record it, and
+ * write the verdict into hdr.  Returns 1 when records were recorded.
+ * Called with the read lock held; releases it before waiting for the loop
+ * thread and leaves it released (*locked = 0).
+ */
+static int
+dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
+{
+	struct dsn_result res;
+	struct classify_scratch *scratch;
+	enum dsn_status ds;
+
+	count(C_DSN_MESSAGES);
+	if (m->too_big) {
+		count(C_DSN_TOO_BIG);
+		hdr_add(hdr, "not-parsed reason=too-big limit=%zu", cf->max_body);
+		return (0);
+	}
+	if ((scratch = classify_scratch_new(cf->cl)) == NULL) {
+		count(C_ERRORS);
+		hdr_add(hdr, "not-parsed reason=no-memory");
+		return (0);
+	}
+	dsn_result_init(&res);
+	ds = dsn_parse(m->buf ? m->buf : "", m->len, &cf->dopt, cf->cl, scratch, &res);
+	classify_scratch_free(scratch);
+	if (ds != DSN_OK) {
+		count(ds == DSN_NOT_BOUNCE ? C_DSN_NOT_BOUNCE : C_DSN_UNPARSED);
+		hdr_add(hdr, "%s reason=%s", ds == DSN_NOT_BOUNCE ? "not-a-bounce" :
+		    "not-parsed", dsn_strerror(ds));
+		dsn_result_free(&res);
+		return (0);
+	}
+	struct dsn_job *j = calloc(1, sizeof(*j));
+	if (j == NULL || (j->recs = calloc(res.n, sizeof(*j->recs))) == NULL ||
+	    (j->verified = calloc(res.n, 1)) == NULL) {
+		if (j != NULL) {
+			free(j->recs);
+			free(j);
+		}
+		count(C_ERRORS);
+		hdr_add(hdr, "not-recorded reason=no-memory");
+		dsn_result_free(&res);
+		return (0);
+	}
+	time_t now = time(NULL);
+	for (size_t i = 0; i < res.n; i++) {
+		dsn_record_outcome(&res.rec[i], now, &j->recs[i]);
+		/* These point into the classifier, which a reload may free. */
+		j->recs[i].v.fix = NULL;
+		j->recs[i].v.rule = NULL;
+	}
+	j->n = res.n;
+	count_n(C_DSN_RECORDS, res.n);
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->cv, NULL);
+	j->refs = 2;
+	j->q = the_milter.q;
+	j->require_verified = cf->require_verified;
+	hdr_add(hdr, "dsn format=%s records=%zu", res.format, res.n);
+	int truncated = res.truncated;
+	dsn_result_free(&res);
+	if (evqueue_push(the_milter.q, job_run, j) != 0) {
+		count(C_QUEUE_FULL);
+		job_unref(j);
+		job_unref(j);
+		hdr_add(hdr, " recorded=no reason=queue-full");
+		return (0);
+	}
+	/* Never hold the lock while waiting for the loop thread. */
+	conf_put();
+	*locked = 0;
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += VERIFY_WAIT_MS / 1000;
+	dl.tv_nsec += (VERIFY_WAIT_MS % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&j->mu);
+	while (!j->done)
+		if (pthread_cond_timedwait(&j->cv, &j->mu, &dl) == ETIMEDOUT)
+			break;
+	int done = j->done;
+	pthread_mutex_unlock(&j->mu);
+	if (!done) {
+		hdr_add(hdr, " verified=pending");
+	} else {
+		size_t nv = 0;
+		for (size_t i = 0; i < j->n; i++)
+			nv += j->verified[i] != 0;
+		hdr_add(hdr, " verified=%zu unverified=%zu%s", nv, j->n - nv,
+		    j->stored == 0 ? "" : " recorded=no");
+	}
+	for (size_t i = 0; i < j->n && i < HDR_RECORDS_MAX; i++) {
+		const struct rb_outcome_rec *r = &j->recs[i];
+		hdr_add(hdr, ";\n\trcpt=<%s> status=%s reason=%s category=%s action=%s%s",
+		    r->recipient, r->v.enhanced[0] ? r->v.enhanced : (r->dsn[0] ? r->dsn : "-"),
+		    taxonomy_reason_name(r->v.reason),
+		    taxonomy_category_name(r->v.category),
+		    taxonomy_action_name(r->v.action),
+		    !done ? "" : j->verified[i] ? " verified=yes" : " verified=no");
+	}
+	if (j->n > HDR_RECORDS_MAX || truncated)
+		hdr_add(hdr, ";\n\t(more not shown)");
+	log_info("milter: dsn=recorded records=%zu%s", j->n, done ? "" : " verified=pending");
+	job_unref(j);
+	return (1);
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct mconf *cf = conf_get();
+	sfsistat rc = SMFIS_CONTINUE;
+	int locked = 1;
+
+	if (cf == NULL)
+		return (the_milter.stopped_answer);
+	struct msg *m = c ? c->msg : NULL;
+	if (m == NULL)
+		goto done;
+	/* Headers that look like ours but come from outside go first. */
+	for (int i = m->own_headers[0]; i > 0; i--)
+		smfi_chgheader(ctx, VERDICT_HEADER, i, NULL);
+	for (int i = m->own_headers[1]; i > 0; i--)
+		smfi_chgheader(ctx, cf->tag_header, i, NULL);
+	for (size_t i = 0; i < m->ndrop; i++)
+		if (smfi_delrcpt(ctx, m->drop[i]) != MI_SUCCESS)
+			count(C_ERRORS);
+	if (m->ndrop > 0 && m->ndrop >= m->nrcpt) {
+		/* Every recipient was dropped: nothing left to deliver. */
+		rc = SMFIS_DISCARD;
+		goto done;
+	}
+	if (m->ntag > 0) {
+		if (m->ntag > TAG_NAMED_MAX)
+			hdr_add(m->tag, ",\n\t(%zu more)", m->ntag - TAG_NAMED_MAX);
+		if (smfi_addheader(ctx, cf->tag_header, m->tag) != MI_SUCCESS)
+			count(C_ERRORS);
+	}
+	if (m->dsn) {
+		char hdr[HDR_MAX] = "";
+		enum dsn_act act = cf->dsn_action;
+		int recorded = dsn_take(cf, m, hdr, &locked);
+		/* cf may be gone now: only hdr, act and ctx from here. */
+		if (smfi_addheader(ctx, VERDICT_HEADER, hdr) != MI_SUCCESS)
+			count(C_ERRORS);
+		if (recorded && act == DSNA_DISCARD) {
+			count(C_DSN_DISCARDED);
+			rc = SMFIS_DISCARD;
+		} else if (recorded && act == DSNA_QUARANTINE) {
+			count(C_DSN_QUARANTINED);
+			if (smfi_quarantine(ctx, "rebound: DSN recorded") != MI_SUCCESS)
+				count(C_ERRORS);
+		}
+	}
+done:
+	if (c != NULL) {
+		msg_free(c->msg);
+		c->msg = NULL;
+	}
+	if (locked)
+		conf_put();
+	return (rc);
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL) {
+		msg_free(c->msg);
+		c->msg = NULL;
+	}
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL) {
+		msg_free(c->msg);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return (SMFIS_CONTINUE);
+}
+
+/* ---- life cycle ---- */
+
+static void *
+milter_main(void *arg)
+{
+	(void)arg;
+	int r = smfi_main();
+	atomic_store(&the_milter.running, 0);
+	pthread_rwlock_rdlock(&the_milter.lock);
+	int stopping = the_milter.stopping;
+	pthread_rwlock_unlock(&the_milter.lock);
+	if (!stopping)
+		log_warnx("milter: stopped=unexpectedly result=%d (mail flows "
+		    "without it until reboundd restarts)", r);
+	return (NULL);
+}
+
+struct milter *
+milter_start(const struct rb_settings *cfg, struct supset *set,
+    struct evqueue *q, const struct classifier *cl, char *err, size_t errlen)
+{
+	struct milter *m = &the_milter;
+	static struct smfiDesc desc = {
+		.xxfi_name = "rebound",
+		.xxfi_version = SMFI_VERSION,
+		/* Headers: the verdict, the tag; recipients dropped; held DSNs. */
+		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT |
+		    SMFIF_QUARANTINE,
+		.xxfi_connect = cb_connect,
+		.xxfi_envfrom = cb_envfrom,
+		.xxfi_envrcpt = cb_envrcpt,
+		.xxfi_header = cb_header,
+		.xxfi_eoh = cb_eoh,
+		.xxfi_body = cb_body,
+		.xxfi_eom = cb_eom,
+		.xxfi_abort = cb_abort,
+		.xxfi_close = cb_close,
+		.xxfi_negotiate = cb_negotiate,
+	};
+
+	if (started) {
+		snprintf(err, errlen, "milter: already started (one per process)");
+		return (NULL);
+	}
+	struct mconf *c = conf_compile(cfg, cl, err, errlen);
+	if (c == NULL)
+		return (NULL);
+	dsn_init();
+	pthread_rwlockattr_t ra;
+	pthread_rwlockattr_init(&ra);
+	/* A reload must not wait behind a steady stream of callbacks. */
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&m->lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	m->conf = c;
+	m->set = set;
+	m->q = q;
+	m->stopping = 0;
+	m->fold_all = cfg->store.fold == STORE_FOLD_ALL;
+	m->providers = json_object();
+	util_strlcpy(m->conn, cfg->milter_socket, sizeof(m->conn));
+	if (smfi_register(desc) != MI_SUCCESS ||
+	    smfi_setconn(m->conn) != MI_SUCCESS) {
+		snprintf(err, errlen, "milter: cannot register with libmilter");
+		goto fail;
+	}
+	if (smfi_opensocket(1) != MI_SUCCESS) {
+		snprintf(err, errlen, "milter: cannot listen on %s", m->conn);
+		goto fail;
+	}
+	const char *path = strncmp(m->conn, "unix:", 5) == 0 ? m->conn + 5 :
+	    strncmp(m->conn, "local:", 6) == 0 ? m->conn + 6 : NULL;
+	/* The MTA's user reaches it through the group (see reboundd(8)). */
+	if (path != NULL && chmod(path, 0660) != 0)
+		log_warn("milter: chmod %s", path);
+	atomic_store(&m->running, 1);
+	if (pthread_create(&m->thread, NULL, milter_main, NULL) != 0) {
+		snprintf(err, errlen, "milter: cannot start its thread");
+		atomic_store(&m->running, 0);
+		goto fail;
+	}
+	started = 1;
+	log_info("milter: socket=%s policy=%s scope=\"%s\"", m->conn,
+	    cfg->milter_policy, cfg->milter_scope);
+	return (m);
+fail:
+	free(m->conf);
+	m->conf = NULL;
+	json_decref(m->providers);
+	m->providers = NULL;
+	pthread_rwlock_destroy(&m->lock);
+	return (NULL);
+}
+
+int
+milter_reconfigure(struct milter *m, const struct rb_settings *cfg,
+    const struct classifier *cl, char *err, size_t errlen)
+{
+	struct mconf *c = conf_compile(cfg, cl, err, errlen);
+
+	if (c == NULL)
+		return (-1);
+	if (strcmp(cfg->milter_socket, m->conn) != 0)
+		log_warnx("config: milter_socket changes take effect at restart");
+	pthread_rwlock_wrlock(&m->lock);
+	struct mconf *old = m->conf;
+	m->conf = c;
+	pthread_rwlock_unlock(&m->lock);
+	free(old);
+	return (0);
+}
+
+json_t *
+milter_status(struct milter *m)
+{
+	json_t *o = json_object();
+	unsigned long lat[LAT_BUCKETS + 1], total = 0;
+
+	json_object_set_new(o, "socket", json_string(m->conn));
+	json_object_set_new(o, "running", json_boolean(atomic_load(&m->running)));
+	for (int i = 0; i < C__COUNT; i++)
+		json_object_set_new(o, counter_names[i], json_integer(
+		    (json_int_t)atomic_load_explicit(&m->counters[i], memory_order_relaxed)));
+	for (size_t i = 0; i <= LAT_BUCKETS; i++) {
+		lat[i] = atomic_load_explicit(&m->latency[i], memory_order_relaxed);
+		total += lat[i];
+	}
+	/* Percentiles as the upper edge of their 1 us bucket. */
+	json_t *l = json_object();
+	static const struct { const char *name; double q; } pct[] = {
+		{ "p50_us", 0.50 }, { "p99_us", 0.99 }, { "p999_us", 0.999 },
+	};
+	for (size_t k = 0; k < sizeof(pct) / sizeof(pct[0]); k++) {
+		unsigned long want = (unsigned long)(pct[k].q * (double)total + 0.999999);
+		unsigned long seen = 0;
+		json_int_t v = 0;
+		for (size_t i = 0; i <= LAT_BUCKETS && total > 0; i++) {
+			seen += lat[i];
+			if (seen >= want) {
+				v = i < LAT_BUCKETS ? (json_int_t)i + 1 :
+				    (json_int_t)atomic_load(&m->latency_max_us);
+				break;
+			}
+		}
+		json_object_set_new(l, pct[k].name, json_integer(v));
+	}
+	json_object_set_new(l, "max_us", json_integer((json_int_t)atomic_load(&m->latency_max_us)));
+	json_object_set_new(l, "samples", json_integer((json_int_t)total));
+	json_object_set_new(o, "rcpt_latency", l);
+	json_object_set_new(o, "providers", m->providers ?
+	    json_deep_copy(m->providers) : json_object());
+	return (o);
+}
+
+void
+milter_stop(struct milter *m)
+{
+	if (m == NULL || !started)
+		return;
+	pthread_rwlock_wrlock(&m->lock);
+	m->stopping = 1;
+	m->stopped_answer = m->conf->on_error;
+	free(m->conf);
+	m->conf = NULL;
+	m->set = NULL;
+	m->q = NULL;
+	pthread_rwlock_unlock(&m->lock);
+	smfi_stop();
+	/*
+	 * libmilter notices the stop at its next poll (up to 5 s): wait a
+	 * little, then leave the thread to finish on its own; it touches
+	 * nothing of ours any more.
+	 */
+	struct timespec dl;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 1;
+	if (pthread_timedjoin_np(m->thread, NULL, &dl) != 0)
+		pthread_detach(m->thread);
+	json_decref(m->providers);
+	m->providers = NULL;
+	log_info("milter: stopped=yes");
+}
