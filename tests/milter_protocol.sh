@@ -1,0 +1,60 @@
+#!/bin/sh
+# milter_protocol.sh - reboundd's milter driven by miltertest scripts
+# (tests/milter/*.lua): refusal in and out of scope, abort mid-message,
+# 1,000 recipients, missing macros, connection reuse, a DSN over
+# milter_max_body; then the drop and tag policies after a reload.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$S/tests/daemon-lib.sh"
+command -v miltertest >/dev/null || skip "needs miltertest"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+D=$T/d
+conf() {
+	daemon_config "$D" "milter_socket = inet:$PORT@127.0.0.1" \
+		"milter_scope = authenticated, client_networks, local, daemon_names" \
+		"milter_daemon_names = ORIGINATING" "milter_max_body = 64k" "$@"
+}
+conf
+daemon_start "$D"
+at_exit "daemon_stop $D"
+"$CTL" -s "$D/ctl.sock" suppress add dead@example.com --reason test >/dev/null ||
+	fail "suppress add"
+for i in $(seq 1 100); do
+	"$CTL" -s "$D/ctl.sock" suppress add "dead$i@example.com" --reason test >/dev/null ||
+		fail "suppress add dead$i"
+done
+export MT_SOCKET="inet:$PORT@127.0.0.1" MT_DIR="$S/tests/milter"
+run() {
+	MT_SCRIPT=$1 miltertest -s "$S/tests/milter/run.lua" > "$T/$1.out" 2>&1 || {
+		cat "$T/$1.out" "$D/reboundd.log" >&2
+		fail "miltertest $1"
+	}
+	kill -0 "$(cat "$D/pid")" 2>/dev/null || { cat "$D/reboundd.log" >&2; fail "reboundd died in $1"; }
+}
+status() {
+	"$CTL" -s "$D/ctl.sock" --json status | python3 -c "import json,sys; m=json.load(sys.stdin)['milter']; print($1)"
+}
+for s in rcpt abort many macros reuse bigbody; do
+	run "$s"
+done
+[ "$(status "m['errors']")" = 0 ] || fail "milter errors: $(status m)"
+[ "$(status "m['rejected'] >= 110 and m['dropped'] == 1 and m['dsn_too_big'] == 1")" = True ] ||
+	fail "counters: $(status m)"
+
+reload() {
+	n=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reloads"])')
+	conf "$@"
+	kill -HUP "$(cat "$D/pid")"
+	for _ in $(seq 1 200); do
+		m=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reloads"])')
+		[ "$m" -gt "$n" ] && return 0
+		sleep 0.05
+	done
+	fail "reload not done"
+}
+reload "milter_policy = drop"
+run drop
+reload "milter_policy = tag"
+run tag
+[ "$(status "m['tagged'] == 1 and m['errors'] == 0 and m['running']")" = True ] ||
+	fail "counters: $(status m)"
+pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag"
