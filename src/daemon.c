@@ -36,11 +36,39 @@
 #include "milter.h"
 #include "store.h"
 #include "tail.h"
+#ifdef HAVE_SYSTEMD
+#include "journal.h"
+#endif
 
+/* A followed log file, or (tail NULL) the journal. */
 struct source {
 	struct tail *tail;
+#ifdef HAVE_SYSTEMD
+	struct journal *journal;
+#endif
 	struct logproc *lp;
 };
+
+static void
+source_flush(struct source *s)
+{
+	if (s->tail != NULL)
+		tail_flush(s->tail);
+#ifdef HAVE_SYSTEMD
+	if (s->journal != NULL)
+		journal_flush(s->journal);
+#endif
+}
+
+static json_t *
+source_status(const struct source *s)
+{
+#ifdef HAVE_SYSTEMD
+	if (s->journal != NULL)
+		return (journal_status(s->journal));
+#endif
+	return (tail_status(s->tail));
+}
 
 struct daemon {
 	struct event_base *base;
@@ -110,6 +138,9 @@ stop_sources(struct daemon *d)
 {
 	for (int i = 0; i < d->nsrc; i++) {
 		tail_free(d->src[i].tail);
+#ifdef HAVE_SYSTEMD
+		journal_free(d->src[i].journal);
+#endif
 		logproc_free(d->src[i].lp);
 	}
 	d->nsrc = 0;
@@ -129,8 +160,43 @@ start_sources(struct daemon *d)
 	logproc_options_default(&lo);
 	lo.idle_timeout = d->cfg->queue_idle_timeout;
 	lo.max_entries = (size_t)d->cfg->queue_max_entries;
-	if (d->cfg->journal)
-		log_warnx("source: journal=unsupported (this build follows log_files only)");
+	if (d->cfg->journal) {
+#ifdef HAVE_SYSTEMD
+		struct journal_options jo;
+		struct rb_position pos;
+		char err[512];
+		int have = store_position_get(d->st, JOURNAL_SOURCE_ID, &pos) == 0;
+		struct logproc *lp = logproc_new(d->cl, &lo);
+		if (lp == NULL)
+			return (-1);
+		journal_options_default(&jo);
+		jo.directory = d->cfg->journal_directory;
+		jo.match = d->cfg->journal_match;
+		jo.poll_ms = to.poll_ms;
+		jo.coalesce_ms = to.coalesce_ms;
+		jo.batch = to.batch;
+		struct journal *j = journal_new(d->base, have ? &pos : NULL, lp,
+		    sink, d, &jo, err, sizeof(err));
+		if (j == NULL) {
+			log_warnx("source: %s", err);
+			logproc_free(lp);
+			return (-1);
+		}
+		memset(&d->src[0], 0, sizeof(d->src[0]));
+		d->src[0].journal = j;
+		d->src[0].lp = lp;
+		d->nsrc = 1;
+		log_info("source: journal=%s match=\"%s\" resume=%s",
+		    jo.directory[0] ? jo.directory : "system", jo.match,
+		    have ? "saved" : "end");
+		if (d->cfg->nlog_files > 0)
+			log_info("source: log_files ignored (journal = yes)");
+		return (0);
+#else
+		log_warnx("source: journal=unsupported (built without libsystemd)");
+		return (-1);
+#endif
+	}
 	for (int i = 0; i < d->cfg->nlog_files; i++) {
 		struct rb_position pos;
 		const char *path = d->cfg->log_files[i];
@@ -144,6 +210,7 @@ start_sources(struct daemon *d)
 			logproc_free(lp);
 			return (-1);
 		}
+		memset(&d->src[d->nsrc], 0, sizeof(d->src[0]));
 		d->src[d->nsrc].tail = t;
 		d->src[d->nsrc].lp = lp;
 		d->nsrc++;
@@ -184,7 +251,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	}
 	/* Everything loaded: swap.  Sources resume from their saved positions. */
 	for (int i = 0; i < d->nsrc; i++)
-		tail_flush(d->src[i].tail);
+		source_flush(&d->src[i]);
 	stop_sources(d);
 	classifier_free(d->cl);
 	d->cl = ncl;
@@ -219,7 +286,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	notify("STOPPING=1");
 	/* Take in what the MTA has written so far before leaving. */
 	for (int i = 0; i < d->nsrc; i++)
-		tail_flush(d->src[i].tail);
+		source_flush(&d->src[i]);
 	event_base_loopbreak(d->base);
 }
 
@@ -262,7 +329,7 @@ daemon_status(struct daemon *d)
 	json_t *srcs = json_array();
 
 	for (int i = 0; i < d->nsrc; i++)
-		json_array_append_new(srcs, tail_status(d->src[i].tail));
+		json_array_append_new(srcs, source_status(&d->src[i]));
 	json_t *st = json_pack("{s:s,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:s}",
 	    "version", PACKAGE_VERSION, "pid", (json_int_t)getpid(),
 	    "uptime", (json_int_t)(time(NULL) - d->started),

@@ -45,6 +45,7 @@ struct rb_settings {
 	char *log_format;		/* auto | postfix | sendmail */
 	int journal;
 	char *journal_match;
+	char *journal_directory;
 	struct store_options store;
 
 	/* DSN parser limits (dsn.h). */

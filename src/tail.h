@@ -31,7 +31,9 @@ struct tail;
 void tail_options_default(struct tail_options *);
 /*
  * Start following path.  resume: the saved position or NULL (then reading
- * starts at the current end of the file: history is for replay).
+ * starts at the current end of the file, history being for replay, and
+ * that starting point is handed to the sink at once so a crash before the
+ * first batch resumes there).
  * lp belongs to the caller and must outlive the tail.
  */
 struct tail *tail_new(struct event_base *, const char *path,

@@ -1,0 +1,465 @@
+/*
+ * journal.c - see journal.h.
+ *
+ * sd-journal keeps its own read position; this file keeps the cursor of
+ * the last entry whose outcomes the store has accepted ("committed") and
+ * never lets the journal's position run ahead of a batch the store
+ * refused: while stalled nothing more is read, and the held batch is
+ * offered again as it was (reading its entries twice would not do: the
+ * queue correlation has moved on).  After a restart the entries before the
+ * saved cursor are read once more with their outcomes discarded, so queue
+ * IDs seen before the restart still have their sender and message-id.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <systemd/sd-journal.h>
+
+#include "journal.h"
+#include "log.h"
+#include "util.h"
+
+/* Longest line rebuilt from one entry; longer messages are cut. */
+#define LINE_MAX_BYTES	(64 * 1024)
+
+struct journal {
+	struct event_base *base;
+	sd_journal *j;
+	char *directory;
+	struct logproc *lp;
+	rb_sink_fn sink;
+	void *sink_arg;
+	struct journal_options opt;
+
+	char committed[RB_CURSOR_MAX];	/* last entry the store has */
+	char last[RB_CURSOR_MAX];	/* last entry read */
+	int dirty;			/* read past committed, not yet saved */
+	int stalled;			/* the sink refused; recs are held */
+	int current_unread;		/* the current entry is yet to be read */
+
+	struct rb_outcome_rec *recs;
+	size_t nrecs, recs_cap;
+	char *line;
+
+	struct event *fd_ev, *poll_ev, *read_ev;
+	int read_scheduled;
+	uint64_t entries, outcomes, refused, truncated;
+};
+
+void
+journal_options_default(struct journal_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->poll_ms = 1000;
+	o->coalesce_ms = 200;
+	o->resume_entries = 20000;
+	o->batch = 5000;
+}
+
+static void
+collect(void *arg, const struct rb_outcome_rec *o)
+{
+	struct journal *jr = arg;
+
+	if (jr->nrecs == jr->recs_cap) {
+		size_t n = jr->recs_cap ? jr->recs_cap * 2 : 256;
+		struct rb_outcome_rec *r = realloc(jr->recs, n * sizeof(*r));
+		if (r == NULL)
+			return;
+		jr->recs = r;
+		jr->recs_cap = n;
+	}
+	jr->recs[jr->nrecs] = *o;
+	jr->recs[jr->nrecs].source = RB_SOURCE_JOURNAL;
+	jr->nrecs++;
+}
+
+static void
+discard(void *arg, const struct rb_outcome_rec *o)
+{
+	(void)arg;
+	(void)o;
+}
+
+/* The value of FIELD in the current entry, or NULL; *n its length. */
+static const char *
+field(sd_journal *j, const char *name, size_t *n)
+{
+	const void *d;
+	size_t len, nl = strlen(name);
+
+	if (sd_journal_get_data(j, name, &d, &len) < 0 || len <= nl)
+		return (NULL);
+	*n = len - nl - 1;
+	return ((const char *)d + nl + 1);
+}
+
+/*
+ * The current entry as the syslog line the line parser knows (ISO-8601
+ * form): "2026-11-25T10:00:00.123456+00:00 host ident[pid]: message".
+ */
+static size_t
+entry_line(struct journal *jr, char *out, size_t cap)
+{
+	sd_journal *j = jr->j;
+	const char *host, *ident, *pid, *msg;
+	size_t hn = 0, in = 0, pn = 0, mn = 0, o;
+	uint64_t usec = 0;
+	struct tm tm;
+	time_t t;
+
+	if ((msg = field(j, "MESSAGE", &mn)) == NULL)
+		return (0);
+	if ((ident = field(j, "SYSLOG_IDENTIFIER", &in)) == NULL)
+		ident = field(j, "_COMM", &in);
+	if ((pid = field(j, "SYSLOG_PID", &pn)) == NULL)
+		pid = field(j, "_PID", &pn);
+	if ((host = field(j, "_HOSTNAME", &hn)) == NULL)
+		host = "localhost", hn = 9;
+	if (ident == NULL)
+		ident = "unknown", in = 7;
+	sd_journal_get_realtime_usec(j, &usec);
+	t = (time_t)(usec / 1000000);
+	gmtime_r(&t, &tm);
+	o = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	o += (size_t)snprintf(out + o, cap - o, ".%06u+00:00 %.*s %.*s",
+	    (unsigned)(usec % 1000000), (int)(hn > 255 ? 255 : hn), host,
+	    (int)(in > 255 ? 255 : in), ident);
+	if (pid != NULL && pn > 0 && pn < 16)
+		o += (size_t)snprintf(out + o, cap - o, "[%.*s]", (int)pn, pid);
+	o += (size_t)snprintf(out + o, cap - o, ": ");
+	if (mn > cap - o - 1) {
+		mn = cap - o - 1;
+		jr->truncated++;
+	}
+	memcpy(out + o, msg, mn);
+	o += mn;
+	/* A line is one line: an embedded newline would split it. */
+	for (size_t i = 0; i < o; i++)
+		if (out[i] == '\n' || out[i] == '\r')
+			out[i] = ' ';
+	out[o] = '\0';
+	return (o);
+}
+
+static void
+remember_cursor(struct journal *jr)
+{
+	char *c = NULL;
+
+	if (sd_journal_get_cursor(jr->j, &c) >= 0 && c != NULL) {
+		util_strlcpy(jr->last, c, sizeof(jr->last));
+		jr->dirty = 1;
+	}
+	free(c);
+}
+
+/* Offer the collected outcomes and the cursor after them to the sink. */
+static int
+commit(struct journal *jr)
+{
+	struct rb_position pos;
+
+	memset(&pos, 0, sizeof(pos));
+	util_strlcpy(pos.source_id, JOURNAL_SOURCE_ID, sizeof(pos.source_id));
+	util_strlcpy(pos.cursor, jr->last, sizeof(pos.cursor));
+	if (jr->sink(jr->sink_arg, jr->recs, jr->nrecs, &pos) != 0) {
+		if (!jr->stalled)
+			log_warnx("journal: error=\"store refused the batch, will retry\"");
+		jr->stalled = 1;
+		jr->refused++;
+		return (-1);
+	}
+	if (jr->stalled)
+		log_info("journal: resumed=yes");
+	jr->stalled = 0;
+	jr->outcomes += jr->nrecs;
+	jr->nrecs = 0;
+	util_strlcpy(jr->committed, jr->last, sizeof(jr->committed));
+	jr->dirty = 0;
+	return (0);
+}
+
+static void
+read_available(struct journal *jr)
+{
+	time_t now = time(NULL);
+
+	if (jr->stalled && commit(jr) != 0)
+		return;
+	sd_journal_process(jr->j);
+	for (;;) {
+		int r = 1;
+		if (jr->current_unread)
+			jr->current_unread = 0;
+		else
+			r = sd_journal_next(jr->j);
+		if (r < 0) {
+			log_warnx("journal: error=\"%s\"", strerror(-r));
+			break;
+		}
+		if (r == 0)
+			break;
+		jr->entries++;
+		size_t n = entry_line(jr, jr->line, LINE_MAX_BYTES);
+		if (n > 0)
+			logproc_line(jr->lp, jr->line, n, now, collect, jr);
+		remember_cursor(jr);
+		if (jr->nrecs >= jr->opt.batch && commit(jr) != 0)
+			return;
+	}
+	if (jr->dirty || jr->nrecs > 0)
+		commit(jr);
+}
+
+static void
+on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct journal *jr = arg;
+
+	(void)fd;
+	(void)what;
+	jr->read_scheduled = 0;
+	read_available(jr);
+}
+
+static void
+schedule(struct journal *jr)
+{
+	if (jr->read_scheduled)
+		return;
+	struct timeval tv = { jr->opt.coalesce_ms / 1000,
+	    (jr->opt.coalesce_ms % 1000) * 1000 };
+	event_add(jr->read_ev, &tv);
+	jr->read_scheduled = 1;
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	schedule(arg);
+}
+
+static int
+valid_field(const char *p, size_t n)
+{
+	if (n == 0 || n > 64 || (p[0] == '_' && n == 1))
+		return (0);
+	for (size_t i = 0; i < n; i++)
+		if (!(isupper((unsigned char)p[i]) || isdigit((unsigned char)p[i]) ||
+		    p[i] == '_'))
+			return (0);
+	return (!isdigit((unsigned char)p[0]));
+}
+
+static int
+add_matches(sd_journal *j, const char *match, char *err, size_t errlen)
+{
+	const char *p = match ? match : "";
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		size_t n = strcspn(p, " \t,");
+		if (n == 1 && *p == '+') {
+			sd_journal_add_disjunction(j);
+		} else {
+			const char *eq = memchr(p, '=', n);
+			if (eq == NULL || !valid_field(p, (size_t)(eq - p))) {
+				snprintf(err, errlen, "journal_match: \"%.*s\" is not "
+				    "FIELD=value (field names are upper case)", (int)n, p);
+				return (-1);
+			}
+			int r = sd_journal_add_match(j, p, n);
+			if (r < 0) {
+				snprintf(err, errlen, "journal_match: \"%.*s\": %s",
+				    (int)n, p, strerror(-r));
+				return (-1);
+			}
+		}
+		p += n;
+	}
+	return (0);
+}
+
+/*
+ * Step back up to resume_entries entries from the current one and read
+ * forward again with outcomes discarded, to rebuild queue correlation:
+ * up to the entry at cursor `until` (left current), or with until NULL to
+ * the newest entry (left current).
+ */
+static void
+prime_before(struct journal *jr, const char *until)
+{
+	time_t now = time(NULL);
+	uint64_t k = jr->opt.resume_entries > 0 ? (uint64_t)jr->opt.resume_entries : 1;
+
+	if (sd_journal_previous_skip(jr->j, k) <= 0)
+		return;
+	for (;;) {
+		if (until != NULL && sd_journal_test_cursor(jr->j, until) > 0)
+			break;
+		size_t n = entry_line(jr, jr->line, LINE_MAX_BYTES);
+		if (n > 0)
+			logproc_line(jr->lp, jr->line, n, now, discard, NULL);
+		if (sd_journal_next(jr->j) <= 0)
+			break;
+	}
+}
+
+static int
+position(struct journal *jr, const struct rb_position *resume)
+{
+	sd_journal *j = jr->j;
+
+	if (resume != NULL && resume->cursor[0] != '\0') {
+		util_strlcpy(jr->committed, resume->cursor, sizeof(jr->committed));
+		util_strlcpy(jr->last, resume->cursor, sizeof(jr->last));
+		if (sd_journal_seek_cursor(j, resume->cursor) < 0)
+			return (-1);
+		int r = sd_journal_next(j);
+		if (r > 0 && sd_journal_test_cursor(j, resume->cursor) > 0) {
+			/* Found: rebuild correlation from the entries before it. */
+			prime_before(jr, resume->cursor);
+			return (0);
+		}
+		/*
+		 * The saved entry is gone (vacuumed, or another journal):
+		 * read on from the nearest one, which has not been seen.
+		 */
+		log_warnx("journal: saved cursor not found; reading on from the nearest entry");
+		jr->current_unread = r > 0;
+		return (0);
+	}
+	if (resume != NULL) {
+		/* Saved while the journal was empty: all of it is new. */
+		return (sd_journal_seek_head(j) < 0 ? -1 : 0);
+	}
+	/* No saved position: start after the newest entry, and save that. */
+	if (sd_journal_seek_tail(j) < 0)
+		return (-1);
+	prime_before(jr, NULL);
+	remember_cursor(jr);
+	/*
+	 * An empty journal: everything that comes is new.  (After a seek to
+	 * the tail of nothing, sd-journal would go on from the newest entry
+	 * of a file that appears later, skipping the rest of it.)
+	 */
+	if (jr->last[0] == '\0' && sd_journal_seek_head(j) < 0)
+		return (-1);
+	jr->dirty = 1;
+	commit(jr);
+	return (0);
+}
+
+struct journal *
+journal_new(struct event_base *base, const struct rb_position *resume,
+    struct logproc *lp, rb_sink_fn sink, void *arg,
+    const struct journal_options *opt, char *err, size_t errlen)
+{
+	struct journal *jr = calloc(1, sizeof(*jr));
+	int r;
+
+	if (jr == NULL || (jr->line = malloc(LINE_MAX_BYTES + 1)) == NULL) {
+		free(jr);
+		snprintf(err, errlen, "journal: out of memory");
+		return (NULL);
+	}
+	jr->base = base;
+	jr->lp = lp;
+	jr->sink = sink;
+	jr->sink_arg = arg;
+	journal_options_default(&jr->opt);
+	if (opt != NULL)
+		jr->opt = *opt;
+	jr->opt.directory = NULL;
+	jr->opt.match = NULL;
+	if (opt != NULL && opt->directory != NULL && opt->directory[0] != '\0') {
+		jr->directory = strdup(opt->directory);
+		r = sd_journal_open_directory(&jr->j, opt->directory, 0);
+	} else {
+		r = sd_journal_open(&jr->j, SD_JOURNAL_LOCAL_ONLY);
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "journal: cannot open %s: %s",
+		    jr->directory ? jr->directory : "the system journal", strerror(-r));
+		journal_free(jr);
+		return (NULL);
+	}
+	sd_journal_set_data_threshold(jr->j, LINE_MAX_BYTES);
+	if (add_matches(jr->j, opt ? opt->match : NULL, err, errlen) != 0) {
+		journal_free(jr);
+		return (NULL);
+	}
+	if (position(jr, resume) != 0) {
+		snprintf(err, errlen, "journal: cannot find the read position");
+		journal_free(jr);
+		return (NULL);
+	}
+	jr->read_ev = evtimer_new(base, on_read, jr);
+	jr->poll_ev = event_new(base, -1, EV_PERSIST, on_wake, jr);
+	struct timeval pv = { jr->opt.poll_ms / 1000, (jr->opt.poll_ms % 1000) * 1000 };
+	event_add(jr->poll_ev, &pv);
+	int fd = sd_journal_get_fd(jr->j);
+	if (fd >= 0) {
+		jr->fd_ev = event_new(base, fd, EV_READ | EV_PERSIST, on_wake, jr);
+		event_add(jr->fd_ev, NULL);
+	} else {
+		log_warnx("journal: no wake-up descriptor (%s); polling", strerror(-fd));
+	}
+	schedule(jr);
+	return (jr);
+}
+
+void
+journal_flush(struct journal *jr)
+{
+	if (jr != NULL)
+		read_available(jr);
+}
+
+json_t *
+journal_status(const struct journal *jr)
+{
+	struct logproc_stats st;
+
+	logproc_get_stats(jr->lp, &st);
+	return (json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
+	    "journal", jr->directory ? jr->directory : "system",
+	    "cursor", jr->committed,
+	    "entries", (json_int_t)jr->entries,
+	    "outcomes", (json_int_t)jr->outcomes,
+	    "skipped", (json_int_t)st.skipped,
+	    "oversized", (json_int_t)st.oversized,
+	    "evicted", (json_int_t)st.evicted,
+	    "truncated", (json_int_t)jr->truncated,
+	    "refused_commits", (json_int_t)jr->refused, "stalled", jr->stalled));
+}
+
+void
+journal_free(struct journal *jr)
+{
+	if (jr == NULL)
+		return;
+	if (jr->fd_ev)
+		event_free(jr->fd_ev);
+	if (jr->poll_ev)
+		event_free(jr->poll_ev);
+	if (jr->read_ev)
+		event_free(jr->read_ev);
+	if (jr->j)
+		sd_journal_close(jr->j);
+	free(jr->directory);
+	free(jr->recs);
+	free(jr->line);
+	free(jr);
+}

@@ -1,0 +1,89 @@
+#!/bin/sh
+# log_journal.sh - reboundd reads the systemd journal through sd-journal:
+# journal files written by systemd-journal-remote from a Postfix log (the
+# mail facility, as journald stores it), read live as they grow, entries
+# of other facilities ignored, and the saved cursor resumed exactly: killed
+# with SIGKILL between writes and restarted, it ends with the same store as
+# a run that was never interrupted, holding every outcome of the log.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$S/tests/daemon-lib.sh"
+JR=/lib/systemd/systemd-journal-remote
+[ -x "$JR" ] || skip "no systemd-journal-remote"
+command -v sqlite3 >/dev/null || skip "no sqlite3"
+command -v python3 >/dev/null || skip "no python3"
+"$B/reboundd" -n 2>/dev/null | grep -q '^journal_directory' || skip "built without libsystemd"
+export REBOUND_CORPUS="$CORPUS"
+python3 "$S/tests/gen-maillog.py" 600 11 > "$T/all.log"
+mkdir -p "$T/export"
+python3 "$S/tests/journal-export.py" "$T/all.log" "$T/export" 8 >/dev/null
+want=$("$CTL" replay --json "$T/all.log" | wc -l)
+[ "$want" -gt 500 ] || fail "the generated log has too few outcomes ($want)"
+# Noise of another facility, which the default match leaves out.
+printf '__REALTIME_TIMESTAMP=1764064800000000\n_HOSTNAME=mx1\nSYSLOG_IDENTIFIER=kernel\nSYSLOG_FACILITY=0\nMESSAGE=ABC123: to=<noise@example.org>, relay=x[192.0.2.1]:25, dsn=5.1.1, status=bounced (550 5.1.1 unknown)\n\n' > "$T/noise.export"
+
+journal_config() {
+	daemon_config "$1" "journal = yes" "journal_directory = $1/journal"
+	mkdir -p "$1/journal"
+}
+journal_write() {
+	"$JR" --output="$1/journal/remote.journal" "$2" 2>/dev/null ||
+		fail "systemd-journal-remote could not write $2"
+}
+stored() { sqlite3 "$1/state/rebound.db" 'SELECT count(*) FROM outcomes'; }
+wait_stored() {
+	for _ in $(seq 1 1200); do
+		[ "$(stored "$1")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "$3: $(stored "$1") outcomes stored, want $2"
+}
+
+# Uninterrupted: started on an empty journal, which then grows.
+journal_config "$T/clean"
+daemon_start "$T/clean"
+journal_write "$T/clean" "$T/noise.export"
+for c in 0 1 2 3 4 5 6 7; do journal_write "$T/clean" "$T/export/$c.export"; done
+wait_stored "$T/clean" "$want" "uninterrupted run"
+"$CTL" -s "$T/clean/ctl.sock" --json status | grep -q '"cursor": *"s=' ||
+	fail "status shows no journal cursor"
+daemon_stop "$T/clean"
+[ "$(sqlite3 "$T/clean/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient LIKE 'noise@%'")" = 0 ] ||
+	fail "an entry of another facility was read"
+daemon_dump "$T/clean" > "$T/clean.dump"
+
+# Killed after each write (and once before the first), restarted each time.
+journal_config "$T/crash"
+daemon_start "$T/crash"
+kill -9 "$(cat "$T/crash/pid")"; wait "$(cat "$T/crash/pid")" 2>/dev/null
+journal_write "$T/crash" "$T/noise.export"
+for c in 0 1 2 3 4 5 6 7; do
+	journal_write "$T/crash" "$T/export/$c.export"
+	daemon_start "$T/crash"
+	sleep "0.$(( $(od -An -N1 -tu1 /dev/urandom) % 5 ))"
+	kill -9 "$(cat "$T/crash/pid")"; wait "$(cat "$T/crash/pid")" 2>/dev/null
+done
+daemon_start "$T/crash"
+wait_stored "$T/crash" "$want" "after 9 kills"
+sleep 0.5
+daemon_stop "$T/crash"
+daemon_dump "$T/crash" > "$T/crash.dump"
+cmp -s "$T/clean.dump" "$T/crash.dump" || {
+	diff "$T/clean.dump" "$T/crash.dump" | head -20
+	fail "the store after 9 kills differs from an uninterrupted run"
+}
+
+# A journal with history: following starts after its newest entry.
+journal_config "$T/late"
+journal_write "$T/late" "$T/export/0.export"
+daemon_start "$T/late"
+sleep 0.5
+[ "$(stored "$T/late")" = 0 ] || fail "history before the first start was read"
+journal_write "$T/late" "$T/export/1.export"
+n1=$(python3 - "$T/export/1.export" <<'PY'
+import sys
+print(sum(1 for l in open(sys.argv[1]) if l.startswith("MESSAGE=") and "status=" in l and " to=<" in l))
+PY
+)
+wait_stored "$T/late" "$n1" "entries written after start"
+daemon_stop "$T/late"
+pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run"
