@@ -522,6 +522,20 @@ normalise(const char *text, size_t len, char *buf, size_t cap)
 	while (n > 0 && buf[n - 1] == ' ')
 		n--;
 	buf[n] = '\0';
+	/*
+	 * Mask the local parts of addresses: "<filtered@example.net>" or
+	 * "does-not-exist@example.com" name a mailbox, they say nothing about
+	 * why it failed, and no phrase may match inside them.
+	 */
+	for (char *at = memchr(buf, '@', n); at != NULL;
+	    at = memchr(at + 1, '@', n - (size_t)(at + 1 - buf))) {
+		for (char *p = at - 1; p >= buf && *p != ' ' && *p != '<' &&
+		    *p != '(' && *p != ':' && *p != '"' && *p != '\'' &&
+		    *p != '[' && *p != ','; p--)
+			*p = 'x';
+		if (at + 1 >= buf + n)
+			break;
+	}
 	return (n);
 }
 

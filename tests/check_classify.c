@@ -114,6 +114,14 @@ static const struct {
 } reasons[] = {
 	{ "550 5.1.1 <a@b>: Recipient address rejected: User unknown", NULL, 0, "userunknown", 1, "bounced" },
 	{ "550 sorry, no mailbox here by that name", NULL, 0, "userunknown", 1, "bounced" },
+	/* A mailbox's name says nothing about why it failed. */
+	{ "550 5.2.1 <filtered@example.net>: Recipient address rejected: User unknown", NULL, 0, "userunknown", 1, "bounced" },
+	{ "554 delivery error: This user doesn't have an account (blocked-spam@example.com)", NULL, 0, "userunknown", 1, "bounced" },
+	/* A network failure that ended in a bounce: given up. */
+	{ "connect to mx.example.net[192.0.2.1]:25: Connection timed out", NULL, RB_OUTCOME_BOUNCED, "expired", 0, "bounced" },
+	{ "connect to mx.example.net[192.0.2.1]:25: Connection timed out", NULL, RB_OUTCOME_DEFERRED, "networkerror", 0, "deferred" },
+	{ "551 450 busy - please try later 551 not our user", "5.1.6", 0, "hasmoved", 1, "bounced" },
+	{ "550 5.7.9 Rejected", NULL, 0, "securityerror", 0, "bounced" },
 	{ "550 Host unknown", NULL, 0, "hostunknown", 1, "bounced" },
 	{ "551 5.1.6 Recipient address has moved", NULL, 0, "hasmoved", 1, "bounced" },
 	{ "554 5.2.1 Mailbox disabled, not accepting messages", NULL, 0, "suspend", 0, "bounced" },
