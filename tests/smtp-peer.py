@@ -4,7 +4,8 @@
 REPLIES is a file of "LOCALPART<TAB>REPLY" lines: a RCPT TO whose local
 part starts with LOCALPART gets REPLY ("550 5.1.1 ..."); others get
 "250 2.1.5 Ok".  A 421 reply closes the connection, as servers do.
-Messages are accepted after DATA.  Runs until killed; bounded: at most
+Messages are accepted after DATA; their header lines are logged as
+"HEADER ...".  Runs until killed; bounded: at most
 10,000 connections, 1 MB per message, 60 s idle per connection."""
 import socket, sys, threading
 
@@ -33,7 +34,7 @@ def serve(conn):
         conn.sendall((s + "\r\n").encode())
     try:
         send("220 peer.rebound.test ESMTP scripted peer")
-        in_data, size = False, 0
+        in_data, in_hdr, size = False, False, 0
         while True:
             line = f.readline(1 << 20)
             if not line:
@@ -43,6 +44,11 @@ def serve(conn):
                 if line in (b".\r\n", b".\n"):
                     in_data = False
                     send("250 2.0.0 Ok: queued as PEER%d" % size)
+                elif in_hdr and line.strip() == b"":
+                    in_hdr = False
+                elif in_hdr and log:
+                    log.write("HEADER " + line.decode("latin-1").rstrip("\r\n") + "\n")
+                    log.flush()
                 continue
             cmd = line.decode("latin-1").strip()
             up = cmd.upper()
@@ -58,7 +64,7 @@ def serve(conn):
                 if r.startswith("421"):
                     return
             elif up == "DATA":
-                in_data, size = True, 0
+                in_data, in_hdr, size = True, True, 0
                 send("354 End data with <CR><LF>.<CR><LF>")
             elif up == "QUIT":
                 send("221 2.0.0 Bye")

@@ -1,0 +1,159 @@
+#!/bin/sh
+# milter_postfix.sh - the real Postfix (private instance on loopback) with
+# smtpd_milters and non_smtpd_milters pointed at reboundd, relaying to a
+# scripted peer.  A 5.1.1 at the peer is read from Postfix's log and
+# suppresses the address; the next message to it is refused at RCPT while
+# its other recipients are delivered; a returning DSN through the milter
+# is recorded with its verdict; a forged DSN for an address never mailed
+# suppresses nothing; the drop and tag policies do what they say, over
+# SMTP and for sendmail(1) submissions.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$S/tests/postfix-lib.sh"
+. "$S/tests/daemon-lib.sh"
+postfix_available || skip "needs root, postfix and python3"
+MPORT=$(free_port)
+printf '%s\t%s\n' \
+	unknown "550 5.1.1 <unknown@example.com>: Recipient address rejected: User unknown in virtual mailbox table" \
+	> "$T/replies"
+PF_EXTRA="smtpd_milters = inet:127.0.0.1:$MPORT
+non_smtpd_milters = inet:127.0.0.1:$MPORT
+milter_default_action = accept"
+postfix_start
+D=$T/d
+conf() {
+	daemon_config "$D" "milter_socket = inet:$MPORT@127.0.0.1" \
+		"milter_bounce_addresses = bounces+%l=%d@shop.example, bounces@shop.example" "$@"
+	sed -i "s|^log_files = .*|log_files = $PF/maillog|" "$D/rebound.conf"
+}
+conf
+daemon_start "$D"
+at_exit "daemon_stop $D"
+
+# smtp FROM "RCPT ..." FILE: one SMTP transaction; prints "rcpt code text".
+smtp() {
+	python3 - "$PF_PORT" "$@" <<'PY'
+import smtplib, sys
+port, sender, rcpts, body = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(), open(sys.argv[4], "rb").read()
+s = smtplib.SMTP("127.0.0.1", port, timeout=60)
+s.ehlo("client.rebound.test")
+s.mail(sender)
+for r in rcpts:
+    c, m = s.rcpt(r)
+    print("%s %d %s" % (r, c, m.decode(errors="replace")))
+try:
+    s.data(body)
+except smtplib.SMTPDataError as e:
+    print("DATA %d" % e.smtp_code)
+s.quit()
+PY
+}
+message() { # MSGID [HEADER] -> $T/msg
+	printf 'From: Shop <news@shop.example>\r\nTo: customers@shop.example\r\nSubject: news %s\r\nMessage-ID: <%s>\r\n%s\r\nhello\r\n' "$1" "$1" "${2:-}" > "$T/msg"
+}
+lookup() { # ADDR PYTHON-EXPR over o (the lookup answer)
+	"$CTL" -s "$D/ctl.sock" --json lookup "$1" | python3 -c "import json,sys; o=json.load(sys.stdin); print($2)"
+}
+wait_lookup() { # ADDR EXPR WHAT
+	for _ in $(seq 1 300); do
+		[ "$(lookup "$1" "$2")" = True ] && return 0
+		sleep 0.1
+	done
+	"$CTL" -s "$D/ctl.sock" lookup "$1" >&2
+	fail "$3"
+}
+peer_count() { grep -c -- "$1" "$T/peer.log" || :; }
+
+# 1. A dead address bounces 5.1.1 at the peer; Postfix logs it; reboundd
+# suppresses it.  later@ is delivered: a DSN will come back for it.
+message first.1@shop.example
+smtp news@shop.example "unknown@example.com later@example.com" "$T/msg" > "$T/s1"
+grep -q '^unknown@example.com 250' "$T/s1" || fail "first message refused: $(cat "$T/s1")"
+wait_lookup unknown@example.com "o['suppressed']" "the 5.1.1 from the peer did not suppress unknown@example.com"
+wait_lookup later@example.com "len(o['recent']) > 0" "the delivery to later@example.com was not recorded"
+[ "$(peer_count 'RCPT TO:<unknown@example.com>')" = 1 ] || fail "peer saw unknown@ $(peer_count 'RCPT TO:<unknown@example.com>') times"
+
+# 2. The next message: refused at RCPT for it, delivered to the others.
+message second.1@shop.example
+smtp news@shop.example "unknown@example.com ok2@example.com" "$T/msg" > "$T/s2"
+grep -q '^unknown@example.com 550 5.1.1 Recipient address suppressed (userunknown since 20' "$T/s2" ||
+	fail "suppressed recipient not refused: $(cat "$T/s2")"
+grep -q '^ok2@example.com 250' "$T/s2" || fail "other recipient refused: $(cat "$T/s2")"
+wait_maillog 'to=<ok2@example.com>.*status=sent' 1
+[ "$(peer_count 'RCPT TO:<unknown@example.com>')" = 1 ] || fail "refused recipient reached the peer"
+grep -q 'milter-reject: RCPT from .*to=<unknown@example.com>' "$PF/maillog" || fail "Postfix did not log the refusal"
+
+# 3. A DSN for later@ comes back through the milter: it names the
+# Message-ID sent in step 1, so it is verified and suppresses.
+dsn() { # RCPT MSGID -> $T/dsn
+	printf '%s\r\n' "From: MAILER-DAEMON@mx.remote.example" "To: news@shop.example" \
+		"Subject: Undelivered Mail Returned to Sender" "Message-ID: <dsn.$2>" "MIME-Version: 1.0" \
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"" "" \
+		"--B" "Content-Type: text/plain" "" "Your message could not be delivered." "" \
+		"--B" "Content-Type: message/delivery-status" "" "Reporting-MTA: dns; mx.remote.example" "" \
+		"Final-Recipient: rfc822; $1" "Action: failed" "Status: 5.1.1" \
+		"Diagnostic-Code: smtp; 550 5.1.1 <$1>: Recipient address rejected: User unknown" "" \
+		"--B" "Content-Type: text/rfc822-headers" "" "From: Shop <news@shop.example>" "To: $1" \
+		"Subject: news" "Message-ID: <$2>" "" "--B--" > "$T/dsn"
+}
+dsn later@example.com first.1@shop.example
+smtp "" "news@shop.example" "$T/dsn" > "$T/s3"
+grep -q '^news@shop.example 250' "$T/s3" || fail "DSN refused: $(cat "$T/s3")"
+wait_lookup later@example.com "o['suppressed'] and o['suppression']['source'] == 'dsn'" \
+	"the verified DSN did not suppress later@example.com"
+wait_maillog 'to=<news@shop.example>.*status=sent' 1
+grep -q '^HEADER X-Rebound: dsn format=rfc3464 records=1 verified=1 unverified=0' "$T/peer.log" ||
+	{ grep HEADER "$T/peer.log" >&2; fail "no verdict header on the DSN"; }
+
+# 4. A forged DSN, to a VERP bounce address, for an address never mailed:
+# recorded, unverified, suppresses nothing.
+dsn victim@example.com forged.1@shop.example
+smtp "" "bounces+victim=example.com@shop.example" "$T/dsn" > "$T/s4"
+grep -q ' 250' "$T/s4" || fail "forged DSN refused: $(cat "$T/s4")"
+wait_lookup victim@example.com "len(o['recent']) > 0" "the forged DSN was not recorded"
+[ "$(lookup victim@example.com "o['suppressed']")" = False ] || fail "a forged DSN suppressed victim@example.com"
+[ "$(lookup victim@example.com "o['recent'][0]['action']")" = none ] || fail "forged DSN recorded with an action"
+wait_maillog 'to=<bounces+victim=example.com@shop.example>.*status=sent' 1
+grep -q '^HEADER X-Rebound: dsn format=rfc3464 records=1 verified=0 unverified=1' "$T/peer.log" ||
+	{ grep HEADER "$T/peer.log" >&2; fail "no unverified verdict on the forged DSN"; }
+
+# reload POLICY: new settings, applied by the running milter.
+reload() {
+	n=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reloads"])')
+	conf "milter_policy = $1"
+	kill -HUP "$(cat "$D/pid")"
+	for _ in $(seq 1 200); do
+		m=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reloads"])')
+		[ "$m" -gt "$n" ] && return 0
+		sleep 0.05
+	done
+	fail "reload not done"
+}
+
+# 5. drop: accepted at RCPT, removed before delivery; the same for mail
+# submitted with sendmail(1) (non_smtpd_milters).
+reload drop
+message drop.1@shop.example
+smtp news@shop.example "unknown@example.com ok5@example.com" "$T/msg" > "$T/s5"
+grep -q '^unknown@example.com 250' "$T/s5" || fail "drop refused at RCPT: $(cat "$T/s5")"
+wait_maillog 'to=<ok5@example.com>.*status=sent' 1
+message drop.2@shop.example
+tr -d '\r' < "$T/msg" | sendmail -C "$PF/conf" -f news@shop.example unknown@example.com ok6@example.com ||
+	fail "sendmail refused the message"
+wait_maillog 'to=<ok6@example.com>.*status=sent' 1
+[ "$(peer_count 'RCPT TO:<unknown@example.com>')" = 1 ] || fail "a dropped recipient reached the peer"
+
+# 6. tag: delivered, with a header naming the suppressed recipient.
+reload tag
+message tag.1@shop.example
+smtp news@shop.example "unknown@example.com ok7@example.com" "$T/msg" > "$T/s6"
+wait_maillog 'to=<ok7@example.com>.*status=sent' 1
+wait_maillog 'to=<unknown@example.com>.*status=bounced' 2
+grep -q '^HEADER X-Rebound-Suppressed: <unknown@example.com> Recipient address suppressed' "$T/peer.log" ||
+	{ grep HEADER "$T/peer.log" >&2; fail "no tag header"; }
+"$CTL" -s "$D/ctl.sock" --json status | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["milter"]
+want = {"rejected": 1, "dropped": 2, "tagged": 1, "dsn_verified": 1, "dsn_unverified": 1, "errors": 0}
+bad = {k: m[k] for k in want if m[k] != want[k]}
+sys.exit("counters %s, want %s" % (bad, want) if bad else 0)' || fail "milter counters"
+pass "Postfix with the milter: suppressed at RCPT, DSN verified, forgery ignored, drop and tag"
