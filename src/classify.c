@@ -494,30 +494,46 @@ classifier_provider(const struct classifier *cl, const char *recipient,
 static size_t
 normalise(const char *text, size_t len, char *buf, size_t cap)
 {
-	size_t n = 0;
+	/* 1: folds into a blank (with ' '), 2: also ends a line. */
+	static const unsigned char fold[256] = {
+		[0] = 1, ['\t'] = 1, [' '] = 1, ['\n'] = 2, ['\r'] = 2,
+	};
+	size_t n = 0, i = 0;
 	int at_line_start = 0;
 
-	for (size_t i = 0; i < len && n < cap; i++) {
-		unsigned char c = (unsigned char)text[i];
-		if (c == '\r' || c == '\n' || c == '\t' || c == '\0') {
-			if (c == '\n' || c == '\r')
-				at_line_start = 1;
-			c = ' ';
-		} else if (at_line_start) {
-			at_line_start = 0;
-			if (i + 3 < len && isdigit((unsigned char)text[i]) &&
-			    isdigit((unsigned char)text[i + 1]) &&
-			    isdigit((unsigned char)text[i + 2]) &&
-			    (text[i + 3] == '-' || text[i + 3] == ' ') &&
-			    n >= 4 && isdigit((unsigned char)buf[0])) {
-				/* Continuation of a multi-line reply. */
-				i += 3;
-				continue;
+	while (i < len && n < cap) {
+		/* A run of ordinary bytes is copied as it is. */
+		size_t j = i;
+		while (j < len && fold[(unsigned char)text[j]] == 0)
+			j++;
+		if (j > i) {
+			if (at_line_start) {
+				at_line_start = 0;
+				if (i + 3 < len && isdigit((unsigned char)text[i]) &&
+				    isdigit((unsigned char)text[i + 1]) &&
+				    isdigit((unsigned char)text[i + 2]) &&
+				    (text[i + 3] == '-' || text[i + 3] == ' ') &&
+				    n >= 4 && isdigit((unsigned char)buf[0])) {
+					/* Continuation of a multi-line reply. */
+					i += 4;
+					continue;
+				}
 			}
-		}
-		if (c == ' ' && (n == 0 || buf[n - 1] == ' '))
+			size_t run = j - i < cap - n ? j - i : cap - n;
+			memcpy(buf + n, text + i, run);
+			n += run;
+			i += run;
 			continue;
-		buf[n++] = (char)c;
+		}
+		/* Blanks, tabs, NULs and line ends become one blank. */
+		unsigned char k = fold[(unsigned char)text[i]];
+		if (k == 2)
+			at_line_start = 1;
+		else if (text[i] == ' ')
+			at_line_start = 0;
+		if (n > 0 && buf[n - 1] != ' ')
+			buf[n++] = ' ';
+		i++;
 	}
 	while (n > 0 && buf[n - 1] == ' ')
 		n--;
@@ -599,7 +615,13 @@ format_code(const struct code_pat *c, char *out)
 static int
 find_enhanced(const char *t, size_t n, struct code_pat *cp)
 {
-	for (size_t i = 0; i < n; i++) {
+	/*
+	 * A code has a dot right after its class digit: look for dots
+	 * (memchr is fast) rather than testing every byte.
+	 */
+	for (const char *d = n > 1 ? memchr(t + 1, '.', n - 1) : NULL; d != NULL;
+	    d = (size_t)(d + 1 - t) < n ? memchr(d + 1, '.', n - (size_t)(d + 1 - t)) : NULL) {
+		size_t i = (size_t)(d - 1 - t);
 		if (t[i] != '2' && t[i] != '4' && t[i] != '5')
 			continue;
 		if (i > 0 && (isalnum((unsigned char)t[i - 1]) ||
