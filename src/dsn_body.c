@@ -120,7 +120,12 @@ cut_at(const struct dsn_ctx *ctx)
 static int
 own_party(const struct dsn_ctx *ctx, const char *a)
 {
-	if (strcmp(a, ctx->to) == 0 || strcmp(a, ctx->from) == 0 ||
+	/*
+	 * The To: header, not X-Original-To: some agents (DMA) copy the
+	 * failed recipient into the bounce's own X-Original-To.
+	 */
+	if (strcmp(a, ctx->to_hdr[0] ? ctx->to_hdr : ctx->to) == 0 ||
+	    strcmp(a, ctx->from) == 0 ||
 	    strcmp(a, ctx->om_from) == 0 || strcmp(a, ctx->om_rpath) == 0)
 		return (1);
 	return (any_in(a, bounce_senders));

@@ -24,7 +24,8 @@ struct dsn_ctx {
 	/* The bounce's own headers. */
 	char subject[512];
 	char from[RB_ADDR_MAX];
-	char to[RB_ADDR_MAX];
+	char to[RB_ADDR_MAX];		/* envelope: Delivered-To, ... */
+	char to_hdr[RB_ADDR_MAX];	/* the To: header */
 	char failed_rcpts[1024];	/* X-Failed-Recipients */
 	int auto_replied;		/* RFC 3834 markers present */
 	int unsubscribe;		/* a mail client's one-click opt-out */

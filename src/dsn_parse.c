@@ -156,20 +156,109 @@ reason_pseudo(enum rb_reason r)
 }
 
 /*
- * The SMTP stage a transcript or explanation names.  A refusal after DATA
- * is about the content, not the address, whatever its words say.
+ * The SMTP stage a transcript or explanation names, in the words of each
+ * family: Postfix "(in reply to RCPT TO command)", Exim "after end of
+ * data", qmail and DMA "did not like our RCPT TO", m-FILTER "SMTP command
+ * DATA", Sendmail's ">>> DATA" transcript line.  The earliest mention
+ * wins: a relay quotes the upstream refusal first.
  */
-static int
+static const struct {
+	const char *word;
+	enum rb_stage stage;
+} stage_words[] = {
+	{ "end of data", RB_STAGE_EOM },
+	{ "final data", RB_STAGE_EOM },
+	{ "after data", RB_STAGE_DATA },
+	{ "reply to data", RB_STAGE_DATA },
+	{ "our data", RB_STAGE_DATA },
+	{ "command data", RB_STAGE_DATA },
+	{ "data command", RB_STAGE_DATA },
+	{ "rcpt", RB_STAGE_RCPT },
+	{ "after mail from", RB_STAGE_MAIL },
+	{ "reply to mail from", RB_STAGE_MAIL },
+	{ "our mail from", RB_STAGE_MAIL },
+	{ "command mail from", RB_STAGE_MAIL },
+	{ "after ehlo", RB_STAGE_HELO },
+	{ "after helo", RB_STAGE_HELO },
+	{ "reply to ehlo", RB_STAGE_HELO },
+	{ "reply to helo", RB_STAGE_HELO },
+	{ "initial connection", RB_STAGE_CONNECT },
+};
+
+/*
+ * Sendmail's transcript: the command that drew the refusal is the last
+ * ">>> " line before the first "<<< 4xx" or "<<< 5xx" line.
+ */
+static enum rb_stage
+stage_of_transcript(const char *t, size_t n)
+{
+	static const char *const cmds[] = { "EHLO", "HELO", "MAIL", "RCPT",
+	    "DATA", NULL };
+	static const enum rb_stage st[] = { RB_STAGE_HELO, RB_STAGE_HELO,
+	    RB_STAGE_MAIL, RB_STAGE_RCPT, RB_STAGE_DATA };
+	const char *e = t + n, *last = NULL;
+
+	for (const char *p = t; p + 5 < e; p++) {
+		if (p[0] == '>' && p[1] == '>' && p[2] == '>' && p[3] == ' ')
+			last = p + 4;
+		else if (p[0] == '<' && p[1] == '<' && p[2] == '<' &&
+		    p[3] == ' ' && (p[4] == '4' || p[4] == '5'))
+			break;
+	}
+	if (last == NULL || e - last < 4)
+		return (RB_STAGE_UNKNOWN);
+	/*
+	 * With PIPELINING the RCPT replies arrive after ">>> DATA"; the
+	 * server's "503 need RCPT" that follows says so.
+	 */
+	if (g_ascii_strncasecmp(last, "DATA", 4) == 0 &&
+	    (dsn_memcasemem(last, (size_t)(e - last), "<<< 503") != NULL ||
+	    dsn_memcasemem(last, (size_t)(e - last), "need rcpt") != NULL))
+		return (RB_STAGE_RCPT);
+	for (int i = 0; cmds[i] != NULL; i++)
+		if (g_ascii_strncasecmp(last, cmds[i], 4) == 0)
+			return (st[i]);
+	return (RB_STAGE_UNKNOWN);
+}
+
+static enum rb_stage
 stage_of(const char *t, size_t n)
 {
-	static const char *const data[] = { "end of DATA",
-	    "after DATA", "in reply to DATA", NULL };
+	enum rb_stage st = RB_STAGE_UNKNOWN;
+	const char *best = NULL;
+	char sq[1024];
+
 	if (t == NULL)
 		return (RB_STAGE_UNKNOWN);
-	for (int i = 0; data[i] != NULL; i++)
-		if (dsn_memcasemem(t, n, data[i]) != NULL)
-			return (RB_STAGE_DATA);
-	return (RB_STAGE_UNKNOWN);
+	if ((st = stage_of_transcript(t, n)) != RB_STAGE_UNKNOWN)
+		return (st);
+	/* Folded lines and indentation must not split the words. */
+	dsn_squeeze(sq, sizeof(sq), t, n);
+	size_t sl = strlen(sq);
+	for (size_t i = 0; i < sizeof(stage_words) / sizeof(stage_words[0]);
+	    i++) {
+		const char *p = dsn_memcasemem(sq, sl, stage_words[i].word);
+		if (p != NULL && (best == NULL || p < best)) {
+			best = p;
+			st = stage_words[i].stage;
+		}
+	}
+	return (st);
+}
+
+/*
+ * x.1.0, x.1.1, x.1.3, x.1.10, x.1.351, ...: the code itself says the
+ * recipient's address is bad (not its host, x.1.2; not the sender's,
+ * x.1.7 and x.1.8; not moved, x.1.6).
+ */
+static int
+code_names_mailbox(const char *st)
+{
+	if (st[0] == '\0' || strncmp(st + 1, ".1.", 3) != 0)
+		return (0);
+	return (strcmp(st + 4, "2") != 0 && strcmp(st + 4, "4") != 0 &&
+	    strcmp(st + 4, "6") != 0 && strcmp(st + 4, "7") != 0 &&
+	    strcmp(st + 4, "8") != 0);
 }
 
 /*
@@ -235,6 +324,18 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 			in.stage = (enum rb_stage)stage_of(p, n);
 		}
 	}
+	/*
+	 * A bounce message, unlike a log line, seldom says at which command
+	 * the server refused.  Unless the status code itself names the
+	 * recipient's address, take the latest stage it could have been:
+	 * "no such user" after the server read the message may be its filter
+	 * speaking, not proof that the mailbox is dead.
+	 */
+	if (in.stage == RB_STAGE_UNKNOWN && !code_names_mailbox(r->status))
+		in.stage = RB_STAGE_DATA;
+	/* Under PIPELINING, RCPT refusals are reported after DATA. */
+	else if (in.stage == RB_STAGE_DATA && code_names_mailbox(r->status))
+		in.stage = RB_STAGE_RCPT;
 	in.source = hint == RB_OUTCOME_COMPLAINT ? RB_SOURCE_COMPLAINT :
 	    RB_SOURCE_DSN;
 	in.hint = hint;
@@ -508,6 +609,8 @@ top_headers(struct dsn_ctx *ctx, GMimeMessage *m)
 			dsn_addr_clean(ctx->from, sizeof(ctx->from), v,
 			    strlen(v));
 	}
+	if ((v = g_mime_object_get_header(o, "To")) != NULL)
+		dsn_addr_clean(ctx->to_hdr, sizeof(ctx->to_hdr), v, strlen(v));
 	/* The bounce went to the envelope sender: VERP lives here. */
 	if ((v = g_mime_object_get_header(o, "Delivered-To")) != NULL ||
 	    (v = g_mime_object_get_header(o, "X-Original-To")) != NULL ||
