@@ -146,6 +146,14 @@ heads_line(const char *t, size_t at)
 	size_t i = ls;
 	while (i < at && strchr(" \t<\"'*-:>(", t[i]) != NULL)
 		i++;
+	/* Sendmail: "554 <a@b>... reason", a reply code before the address. */
+	if (at - i >= 4 && (t[i] == '4' || t[i] == '5') &&
+	    isdigit((unsigned char)t[i + 1]) &&
+	    isdigit((unsigned char)t[i + 2]) && t[i + 3] == ' ') {
+		i += 4;
+		while (i < at && strchr(" \t<", t[i]) != NULL)
+			i++;
+	}
 	if (i == at)
 		return (1);
 	const char *colon = memchr(t + i, ':', at - i);
@@ -153,7 +161,7 @@ heads_line(const char *t, size_t at)
 		return (0);
 	static const char *const hdr[] = { "to:", "from:", "cc:", "bcc:",
 	    "sent:", "subject:", "date:", "reply-to:", "return-path:",
-	    "sender:", "envelope-from", NULL };
+	    "sender:", "envelope-from", "mail from:", NULL };
 	for (int k = 0; hdr[k] != NULL; k++)
 		if (strncasecmp(t + i, hdr[k], strlen(hdr[k])) == 0)
 			return (0);

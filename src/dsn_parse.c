@@ -261,6 +261,37 @@ code_names_mailbox(const char *st)
 	    strcmp(st + 4, "8") != 0);
 }
 
+/* "5.7.1", single digits, none zero: a code that names one cause. */
+static int
+specific_code(const char *c)
+{
+	return (strlen(c) == 5 && (c[0] == '4' || c[0] == '5') &&
+	    c[2] >= '1' && c[2] <= '9' && c[4] >= '1' && c[4] <= '9');
+}
+
+/*
+ * The enhanced code that a reply code introduces ("550 5.7.1",
+ * "550-5.7.1", "554 #5.3.0"), else the first in the text; "" if none.
+ */
+static void
+reply_code(const char *s, size_t n, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i + 9 < n; i++) {
+		if ((s[i] != '4' && s[i] != '5') ||
+		    !g_ascii_isdigit(s[i + 1]) || !g_ascii_isdigit(s[i + 2]) ||
+		    (s[i + 3] != ' ' && s[i + 3] != '-') ||
+		    (i > 0 && g_ascii_isalnum(s[i - 1])))
+			continue;
+		size_t j = i + 4 + (s[i + 4] == '#');
+		dsn_codes(s + j, n - j, out, outlen, NULL);
+		if (out[0] != '\0' && strncmp(s + j, out, strlen(out)) == 0)
+			return;
+		out[0] = '\0';
+	}
+	dsn_codes(s, n, out, outlen, NULL);
+}
+
 /*
  * Complete a record: fill the facts the whole message gives (original
  * message, VERP), spot codes in the diagnostic, classify.
@@ -301,6 +332,14 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	if (r->status[0] == '\0' || (dst[0] != '\0' &&
 	    dst[0] == r->status[0] && strcmp(dst, r->status) != 0 &&
 	    strlen(r->status) == 5 && r->status[4] == '0'))
+		memcpy(r->status, dst, sizeof(r->status));
+	/*
+	 * The remote server's own specific code ("550 5.7.1 ...") says more
+	 * than the reporter's summary of it in Status:, which many MTAs fill
+	 * with a guess (Sendmail gives 5.1.1 to every 550).
+	 */
+	reply_code(r->diagnostic, dl, dst, sizeof(dst));
+	if (dst[0] != '\0' && specific_code(dst))
 		memcpy(r->status, dst, sizeof(r->status));
 
 	struct classify_input in;
