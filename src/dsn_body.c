@@ -161,7 +161,8 @@ heads_line(const char *t, size_t at)
 		return (0);
 	static const char *const hdr[] = { "to:", "from:", "cc:", "bcc:",
 	    "sent:", "subject:", "date:", "reply-to:", "return-path:",
-	    "sender:", "envelope-from", "mail from:", NULL };
+	    "sender:", "envelope-from", "mail from:", "message-id:",
+	    "in-reply-to:", "references:", "received:", NULL };
 	for (int k = 0; hdr[k] != NULL; k++)
 		if (strncasecmp(t + i, hdr[k], strlen(hdr[k])) == 0)
 			return (0);
@@ -179,9 +180,13 @@ line_start(const char *t, size_t at)
 	return (at);
 }
 
+/*
+ * Add a record for addr with the text why about it; when that text says
+ * nothing a verdict can use and alt is given, alt instead.
+ */
 static int
 add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
-    size_t whylen)
+    size_t whylen, const char *alt, size_t altlen)
 {
 	enum rb_outcome hint = RB_OUTCOME_BOUNCED;
 	struct dsn_record *r = dsn_record_new(ctx);
@@ -189,13 +194,54 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 		return (0);
 	dsn_copy(r->recipient, sizeof(r->recipient), addr, strlen(addr));
 	dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), why, whylen);
+	ctx->block = why;
+	ctx->blocklen = whylen;
 	if (dsn_memcasemem(ctx->subject, strlen(ctx->subject), "delay") ||
 	    dsn_memcasemem(ctx->subject, strlen(ctx->subject), "warning"))
 		hint = RB_OUTCOME_DEFERRED;
 	dsn_copy(r->action, sizeof(r->action),
 	    hint == RB_OUTCOME_DEFERRED ? "delayed" : "failed", 7);
 	dsn_record_finish(ctx, r, hint);
+	ctx->block = NULL;
+	ctx->blocklen = 0;
+	/*
+	 * An address in a notice that gives no code and no words a mail
+	 * system uses for a failure is not evidence that delivery failed.
+	 */
+	if (r->v.reason == RB_REASON_UNDEFINED && r->replycode == 0 &&
+	    r->v.enhanced[0] == '\0') {
+		ctx->res->n--;
+		return (alt != NULL ? add_rcpt(ctx, addr, alt, altlen, NULL, 0) :
+		    0);
+	}
+	/* Nobody to suppress or retry: nothing to report. */
+	if (r->recipient[0] == '\0') {
+		ctx->res->n--;
+		return (0);
+	}
 	return (1);
+}
+
+/*
+ * Is the line at ls the address alone ("a@b", "<a@b>")?  Then it is an
+ * item of a list that an explanation above heads (EZweb, Notes, old
+ * Sendmail), not a line or field that carries its own reason.
+ */
+static int
+alone_on_line(const char *t, size_t ls, size_t n, const char *addr)
+{
+	const char *e = memchr(t + ls, '\n', n - ls);
+	size_t le = e ? (size_t)(e - t) : n;
+	char line[RB_ADDR_MAX + 8];
+
+	dsn_squeeze(line, sizeof(line), t + ls, le - ls);
+	const char *l = line;
+	size_t ll = strlen(line), al = strlen(addr);
+	if (ll >= 2 && l[0] == '<' && l[ll - 1] == '>') {
+		l++;
+		ll -= 2;
+	}
+	return (ll == al && strncasecmp(l, addr, al) == 0);
 }
 
 /* Where the block of the text about addr starts and ends. */
@@ -264,6 +310,16 @@ dsn_body_scan(struct dsn_ctx *ctx)
 			pl -= st + al;
 		}
 	}
+	/*
+	 * The original's headers quoted as text after the marker (Verizon,
+	 * old Sendmail): its To: is the recipient when the notice names none.
+	 */
+	if (ctx->om_to[0] == '\0' && cut < ctx->textlen) {
+		const char *nl = memchr(t + cut, '\n', ctx->textlen - cut);
+		if (nl != NULL)
+			dsn_report_rfc822_headers(ctx, nl + 1,
+			    ctx->textlen - (size_t)(nl + 1 - t));
+	}
 	if (n == 0)
 		n = find_spots(ctx, t, cut, 1, sp, SPOTS_MAX);
 	if (n == 0)
@@ -277,11 +333,15 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		size_t from = sp[i].at < cut ? sp[i].at : 0;
 		if (end - from > 2000)
 			end = from + 2000;
-		added += add_rcpt(ctx, sp[i].addr, t + from, end - from);
+		size_t afrom = end > 2000 ? end - 2000 : 0;
+		int alone = sp[i].at < cut && alone_on_line(t, sp[i].at, cut,
+		    sp[i].addr);
+		added += add_rcpt(ctx, sp[i].addr, t + from, end - from,
+		    alone ? t + afrom : NULL, end - afrom);
 	}
-	if (added == 0) {
+	if (added == 0 && n == 0) {
 		/* No address given: the original's To, or VERP, and all text. */
-		added = add_rcpt(ctx, ctx->om_to, t, cut);
+		added = add_rcpt(ctx, ctx->om_to, t, cut, NULL, 0);
 	}
 	free(sp);
 	return (added);

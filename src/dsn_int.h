@@ -46,6 +46,12 @@ struct dsn_ctx {
 	char *feedback;		/* message/feedback-report */
 	size_t feedbacklen;
 	int parts;
+	/*
+	 * The whole readable block about the record being finished, when
+	 * longer than its diagnostic field: the classifier reads all of it.
+	 */
+	const char *block;
+	size_t blocklen;
 };
 
 /* dsn_report.c: RFC 3464 and RFC 5965 field blocks. */

@@ -348,6 +348,12 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	in.enhanced = r->status[0] ? r->status : NULL;
 	in.text = r->diagnostic;
 	in.textlen = dl;
+	char block[4096];
+	if (ctx->block != NULL && ctx->blocklen > dl) {
+		dsn_squeeze(block, sizeof(block), ctx->block, ctx->blocklen);
+		in.text = block;
+		in.textlen = strlen(block);
+	}
 	in.recipient = r->recipient[0] ? r->recipient : NULL;
 	in.mx = r->remote_mta[0] ? r->remote_mta : NULL;
 	in.stage = (enum rb_stage)stage_of(r->diagnostic, dl);
