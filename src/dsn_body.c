@@ -40,7 +40,6 @@ static const char *const orig_markers[] = {
 	"your message reads",
 	"this is the beginning of your message",
 	"--- message text",
-	"----- The following addresses had",
 	NULL
 };
 
@@ -206,10 +205,11 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 	ctx->blocklen = 0;
 	/*
 	 * An address in a notice that gives no code and no words a mail
-	 * system uses for a failure is not evidence that delivery failed.
+	 * system uses for a failure is not evidence that delivery failed,
+	 * unless a delivery-status part, however empty, says it is a DSN.
 	 */
 	if (r->v.reason == RB_REASON_UNDEFINED && r->replycode == 0 &&
-	    r->v.enhanced[0] == '\0') {
+	    r->v.enhanced[0] == '\0' && (ctx->status == NULL || alt != NULL)) {
 		ctx->res->n--;
 		return (alt != NULL ? add_rcpt(ctx, addr, alt, altlen, NULL, 0) :
 		    0);

@@ -52,6 +52,8 @@ struct dsn_ctx {
 	 */
 	const char *block;
 	size_t blocklen;
+	/* The first returned message (a GMimeMessage), owned by the parse. */
+	void *inner;
 };
 
 /* dsn_report.c: RFC 3464 and RFC 5965 field blocks. */

@@ -561,6 +561,8 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 		/* The returned original: its headers only, never its body. */
 		GMimeMessage *m = g_mime_message_part_get_message(
 		    GMIME_MESSAGE_PART(obj));
+		if (m != NULL && ctx->inner == NULL)
+			ctx->inner = m;
 		if (m != NULL && ctx->om_msgid[0] == '\0' &&
 		    ctx->om_from[0] == '\0') {
 			message_headers(ctx, m);
@@ -714,6 +716,70 @@ normalise(const char *buf, size_t len, size_t *outlen)
 	return (o);
 }
 
+/*
+ * Read one message: its headers, the parts a verdict needs, then the
+ * formats from the most machine-readable down.  A bounce that only wraps
+ * another (a forwarded or relayed one: Trend Micro, mailing lists) is read
+ * through to the returned message once.
+ */
+static int
+parse_message(struct dsn_ctx *ctx, GMimeMessage *m, int nested)
+{
+	const char *p;
+
+	top_headers(ctx, m);
+	if (walk(ctx, g_mime_message_get_mime_part(m), 0) < 0)
+		return (-1);
+
+	if ((ctx->feedback != NULL || ctx->unsubscribe ||
+	    ctx->om_complainant[0] != '\0') &&
+	    dsn_report_feedback(ctx, ctx->feedback, ctx->feedbacklen) > 0) {
+		dsn_copy(ctx->res->format, sizeof(ctx->res->format), "arf",
+		    3);
+	} else if (ctx->status != NULL &&
+	    dsn_report_status(ctx, ctx->status, ctx->statuslen) > 0) {
+		dsn_copy(ctx->res->format, sizeof(ctx->res->format),
+		    "rfc3464", 7);
+		dsn_body_fill(ctx);
+	} else if (ctx->text != NULL && (p = dsn_memcasemem(ctx->text,
+	    ctx->textlen, "\nFinal-Recipient:")) != NULL &&
+	    dsn_report_status(ctx, p + 1, ctx->textlen -
+	    (size_t)(p + 1 - ctx->text)) > 0) {
+		/* A delivery-status block pasted into the readable text. */
+		dsn_copy(ctx->res->format, sizeof(ctx->res->format),
+		    "rfc3464-text", 12);
+	} else if (dsn_body_is_bounce(ctx)) {
+		if (dsn_body_scan(ctx) > 0)
+			dsn_copy(ctx->res->format,
+			    sizeof(ctx->res->format), "body", 4);
+	} else if (dsn_body_is_autoreply(ctx)) {
+		struct dsn_record *r = dsn_record_new(ctx);
+		if (r != NULL) {
+			memcpy(r->recipient, ctx->from, sizeof(r->recipient));
+			dsn_copy(r->action, sizeof(r->action), "auto-reply", 10);
+			dsn_record_finish(ctx, r, RB_OUTCOME_AUTOREPLY);
+			dsn_copy(ctx->res->format, sizeof(ctx->res->format),
+			    "autoreply", 9);
+		}
+	}
+	if (ctx->res->n == 0 && ctx->inner != NULL && !nested &&
+	    !ctx->res->truncated) {
+		struct dsn_ctx in;
+		memset(&in, 0, sizeof(in));
+		in.opt = ctx->opt;
+		in.cl = ctx->cl;
+		in.scratch = ctx->scratch;
+		in.res = ctx->res;
+		int rc = parse_message(&in, ctx->inner, 1);
+		free(in.text);
+		free(in.status);
+		free(in.feedback);
+		if (rc < 0)
+			return (-1);
+	}
+	return (0);
+}
+
 enum dsn_status
 dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
     const struct classifier *cl, struct classify_scratch *scratch,
@@ -737,7 +803,6 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 	dsn_init();
 
 	size_t nlen;
-	const char *p;
 	char *norm = normalise(buf, len, &nlen);
 	if (norm == NULL)
 		return (DSN_NOMEM);
@@ -754,38 +819,9 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 		st = DSN_BAD_MESSAGE;
 		goto out;
 	}
-	top_headers(&ctx, m);
-	if (walk(&ctx, g_mime_message_get_mime_part(m), 0) < 0) {
+	if (parse_message(&ctx, m, 0) < 0) {
 		st = DSN_BAD_MESSAGE;
 		goto out;
-	}
-
-	if ((ctx.feedback != NULL || ctx.unsubscribe ||
-	    ctx.om_complainant[0] != '\0') &&
-	    dsn_report_feedback(&ctx, ctx.feedback, ctx.feedbacklen) > 0) {
-		dsn_copy(res->format, sizeof(res->format), "arf", 3);
-	} else if (ctx.status != NULL &&
-	    dsn_report_status(&ctx, ctx.status, ctx.statuslen) > 0) {
-		dsn_copy(res->format, sizeof(res->format), "rfc3464", 7);
-		dsn_body_fill(&ctx);
-	} else if (ctx.text != NULL && (p = dsn_memcasemem(ctx.text,
-	    ctx.textlen, "\nFinal-Recipient:")) != NULL &&
-	    dsn_report_status(&ctx, p + 1, ctx.textlen -
-	    (size_t)(p + 1 - ctx.text)) > 0) {
-		/* A delivery-status block pasted into the readable text. */
-		dsn_copy(res->format, sizeof(res->format), "rfc3464-text", 12);
-	} else if (dsn_body_is_bounce(&ctx)) {
-		if (dsn_body_scan(&ctx) > 0)
-			dsn_copy(res->format, sizeof(res->format), "body", 4);
-	} else if (dsn_body_is_autoreply(&ctx)) {
-		struct dsn_record *r = dsn_record_new(&ctx);
-		if (r != NULL) {
-			memcpy(r->recipient, ctx.from, sizeof(r->recipient));
-			dsn_copy(r->action, sizeof(r->action), "auto-reply", 10);
-			dsn_record_finish(&ctx, r, RB_OUTCOME_AUTOREPLY);
-			dsn_copy(res->format, sizeof(res->format),
-			    "autoreply", 9);
-		}
 	}
 	st = res->n > 0 ? DSN_OK : DSN_NOT_BOUNCE;
 out:
