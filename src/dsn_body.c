@@ -53,7 +53,22 @@ static const char *const bounce_subjects[] = {
 	"mail system error", "mail error", "returned to sender",
 	"unzustellbar", "nicht zugestellt", "no entregado", "non remis",
 	"message not", "deliverability", "delivery has failed",
-	"permanent error", "mail could not", NULL
+	"permanent error", "mail could not",
+	/* Japanese: error notice, delivery error, undelivered. */
+	"\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc\xe9\x80\x9a\xe7\x9f\xa5",
+	"\xe9\x85\x8d\xe4\xbf\xa1\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc",
+	"\xe4\xb8\x8d\xe9\x81\x94", "\xe6\x9c\xaa\xe9\x81\x94", NULL
+};
+
+/*
+ * What the explanation of a bounce says, in the systems that mark it
+ * neither in the sender nor in the subject (the Japanese carriers'
+ * "no-reply" notices, "Subject: Mail").
+ */
+static const char *const bounce_words[] = {
+	"could not be delivered to", "was not delivered to",
+	"delivery to the following recipient", "delivery has failed",
+	"undeliverable to", "permanent fatal error", NULL
 };
 
 static const char *const bounce_senders[] = {
@@ -68,6 +83,8 @@ static const char *const autoreply_subjects[] = {
 	"absence", "away from", "autosvar", "risposta automatica",
 	"respuesta autom", "réponse automatique", NULL
 };
+
+static size_t cut_at(const struct dsn_ctx *);
 
 static int
 any_in(const char *s, const char *const *list)
@@ -88,7 +105,15 @@ dsn_body_is_bounce(const struct dsn_ctx *ctx)
 		return (1);
 	if (ctx->auto_replied && any_in(ctx->subject, autoreply_subjects))
 		return (0);
-	return (any_in(ctx->subject, bounce_subjects));
+	if (any_in(ctx->subject, bounce_subjects))
+		return (1);
+	if (ctx->text == NULL)
+		return (0);
+	size_t cut = cut_at(ctx);
+	for (int i = 0; bounce_words[i] != NULL; i++)
+		if (dsn_memcasemem(ctx->text, cut, bounce_words[i]) != NULL)
+			return (1);
+	return (0);
 }
 
 int

@@ -100,6 +100,9 @@ action_hint(const char *a)
 		return (RB_OUTCOME_BOUNCED);
 	if (strncasecmp(a, "delayed", 7) == 0)
 		return (RB_OUTCOME_DEFERRED);
+	/* Not in RFC 3464, but what SendGrid and others say on giving up. */
+	if (strncasecmp(a, "expired", 7) == 0)
+		return (RB_OUTCOME_EXPIRED);
 	if (strncasecmp(a, "delivered", 9) == 0 ||
 	    strncasecmp(a, "relayed", 7) == 0 ||
 	    strncasecmp(a, "expanded", 8) == 0)
