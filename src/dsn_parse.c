@@ -221,6 +221,13 @@ stage_of_transcript(const char *t, size_t n)
 	return (RB_STAGE_UNKNOWN);
 }
 
+/* Part of a word, a host name or an address. */
+static int
+word_char(char c)
+{
+	return (g_ascii_isalnum(c) || c == '.' || c == '@' || c == '-');
+}
+
 static enum rb_stage
 stage_of(const char *t, size_t n)
 {
@@ -237,7 +244,14 @@ stage_of(const char *t, size_t n)
 	size_t sl = strlen(sq);
 	for (size_t i = 0; i < sizeof(stage_words) / sizeof(stage_words[0]);
 	    i++) {
-		const char *p = dsn_memcasemem(sq, sl, stage_words[i].word);
+		const char *p = sq, *e = sq + sl;
+		size_t wl = strlen(stage_words[i].word);
+		/* Whole words only: "rcpt.example" is a domain, not RCPT. */
+		while ((p = dsn_memcasemem(p, (size_t)(e - p),
+		    stage_words[i].word)) != NULL &&
+		    ((p > sq && word_char(p[-1])) ||
+		    (p + wl < e && word_char(p[wl]))))
+			p += wl;
 		if (p != NULL && (best == NULL || p < best)) {
 			best = p;
 			st = stage_words[i].stage;

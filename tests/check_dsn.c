@@ -205,6 +205,144 @@ START_TEST(test_line_ends)
 }
 END_TEST
 
+/*
+ * Inline messages for the stage, code and layout rules: input, records
+ * expected, and the first record's recipient, status and reason (NULL:
+ * not checked).  nrec 0 means "not a bounce".
+ */
+struct icase {
+	const char *name;
+	const char *msg;
+	size_t nrec;
+	const char *recipient;
+	const char *status;
+	const char *reason;
+};
+
+#define DSN_HEAD(st) \
+	"From: MAILER-DAEMON@mx.sender.example\nTo: alice@sender.example\n" \
+	"Subject: Returned mail: see transcript for details\n" \
+	"Content-Type: multipart/report; report-type=delivery-status; " \
+	"boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\n" st
+#define DSN_PART(status, diag) \
+	"--B\nContent-Type: message/delivery-status\n\n" \
+	"Reporting-MTA: dns; mx.sender.example\n\n" \
+	"Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\n" \
+	"Status: " status "\nDiagnostic-Code: smtp; " diag "\n--B--\n"
+#define BODY_HEAD(subject) \
+	"From: Mail Delivery System <MAILER-DAEMON@mx.sender.example>\n" \
+	"To: alice@sender.example\nSubject: " subject "\n\n"
+
+static const struct icase icases[] = {
+	/* Sendmail with PIPELINING: the RCPT refusal shown under DATA. */
+	{ "pipelined rcpt", DSN_HEAD("   ----- Transcript of session follows -----\n"
+	  "... while talking to mx.rcpt.example.:\n>>> DATA\n"
+	  "<<< 550 5.1.1 <bob@rcpt.example>... User unknown\n"
+	  "<<< 503 5.0.0 Need RCPT (recipient)\n")
+	  DSN_PART("5.1.1", "550 5.1.1 <bob@rcpt.example>... User unknown"),
+	  1, "bob@rcpt.example", "5.1.1", "userunknown" },
+	/* The same words at DATA, no mailbox code: the content was refused. */
+	{ "refused at data", DSN_HEAD("   ----- Transcript of session follows -----\n"
+	  "... while talking to mx.rcpt.example.:\n>>> DATA\n"
+	  "<<< 550 Unknown user bob@rcpt.example\n")
+	  DSN_PART("5.2.0", "550 Unknown user bob@rcpt.example"),
+	  1, "bob@rcpt.example", "5.2.0", "filtered" },
+	/* No stage given, no x.1.x code: not proof the mailbox is dead. */
+	{ "no stage", BODY_HEAD("Mail delivery failed")
+	  "The following address failed:\n\n  <bob@rcpt.example>: 550 unknown user\n",
+	  1, "bob@rcpt.example", NULL, "filtered" },
+	{ "at rcpt", BODY_HEAD("Mail delivery failed")
+	  "The following address failed:\n\n  bob@rcpt.example\n"
+	  "    SMTP error from remote mail server after RCPT TO:<bob@rcpt.example>:\n"
+	  "    550 unknown user\n",
+	  1, "bob@rcpt.example", NULL, "userunknown" },
+	/* The server's own specific code outweighs the reporter's guess. */
+	{ "specific code", DSN_HEAD("")
+	  DSN_PART("5.1.1", "550 5.7.1 IP address blacklisted by recipient"),
+	  1, "bob@rcpt.example", "5.7.1", "blocked" },
+	/* Sendmail's "NNN <a@b>... reason" list, several recipients. */
+	{ "sendmail list", BODY_HEAD("Returned mail: Host unknown")
+	  "   ----- Transcript of session follows -----\n"
+	  "550 <bob@one.example>... Host unknown (Authoritative answer)\n"
+	  "550 <carol@two.example>... User unknown\n"
+	  "\n   ----- Unsent message follows -----\nFrom: alice@sender.example\n",
+	  2, "bob@one.example", NULL, "hostunknown" },
+	/* An address alone on its line: the explanation above is its. */
+	{ "list under explanation", BODY_HEAD("Mail delivery failed")
+	  "The user(s) account is disabled.\n\n<bob@rcpt.example>\n",
+	  1, "bob@rcpt.example", NULL, "suspend" },
+	/* An address and no word of why: no record, so not a bounce. */
+	{ "no failure words", BODY_HEAD("notification")
+	  "Something happened to your message.\n\n"
+	  "recipient address: bob@rcpt.example\n",
+	  0, NULL, NULL, NULL },
+	/* Neither sender nor subject say bounce; the text does. */
+	{ "text says so", "From: no-reply@carrier.example\n"
+	  "To: alice@sender.example\nSubject: Mail\n\n"
+	  "Your mail sent on: Thu, 29 Apr 2013 00:00:00 +0900\n"
+	  "     Could not be delivered to: <bob@rcpt.example>\n"
+	  "     As their mailbox is full.\n",
+	  1, "bob@rcpt.example", NULL, "mailboxfull" },
+	/* A bounce that only wraps the real one (a relay's notice). */
+	{ "wrapped bounce", BODY_HEAD("Returned mail")
+	  "Content-Type: multipart/mixed; boundary=\"O\"\n\n--O\n"
+	  "Content-Type: text/plain\n\nThe original message was received.\n\n--O\n"
+	  "Content-Type: message/rfc822\n\n"
+	  "From: MAILER-DAEMON@relay.example\nTo: alice@sender.example\n"
+	  "Subject: Returned mail: User unknown\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; "
+	  "boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nx\n"
+	  DSN_PART("5.1.1", "550 5.1.1 <bob@rcpt.example>... User unknown")
+	  "--O--\n",
+	  1, "bob@rcpt.example", "5.1.1", "userunknown" },
+	/* The bounce agent copied the failed recipient into X-Original-To. */
+	{ "x-original-to", "X-Original-To: <bob@rcpt.example>\n"
+	  "From: MAILER-DAEMON <>\nTo: alice@sender.example\n"
+	  "Subject: Mail delivery failed\n\n"
+	  "There was an error delivering your mail to <bob@rcpt.example>.\n\n"
+	  "mx.rcpt.example [192.0.2.25] did not like our RCPT TO:\n"
+	  "550 5.2.1 <bob@rcpt.example>: Recipient address rejected: User unknown\n",
+	  1, "bob@rcpt.example", "5.2.1", "userunknown" },
+};
+
+START_TEST(test_inline)
+{
+	const struct icase *c = &icases[_i];
+	char buf[4096];
+
+	/* Each case also as CRLF and as CR: the same records. */
+	for (int mode = 0; mode < 3; mode++) {
+		size_t j = 0;
+		for (const char *p = c->msg; *p && j + 2 < sizeof(buf); p++) {
+			if (*p == '\n' && mode > 0) {
+				buf[j++] = '\r';
+				if (mode == 1)
+					buf[j++] = '\n';
+			} else
+				buf[j++] = *p;
+		}
+		enum dsn_status st = dsn_parse(buf, j, &opt, cl, sc, &res);
+		if (c->nrec == 0) {
+			ck_assert_msg(st == DSN_NOT_BOUNCE && res.n == 0,
+			    "%s: %zu records", c->name, res.n);
+			continue;
+		}
+		ck_assert_msg(st == DSN_OK, "%s/%d: %s", c->name, mode,
+		    dsn_strerror(st));
+		ck_assert_msg(res.n == c->nrec, "%s/%d: %zu records", c->name,
+		    mode, res.n);
+		const struct dsn_record *r = &res.rec[0];
+		ck_assert_str_eq(r->recipient, c->recipient);
+		if (c->status)
+			ck_assert_str_eq(r->status, c->status);
+		ck_assert_msg(strcmp(taxonomy_reason_name(r->v.reason),
+		    c->reason) == 0, "%s/%d: reason %s, want %s (%s)", c->name,
+		    mode, taxonomy_reason_name(r->v.reason), c->reason,
+		    r->diagnostic);
+	}
+}
+END_TEST
+
 static int
 count_msg(const char *m, size_t len, void *arg)
 {
@@ -420,6 +558,8 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_fields, 0,
 	    (int)(sizeof(rcases) / sizeof(rcases[0])));
+	tcase_add_loop_test(tc, test_inline, 0,
+	    (int)(sizeof(icases) / sizeof(icases[0])));
 	tcase_add_test(tc, test_not_bounce);
 	tcase_add_test(tc, test_folded_and_dates);
 	tcase_add_test(tc, test_line_ends);
