@@ -52,6 +52,7 @@ struct dsn_record {
 	char envelope_sender[RB_ADDR_MAX];
 	char orig_queue_id[RB_QUEUEID_MAX];	/* X-Postfix-Queue-ID */
 	char feedback_type[32];		/* ARF Feedback-Type, "" otherwise */
+	int address_refused;		/* the reporter says the address was */
 	struct rb_verdict v;
 };
 

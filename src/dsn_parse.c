@@ -390,7 +390,9 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	 * "no such user" after the server read the message may be its filter
 	 * speaking, not proof that the mailbox is dead.
 	 */
-	if (in.stage == RB_STAGE_UNKNOWN && !code_names_mailbox(r->status))
+	if (r->address_refused)
+		in.stage = RB_STAGE_RCPT;
+	else if (in.stage == RB_STAGE_UNKNOWN && !code_names_mailbox(r->status))
 		in.stage = RB_STAGE_DATA;
 	/* Under PIPELINING, RCPT refusals are reported after DATA. */
 	else if (in.stage == RB_STAGE_DATA && code_names_mailbox(r->status))

@@ -177,6 +177,11 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		untyped(&v, &vl);
 		dsn_squeeze(w->have ? r->reporting_mta :
 		    w->permsg.reporting_mta, sizeof(r->reporting_mta), v, vl);
+	} else if (is(name, nl, "X-PowerMTA-BounceCategory")) {
+		/* PowerMTA's own verdict per recipient. */
+		char c[32];
+		dsn_squeeze(c, sizeof(c), v, vl);
+		r->address_refused = strcasecmp(c, "bad-mailbox") == 0;
 	} else if (is(name, nl, "X-Postfix-Queue-ID")) {
 		dsn_squeeze(w->permsg.orig_queue_id,
 		    sizeof(w->permsg.orig_queue_id), v, vl);

@@ -295,6 +295,15 @@ static const struct icase icases[] = {
 	  DSN_PART("5.1.1", "550 5.1.1 <bob@rcpt.example>... User unknown")
 	  "--O--\n",
 	  1, "bob@rcpt.example", "5.1.1", "userunknown" },
+	/* PowerMTA's own per-recipient verdict: the address was refused. */
+	{ "powermta category", DSN_HEAD("")
+	  "--B\nContent-Type: message/delivery-status\n\n"
+	  "Reporting-MTA: dns; mx.sender.example\n\n"
+	  "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\n"
+	  "Status: 5.2.1\nX-PowerMTA-BounceCategory: bad-mailbox\n"
+	  "Diagnostic-Code: smtp; 550 5.2.1 <bob@rcpt.example>... User Unknown\n"
+	  "--B--\n",
+	  1, "bob@rcpt.example", "5.2.1", "userunknown" },
 	/* The bounce agent copied the failed recipient into X-Original-To. */
 	{ "x-original-to", "X-Original-To: <bob@rcpt.example>\n"
 	  "From: MAILER-DAEMON <>\nTo: alice@sender.example\n"
