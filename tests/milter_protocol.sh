@@ -2,7 +2,9 @@
 # milter_protocol.sh - reboundd's milter driven by miltertest scripts
 # (tests/milter/*.lua): refusal in and out of scope, abort mid-message,
 # 1,000 recipients, missing macros, connection reuse, a DSN over
-# milter_max_body; then the drop and tag policies after a reload.
+# milter_max_body; then, each after a reload, the drop, tag and tempfail
+# policies and the discard and quarantine DSN actions, with the DSNs
+# they take in recorded in the store.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
 command -v miltertest >/dev/null || skip "needs miltertest"
@@ -57,4 +59,37 @@ reload "milter_policy = tag"
 run tag
 [ "$(status "m['tagged'] == 1 and m['errors'] == 0 and m['running']")" = True ] ||
 	fail "counters: $(status m)"
-pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag"
+
+rejected=$(status "m['rejected']")
+dropped=$(status "m['dropped']")
+reload "milter_policy = tempfail"
+run tempfail
+[ "$(status "m['tempfailed'] == 1 and m['rejected'] == $rejected and m['dropped'] == $dropped + 1")" = True ] ||
+	fail "tempfail counters: $(status m)"
+grep -q 'milter: rcpt=<dead@example.com> policy=tempfail' "$D/reboundd.log" ||
+	fail "no tempfail logged: $(grep 'milter: rcpt=' "$D/reboundd.log" | tail -3)"
+
+# recorded ADDR: the DSN's record for ADDR reached the store.
+recorded() {
+	for _ in $(seq 1 200); do
+		[ "$("$CTL" -s "$D/ctl.sock" --json lookup "$1" |
+			python3 -c 'import json,sys; print(len(json.load(sys.stdin)["recent"]) > 0)')" = True ] && return 0
+		sleep 0.05
+	done
+	"$CTL" -s "$D/ctl.sock" lookup "$1" >&2
+	fail "the DSN for $1 was not recorded"
+}
+reload "milter_dsn_action = discard"
+run discard
+recorded discard@remote.example
+[ "$(status "m['dsn_discarded'] == 1 and m['dsn_not_bounce'] == 1 and m['dsn_too_big'] == 2")" = True ] ||
+	fail "discard counters: $(status m)"
+"$CTL" -s "$D/ctl.sock" --json lookup huge@remote.example |
+	python3 -c 'import json,sys; sys.exit(len(json.load(sys.stdin)["recent"]))' ||
+	fail "a DSN over milter_max_body was recorded"
+reload "milter_dsn_action = quarantine"
+run quarantine
+recorded held@remote.example
+[ "$(status "m['dsn_quarantined'] == 1 and m['dsn_discarded'] == 1 and m['errors'] == 0")" = True ] ||
+	fail "quarantine counters: $(status m)"
+pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine"
