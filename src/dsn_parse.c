@@ -285,7 +285,8 @@ specific_code(const char *c)
 
 /*
  * The enhanced code that a reply code introduces ("550 5.7.1",
- * "550-5.7.1", "554 #5.3.0"), else the first in the text; "" if none.
+ * "550-5.7.1", "554 #5.3.0", Amazon SES's "550-'5.2.2"), else the first
+ * in the text; "" if none.
  */
 static void
 reply_code(const char *s, size_t n, char *out, size_t outlen)
@@ -297,7 +298,7 @@ reply_code(const char *s, size_t n, char *out, size_t outlen)
 		    (s[i + 3] != ' ' && s[i + 3] != '-') ||
 		    (i > 0 && g_ascii_isalnum(s[i - 1])))
 			continue;
-		size_t j = i + 4 + (s[i + 4] == '#');
+		size_t j = i + 4 + (s[i + 4] == '#' || s[i + 4] == '\'');
 		dsn_codes(s + j, n - j, out, outlen, NULL);
 		if (out[0] != '\0' && strncmp(s + j, out, strlen(out)) == 0)
 			return;
