@@ -43,6 +43,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +70,10 @@
 #define VERIFY_WAIT_MS	2000	/* for the loop thread's answer */
 #define LAT_BUCKETS	1024	/* 1 us each; one more for longer */
 #define VERDICT_HEADER	"X-Rebound"
+#define NETS_BUF	2048	/* milter_client_networks, as kept */
+
+_Static_assert(MAX_NAMES <= MAX_NETS && MAX_BOUNCE <= MAX_NETS,
+    "check_words() splits into MAX_NETS + 1 words");
 
 enum policy { POL_REJECT, POL_TEMPFAIL, POL_TAG, POL_DROP };
 enum dsn_act { DSNA_ACCEPT, DSNA_DISCARD, DSNA_QUARANTINE };
@@ -219,28 +224,233 @@ net_match(const struct net *n, const struct net *a)
 	return ((n->addr[full] & mask) == (a->addr[full] & mask));
 }
 
-/* "550 5.1.1 text": code, optional enhanced code, text. */
+/*
+ * "550 5.1.1 text": code, optional enhanced code, text.  -1 with the
+ * reason in why when it is not a reply the MTA will take.
+ */
 static int
-parse_reply(const char *s, struct mconf *c)
+parse_reply(const char *s, struct mconf *c, char *why, size_t whylen)
 {
 	if (!(s[0] == '4' || s[0] == '5') || s[1] < '0' || s[1] > '9' ||
-	    s[2] < '0' || s[2] > '9' || (s[3] != ' ' && s[3] != '\0'))
+	    s[2] < '0' || s[2] > '9' || (s[3] != ' ' && s[3] != '\0')) {
+		snprintf(why, whylen, "does not start with a 4xx or 5xx code");
 		return (-1);
+	}
 	memcpy(c->reply_code, s, 3);
 	c->reply_code[3] = '\0';
 	s += 3;
 	while (*s == ' ')
 		s++;
-	size_t n = strspn(s, "0123456789.");
-	if (n > 0 && n < sizeof(c->reply_xcode) && s[0] == c->reply_code[0] &&
-	    (s[n] == ' ' || s[n] == '\0')) {
+	/* An enhanced code is CLASS.SUBJECT.DETAIL, its class the code's. */
+	size_t n = strcspn(s, " ");
+	if (n > 1 && (s[0] == '2' || s[0] == '4' || s[0] == '5') && s[1] == '.') {
+		/* s[0] and s[1] are the class and its dot: 1-3 digits twice. */
+		size_t i = 2, d1 = strspn(s + i, "0123456789"), d2;
+		i += d1;
+		d2 = s[i] == '.' ? strspn(s + i + 1, "0123456789") : 0;
+		if (d1 < 1 || d1 > 3 || d2 < 1 || d2 > 3 || i + 1 + d2 != n ||
+		    n >= sizeof(c->reply_xcode)) {
+			snprintf(why, whylen, "has %.*s, not an enhanced status "
+			    "code (5.1.1)", (int)(n < 40 ? n : 40), s);
+			return (-1);
+		}
+		if (s[0] != c->reply_code[0]) {
+			snprintf(why, whylen, "has enhanced code %.*s, not of the "
+			    "class of %s", (int)n, s, c->reply_code);
+			return (-1);
+		}
 		memcpy(c->reply_xcode, s, n);
 		c->reply_xcode[n] = '\0';
 		s += n;
 		while (*s == ' ')
 			s++;
 	}
+	if (strlen(s) >= sizeof(c->reply_text)) {
+		snprintf(why, whylen, "has text longer than %zu bytes",
+		    sizeof(c->reply_text) - 1);
+		return (-1);
+	}
 	util_strlcpy(c->reply_text, s, sizeof(c->reply_text));
+	return (0);
+}
+
+/* A header field name (RFC 5322): printable ASCII but ':'. */
+static int
+is_header_name(const char *s)
+{
+	if (*s == '\0')
+		return (0);
+	for (; *s != '\0'; s++)
+		if (*s < 33 || *s > 126 || *s == ':')
+			return (0);
+	return (1);
+}
+
+static const char *
+after_prefix(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return (strncmp(s, prefix, n) == 0 ? s + n : NULL);
+}
+
+/* unix:/PATH, local:/PATH, inet:PORT[@HOST], inet6:PORT[@HOST]. */
+static int
+check_socket(const char *v, char *why, size_t whylen)
+{
+	const char *p;
+
+	if (*v == '\0')
+		return (0);
+	if ((p = after_prefix(v, "unix:")) != NULL ||
+	    (p = after_prefix(v, "local:")) != NULL) {
+		struct sockaddr_un sun;
+		if (*p != '/')
+			goto syntax;
+		if (strlen(p) >= sizeof(sun.sun_path)) {
+			snprintf(why, whylen, "the path of \"%s\" is longer than %zu bytes",
+			    v, sizeof(sun.sun_path) - 1);
+			return (-1);
+		}
+		return (0);
+	}
+	if ((p = after_prefix(v, "inet:")) == NULL &&
+	    (p = after_prefix(v, "inet6:")) == NULL)
+		goto syntax;
+	size_t n = strspn(p, "0123456789");
+	if (n == 0 || (p[n] != '\0' && p[n] != '@'))
+		goto syntax;
+	long port = n <= 5 ? strtol(p, NULL, 10) : 0;
+	if (port < 1 || port > 65535) {
+		snprintf(why, whylen, "\"%s\": port %.*s is not from 1 to 65535", v,
+		    (int)(n < 20 ? n : 20), p);
+		return (-1);
+	}
+	if (p[n] == '@' && (p[n + 1] == '\0' || strlen(p + n + 1) > 255 ||
+	    strpbrk(p + n + 1, " \t@/") != NULL)) {
+		snprintf(why, whylen, "\"%s\" names no host after '@'", v);
+		return (-1);
+	}
+	return (0);
+syntax:
+	snprintf(why, whylen, "\"%s\" is not unix:/PATH or inet:PORT@HOST", v);
+	return (-1);
+}
+
+/* A list of at most max words, bufsize bytes in all; each passed to ok. */
+static int
+check_words(const char *key, const char *v, int max, size_t bufsize,
+    int (*ok)(const char *word, char *why, size_t whylen), char *err,
+    size_t errlen)
+{
+	char buf[4096], why[200];
+	const char *w[MAX_NETS + 1];
+	int n;
+
+	if (strlen(v) >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: longer than %zu bytes", key, bufsize - 1);
+		return (-1);
+	}
+	n = settings_words(v, buf, sizeof(buf), w, max + 1);
+	if (n > max) {
+		snprintf(err, errlen, "%s: more than %d entries", key, max);
+		return (-1);
+	}
+	/* As the settings keep it: "a, b, c". */
+	size_t len = 0;
+	for (int i = 0; i < n; i++)
+		len += strlen(w[i]) + (i > 0 ? 2 : 0);
+	if (len >= bufsize) {
+		snprintf(err, errlen, "%s: longer than %zu bytes", key, bufsize - 1);
+		return (-1);
+	}
+	for (int i = 0; ok != NULL && i < n; i++)
+		if (ok(w[i], why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s: \"%s\" %s", key, w[i], why);
+			return (-1);
+		}
+	return (0);
+}
+
+static int
+ok_net(const char *w, char *why, size_t whylen)
+{
+	struct net n;
+
+	if (parse_net(w, &n) == 0)
+		return (0);
+	snprintf(why, whylen, "is not an address or ADDRESS/BITS");
+	return (-1);
+}
+
+/* Glob patterns for bare addresses; %l and %d stand for parts of one. */
+static int
+ok_bounce(const char *w, char *why, size_t whylen)
+{
+	const char *p = strpbrk(w, "<>\"()");
+
+	if (p != NULL) {
+		snprintf(why, whylen, "is not an address pattern ('%c' in it)", *p);
+		return (-1);
+	}
+	for (p = w; (p = strchr(p, '%')) != NULL; p += 2)
+		if (p[1] != 'l' && p[1] != 'd') {
+			snprintf(why, whylen, "has %%%c: only %%l and %%d stand for "
+			    "parts of an address", p[1] ? p[1] : ' ');
+			return (-1);
+		}
+	return (0);
+}
+
+int
+milter_check_value(const char *key, const char *v, char *err, size_t errlen)
+{
+	char why[300];
+	struct mconf c;
+
+	if (strcmp(key, "milter_socket") == 0) {
+		if (check_socket(v, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s: %s", key, why);
+			return (-1);
+		}
+	} else if (strcmp(key, "milter_reject_reply") == 0) {
+		if (parse_reply(v, &c, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s: \"%.60s%s\" %s", key, v,
+			    strlen(v) > 60 ? "..." : "", why);
+			return (-1);
+		}
+	} else if (strcmp(key, "milter_tag_header") == 0) {
+		if (!is_header_name(v) || strlen(v) >= sizeof(c.tag_header)) {
+			snprintf(err, errlen, "%s: \"%.60s\" is not a header name", key, v);
+			return (-1);
+		}
+	} else if (strcmp(key, "milter_client_networks") == 0) {
+		return (check_words(key, v, MAX_NETS, NETS_BUF, ok_net, err, errlen));
+	} else if (strcmp(key, "milter_daemon_names") == 0) {
+		return (check_words(key, v, MAX_NAMES, sizeof(c.names_buf), NULL,
+		    err, errlen));
+	} else if (strcmp(key, "milter_bounce_addresses") == 0) {
+		return (check_words(key, v, MAX_BOUNCE, sizeof(c.bounce_buf),
+		    ok_bounce, err, errlen));
+	}
+	return (0);
+}
+
+int
+milter_check(const struct rb_settings *cfg, char *err, size_t errlen)
+{
+	const struct { const char *key, *value; } kv[] = {
+		{ "milter_socket", cfg->milter_socket },
+		{ "milter_reject_reply", cfg->milter_reject_reply },
+		{ "milter_tag_header", cfg->milter_tag_header },
+		{ "milter_client_networks", cfg->milter_client_networks },
+		{ "milter_daemon_names", cfg->milter_daemon_names },
+		{ "milter_bounce_addresses", cfg->milter_bounce_addresses },
+	};
+
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		if (milter_check_value(kv[i].key, kv[i].value, err, errlen) != 0)
+			return (-1);
 	return (0);
 }
 
@@ -248,29 +458,23 @@ static struct mconf *
 conf_compile(const struct rb_settings *cfg, const struct classifier *cl,
     char *err, size_t errlen)
 {
-	struct mconf *c = calloc(1, sizeof(*c));
+	struct mconf *c;
 	const char *w[MAX_NETS];
-	char buf[2048];
+	char buf[NETS_BUF], why[200];
 	int n;
 
-	if (c == NULL) {
+	/* The checks reboundd -t and every settings_parse() run. */
+	if (milter_check(cfg, err, errlen) != 0)
+		return (NULL);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "milter: out of memory");
 		return (NULL);
 	}
 	for (int i = 0; i < 4; i++)
 		if (strcmp(cfg->milter_policy, policy_names[i]) == 0)
 			c->policy = (enum policy)i;
-	if (parse_reply(cfg->milter_reject_reply, c) != 0) {
-		snprintf(err, errlen, "milter_reject_reply: \"%s\" does not start "
-		    "with a 4xx or 5xx code", cfg->milter_reject_reply);
-		goto fail;
-	}
+	(void)parse_reply(cfg->milter_reject_reply, c, why, sizeof(why));
 	util_strlcpy(c->tag_header, cfg->milter_tag_header, sizeof(c->tag_header));
-	if (c->tag_header[0] == '\0' || strpbrk(c->tag_header, ": \t\r\n") != NULL) {
-		snprintf(err, errlen, "milter_tag_header: \"%s\" is not a header name",
-		    cfg->milter_tag_header);
-		goto fail;
-	}
 	n = settings_words(cfg->milter_scope, buf, sizeof(buf), w, MAX_NETS);
 	for (int i = 0; i < n; i++) {
 		if (strcmp(w[i], "authenticated") == 0)
@@ -283,21 +487,11 @@ conf_compile(const struct rb_settings *cfg, const struct classifier *cl,
 			c->scope |= SCOPE_DAEMON;
 		else if (strcmp(w[i], "all") == 0)
 			c->scope |= SCOPE_ALL;
-		else {
-			snprintf(err, errlen, "milter_scope: \"%s\" is not one of "
-			    "authenticated, client_networks, local, daemon_names, all", w[i]);
-			goto fail;
-		}
 	}
 	n = settings_words(cfg->milter_client_networks, buf, sizeof(buf), w, MAX_NETS);
-	for (int i = 0; i < n; i++) {
-		if (parse_net(w[i], &c->nets[c->nnets]) != 0) {
-			snprintf(err, errlen, "milter_client_networks: \"%s\" is not "
-			    "an address or ADDRESS/BITS", w[i]);
-			goto fail;
-		}
-		c->nnets++;
-	}
+	for (int i = 0; i < n; i++)
+		if (parse_net(w[i], &c->nets[c->nnets]) == 0)
+			c->nnets++;
 	c->nnames = settings_words(cfg->milter_daemon_names, c->names_buf,
 	    sizeof(c->names_buf), c->names, MAX_NAMES);
 	c->nbounce = settings_words(cfg->milter_bounce_addresses, c->bounce_buf,
@@ -320,9 +514,6 @@ conf_compile(const struct rb_settings *cfg, const struct classifier *cl,
 	settings_dsn_options(cfg, &c->dopt, c->verp_buf, sizeof(c->verp_buf));
 	c->cl = cl;
 	return (c);
-fail:
-	free(c);
-	return (NULL);
 }
 
 /* ---- small helpers ---- */

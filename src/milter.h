@@ -28,6 +28,19 @@ struct rb_settings;
 struct supset;
 
 /*
+ * The milter settings that libmilter or the compiled policy would refuse:
+ * the socket's syntax, the reply, the tag header, the client networks,
+ * the daemon names and the bounce address patterns.  milter_check_value
+ * checks one key ("milter_socket", ...; others pass) and is what
+ * settings_parse() runs on each line, so reboundd -t, start-up and reload
+ * refuse the same values with "file:line: key: reason"; milter_check runs
+ * it over a whole configuration.  -1 with "key: reason" in err.
+ */
+int milter_check_value(const char *key, const char *value, char *err,
+    size_t errlen);
+int milter_check(const struct rb_settings *cfg, char *err, size_t errlen);
+
+/*
  * Open cfg->milter_socket and start serving.  NULL with a message in err
  * when the settings cannot be compiled or the socket cannot be opened
  * (start-up only: a configuration error).

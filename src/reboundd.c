@@ -14,6 +14,7 @@
 #include "classify.h"
 #include "daemon.h"
 #include "log.h"
+#include "milter.h"
 #include "settings.h"
 
 #ifndef RB_SYSCONFDIR
@@ -76,6 +77,12 @@ main(int argc, char **argv)
 		return (0);
 	}
 	if (test) {
+		/* settings_load() ran these line by line; the defaults too. */
+		if (milter_check(cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "reboundd: %s: %s\n", cfg->file, err);
+			settings_free(cfg);
+			return (1);
+		}
 		struct classifier *cl = classifier_load(
 		    cfg->rules_file[0] ? cfg->rules_file : NULL,
 		    cfg->local_rules_file[0] ? cfg->local_rules_file : NULL,
@@ -86,8 +93,9 @@ main(int argc, char **argv)
 			settings_free(cfg);
 			return (1);
 		}
-		printf("reboundd: configuration %s ok, %zu rules\n", cfg->file,
-		    classifier_rule_count(cl));
+		printf("reboundd: configuration %s ok, %zu rules%s%s\n", cfg->file,
+		    classifier_rule_count(cl), cfg->milter_socket[0] ? ", milter on " : "",
+		    cfg->milter_socket);
 		classifier_free(cl);
 		settings_free(cfg);
 		return (0);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dsn.h"
+#include "milter.h"
 #include "settings.h"
 #include "util.h"
 
@@ -275,6 +276,12 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 {
 	void *slot = (char *)c + k->off;
 	long n;
+	char why[300];
+
+	/* What only the milter can judge, judged by the milter's own checks. */
+	if (strncmp(k->name, "milter_", 7) == 0 &&
+	    milter_check_value(k->name, v, why, sizeof(why)) != 0)
+		return (fail(err, errlen, name, line, "%s", why));
 
 	switch (k->type) {
 	case K_PATH:
@@ -380,10 +387,6 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 		return (0);
 	}
 	case K_MILTER_SOCKET:
-		if (*v != '\0' && !(strncmp(v, "unix:/", 6) == 0 || strncmp(v, "local:/", 7) == 0 ||
-		    ((strncmp(v, "inet:", 5) == 0 || strncmp(v, "inet6:", 6) == 0) &&
-		    isdigit((unsigned char)v[strcspn(v, ":") + 1]))))
-			return (fail(err, errlen, name, line, "%s: \"%s\" is not unix:/PATH or inet:PORT@HOST", k->name, v));
 		free(*(char **)slot);
 		*(char **)slot = strdup(v);
 		return (0);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dsn.h"
+#include "milter.h"
 #include "settings.h"
 
 START_TEST(test_good)
@@ -67,6 +68,21 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "milter_scope = local, everyone\n", "t.conf:1: milter_scope: \"everyone\" is not one of authenticated|client_networks|local|daemon_names|all" },
 	{ "milter_socket = /run/m.sock\n", "t.conf:1: milter_socket: \"/run/m.sock\" is not unix:/PATH or inet:PORT@HOST" },
 	{ "milter_socket = inet:x@localhost\n", "t.conf:1: milter_socket" },
+	{ "milter_socket = inet:70000@127.0.0.1\n", "t.conf:1: milter_socket: \"inet:70000@127.0.0.1\": port 70000 is not from 1 to 65535" },
+	{ "milter_socket = inet:10025@\n", "t.conf:1: milter_socket: \"inet:10025@\" names no host after '@'" },
+	{ "milter_socket = unix:relative.sock\n", "t.conf:1: milter_socket: \"unix:relative.sock\" is not unix:/PATH" },
+	{ "milter_socket = unix:/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/m.sock\n",
+	    "t.conf:1: milter_socket: the path of \"unix:/0123456789/" },
+	{ "\nmilter_client_networks = 10.0.0.0/8, 192.0.2.0/33\n", "t.conf:2: milter_client_networks: \"192.0.2.0/33\" is not an address or ADDRESS/BITS" },
+	{ "milter_client_networks = localhost\n", "t.conf:1: milter_client_networks: \"localhost\" is not an address" },
+	{ "milter_reject_reply = 250 2.0.0 fine\n", "t.conf:1: milter_reject_reply: \"250 2.0.0 fine\" does not start with a 4xx or 5xx code" },
+	{ "milter_reject_reply = Recipient suppressed\n", "t.conf:1: milter_reject_reply: \"Recipient suppressed\" does not start with a 4xx or 5xx code" },
+	{ "milter_reject_reply = 550 4.1.1 no\n", "t.conf:1: milter_reject_reply: \"550 4.1.1 no\" has enhanced code 4.1.1, not of the class of 550" },
+	{ "milter_reject_reply = 550 5.1 no\n", "t.conf:1: milter_reject_reply: \"550 5.1 no\" has 5.1, not an enhanced status code" },
+	{ "milter_tag_header = X-Tag:\n", "t.conf:1: milter_tag_header: \"X-Tag:\" is not a header name" },
+	{ "milter_bounce_addresses = bounces@shop.example, <dsn@shop.example>\n", "t.conf:1: milter_bounce_addresses: \"<dsn@shop.example>\" is not an address pattern" },
+	{ "milter_bounce_addresses = bounces+%u@shop.example\n", "t.conf:1: milter_bounce_addresses: \"bounces+%u@shop.example\" has %u: only %l and %d" },
+	{ "milter_daemon_names = a b c d e f g h i j k l m n o p q r s t u v w x y z 1 2 3 4 5 6 7\n", "t.conf:1: milter_daemon_names: more than 32 entries" },
 	{ "milter_dsn_action = keep\n", "t.conf:1: milter_dsn_action: \"keep\" is not one of accept|discard|quarantine" },
 	{ "milter_on_error = reject\n", "t.conf:1: milter_on_error" },
 	{ "milter_max_body = 10q\n", "t.conf:1: milter_max_body: \"10q\" is not a size (64k, 10m)" },
@@ -77,6 +93,41 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "maintenance_interval = 0\n", "t.conf:1: maintenance_interval: must be more than 0" },
 	{ "poll_interval = 0ms\n", "t.conf:1: poll_interval: must be more than 0" },
 };
+
+/* Milter values the checks must not refuse. */
+static const char *const milter_good[] = {
+	"milter_socket = inet6:10025@::1\n",
+	"milter_socket = inet:10025\n",
+	"milter_socket = local:/run/rebound/milter.sock\n",
+	"milter_reject_reply = 451 4.7.1 Try later (%r since %d)\n",
+	"milter_reject_reply = 550 Suppressed for 1.5 years\n",
+	"milter_reject_reply = 550\n",
+	"milter_bounce_addresses = bounces+%l=%d@shop.example, bounces@*.shop.example\n",
+	"milter_client_networks = ::1, 2001:db8::/32, 192.0.2.1\n",
+	"milter_client_networks =\n",
+	"milter_tag_header = X-Suppressed\n",
+};
+
+START_TEST(test_milter_good)
+{
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(milter_good) / sizeof(milter_good[0]); i++) {
+		struct rb_settings *c = settings_parse("t.conf", milter_good[i], err, sizeof(err));
+		ck_assert_msg(c != NULL, "%s refused: %s", milter_good[i], err);
+		ck_assert_msg(milter_check(c, err, sizeof(err)) == 0, "%s", err);
+		settings_free(c);
+	}
+	struct rb_settings *d = settings_defaults();
+	ck_assert_int_eq(milter_check(d, err, sizeof(err)), 0);
+	/* A configuration not read from a file is checked whole. */
+	free(d->milter_client_networks);
+	d->milter_client_networks = strdup("10.0.0.0/8, 10.0.0.0/40");
+	ck_assert_int_eq(milter_check(d, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "milter_client_networks: \"10.0.0.0/40\" is not an address or ADDRESS/BITS");
+	settings_free(d);
+}
+END_TEST
 
 START_TEST(test_milter_keys)
 {
@@ -173,6 +224,7 @@ main(void)
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_bad);
 	tcase_add_test(tc, test_milter_keys);
+	tcase_add_test(tc, test_milter_good);
 	tcase_add_test(tc, test_print_roundtrip);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -2,7 +2,7 @@
 # daemon_docs.sh - the configuration's documentation matches the code: the
 # keys of rebound.conf(5) are exactly those reboundd knows, the shipped
 # conf/rebound.conf uncommented is the built-in defaults, and -t / -n
-# report a bad file with its line.
+# report a bad file with its line, the milter's settings included.
 . "${top_srcdir:-.}/tests/lib.sh"
 "$B/reboundd" -n > "$T/defaults" || fail "reboundd -n failed"
 tail -n +2 "$T/defaults" | awk '{print $1}' | sort > "$T/code.keys"
@@ -27,6 +27,20 @@ tail -n +2 "$T/defaults" > "$T/again.conf"
 printf 'verbose = yes\n\nmilter_policy = bounce\n' > "$T/bad.conf"
 if "$B/reboundd" -t -c "$T/bad.conf" > "$T/t.out" 2>&1; then fail "-t accepted a bad file"; fi
 grep -q "bad.conf:3: milter_policy: \"bounce\" is not one of" "$T/t.out" || fail "-t said: $(cat "$T/t.out")"
+# The milter's own checks run under -t too, with the line, milter or not.
+while IFS='|' read -r line want; do
+	printf 'verbose = yes\n%s\n' "$line" > "$T/bad.conf"
+	if "$B/reboundd" -t -c "$T/bad.conf" > "$T/t.out" 2>&1; then fail "-t accepted $line"; fi
+	grep -qF "bad.conf:2: $want" "$T/t.out" || fail "-t on $line said: $(cat "$T/t.out")"
+done <<'CASES'
+milter_socket = inet:100000@127.0.0.1|milter_socket: "inet:100000@127.0.0.1": port 100000 is not from 1 to 65535
+milter_client_networks = 127.0.0.0/8, 10.0.0.0/99|milter_client_networks: "10.0.0.0/99" is not an address or ADDRESS/BITS
+milter_reject_reply = Suppressed (%r)|milter_reject_reply: "Suppressed (%r)" does not start with a 4xx or 5xx code
+milter_bounce_addresses = bounces+%s@shop.example|milter_bounce_addresses: "bounces+%s@shop.example" has %s: only %l and %d
+CASES
+printf 'milter_socket = inet:10025@127.0.0.1\nmilter_bounce_addresses = bounces+%%l=%%d@shop.example\n' > "$T/milter.conf"
+"$B/reboundd" -t -c "$T/milter.conf" > "$T/t.out" 2>&1 || fail "-t refused a good milter file: $(cat "$T/t.out")"
+grep -q "ok, .* rules, milter on inet:10025@127.0.0.1" "$T/t.out" || fail "-t said: $(cat "$T/t.out")"
 printf 'rules_file = %s/no/such.rules\n' "$T" > "$T/norules.conf"
 if "$B/reboundd" -t -c "$T/norules.conf" > "$T/t.out" 2>&1; then fail "-t accepted a missing rule file"; fi
-pass "$(wc -l < "$T/code.keys") keys documented one to one; -n, -t and the shipped file agree"
+pass "$(wc -l < "$T/code.keys") keys documented one to one; -n, -t and the shipped file agree; -t checks the milter settings"

@@ -4,7 +4,8 @@
 # 1,000 recipients, missing macros, connection reuse, a DSN over
 # milter_max_body; then, each after a reload, the drop, tag and tempfail
 # policies and the discard and quarantine DSN actions, with the DSNs
-# they take in recorded in the store.
+# they take in recorded in the store; a reload with a bad milter setting
+# refused with its line.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
 command -v miltertest >/dev/null || skip "needs miltertest"
@@ -92,4 +93,19 @@ run quarantine
 recorded held@remote.example
 [ "$(status "m['dsn_quarantined'] == 1 and m['dsn_discarded'] == 1 and m['errors'] == 0")" = True ] ||
 	fail "quarantine counters: $(status m)"
-pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine"
+# A reload with a milter setting the milter cannot take is refused with
+# its line, as -t refuses it, and the milter runs on as it was.
+failures=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reload_failures"])')
+conf "milter_reject_reply = 250 2.0.0 fine"
+kill -HUP "$(cat "$D/pid")"
+for _ in $(seq 1 200); do
+	m=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reload_failures"])')
+	[ "$m" -gt "$failures" ] && break
+	sleep 0.05
+done
+[ "$m" -gt "$failures" ] || fail "a bad milter_reject_reply was not refused at reload"
+grep -q "reload=refused error=\"$D/rebound.conf:[0-9]*: milter_reject_reply: \"250 2.0.0 fine\" does not start" "$D/reboundd.log" ||
+	fail "reload refusal: $(grep 'reload=refused' "$D/reboundd.log")"
+run quarantine
+[ "$(status "m['dsn_quarantined'] == 2 and m['running']")" = True ] || fail "after the refused reload: $(status m)"
+pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused"
