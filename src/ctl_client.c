@@ -141,6 +141,43 @@ print_event(json_t *e)
 	    str(e, "category"), str(e, "provider"), str(e, "dsn"), str(e, "action"));
 }
 
+/* The milter's counters, when it runs (reboundd reports none otherwise). */
+static void
+print_milter(json_t *m)
+{
+	json_t *lat = json_object_get(m, "rcpt_latency"), *p, *n;
+	const char *prov, *pol;
+
+	if (!json_is_object(m))
+		return;
+	printf("milter %s: %s, %lld connections, %lld messages, %lld recipients, "
+	    "%lld suppressed (%lld out of scope)\n", str(m, "socket"),
+	    json_is_true(json_object_get(m, "running")) ? "running" :
+	    "STOPPED (mail flows without it)", num(m, "connections"),
+	    num(m, "messages"), num(m, "recipients"), num(m, "suppressed"),
+	    num(m, "out_of_scope"));
+	printf("milter policy: %lld rejected, %lld tempfailed, %lld tagged, %lld dropped\n",
+	    num(m, "rejected"), num(m, "tempfailed"), num(m, "tagged"), num(m, "dropped"));
+	printf("milter dsn: %lld messages, %lld records (%lld verified, %lld unverified), "
+	    "%lld too big, %lld not bounces, %lld unparsed, %lld discarded, %lld quarantined\n",
+	    num(m, "dsn_messages"), num(m, "dsn_records"), num(m, "dsn_verified"),
+	    num(m, "dsn_unverified"), num(m, "dsn_too_big"), num(m, "dsn_not_bounce"),
+	    num(m, "dsn_unparsed"), num(m, "dsn_discarded"), num(m, "dsn_quarantined"));
+	printf("milter rcpt latency: p50 %lldus, p99 %lldus, p99.9 %lldus, max %lldus "
+	    "(%lld samples); %lld queue full, %lld errors\n", num(lat, "p50_us"),
+	    num(lat, "p99_us"), num(lat, "p999_us"), num(lat, "max_us"),
+	    num(lat, "samples"), num(m, "queue_full"), num(m, "errors"));
+	json_object_foreach(json_object_get(m, "providers"), prov, p) {
+		const char *sep = "";
+		printf("milter provider %s:", prov);
+		json_object_foreach(p, pol, n) {
+			printf("%s %s %lld", sep, pol, (long long)json_integer_value(n));
+			sep = ",";
+		}
+		printf("\n");
+	}
+}
+
 static void
 print_status(json_t *a)
 {
@@ -160,6 +197,7 @@ print_status(json_t *a)
 		    str(src, "file"), num(src, "offset"), num(src, "lag_bytes"),
 		    num(src, "lines"), num(src, "outcomes"),
 		    json_is_true(json_object_get(src, "stalled")) ? ", STALLED (store refuses commits)" : "");
+	print_milter(json_object_get(a, "milter"));
 }
 
 static void

@@ -98,6 +98,8 @@ kill -0 "$pid" || fail "reboundd died on a broken configuration"
 grep -q "reload=refused.*rebound.conf:[0-9]*: escalation_span" "$D/reboundd.log" ||
 	fail "no line-numbered refusal logged: $(tail -3 "$D/reboundd.log")"
 c --json status | grep -q '"reload_failures": *1' || fail "status does not count the refused reload"
+c status | grep -q '^reloads [0-9]* (1 refused)' || fail "readable status: $(c status)"
+! c status | grep -q '^milter' || fail "readable status shows a milter that does not run"
 c --json status | grep -q "\"reloads\": *$reloads," || fail "a refused reload was counted as done"
 # A good file is applied.
 cp "$T/good.conf" "$D/rebound.conf"

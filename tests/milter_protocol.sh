@@ -108,4 +108,12 @@ grep -q "reload=refused error=\"$D/rebound.conf:[0-9]*: milter_reject_reply: \"2
 	fail "reload refusal: $(grep 'reload=refused' "$D/reboundd.log")"
 run quarantine
 [ "$(status "m['dsn_quarantined'] == 2 and m['running']")" = True ] || fail "after the refused reload: $(status m)"
-pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused"
+# The readable status shows the same counters.
+"$CTL" -s "$D/ctl.sock" status > "$T/status"
+grep -q "^milter inet:$PORT@127.0.0.1: running, $(status "m['connections']") connections, $(status "m['messages']") messages" "$T/status" &&
+grep -q "^milter policy: $(status "m['rejected']") rejected, 1 tempfailed, 1 tagged, $(status "m['dropped']") dropped$" "$T/status" &&
+grep -q "^milter dsn: $(status "m['dsn_messages']") messages, $(status "m['dsn_records']") records .* 1 discarded, 2 quarantined$" "$T/status" &&
+grep -q "^milter rcpt latency: p50 [0-9]*us, .* ($(status "m['rcpt_latency']['samples']") samples); 0 queue full, 0 errors$" "$T/status" &&
+grep -q "^milter provider other: reject [0-9]*" "$T/status" ||
+	fail "readable status: $(cat "$T/status")"
+pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused, readable status"
