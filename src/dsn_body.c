@@ -234,7 +234,9 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 	 * unless a delivery-status part, however empty, says it is a DSN.
 	 */
 	if (r->v.reason == RB_REASON_UNDEFINED && r->replycode == 0 &&
-	    r->v.enhanced[0] == '\0' && (ctx->status == NULL || alt != NULL)) {
+	    r->v.enhanced[0] == '\0' && r->v.rule != NULL &&
+	    strcmp(r->v.rule, "none") == 0 &&
+	    (ctx->status == NULL || alt != NULL)) {
 		ctx->res->n--;
 		return (alt != NULL ? add_rcpt(ctx, addr, alt, altlen, NULL, 0) :
 		    0);
