@@ -215,6 +215,14 @@ store_open(const char *path, const struct store_options *opt, char *err,
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
+	/*
+	 * Larger pages for a new database (an existing one keeps its own):
+	 * each outcome touches a few indexes at random places, and a commit
+	 * writes every page it touched, so fewer, larger pages cost less;
+	 * 16 KiB measured best in bench/store (1.6x the 4 KiB default).
+	 * It must come before WAL mode is set.
+	 */
+	exec(st, "PRAGMA page_size=16384");
 	if (st->opt.wal)
 		exec(st, "PRAGMA journal_mode=WAL");
 	if (exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
