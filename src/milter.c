@@ -1133,7 +1133,9 @@ job_run(void *item, struct store *st)
  * Parse the collected DSN, have the loop thread verify and record it, and
  * write the verdict into hdr.  Returns 1 when records were recorded.
  * Called with the read lock held; releases it before waiting for the loop
- * thread and leaves it released (*locked = 0).
+ * thread and leaves it released (*locked = 0).  Returns 0 as well when the
+ * loop did not answer in time or could not take the records: the caller
+ * then delivers the DSN instead of discarding or holding it.
  */
 static int
 dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
@@ -1236,9 +1238,16 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 	}
 	if (j->n > HDR_RECORDS_MAX || truncated)
 		hdr_add(hdr, ";\n\t(more not shown)");
-	log_info("milter: dsn=recorded records=%zu%s", j->n, done ? "" : " verified=pending");
+	/*
+	 * Only a DSN whose records the loop has taken for the store may be
+	 * discarded or held: one the loop has not answered for in time, or
+	 * could not take, is delivered as it came rather than lost.
+	 */
+	int taken = done && j->stored == 0;
+	log_info("milter: dsn=recorded records=%zu%s%s", j->n,
+	    done ? "" : " verified=pending", taken ? "" : " taken=no");
 	job_unref(j);
-	return (1);
+	return (taken);
 }
 
 static sfsistat
