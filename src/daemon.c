@@ -425,10 +425,8 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	if (d->base == NULL)
 		log_fatalx("daemon: cannot create the event loop");
 	/* The database exists before privileges go, so it can be chowned. */
-	struct store *probe = store_open(cfg->database, &cfg->store, err, sizeof(err));
-	if (probe == NULL)
+	if (store_create(cfg->database, &cfg->store, err, sizeof(err)) != 0)
 		log_fatalx("store: %s", err);
-	store_close(probe);
 	if ((d->cs = ctlsock_open(d->base, d, cfg, err, sizeof(err))) == NULL)
 		log_fatalx("%s", err);
 	drop_privileges(cfg);

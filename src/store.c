@@ -93,6 +93,12 @@ struct store {
 	size_t nck, ck_cap;
 	int *ck_index;		/* open addressing over ck */
 	size_t ck_index_cap;
+	/*
+	 * Outcomes stored: counted once, when first asked for (a count(*)
+	 * walks the whole table), then kept up to date by each commit.
+	 * -1: not counted yet.  tx_outcomes: added by the open transaction.
+	 */
+	long long n_outcomes, tx_outcomes;
 };
 
 void
@@ -194,9 +200,10 @@ load_set(struct store *st)
 	return (rc);
 }
 
-struct store *
-store_open(const char *path, const struct store_options *opt, char *err,
-    size_t errlen)
+/* with_set 0: the database only, without loading the suppression set. */
+static struct store *
+open_store(const char *path, const struct store_options *opt, int with_set,
+    char *err, size_t errlen)
 {
 	struct store *st = calloc(1, sizeof(*st));
 
@@ -240,13 +247,24 @@ store_open(const char *path, const struct store_options *opt, char *err,
 			goto fail;
 		}
 	}
+	if (!with_set)
+		return (st);
 	/* The set the milter reads: every current suppression. */
+	/*
+	 * Sized from the count saved at the last close (counting the table
+	 * would walk all of it once more); after a crash the hint is old
+	 * and the set grows as it loads.
+	 */
 	sqlite3_stmt *s;
 	long count = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM suppressions",
-	    -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+	st->n_outcomes = -1;
+	if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k = "
+	    "'suppression_count'", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
 		count = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
+	if (count < 0 || count > 1000000000L)
+		count = 0;
 	st->set = supset_new((size_t)count);
 	if (st->set == NULL) {
 		snprintf(err, errlen, "store: out of memory");
@@ -265,11 +283,36 @@ fail:
 	return (NULL);
 }
 
+struct store *
+store_open(const char *path, const struct store_options *opt, char *err,
+    size_t errlen)
+{
+	return (open_store(path, opt, 1, err, errlen));
+}
+
+int
+store_create(const char *path, const struct store_options *opt, char *err,
+    size_t errlen)
+{
+	struct store *st = open_store(path, opt, 0, err, errlen);
+
+	if (st == NULL)
+		return (-1);
+	store_close(st);
+	return (0);
+}
+
 void
 store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	if (st->db != NULL && st->set != NULL) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta(k,v) "
+		    "VALUES ('suppression_count', %zu)", supset_count(st->set));
+		sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	}
 	for (int i = 0; i < Q__COUNT; i++)
 		sqlite3_finalize(st->q[i]);
 	if (st->db != NULL)
@@ -563,6 +606,7 @@ apply_one(struct store *st, const struct rb_outcome_rec *o,
 		return (-1);
 	if (sqlite3_changes(st->db) == 0)
 		return (0);	/* seen before: counted once */
+	st->tx_outcomes++;
 	if (count_outcome(st, o, now) != 0)
 		return (-1);
 
@@ -645,6 +689,7 @@ store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
     const struct rb_position *pos, time_t now)
 {
 	st->npend = 0;
+	st->tx_outcomes = 0;
 	ck_reset(st);
 	if (exec(st, "BEGIN IMMEDIATE") != 0)
 		return (-1);
@@ -667,6 +712,8 @@ store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
 	if (exec(st, "COMMIT") != 0)
 		goto fail;
 	pend_apply(st);
+	if (st->n_outcomes >= 0)
+		st->n_outcomes += st->tx_outcomes;
 	return (0);
 fail:
 	exec(st, "ROLLBACK");
@@ -1014,8 +1061,11 @@ store_status(struct store *st)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "database", json_string(st->path));
-	json_object_set_new(o, "outcomes", json_integer(count_of(st, "SELECT count(*) FROM outcomes")));
-	json_object_set_new(o, "suppressions", json_integer(count_of(st, "SELECT count(*) FROM suppressions")));
+	/* No count(*) over big tables here: the loop would wait on it. */
+	if (st->n_outcomes < 0)
+		st->n_outcomes = count_of(st, "SELECT count(*) FROM outcomes");
+	json_object_set_new(o, "outcomes", json_integer(st->n_outcomes));
+	json_object_set_new(o, "suppressions", json_integer((json_int_t)supset_count(st->set)));
 	json_object_set_new(o, "retry_states", json_integer(count_of(st, "SELECT count(*) FROM retry")));
 	json_object_set_new(o, "suppression_set", json_integer((json_int_t)supset_count(st->set)));
 	json_object_set_new(o, "size_bytes", json_integer(stat(st->path, &sb) == 0 ? sb.st_size : -1));
@@ -1226,6 +1276,7 @@ store_maintain(struct store *st, time_t now)
 	    (long long)(now - st->opt.outcome_retention));
 	if (exec(st, sql) != 0)
 		goto fail;
+	long long pruned = sqlite3_changes(st->db);
 	snprintf(sql, sizeof(sql), "DELETE FROM counters WHERE (gran = 60 AND "
 	    "bucket < %lld) OR (gran = 86400 AND bucket < %lld)",
 	    (long long)(now - 48 * 3600L), (long long)(now - 400 * 86400L));
@@ -1234,6 +1285,8 @@ store_maintain(struct store *st, time_t now)
 	if (exec(st, "COMMIT") != 0)
 		goto fail;
 	pend_apply(st);
+	if (st->n_outcomes >= 0)
+		st->n_outcomes -= pruned;
 	return (0);
 fail:
 	exec(st, "ROLLBACK");

@@ -59,6 +59,12 @@ void store_set_options(struct store *, const struct store_options *);
  */
 struct store *store_open(const char *path, const struct store_options *,
     char *err, size_t errlen);
+/*
+ * Create or migrate the database at path and close it again, without
+ * loading anything (so it exists to be chowned before privileges go).
+ */
+int store_create(const char *path, const struct store_options *,
+    char *err, size_t errlen);
 void store_close(struct store *);
 
 /* The live suppression set; valid until store_close(). */
