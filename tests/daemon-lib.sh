@@ -24,6 +24,8 @@ daemon_start() {
 	d=$1
 	"$B/reboundd" -f -c "$d/rebound.conf" >>"$d/reboundd.log" 2>&1 &
 	echo $! > "$d/pid"
+	# A failing test leaves no daemon behind.
+	at_exit "kill $! 2>/dev/null || :"
 	# Generous: under the sanitizers on a busy machine start-up takes seconds.
 	for _ in $(seq 1 600); do
 		[ -S "$d/ctl.sock" ] && "$CTL" -s "$d/ctl.sock" status >/dev/null 2>&1 && return 0
