@@ -179,6 +179,13 @@ parse_duration(const char *v, long unit_ms, long *out, int allow_never)
 	double n = strtod(v, &e);
 	if (e == v || n < 0 || errno)
 		return (-1);
+	/*
+	 * A plain decimal number only: strtod also takes "nan", "inf",
+	 * hexadecimal and exponents, none of which a duration is.
+	 */
+	for (const char *p = v; p < e; p++)
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			return (-1);
 	double ms;
 	if (strcmp(e, "ms") == 0)
 		ms = n;

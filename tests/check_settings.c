@@ -53,6 +53,11 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "no_such_key = 1\n", "t.conf:1: unknown key \"no_such_key\"" },
 	{ "\n\nverbose = perhaps\n", "t.conf:3: verbose: \"perhaps\" is not yes or no" },
 	{ "escalation_span = soon\n", "t.conf:1: escalation_span: \"soon\" is not a duration" },
+	/* strtod's other numbers are no durations. */
+	{ "queue_idle_timeout = nand\n", "t.conf:1: queue_idle_timeout: \"nand\" is not a duration" },
+	{ "escalation_span = inf\n", "t.conf:1: escalation_span: \"inf\" is not a duration" },
+	{ "escalation_span = 0x10h\n", "t.conf:1: escalation_span: \"0x10h\" is not a duration" },
+	{ "suppression_lifetime = invalid-address:nand\n", "t.conf:1: suppression_lifetime: \"nand\" is not a duration" },
 	{ "state_directory = relative/path\n", "t.conf:1: state_directory: \"relative/path\" is not an absolute path" },
 	{ "log_files = /var/log/a, b.log\n", "t.conf:1: log_files: \"b.log\" is not an absolute path" },
 	{ "escalation_failures = 0\n", "t.conf:1: escalation_failures: \"0\" is not a number" },
