@@ -265,6 +265,10 @@ parse_rule_line(struct rule_set *rs, const char *name, int lineno,
 	struct rule r;
 	char tok[LINE_MAX_LEN];
 	int t, in_results = 0, have_reason = 0, have_cond = 0;
+	static const char *const once_keys[] = { "code", "reply", "stage",
+	    "provider", "outcome", "reason", "category", "action", "prio",
+	    "fix", NULL };
+	unsigned seen = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.category = -1;
@@ -295,6 +299,20 @@ parse_rule_line(struct rule_set *rs, const char *name, int lineno,
 		}
 		*sep = '\0';
 		const char *k = tok, *v = sep + 1;
+		/*
+		 * Only text and re may repeat (every one must match); any
+		 * other key given twice is a typo whose second value would
+		 * silently win.
+		 */
+		for (size_t i = 0; once_keys[i] != NULL; i++) {
+			if (strcmp(k, once_keys[i]) != 0)
+				continue;
+			if (seen & (1u << i)) {
+				fail(err, errlen, name, lineno, "\"%s\" given twice", k);
+				goto bad;
+			}
+			seen |= 1u << i;
+		}
 		if (!in_results) {
 			have_cond = 1;
 			if (strcmp(k, "text") == 0 || strcmp(k, "re") == 0) {

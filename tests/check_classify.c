@@ -280,6 +280,9 @@ static const struct { const char *text, *want; } bad_rules[] = {
 	{ "x bogus:1 -> reason=userunknown\n", "t.rules:1: unknown condition" },
 	{ "x text:\"a\" -> reason=userunknown -> reason=hasmoved\n", "t.rules:1: expected exactly one" },
 	{ "@advice nocategory \"x\"\n", "t.rules:1: @advice needs a known category" },
+	{ "x provider:gmail provider:yahoo -> reason=userunknown\n", "t.rules:1: \"provider\" given twice" },
+	{ "x text:\"a\" -> reason=userunknown fix=a fix=b\n", "t.rules:1: \"fix\" given twice" },
+	{ "x code:5.1.1 code:5.1.2 -> reason=userunknown\n", "t.rules:1: \"code\" given twice" },
 };
 
 START_TEST(test_bad_rules)
