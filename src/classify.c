@@ -210,7 +210,7 @@ read_file(const char *path, size_t *len, char *err, size_t errlen)
 			break;
 	}
 	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read error", path);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	fclose(fp);

@@ -4,13 +4,17 @@
  *
  *   classify [--json] [--recipient ADDR] [--mx HOST] [--enhanced CODE] TEXT
  *   classify --jsonl FILE|-
- *   rules check [FILE...]
+ *   rules check [FILE|DIR...]
  *
  * Options --rules, --local and --providers name data files instead of the
  * built-in ones.  Single-threaded; owns everything it allocates.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,13 +250,70 @@ ctl_classify(int argc, char **argv)
 	return (rc);
 }
 
+/* Check one rule file (or, by its .map suffix, a provider map). */
+static int
+check_one(const char *path)
+{
+	char err[512];
+	size_t l = strlen(path);
+	int is_map = l > 4 && strcmp(path + l - 4, ".map") == 0;
+	/* Compile it for real, so pattern errors show too. */
+	struct classifier *cl = is_map ?
+	    classifier_load(NULL, NULL, path, err, sizeof(err)) :
+	    classifier_load(path, NULL, NULL, err, sizeof(err));
+
+	if (cl == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return (1);
+	}
+	printf("%s: ok\n", path);
+	classifier_free(cl);
+	return (0);
+}
+
+static int
+rules_or_map(const struct dirent *d)
+{
+	size_t l = strlen(d->d_name);
+
+	return (d->d_name[0] != '.' &&
+	    ((l > 6 && strcmp(d->d_name + l - 6, ".rules") == 0) ||
+	    (l > 4 && strcmp(d->d_name + l - 4, ".map") == 0)));
+}
+
+/* A directory: every *.rules and *.map in it, in name order. */
+static int
+check_dir(const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, rules_or_map, alphasort), rc = 0;
+
+	if (n < 0) {
+		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+		return (1);
+	}
+	if (n == 0) {
+		fprintf(stderr, "%s: no *.rules or *.map files\n", dir);
+		rc = 1;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s%s%s", dir,
+		    dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]->d_name);
+		rc |= check_one(path);
+		free(names[i]);
+	}
+	free(names);
+	return (rc);
+}
+
 int
 ctl_rules(int argc, char **argv)
 {
 	char err[512];
 
 	if (argc < 2 || strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "usage: reboundctl rules check [FILE...]\n");
+		fprintf(stderr, "usage: reboundctl rules check [FILE|DIR...]\n");
 		return (2);
 	}
 	if (argc == 2) {
@@ -268,19 +329,11 @@ ctl_rules(int argc, char **argv)
 	}
 	int rc = 0;
 	for (int i = 2; i < argc; i++) {
-		size_t l = strlen(argv[i]);
-		int is_map = l > 4 && strcmp(argv[i] + l - 4, ".map") == 0;
-		/* Compile it for real, so pattern errors show too. */
-		struct classifier *cl = is_map ?
-		    classifier_load(NULL, NULL, argv[i], err, sizeof(err)) :
-		    classifier_load(argv[i], NULL, NULL, err, sizeof(err));
-		if (cl == NULL) {
-			fprintf(stderr, "%s\n", err);
-			rc = 1;
-			continue;
-		}
-		printf("%s: ok\n", argv[i]);
-		classifier_free(cl);
+		struct stat st;
+		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+			rc |= check_dir(argv[i]);
+		else
+			rc |= check_one(argv[i]);
 	}
 	return (rc);
 }

@@ -17,7 +17,7 @@ static const struct verb {
 	const char *usage;
 } verbs[] = {
 	{ "classify", ctl_classify, "classify [--json] [--recipient ADDR] [--mx HOST] TEXT | --jsonl FILE|-" },
-	{ "rules", ctl_rules, "rules check [FILE...]" },
+	{ "rules", ctl_rules, "rules check [FILE|DIR...]" },
 	{ "parse", ctl_parse, "parse [--json] FILE...|-" },
 	{ "replay", ctl_replay, "replay [--json] FILE..." },
 	{ "status", ctl_client, "status" },

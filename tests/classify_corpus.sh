@@ -27,4 +27,11 @@ printf 'ok text:"a" -> reason=userunknown\nbroken text:"b" -> reason=nope\n' > "
 if "$B/reboundctl" rules check "$T/bad.rules" 2> "$T/err"; then fail "bad rules accepted"; fi
 grep -q "bad.rules:2: unknown reason" "$T/err" || fail "no file:line in: $(cat "$T/err")"
 "$B/reboundctl" rules check "$S/conf/rules/30-phrases.rules" >/dev/null || fail "shipped rules refused"
+# A directory is every rule file and map in it; one bad file fails the whole.
+"$B/reboundctl" rules check "$S/conf/rules" "$S/conf" > "$T/out" || fail "shipped rule directory refused"
+[ "$(grep -c ': ok$' "$T/out")" -eq "$(ls "$S"/conf/rules/*.rules "$S"/conf/*.map | wc -l)" ] ||
+	fail "directory check did not name every file: $(cat "$T/out")"
+cp "$S/conf/rules/10-codes.rules" "$T/"
+if "$B/reboundctl" rules check "$T" > "$T/out" 2> "$T/err"; then fail "directory with a bad file accepted"; fi
+grep -q "10-codes.rules: ok" "$T/out" && grep -q "bad.rules:2:" "$T/err" || fail "directory check: $(cat "$T/out" "$T/err")"
 pass "classify corpus"
