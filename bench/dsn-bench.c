@@ -1,7 +1,9 @@
 /*
  * dsn-bench.c - bounce messages parsed and classified per second on one
  * thread: every file named is read into memory once, then parsed in a loop
- * for the given number of seconds.
+ * until the given number of seconds of CPU time has been spent.  The rate
+ * is per CPU second, so a machine busy with other work does not lower it;
+ * the wall clock is printed beside it.
  */
 #include "config.h"
 
@@ -17,6 +19,15 @@ now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* CPU time of this process: a busy machine does not inflate it. */
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
@@ -58,7 +69,7 @@ main(int argc, char **argv)
 	dsn_options_init(&opt);
 	dsn_result_init(&res);
 	long msgs = 0, recs = 0;
-	double t0 = now_s(), t;
+	double t0 = now_s(), c0 = cpu_s(), c;
 	do {
 		for (int i = 0; i < n; i++) {
 			if (dsn_parse(buf[i], len[i], &opt, cl, sc, &res) ==
@@ -66,10 +77,11 @@ main(int argc, char **argv)
 				recs += (long)res.n;
 			msgs++;
 		}
-		t = now_s() - t0;
-	} while (t < secs);
-	printf("rebound: %ld messages in %.2f s: %.0f messages/s (%ld records)\n",
-	    msgs, t, msgs / t, recs);
+		c = cpu_s() - c0;
+	} while (c < secs);
+	double t = now_s() - t0;
+	printf("rebound: %ld messages in %.2f s CPU (%.2f s wall): "
+	    "%.0f messages/s CPU (%ld records)\n", msgs, c, t, msgs / c, recs);
 	dsn_result_free(&res);
 	classify_scratch_free(sc);
 	classifier_free(cl);
