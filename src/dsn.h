@@ -91,6 +91,14 @@ enum dsn_status dsn_parse(const char *buf, size_t len,
     const struct dsn_options *, const struct classifier *cl,
     struct classify_scratch *scratch, struct dsn_result *res);
 
+/*
+ * The recipient a VERP return path names under opt's patterns, in out
+ * (outlen bytes); a BATV prvs= tag around addr is looked through, not
+ * checked.  0 when addr matches no pattern.  Any thread.
+ */
+int dsn_verp_recipient(const struct dsn_options *opt, const char *addr,
+    char *out, size_t outlen);
+
 /* A human-readable word for a dsn_status. */
 const char *dsn_strerror(enum dsn_status);
 

@@ -3,7 +3,10 @@
  *
  * A pattern such as "bounces+%l=%d@sender.example" says where the
  * recipient's local part (%l) and domain (%d) sit in the address the
- * bounce was sent to.  Pure string work; any thread.
+ * bounce was sent to.  A return path signed with a BATV tag
+ * ("prvs=KDDDSSSSSS=bounces+...") decodes as the address inside the tag;
+ * whether the tag is genuine is the milter's business (batv.h).  Pure
+ * string work; any thread.
  */
 #include "config.h"
 
@@ -11,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "batv.h"
+#include "dsn.h"
 #include "dsn_int.h"
 
 /*
@@ -60,9 +65,17 @@ dsn_verp_decode(const struct dsn_options *opt, const char *addr, char *out,
 {
 	if (addr == NULL || addr[0] == '\0')
 		return (0);
+	addr = batv_strip(addr);
 	for (int i = 0; i < DSN_VERP_MAX; i++)
 		if (opt->verp[i] != NULL && verp_match(opt->verp[i], addr,
 		    out, outlen))
 			return (1);
 	return (0);
+}
+
+int
+dsn_verp_recipient(const struct dsn_options *opt, const char *addr, char *out,
+    size_t outlen)
+{
+	return (dsn_verp_decode(opt, addr, out, outlen));
 }

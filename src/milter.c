@@ -27,6 +27,16 @@
  * of message.  Its records go to the loop thread in a job that checks each
  * against mail this system sent (store_sent_match); the milter thread
  * waits a bounded time for that answer to write the X-Rebound header.
+ *
+ * Signed return paths.  With batv_key_file set, a recipient of the form
+ * prvs=KDDDSSSSSS=address (batv.h) is checked at RCPT: a valid tag makes
+ * the message a returning DSN and vouches for its records without the
+ * log, for all of them, or, when the address inside the tag is a VERP
+ * address, for the records of the recipient it names only.  A tag that
+ * does not verify vouches for nothing; the records may still match mail
+ * sent.  The tag is looked through when matching bounce addresses.  With
+ * milter_batv_sign the sender of in-scope mail is signed at end of
+ * message (smfi_chgfrom), so that its bounces come back tagged.
  */
 #include "config.h"
 
@@ -49,6 +59,8 @@
 
 #include <libmilter/mfapi.h>
 
+#include "batv.h"
+#include "batv_keyfile.h"
 #include "classify.h"
 #include "dsn.h"
 #include "evqueue.h"
@@ -112,6 +124,9 @@ struct mconf {
 	sfsistat on_error;
 	struct dsn_options dopt;
 	char verp_buf[1024];
+	struct batv_keys batv;		/* nkeys 0: BATV off */
+	int batv_max_age;		/* days */
+	int batv_sign;			/* milter_batv_sign, with a key */
 	const struct classifier *cl;
 };
 
@@ -120,6 +135,7 @@ enum counter {
 	C_REJECTED, C_TEMPFAILED, C_TAGGED, C_DROPPED, C_DSN_MESSAGES,
 	C_DSN_RECORDS, C_DSN_VERIFIED, C_DSN_UNVERIFIED, C_DSN_TOO_BIG,
 	C_DSN_NOT_BOUNCE, C_DSN_UNPARSED, C_DSN_DISCARDED, C_DSN_QUARANTINED,
+	C_DSN_VERIFIED_BATV, C_DSN_BATV_INVALID, C_BATV_SIGNED,
 	C_QUEUE_FULL, C_ERRORS, C__COUNT
 };
 
@@ -128,6 +144,7 @@ static const char *const counter_names[C__COUNT] = {
 	"rejected", "tempfailed", "tagged", "dropped", "dsn_messages",
 	"dsn_records", "dsn_verified", "dsn_unverified", "dsn_too_big",
 	"dsn_not_bounce", "dsn_unparsed", "dsn_discarded", "dsn_quarantined",
+	"dsn_verified_batv", "dsn_batv_invalid", "batv_signed",
 	"queue_full", "errors",
 };
 
@@ -167,6 +184,15 @@ struct msg {
 	char *buf;			/* the DSN as collected */
 	size_t len, cap;
 	int too_big;
+	/*
+	 * Tagged recipients: the first verdict, and what a valid tag vouches
+	 * for (all records, or those of the VERP recipient named).
+	 */
+	int batv;			/* 0 none, 1 a valid tag, -1 none valid */
+	enum batv_result batv_why;	/* the first tag's, or the valid one's */
+	int batv_all;
+	char batv_rcpt[RB_ADDR_MAX];
+	char sign_from[RB_ADDR_MAX];	/* sender to sign at EOM, "" none */
 };
 
 struct conn {
@@ -175,6 +201,7 @@ struct conn {
 	struct net addr;		/* bits unused */
 	char daemon_name[128];
 	int can_skip;			/* SMFIP_SKIP negotiated */
+	int can_chgfrom;		/* SMFIF_CHGFROM negotiated */
 	int no_reply;			/* SMFIP_NR_HDR and _EOH negotiated */
 	struct msg *msg;
 };
@@ -452,7 +479,33 @@ milter_check(const struct rb_settings *cfg, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 		if (milter_check_value(kv[i].key, kv[i].value, err, errlen) != 0)
 			return (-1);
-	return (0);
+	if (cfg->milter_batv_sign && cfg->batv_key_file[0] == '\0') {
+		snprintf(err, errlen, "milter_batv_sign: needs batv_key_file");
+		return (-1);
+	}
+	/* The file is read here too, so -t refuses what start-up would. */
+	struct batv_keys *k = malloc(sizeof(*k));
+	if (k == NULL) {
+		snprintf(err, errlen, "milter: out of memory");
+		return (-1);
+	}
+	char why[512];
+	int rc = batv_keyfile_load(cfg->batv_key_file, k, why, sizeof(why));
+	if (rc != 0)
+		snprintf(err, errlen, "batv_key_file: %s", why);
+	explicit_bzero(k, sizeof(*k));
+	free(k);
+	return (rc);
+}
+
+/* Settings replaced or dropped: the secrets go with them. */
+static void
+conf_free(struct mconf *c)
+{
+	if (c == NULL)
+		return;
+	explicit_bzero(&c->batv, sizeof(c->batv));
+	free(c);
 }
 
 static struct mconf *
@@ -461,7 +514,7 @@ conf_compile(const struct rb_settings *cfg, const struct classifier *cl,
 {
 	struct mconf *c;
 	const char *w[MAX_NETS];
-	char buf[NETS_BUF], why[200];
+	char buf[NETS_BUF], why[512];
 	int n;
 
 	/* The checks reboundd -t and every settings_parse() run. */
@@ -513,6 +566,13 @@ conf_compile(const struct rb_settings *cfg, const struct classifier *cl,
 	c->on_error = strcmp(cfg->milter_on_error, "tempfail") == 0 ?
 	    SMFIS_TEMPFAIL : SMFIS_ACCEPT;
 	settings_dsn_options(cfg, &c->dopt, c->verp_buf, sizeof(c->verp_buf));
+	if (batv_keyfile_load(cfg->batv_key_file, &c->batv, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "batv_key_file: %s", why);
+		conf_free(c);
+		return (NULL);
+	}
+	c->batv_max_age = (int)(cfg->batv_max_age / 86400);
+	c->batv_sign = cfg->milter_batv_sign && c->batv.nkeys > 0;
 	c->cl = cl;
 	return (c);
 }
@@ -779,7 +839,8 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 	(void)f2;
 	(void)f3;
-	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_QUARANTINE);
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT |
+	    SMFIF_QUARANTINE | SMFIF_CHGFROM);
 	/* Skip the events this filter has no use for. */
 	*pf1 = f1 & (SMFIP_SKIP | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA);
 	/*
@@ -793,8 +854,10 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		c->no_reply = 1;
 	}
 	*pf2 = *pf3 = 0;
-	if (c != NULL)
+	if (c != NULL) {
 		c->can_skip = (f1 & SMFIP_SKIP) != 0;
+		c->can_chgfrom = (f0 & SMFIF_CHGFROM) != 0;
+	}
 	return (SMFIS_CONTINUE);
 }
 
@@ -872,6 +935,10 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	m->dsn = m->null_sender;
 	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
 	m->auth = auth != NULL && auth[0] != '\0';
+	/* Signed once: a sender that already carries a tag keeps it. */
+	if (cf->batv_sign && !m->null_sender && batv_strip(from) == from &&
+	    strchr(from, '@') != NULL && in_scope(cf, c, m))
+		util_strlcpy(m->sign_from, from, sizeof(m->sign_from));
 done:
 	conf_put();
 	return (rc);
@@ -971,6 +1038,37 @@ apply_policy(SMFICTX *ctx, const struct mconf *cf, struct conn *c,
 	return (SMFIS_CONTINUE);
 }
 
+/*
+ * A recipient with a prvs= tag: a valid one makes the message a returning
+ * DSN and says which of its records it vouches for.
+ */
+static void
+batv_check(const struct mconf *cf, struct msg *m, const char *addr,
+    const char *plain)
+{
+	enum batv_result r = batv_verify(&cf->batv, addr, batv_day(time(NULL)),
+	    cf->batv_max_age, NULL, 0);
+	char rcpt[RB_ADDR_MAX];
+
+	if (r != BATV_VALID) {
+		log_info("milter: rcpt=<%s> batv=%s", addr, batv_result_name(r));
+		if (m->batv == 0) {
+			m->batv = -1;
+			m->batv_why = r;
+		}
+		return;
+	}
+	m->dsn = 1;
+	/* A signed VERP address vouches for the recipient it names only. */
+	if (dsn_verp_recipient(&cf->dopt, plain, rcpt, sizeof(rcpt))) {
+		if (m->batv_rcpt[0] == '\0')
+			util_strlcpy(m->batv_rcpt, rcpt, sizeof(m->batv_rcpt));
+	} else
+		m->batv_all = 1;
+	m->batv = 1;
+	m->batv_why = r;
+}
+
 static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
@@ -994,7 +1092,11 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	m->nrcpt++;
 	const char *given = argv[0] ? argv[0] : "";
 	bare_address(given, addr, sizeof(addr));
-	if (cf->nbounce > 0 && is_bounce_address(cf, addr))
+	const char *plain = batv_strip(addr);
+	if (plain != addr && cf->batv.nkeys > 0)
+		batv_check(cf, m, addr, plain);
+	if (cf->nbounce > 0 && (is_bounce_address(cf, addr) ||
+	    (plain != addr && is_bounce_address(cf, plain))))
 		m->dsn = 1;
 	fold(addr, folded, sizeof(folded));
 	if (folded[0] == '\0' || !supset_lookup(the_milter.set, folded, &hit))
@@ -1085,7 +1187,9 @@ struct dsn_job {
 	int require_verified;
 	size_t n;
 	struct rb_outcome_rec *recs;
-	char *verified;			/* per record: 1 matched mail sent here */
+	char *verified;			/* per record: 1 matched mail sent here, 2 tag */
+	int batv_all;			/* a valid tag vouches for every record */
+	char batv_rcpt[RB_ADDR_MAX];	/* or for this recipient's */
 };
 
 static void
@@ -1103,7 +1207,22 @@ job_unref(struct dsn_job *j)
 	free(j);
 }
 
-/* Loop thread: match each record against mail sent from here, then store. */
+/* Does the job's valid tag vouch for r? */
+static int
+batv_vouches(const struct dsn_job *j, const struct rb_outcome_rec *r)
+{
+	if (j->batv_all)
+		return (1);
+	return (j->batv_rcpt[0] != '\0' &&
+	    (strcasecmp(r->recipient, j->batv_rcpt) == 0 ||
+	    (r->orig_recipient[0] && strcasecmp(r->orig_recipient,
+	    j->batv_rcpt) == 0)));
+}
+
+/*
+ * Loop thread: a record is verified by a valid tag that vouches for it or
+ * by matching mail sent from here; then store.
+ */
 static void
 job_run(void *item, struct store *st)
 {
@@ -1113,12 +1232,15 @@ job_run(void *item, struct store *st)
 	if (st != NULL) {
 		for (size_t i = 0; i < j->n; i++) {
 			struct rb_outcome_rec *r = &j->recs[i];
-			int ok = store_sent_match(st, r->recipient, r->message_id,
+			int ok = batv_vouches(j, r) ? 2 :
+			    store_sent_match(st, r->recipient, r->message_id,
 			    r->queue_id) == 1 ||
 			    (r->orig_recipient[0] && store_sent_match(st,
 			    r->orig_recipient, r->message_id, r->queue_id) == 1);
 			j->verified[i] = (char)ok;
 			count(ok ? C_DSN_VERIFIED : C_DSN_UNVERIFIED);
+			if (ok == 2)
+				count(C_DSN_VERIFIED_BATV);
 			if (!ok && j->require_verified) {
 				/* Recorded for the operator; changes nothing. */
 				r->v.action = RB_ACTION_NONE;
@@ -1158,6 +1280,8 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 	enum dsn_status ds;
 
 	count(C_DSN_MESSAGES);
+	if (m->batv < 0)
+		count(C_DSN_BATV_INVALID);
 	if (m->too_big) {
 		count(C_DSN_TOO_BIG);
 		hdr_add(hdr, "not-parsed reason=too-big limit=%zu", cf->max_body);
@@ -1204,6 +1328,9 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 	j->refs = 2;
 	j->q = the_milter.q;
 	j->require_verified = cf->require_verified;
+	j->batv_all = m->batv > 0 && m->batv_all;
+	if (m->batv > 0)
+		util_strlcpy(j->batv_rcpt, m->batv_rcpt, sizeof(j->batv_rcpt));
 	hdr_add(hdr, "dsn format=%s records=%zu", res.format, res.n);
 	int truncated = res.truncated;
 	dsn_result_free(&res);
@@ -1240,6 +1367,8 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 		hdr_add(hdr, " verified=%zu unverified=%zu%s", nv, j->n - nv,
 		    j->stored == 0 ? "" : " recorded=no");
 	}
+	if (m->batv != 0)
+		hdr_add(hdr, " batv=%s", batv_result_name(m->batv_why));
 	for (size_t i = 0; i < j->n && i < HDR_RECORDS_MAX; i++) {
 		const struct rb_outcome_rec *r = &j->recs[i];
 		hdr_add(hdr, ";\n\trcpt=<%s> status=%s reason=%s category=%s action=%s%s",
@@ -1247,7 +1376,8 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 		    taxonomy_reason_name(r->v.reason),
 		    taxonomy_category_name(r->v.category),
 		    taxonomy_action_name(r->v.action),
-		    !done ? "" : j->verified[i] ? " verified=yes" : " verified=no");
+		    !done ? "" : j->verified[i] == 2 ? " verified=batv" :
+		    j->verified[i] ? " verified=yes" : " verified=no");
 	}
 	if (j->n > HDR_RECORDS_MAX || truncated)
 		hdr_add(hdr, ";\n\t(more not shown)");
@@ -1261,6 +1391,37 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 	    done ? "" : " verified=pending", taken ? "" : " taken=no");
 	job_unref(j);
 	return (taken);
+}
+
+/* Replace the envelope sender with its signed form. */
+static void
+sign_sender(SMFICTX *ctx, const struct mconf *cf, const struct conn *c,
+    const struct msg *m)
+{
+	static atomic_int warned;
+	char signed_from[RB_ADDR_MAX + BATV_PREFIX_LEN], arg[sizeof(signed_from) + 2];
+
+	if (!c->can_chgfrom) {
+		/* The MTA's setup, not this message: say so once. */
+		if (atomic_exchange(&warned, 1) == 0)
+			log_warnx("milter: batv=not-signed error=\"the MTA does not "
+			    "let milters change the sender (SMFIF_CHGFROM)\"");
+		return;
+	}
+	if (batv_sign(&cf->batv, m->sign_from, batv_day(time(NULL)),
+	    cf->batv_max_age, signed_from, sizeof(signed_from)) != 0) {
+		/* Too long to carry a tag: sent as it came. */
+		log_info("milter: from=<%s> batv=not-signed error=\"too long\"",
+		    m->sign_from);
+		return;
+	}
+	snprintf(arg, sizeof(arg), "<%s>", signed_from);
+	if (smfi_chgfrom(ctx, arg, NULL) != MI_SUCCESS) {
+		count(C_ERRORS);
+		return;
+	}
+	count(C_BATV_SIGNED);
+	log_debug("milter: from=<%s> batv=signed", m->sign_from);
 }
 
 static sfsistat
@@ -1289,6 +1450,8 @@ cb_eom(SMFICTX *ctx)
 		rc = SMFIS_DISCARD;
 		goto done;
 	}
+	if (m->sign_from[0] != '\0')
+		sign_sender(ctx, cf, c, m);
 	if (m->ntag > 0) {
 		if (m->ntag > TAG_NAMED_MAX)
 			hdr_add(m->tag, ",\n\t(%zu more)", m->ntag - TAG_NAMED_MAX);
@@ -1371,9 +1534,12 @@ milter_start(const struct rb_settings *cfg, struct supset *set,
 	static struct smfiDesc desc = {
 		.xxfi_name = "rebound",
 		.xxfi_version = SMFI_VERSION,
-		/* Headers: the verdict, the tag; recipients dropped; held DSNs. */
+		/*
+		 * Headers: the verdict, the tag; recipients dropped; held
+		 * DSNs; the sender signed (asked for only when offered).
+		 */
 		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT |
-		    SMFIF_QUARANTINE,
+		    SMFIF_QUARANTINE | SMFIF_CHGFROM,
 		.xxfi_connect = cb_connect,
 		.xxfi_envfrom = cb_envfrom,
 		.xxfi_envrcpt = cb_envrcpt,
@@ -1432,7 +1598,7 @@ milter_start(const struct rb_settings *cfg, struct supset *set,
 	    cfg->milter_policy, cfg->milter_scope);
 	return (m);
 fail:
-	free(m->conf);
+	conf_free(m->conf);
 	m->conf = NULL;
 	json_decref(m->providers);
 	m->providers = NULL;
@@ -1454,7 +1620,7 @@ milter_reconfigure(struct milter *m, const struct rb_settings *cfg,
 	struct mconf *old = m->conf;
 	m->conf = c;
 	pthread_rwlock_unlock(&m->lock);
-	free(old);
+	conf_free(old);
 	return (0);
 }
 
@@ -1508,7 +1674,7 @@ milter_stop(struct milter *m)
 	pthread_rwlock_wrlock(&m->lock);
 	m->stopping = 1;
 	m->stopped_answer = m->conf->on_error;
-	free(m->conf);
+	conf_free(m->conf);
 	m->conf = NULL;
 	m->set = NULL;
 	m->q = NULL;

@@ -20,6 +20,7 @@ static const struct verb {
 	{ "rules", ctl_rules, "rules check [FILE|DIR...]" },
 	{ "parse", ctl_parse, "parse [--json] FILE...|-" },
 	{ "replay", ctl_replay, "replay [--json] FILE..." },
+	{ "batv", ctl_batv, "batv sign|verify [--key-file F] [--max-age DAYS] [--now T] ADDRESS" },
 	{ "status", ctl_client, "status" },
 	{ "lookup", ctl_client, "lookup ADDR" },
 	{ "suppress", ctl_client, "suppress add|remove ADDR --reason TEXT" },

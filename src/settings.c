@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batv.h"
 #include "dsn.h"
 #include "milter.h"
 #include "settings.h"
@@ -116,6 +117,10 @@ static const struct key keys[] = {
 	    "most recipients taken from one DSN" },
 	{ "verp_pattern", K_WORDS, O(verp_pattern), "", NULL,
 	    "VERP return paths, up to 4 (%l local part, %d domain), empty = none" },
+	{ "batv_key_file", K_PATH, O(batv_key_file), "", NULL,
+	    "BATV keys, one \"K SECRET\" a line, for signed return paths; empty = off" },
+	{ "batv_max_age", K_DURATION, O(batv_max_age), "7d", NULL,
+	    "how long a signed return path stays valid (whole days, 1d to 100d)" },
 	{ "milter_socket", K_MILTER_SOCKET, O(milter_socket), "", NULL,
 	    "milter listening socket (unix:/path or inet:port@host); empty = off" },
 	{ "milter_policy", K_ENUM, O(milter_policy), "reject", "reject|tempfail|tag|drop",
@@ -142,6 +147,8 @@ static const struct key keys[] = {
 	    "largest DSN body collected" },
 	{ "milter_on_error", K_ENUM, O(milter_on_error), "accept", "accept|tempfail",
 	    "answer when the milter cannot decide" },
+	{ "milter_batv_sign", K_BOOL, O(milter_batv_sign), "no", NULL,
+	    "sign the envelope sender of in-scope mail with the first BATV key" },
 };
 #undef O
 
@@ -329,6 +336,11 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 		if (n == 0 && (k->off == offsetof(struct rb_settings, maintenance_interval) ||
 		    k->off == offsetof(struct rb_settings, poll_interval_ms)))
 			return (fail(err, errlen, name, line, "%s: must be more than 0", k->name));
+		/* The tag holds the expiry day, modulo 1000 (batv.h). */
+		if (k->off == offsetof(struct rb_settings, batv_max_age) &&
+		    (n % 86400 != 0 || n < 86400 || n > BATV_MAX_AGE * 86400L))
+			return (fail(err, errlen, name, line, "%s: \"%s\" is not whole "
+			    "days from 1d to %dd", k->name, v, BATV_MAX_AGE));
 		*(long *)slot = n;
 		return (0);
 	case K_SIZE:

@@ -55,6 +55,10 @@ struct rb_settings {
 	long dsn_max_recipients;
 	char *verp_pattern;		/* list, up to 4 */
 
+	/* Signed return paths (batv.h); empty batv_key_file = BATV off. */
+	char *batv_key_file;
+	long batv_max_age;		/* seconds, whole days */
+
 	/*
 	 * Milter (milter.h); empty milter_socket = no milter.  Lists are kept
 	 * as one string of comma-separated words ("a, b"): settings_words()
@@ -73,6 +77,7 @@ struct rb_settings {
 	int milter_require_verified;
 	long milter_max_body;
 	char *milter_on_error;		/* accept | tempfail */
+	int milter_batv_sign;		/* sign in-scope senders */
 };
 
 /* Built-in defaults (the daemon runs on these with no file at all). */
