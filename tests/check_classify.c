@@ -72,6 +72,7 @@ static const struct {
 	{ "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. S3150", "a@hotmail.com", "reputation", "fix-sender" },
 	{ "550 5.7.1 Message rejected due to content restrictions (S3110)", "a@outlook.com", "content", "fix-sender" },
 	{ "451 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation. (S3113)", "a@outlook.com", "reputation", "slow-down" },
+	{ "554 The mail could not be delivered to the recipient because the domain is not reachable. Please check the domain and try again", "a@example.com", "invalid-domain", "suppress" },
 	{ "421 4.7.28 Our system has detected an unusual rate of unsolicited mail", "a@gmail.com", "reputation", "slow-down" },
 	{ "550 5.7.28 Our system has detected an unusual rate of unsolicited mail", "a@gmail.com", "reputation", "fix-sender" },
 	{ "452 4.5.3 Too many recipients", "a@example.com", "rate-limit", "slow-down" },
