@@ -163,6 +163,10 @@ print_milter(json_t *m)
 	    num(m, "dsn_messages"), num(m, "dsn_records"), num(m, "dsn_verified"),
 	    num(m, "dsn_unverified"), num(m, "dsn_too_big"), num(m, "dsn_not_bounce"),
 	    num(m, "dsn_unparsed"), num(m, "dsn_discarded"), num(m, "dsn_quarantined"));
+	printf("milter batv: %lld records verified by their tag, %lld DSNs with a "
+	    "tag that did not verify, %lld senders signed\n",
+	    num(m, "dsn_verified_batv"), num(m, "dsn_batv_invalid"),
+	    num(m, "batv_signed"));
 	printf("milter rcpt latency: p50 %lldus, p99 %lldus, p99.9 %lldus, max %lldus "
 	    "(%lld samples); %lld queue full, %lld errors\n", num(lat, "p50_us"),
 	    num(lat, "p99_us"), num(lat, "p999_us"), num(lat, "max_us"),

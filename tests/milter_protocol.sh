@@ -5,7 +5,8 @@
 # milter_max_body; then, each after a reload, the drop, tag and tempfail
 # policies and the discard and quarantine DSN actions, with the DSNs
 # they take in recorded in the store; a reload with a bad milter setting
-# refused with its line.
+# refused with its line; DSNs to BATV-signed return paths, valid, forged,
+# expired and signed VERP, and senders signed.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
 command -v miltertest >/dev/null || skip "needs miltertest"
@@ -80,6 +81,15 @@ recorded() {
 	"$CTL" -s "$D/ctl.sock" lookup "$1" >&2
 	fail "the DSN for $1 was not recorded"
 }
+wait_suppressed() { # ADDR
+	for _ in $(seq 1 200); do
+		[ "$("$CTL" -s "$D/ctl.sock" --json lookup "$1" |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["suppressed"])')" = True ] && return 0
+		sleep 0.05
+	done
+	"$CTL" -s "$D/ctl.sock" lookup "$1" >&2
+	fail "the DSN for $1 did not suppress it"
+}
 reload "milter_dsn_action = discard"
 run discard
 recorded discard@remote.example
@@ -116,4 +126,55 @@ grep -q "^milter dsn: $(status "m['dsn_messages']") messages, $(status "m['dsn_r
 grep -q "^milter rcpt latency: p50 [0-9]*us, .* ($(status "m['rcpt_latency']['samples']") samples); 0 queue full, 0 errors$" "$T/status" &&
 grep -q "^milter provider other: reject [0-9]*" "$T/status" ||
 	fail "readable status: $(cat "$T/status")"
-pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused, readable status"
+
+# Signed return paths.  A key file others may read is refused at reload.
+batv_tag() { # KEY-NUMBER SECRET DAYS-FROM-TODAY ADDRESS: made apart from reboundd
+	python3 - "$@" <<'PY'
+import hashlib, hmac, sys, time
+k, secret, days, addr = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+kddd = "%s%03d" % (k, (int(time.time()) // 86400 + days) % 1000)
+sig = hmac.new(secret.encode(), (kddd + addr).encode(), hashlib.sha1).hexdigest()[:6]
+print("prvs=%s%s=%s" % (kddd, sig, addr))
+PY
+}
+printf '# test keys\n4 %s\n7 %s\n' "the signing secret, key four" "an older secret, key seven" > "$T/batv.keys"
+chmod 0644 "$T/batv.keys"
+failures=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reload_failures"])')
+conf "batv_key_file = $T/batv.keys"
+kill -HUP "$(cat "$D/pid")"
+for _ in $(seq 1 200); do
+	grep -q "reload=refused error=\"batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" && break
+	sleep 0.05
+done
+grep -q "reload=refused error=\"batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" ||
+	fail "a key file others may read was not refused: $(grep 'reload=' "$D/reboundd.log" | tail -2)"
+chmod 0600 "$T/batv.keys"
+reload "batv_key_file = $T/batv.keys" "milter_batv_sign = yes" \
+	"verp_pattern = bounces+%l=%d@shop.example"
+BATV_VALID=$(batv_tag 7 "an older secret, key seven" 7 news@shop.example)
+# The last hex digit of the signature changed.
+BATV_FORGED=$(python3 -c 'import sys; a = sys.argv[1]; print(a[:14] + ("1" if a[14] == "0" else "0") + a[15:])' "$BATV_VALID")
+BATV_EXPIRED=$(batv_tag 4 "the signing secret, key four" -2 news@shop.example)
+BATV_VERP=$(batv_tag 4 "the signing secret, key four" 3 bounces+verp1=remote.example@shop.example)
+[ "$BATV_FORGED" != "$BATV_VALID" ] || fail "forging $BATV_VALID"
+export BATV_VALID BATV_FORGED BATV_EXPIRED BATV_VERP
+# reboundctl agrees with the tags made apart.
+"$CTL" batv verify --key-file "$T/batv.keys" "$BATV_VALID" | grep -qx "valid news@shop.example" ||
+	fail "reboundctl batv verify $BATV_VALID"
+[ "$("$CTL" batv sign --key-file "$T/batv.keys" --max-age 3 bounces+verp1=remote.example@shop.example)" = "$BATV_VERP" ] ||
+	fail "reboundctl batv sign disagrees with $BATV_VERP"
+run batv
+for a in batv-valid batv-sender verp1; do
+	wait_suppressed "$a@remote.example"
+done
+for a in batv-forged batv-expired verp-other; do
+	recorded "$a@remote.example"
+	"$CTL" -s "$D/ctl.sock" --json lookup "$a@remote.example" |
+		python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(o["suppressed"] or o["recent"][0]["action"] != "none")' ||
+		fail "a DSN with no valid tag for $a@remote.example changed the list"
+done
+[ "$(status "m['dsn_verified_batv'] == 3 and m['dsn_batv_invalid'] == 2 and m['batv_signed'] == 1 and m['errors'] == 0")" = True ] ||
+	fail "batv counters: $(status m)"
+"$CTL" -s "$D/ctl.sock" status | grep -q "^milter batv: 3 records verified by their tag, 2 DSNs with a tag that did not verify, 1 senders signed$" ||
+	fail "readable batv status: $("$CTL" -s "$D/ctl.sock" status | grep batv)"
+pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused, readable status, BATV tags verified, forged and expired ones ignored, senders signed"
