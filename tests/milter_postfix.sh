@@ -5,7 +5,9 @@
 # suppresses the address; the next message to it is refused at RCPT while
 # its other recipients are delivered; a returning DSN through the milter
 # is recorded with its verdict; a forged DSN for an address never mailed
-# suppresses nothing; the drop and tag policies do what they say, over
+# suppresses nothing; with BATV the milter signs the sender Postfix relays,
+# a DSN to a valid tag suppresses an address the log never saw and one to
+# a forged tag nothing; the drop and tag policies do what they say, over
 # SMTP and for sendmail(1) submissions.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/postfix-lib.sh"
@@ -20,9 +22,12 @@ non_smtpd_milters = inet:127.0.0.1:$MPORT
 milter_default_action = accept"
 postfix_start
 D=$T/d
+printf '1 %s\n' "postfix test secret, key one" > "$T/batv.keys"
+chmod 0600 "$T/batv.keys"
 conf() {
 	daemon_config "$D" "milter_socket = inet:$MPORT@127.0.0.1" \
-		"milter_bounce_addresses = bounces+%l=%d@shop.example, bounces@shop.example" "$@"
+		"milter_bounce_addresses = bounces+%l=%d@shop.example, bounces@shop.example" \
+		"batv_key_file = $T/batv.keys" "milter_batv_sign = yes" "$@"
 	sed -i "s|^log_files = .*|log_files = $PF/maillog|" "$D/rebound.conf"
 }
 conf
@@ -71,6 +76,10 @@ grep -q '^unknown@example.com 250' "$T/s1" || fail "first message refused: $(cat
 wait_lookup unknown@example.com "o['suppressed']" "the 5.1.1 from the peer did not suppress unknown@example.com"
 wait_lookup later@example.com "len(o['recent']) > 0" "the delivery to later@example.com was not recorded"
 [ "$(peer_count 'RCPT TO:<unknown@example.com>')" = 1 ] || fail "peer saw unknown@ $(peer_count 'RCPT TO:<unknown@example.com>') times"
+# The milter signed the sender: Postfix relayed it with a valid tag.
+signed=$(sed -n 's/^MAIL FROM:<\(prvs=1[0-9a-f]*=news@shop.example\)>.*/\1/p' "$T/peer.log" | head -1)
+[ -n "$signed" ] || { grep '^MAIL' "$T/peer.log" >&2; fail "the sender was not signed"; }
+"$CTL" batv verify --key-file "$T/batv.keys" "$signed" > /dev/null || fail "signed $signed does not verify"
 
 # 2. The next message: refused at RCPT for it, delivered to the others.
 message second.1@shop.example
@@ -116,6 +125,34 @@ wait_maillog 'to=<bounces+victim=example.com@shop.example>.*status=sent' 1
 grep -q '^HEADER X-Rebound: dsn format=rfc3464 records=1 verified=0 unverified=1' "$T/peer.log" ||
 	{ grep HEADER "$T/peer.log" >&2; fail "no unverified verdict on the forged DSN"; }
 
+# 4b. DSNs to signed return paths, about an address the log never saw:
+# one with a tag made apart from reboundd suppresses; one with the tag
+# altered does not.
+tag=$(python3 - "postfix test secret, key one" news@shop.example <<'PY'
+import hashlib, hmac, sys, time
+kddd = "1%03d" % ((int(time.time()) // 86400 + 5) % 1000)
+sig = hmac.new(sys.argv[1].encode(), (kddd + sys.argv[2]).encode(), hashlib.sha1).hexdigest()[:6]
+print("prvs=%s%s=%s" % (kddd, sig.upper(), sys.argv[2]))
+PY
+)
+dsn batv-never@example.com never.1@shop.example
+smtp "" "$tag" "$T/dsn" > "$T/s4b"
+grep -q ' 250' "$T/s4b" || fail "DSN to $tag refused: $(cat "$T/s4b")"
+wait_lookup batv-never@example.com "o['suppressed'] and o['suppression']['source'] == 'dsn'" \
+	"a DSN to a valid tag did not suppress batv-never@example.com"
+wait_maillog "to=<$tag>.*status=sent" 1
+grep -q '^HEADER X-Rebound: dsn format=rfc3464 records=1 verified=1 unverified=0 batv=valid' "$T/peer.log" ||
+	{ grep HEADER "$T/peer.log" >&2; fail "no batv=valid verdict"; }
+forged=$(echo "$tag" | sed 's/^\(prvs=1...\)....\(..\)/\1FFFF\2/')
+[ "$forged" != "$tag" ] || forged=$(echo "$tag" | sed 's/^\(prvs=1...\)....\(..\)/\10000\2/')
+dsn batv-forged@example.com forged.2@shop.example
+smtp "" "$forged" "$T/dsn" > "$T/s4c"
+wait_lookup batv-forged@example.com "len(o['recent']) > 0" "the DSN to a forged tag was not recorded"
+[ "$(lookup batv-forged@example.com "o['suppressed']")" = False ] || fail "a DSN to a forged tag suppressed"
+wait_maillog "to=<$forged>.*status=sent" 1
+grep -q '^HEADER X-Rebound: dsn format=rfc3464 records=1 verified=0 unverified=1 batv=bad-signature' "$T/peer.log" ||
+	{ grep HEADER "$T/peer.log" >&2; fail "no batv=bad-signature verdict"; }
+
 # reload POLICY: new settings, applied by the running milter.
 reload() {
 	n=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reloads"])')
@@ -153,7 +190,8 @@ grep -q '^HEADER X-Rebound-Suppressed: <unknown@example.com> Recipient address s
 "$CTL" -s "$D/ctl.sock" --json status | python3 -c '
 import json, sys
 m = json.load(sys.stdin)["milter"]
-want = {"rejected": 1, "dropped": 2, "tagged": 1, "dsn_verified": 1, "dsn_unverified": 1, "errors": 0}
+want = {"rejected": 1, "dropped": 2, "tagged": 1, "dsn_verified": 2, "dsn_unverified": 2,
+        "dsn_verified_batv": 1, "dsn_batv_invalid": 1, "errors": 0}
 bad = {k: m[k] for k in want if m[k] != want[k]}
 sys.exit("counters %s, want %s" % (bad, want) if bad else 0)' || fail "milter counters"
-pass "Postfix with the milter: suppressed at RCPT, DSN verified, forgery ignored, drop and tag"
+pass "Postfix with the milter: suppressed at RCPT, DSN verified, forgery ignored, sender signed, DSN to a BATV tag verified and to a forged one ignored, drop and tag"
