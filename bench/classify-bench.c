@@ -4,6 +4,9 @@
  * Reads reply texts, one per line ("ENHANCED<TAB>TEXT" or just TEXT),
  * classifies them round-robin for about the given number of seconds with
  * the built-in rules, and prints the rate.  Used by bench/classify.
+ * CLASSIFY_BENCH_ROUNDS=N in the environment runs exactly N rounds over the
+ * texts instead, so that instruction counts (callgrind) do not depend on
+ * how fast the machine is.
  */
 #include "config.h"
 
@@ -79,6 +82,8 @@ main(int argc, char **argv)
 	struct classify_scratch *sc = classify_scratch_new(cl);
 	struct rb_verdict v;
 	unsigned long count = 0, sink = 0;
+	const char *re = getenv("CLASSIFY_BENCH_ROUNDS");
+	unsigned long rounds = re != NULL ? strtoul(re, NULL, 10) : 0;
 	double t0 = now(), c0 = cpu(), t;
 	do {
 		for (size_t i = 0; i < n; i++) {
@@ -86,7 +91,8 @@ main(int argc, char **argv)
 			sink += (unsigned long)v.reason;
 		}
 		count += n;
-	} while ((t = now()) - t0 < secs);
+		t = now();
+	} while (rounds > 0 ? count / n < rounds : t - t0 < secs);
 	double c = cpu() - c0;
 	printf("classify: %zu distinct texts, %lu classifications in %.2f s wall "
 	    "(%.2f s CPU): %.0f per second (wall), %.0f per second (CPU), one thread\n",

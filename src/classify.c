@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,20 @@ static const enum rb_stage marker_stage[MARK__COUNT] = {
 	RB_STAGE_HELO, RB_STAGE_CONNECT, RB_STAGE_UNKNOWN,
 };
 
+/*
+ * The provider map as a hash table: a host name is looked up whole, by each
+ * suffix below one of its dots and by each prefix before one, one probe
+ * each, instead of being compared with every line of the map.
+ */
+enum { PK_WHOLE, PK_BELOW, PK_ANYTLD, PK__COUNT };
+
+struct prov_slot {
+	const char *key;	/* NULL: empty slot */
+	size_t len;
+	unsigned kind;		/* is_mx * PK__COUNT + PK_* */
+	unsigned line;		/* index into rs.prov: the first line wins */
+};
+
 struct classifier {
 	struct rule_set rs;
 	hs_database_t *db;
@@ -63,7 +78,24 @@ struct classifier {
 	unsigned *pat_rule;	/* pattern id -> rule index */
 	size_t *code_rules;	/* rules without text conditions */
 	size_t ncode_rules;
+	/*
+	 * Provider names are interned: name 0 is "other", then those of the
+	 * map, then those only rules or advice mention.  A verdict's provider
+	 * is a name id, so rules compare ids and the advice is a table.
+	 */
+	const char **pname;
+	unsigned npname;
+	unsigned *line_pid;	/* rs.prov[i] -> name id */
+	unsigned *rule_pid;	/* rules[i] -> name id of provider:, or NO_PID */
+	struct prov_slot *ptab;
+	size_t ptab_mask;
+	uint64_t plens[2 * PK__COUNT];	/* key lengths present, 63 = longer */
+	const char **advice_tab;	/* [category * npname + name id] */
 };
+
+#define NO_PID	UINT_MAX
+
+static int index_providers(struct classifier *, char *, size_t);
 
 struct classify_scratch {
 	hs_scratch_t *hs;
@@ -363,7 +395,8 @@ classifier_load(const char *rules_path, const char *local_path,
 			    strlen(b->text), err, errlen) != 0)
 				goto fail;
 	}
-	if (compile(cl, err, errlen) != 0)
+	if (compile(cl, err, errlen) != 0 ||
+	    index_providers(cl, err, errlen) != 0)
 		goto fail;
 	return (cl);
 fail:
@@ -380,6 +413,11 @@ classifier_free(struct classifier *cl)
 		hs_free_database(cl->db);
 	free(cl->pat_rule);
 	free(cl->code_rules);
+	free(cl->pname);
+	free(cl->line_pid);
+	free(cl->rule_pid);
+	free(cl->ptab);
+	free(cl->advice_tab);
 	rules_free(&cl->rs);
 	free(cl);
 }
@@ -422,66 +460,223 @@ classify_scratch_free(struct classify_scratch *s)
 
 /* ---- providers ---- */
 
-static int
-domain_matches(const struct provider_pat *pp, const char *host, size_t hl)
+static uint32_t
+prov_hash(unsigned kind, const char *key, size_t len)
 {
-	size_t pl = pp->patlen;
+	uint32_t h = 2166136261u ^ kind;	/* FNV-1a */
 
-	if (pp->anytld) {
-		/* "hotmail.*": hotmail.com, hotmail.co.uk */
-		return (hl > pl + 1 && strncmp(host, pp->pattern, pl) == 0 &&
-		    host[pl] == '.');
-	}
-	if (hl == pl && memcmp(host, pp->pattern, pl) == 0)
-		return (1);
-	if (pp->suffix && hl > pl + 1 && host[hl - pl - 1] == '.' &&
-	    memcmp(host + hl - pl, pp->pattern, pl) == 0)
-		return (1);
-	return (0);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	return (h);
 }
 
+static void
+prov_insert(struct classifier *cl, unsigned kind, const char *key,
+    size_t len, unsigned line)
+{
+	size_t i = prov_hash(kind, key, len) & cl->ptab_mask;
+
+	for (; cl->ptab[i].key != NULL; i = (i + 1) & cl->ptab_mask)
+		if (cl->ptab[i].kind == kind && cl->ptab[i].len == len &&
+		    memcmp(cl->ptab[i].key, key, len) == 0)
+			return;		/* an earlier line has it */
+	cl->ptab[i].key = key;
+	cl->ptab[i].len = len;
+	cl->ptab[i].kind = kind;
+	cl->ptab[i].line = line;
+	cl->plens[kind] |= (uint64_t)1 << (len < 63 ? len : 63);
+}
+
+/* The map line for key, or UINT_MAX. */
+static unsigned
+prov_probe(const struct classifier *cl, unsigned kind, const char *key,
+    size_t len)
+{
+	if ((cl->plens[kind] & ((uint64_t)1 << (len < 63 ? len : 63))) == 0)
+		return (UINT_MAX);
+	for (size_t i = prov_hash(kind, key, len) & cl->ptab_mask;
+	    cl->ptab[i].key != NULL; i = (i + 1) & cl->ptab_mask)
+		if (cl->ptab[i].kind == kind && cl->ptab[i].len == len &&
+		    memcmp(cl->ptab[i].key, key, len) == 0)
+			return (cl->ptab[i].line);
+	return (UINT_MAX);
+}
+
+/* The id of a provider name, added when new; NO_PID without memory. */
+static unsigned
+intern_pname(struct classifier *cl, const char *name, size_t *cap)
+{
+	for (unsigned i = 0; i < cl->npname; i++)
+		if (strcmp(cl->pname[i], name) == 0)
+			return (i);
+	if (cl->npname == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		const char **np = realloc(cl->pname, ncap * sizeof(*np));
+		if (np == NULL)
+			return (NO_PID);
+		cl->pname = np;
+		*cap = ncap;
+	}
+	cl->pname[cl->npname] = name;
+	return (cl->npname++);
+}
+
+/* The advice for a category and provider: the provider's own, if any. */
 static const char *
-provider_lookup(const struct classifier *cl, int is_mx, const char *name)
+advice_lookup(const struct rule_set *rs, int c, const char *provider)
+{
+	const char *generic = NULL;
+
+	for (size_t i = 0; i < rs->nadvice; i++) {
+		const struct advice *a = &rs->advice[i];
+		if (a->category != c)
+			continue;
+		if (a->provider == NULL) {
+			if (generic == NULL)
+				generic = a->text;
+		} else if (strcmp(a->provider, provider) == 0) {
+			return (a->text);
+		}
+	}
+	return (generic != NULL ? generic : "");
+}
+
+/*
+ * Index the provider map, intern the provider names and lay out the
+ * advice per category and provider, so that classify() neither walks the
+ * map nor compares names.
+ */
+static int
+index_providers(struct classifier *cl, char *err, size_t errlen)
+{
+	struct rule_set *rs = &cl->rs;
+	size_t cap = 0, nkeys = 0;
+
+	cl->line_pid = calloc(rs->nprov + 1, sizeof(*cl->line_pid));
+	cl->rule_pid = calloc(rs->nrules + 1, sizeof(*cl->rule_pid));
+	if (cl->line_pid == NULL || cl->rule_pid == NULL ||
+	    intern_pname(cl, "other", &cap) == NO_PID)
+		goto nomem;
+	for (size_t i = 0; i < rs->nprov; i++) {
+		if ((cl->line_pid[i] = intern_pname(cl, rs->prov[i].provider,
+		    &cap)) == NO_PID)
+			goto nomem;
+		nkeys += rs->prov[i].suffix ? 2 : 1;
+	}
+	for (size_t i = 0; i < rs->nrules; i++) {
+		cl->rule_pid[i] = NO_PID;
+		if (rs->rules[i].provider != NULL &&
+		    (cl->rule_pid[i] = intern_pname(cl, rs->rules[i].provider,
+		    &cap)) == NO_PID)
+			goto nomem;
+	}
+	size_t size = 16;
+	while (size < nkeys * 2)
+		size *= 2;
+	cl->ptab = calloc(size, sizeof(*cl->ptab));
+	if (cl->ptab == NULL)
+		goto nomem;
+	cl->ptab_mask = size - 1;
+	for (size_t i = 0; i < rs->nprov; i++) {
+		const struct provider_pat *pp = &rs->prov[i];
+		unsigned base = pp->is_mx ? PK__COUNT : 0;
+		if (pp->anytld) {
+			prov_insert(cl, base + PK_ANYTLD, pp->pattern, pp->patlen,
+			    (unsigned)i);
+			continue;
+		}
+		/* "*.example.com" is example.com itself too. */
+		prov_insert(cl, base + PK_WHOLE, pp->pattern, pp->patlen,
+		    (unsigned)i);
+		if (pp->suffix)
+			prov_insert(cl, base + PK_BELOW, pp->pattern, pp->patlen,
+			    (unsigned)i);
+	}
+	cl->advice_tab = calloc((size_t)RB_CATEGORY__COUNT * cl->npname,
+	    sizeof(*cl->advice_tab));
+	if (cl->advice_tab == NULL)
+		goto nomem;
+	for (int c = 0; c < RB_CATEGORY__COUNT; c++)
+		for (unsigned p = 0; p < cl->npname; p++)
+			cl->advice_tab[(size_t)c * cl->npname + p] =
+			    advice_lookup(rs, c, cl->pname[p]);
+	return (0);
+nomem:
+	snprintf(err, errlen, "classifier: out of memory");
+	return (-1);
+}
+
+/*
+ * The host part of name as the map spells it: lower case, at most 255
+ * bytes, without "[192.0.2.1]:25" (and for a recipient without a closing
+ * '>') and without trailing dots.  Returns its length.
+ */
+static size_t
+host_key(const char *name, int recipient, char host[256])
+{
+	size_t n = 0;
+
+	for (; n < 255 && name[n] != '\0' && name[n] != '[' &&
+	    !(recipient && name[n] == '>'); n++) {
+		unsigned char c = (unsigned char)name[n];
+		host[n] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	while (n > 0 && host[n - 1] == '.')
+		n--;
+	return (n);
+}
+
+/*
+ * The name id of the first map line of the kind (domain or MX) that
+ * matches, or NO_PID: the host itself, every name below one of its dots
+ * ("*.example.com") and every name before one ("hotmail.*", which needs
+ * something after the dot).
+ */
+static unsigned
+provider_find(const struct classifier *cl, int is_mx, const char *name,
+    int recipient)
 {
 	char host[256];
 	size_t hl;
+	unsigned base = is_mx ? PK__COUNT : 0, best;
 
 	if (name == NULL || *name == '\0')
-		return (NULL);
-	util_strlcpy(host, name, sizeof(host));
-	util_lower(host);
-	hl = strlen(host);
-	/* "mx.example.com[192.0.2.1]:25" and a trailing dot name the host. */
-	char *b = strchr(host, '[');
-	if (b != NULL)
-		*b = '\0', hl = strlen(host);
-	while (hl > 0 && host[hl - 1] == '.')
-		host[--hl] = '\0';
-	for (size_t i = 0; i < cl->rs.nprov; i++) {
-		const struct provider_pat *pp = &cl->rs.prov[i];
-		if (pp->is_mx == is_mx && domain_matches(pp, host, hl))
-			return (pp->provider);
+		return (NO_PID);
+	hl = host_key(name, recipient, host);
+	best = prov_probe(cl, base + PK_WHOLE, host, hl);
+	for (size_t d = 1; d + 1 < hl; d++) {
+		if (host[d] != '.')
+			continue;
+		unsigned l = prov_probe(cl, base + PK_BELOW, host + d + 1,
+		    hl - d - 1);
+		if (l < best)
+			best = l;
+		l = prov_probe(cl, base + PK_ANYTLD, host, d);
+		if (l < best)
+			best = l;
 	}
-	return (NULL);
+	return (best == UINT_MAX ? NO_PID : cl->line_pid[best]);
+}
+
+/* The MX is the better witness; then the recipient's domain. */
+static unsigned
+provider_of(const struct classifier *cl, const char *recipient,
+    const char *mx)
+{
+	unsigned p = provider_find(cl, 1, mx, 0);
+
+	if (p == NO_PID && recipient != NULL) {
+		const char *at = strrchr(recipient, '@');
+		p = provider_find(cl, 0, at ? at + 1 : recipient, 1);
+	}
+	return (p == NO_PID ? 0 : p);
 }
 
 const char *
 classifier_provider(const struct classifier *cl, const char *recipient,
     const char *mx)
 {
-	const char *p = provider_lookup(cl, 1, mx);
-
-	if (p == NULL && recipient != NULL) {
-		const char *at = strrchr(recipient, '@');
-		const char *dom = at ? at + 1 : recipient;
-		char d[256];
-		util_strlcpy(d, dom, sizeof(d));
-		char *gt = strchr(d, '>');
-		if (gt != NULL)
-			*gt = '\0';
-		p = provider_lookup(cl, 0, d);
-	}
-	return (p != NULL ? p : "other");
+	return (cl->pname[provider_of(cl, recipient, mx)]);
 }
 
 /* ---- text and codes ---- */
@@ -697,13 +892,15 @@ struct facts {
 	int reply;
 	int stage;
 	int outcome;
-	const char *provider;
+	unsigned pid;		/* provider name id */
 };
 
 static int
-rule_holds(const struct rule *r, const struct facts *f,
+rule_holds(const struct classifier *cl, size_t i, const struct facts *f,
     const struct classify_scratch *s)
 {
+	const struct rule *r = &cl->rs.rules[i];
+
 	for (int t = 0; t < r->ntext; t++)
 		if (!s->hit[r->pattern[t]])
 			return (0);
@@ -715,29 +912,15 @@ rule_holds(const struct rule *r, const struct facts *f,
 		return (0);
 	if (r->outcome != 0 && r->outcome != f->outcome)
 		return (0);
-	if (r->provider != NULL && strcmp(r->provider, f->provider) != 0)
+	if (r->provider != NULL && cl->rule_pid[i] != f->pid)
 		return (0);
 	return (1);
 }
 
 static const char *
-advice_for(const struct classifier *cl, enum rb_category c,
-    const char *provider)
+advice_for(const struct classifier *cl, enum rb_category c, unsigned pid)
 {
-	const char *generic = NULL;
-
-	for (size_t i = 0; i < cl->rs.nadvice; i++) {
-		const struct advice *a = &cl->rs.advice[i];
-		if (a->category != (int)c)
-			continue;
-		if (a->provider == NULL) {
-			if (generic == NULL)
-				generic = a->text;
-		} else if (strcmp(a->provider, provider) == 0) {
-			return (a->text);
-		}
-	}
-	return (generic != NULL ? generic : "");
+	return (cl->advice_tab[(size_t)c * cl->npname + pid]);
 }
 
 int
@@ -750,8 +933,8 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 
 	memset(out, 0, sizeof(*out));
 	memset(&f, 0, sizeof(f));
-	f.provider = classifier_provider(cl, in->recipient, in->mx);
-	util_strlcpy(out->provider, f.provider, sizeof(out->provider));
+	f.pid = provider_of(cl, in->recipient, in->mx);
+	util_strlcpy(out->provider, cl->pname[f.pid], sizeof(out->provider));
 
 	/*
 	 * The reporter already says it was delivered (Postfix status=sent):
@@ -768,7 +951,7 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 			if (parse_enhanced_at(in->enhanced, in->enhanced + el, &f.code) == el)
 				format_code(&f.code, out->enhanced);
 		}
-		out->fix = advice_for(cl, out->category, out->provider);
+		out->fix = advice_for(cl, out->category, f.pid);
 		return (0);
 	}
 
@@ -837,7 +1020,7 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		const struct rule *r = &cl->rs.rules[i];
 		if ((best == NULL || r->prio > best->prio ||
 		    (r->prio == best->prio && i < best_i)) &&
-		    rule_holds(r, &f, s)) {
+		    rule_holds(cl, i, &f, s)) {
 			best = r;
 			best_i = i;
 		}
@@ -848,7 +1031,7 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		if (best != NULL && (r->prio < best->prio ||
 		    (r->prio == best->prio && i > best_i)))
 			break;		/* sorted: nothing later can win */
-		if (rule_holds(r, &f, s)) {
+		if (rule_holds(cl, i, &f, s)) {
 			best = r;
 			best_i = i;
 			break;
@@ -902,6 +1085,6 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		out->outcome = RB_OUTCOME_BOUNCED;
 	out->hardbounce = taxonomy_is_hardbounce(out->reason, permanent);
 	if (out->fix == NULL)
-		out->fix = advice_for(cl, out->category, out->provider);
+		out->fix = advice_for(cl, out->category, f.pid);
 	return (rc);
 }
