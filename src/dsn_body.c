@@ -84,7 +84,7 @@ static const char *const autoreply_subjects[] = {
 	"respuesta autom", "réponse automatique", NULL
 };
 
-static size_t cut_at(const struct dsn_ctx *);
+static size_t cut_at(struct dsn_ctx *);
 
 static int
 any_in(const char *s, const char *const *list)
@@ -97,7 +97,7 @@ any_in(const char *s, const char *const *list)
 }
 
 int
-dsn_body_is_bounce(const struct dsn_ctx *ctx)
+dsn_body_is_bounce(struct dsn_ctx *ctx)
 {
 	if (ctx->failed_rcpts[0] != '\0')
 		return (1);
@@ -122,10 +122,15 @@ dsn_body_is_autoreply(const struct dsn_ctx *ctx)
 	return (ctx->auto_replied || any_in(ctx->subject, autoreply_subjects));
 }
 
-/* Offset where the returned message starts in the text. */
+/*
+ * Offset where the returned message starts in the text.  Found once per
+ * text: the bounce test, the scan and the fill all ask for it.
+ */
 static size_t
-cut_at(const struct dsn_ctx *ctx)
+cut_at(struct dsn_ctx *ctx)
 {
+	if (ctx->cut_known)
+		return (ctx->cut);
 	size_t cut = ctx->textlen;
 	for (int i = 0; orig_markers[i] != NULL; i++) {
 		const char *p = dsn_memcasemem(ctx->text, cut, orig_markers[i]);
@@ -138,6 +143,8 @@ cut_at(const struct dsn_ctx *ctx)
 		if (p - ctx->text > 40)
 			cut = (size_t)(p - ctx->text);
 	}
+	ctx->cut = cut;
+	ctx->cut_known = 1;
 	return (cut);
 }
 
@@ -317,7 +324,8 @@ dsn_body_scan(struct dsn_ctx *ctx)
 	const char *t = ctx->text ? ctx->text : empty;
 	size_t cut = ctx->text ? cut_at(ctx) : 0;
 	int added = 0;
-	struct spot *sp = calloc(SPOTS_MAX, sizeof(*sp));
+	/* Every spot used is written first: no need to clear 260 KB. */
+	struct spot *sp = malloc(SPOTS_MAX * sizeof(*sp));
 	size_t n;
 
 	if (sp == NULL)

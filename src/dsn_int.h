@@ -46,6 +46,8 @@ struct dsn_ctx {
 	char *feedback;		/* message/feedback-report */
 	size_t feedbacklen;
 	int parts;
+	size_t cut;		/* where the returned message starts in text */
+	int cut_known;
 	/*
 	 * The whole readable block about the record being finished, when
 	 * longer than its diagnostic field: the classifier reads all of it.
@@ -63,7 +65,7 @@ void dsn_report_rfc822_headers(struct dsn_ctx *, const char *, size_t);
 
 /* dsn_body.c: bounces whose facts are only in the readable text. */
 int dsn_body_scan(struct dsn_ctx *);
-int dsn_body_is_bounce(const struct dsn_ctx *);
+int dsn_body_is_bounce(struct dsn_ctx *);
 int dsn_body_is_autoreply(const struct dsn_ctx *);
 void dsn_body_fill(struct dsn_ctx *);
 

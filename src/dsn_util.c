@@ -51,6 +51,19 @@ dsn_squeeze(char *dst, size_t dstlen, const char *src, size_t n)
 	dst[o] = '\0';
 }
 
+/* ASCII case folding: the words searched for are ASCII, whatever the locale. */
+static inline unsigned char
+fold(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c);
+}
+
+/*
+ * Case-insensitive memmem.  The first byte is found with memchr (one scan
+ * for each case of it, each resumed only when passed), so the text is read
+ * at memchr's speed and compared byte by byte only where a match may start:
+ * the body scanners call this a few dozen times per message.
+ */
 const char *
 dsn_memcasemem(const char *h, size_t hl, const char *n)
 {
@@ -58,14 +71,42 @@ dsn_memcasemem(const char *h, size_t hl, const char *n)
 
 	if (nl == 0 || hl < nl)
 		return (NULL);
-	int c0 = tolower((unsigned char)n[0]);
-	for (size_t i = 0; i + nl <= hl; i++) {
-		if (tolower((unsigned char)h[i]) != c0)
-			continue;
-		if (strncasecmp(h + i, n, nl) == 0)
-			return (h + i);
+	unsigned char lo = fold((unsigned char)n[0]);
+	unsigned char up = lo >= 'a' && lo <= 'z' ? (unsigned char)(lo - 32) :
+	    lo;
+	/* One past the last position where a match can start. */
+	const char *end = h + (hl - nl) + 1, *p = h;
+	/* The next of each case of the first byte at or after p; NULL: none. */
+	const char *pl = NULL, *pu = NULL;
+	int need_l = 1, need_u = lo != up;
+
+	for (;;) {
+		if (need_l) {
+			pl = memchr(p, lo, (size_t)(end - p));
+			need_l = 0;
+		}
+		if (need_u) {
+			pu = memchr(p, up, (size_t)(end - p));
+			need_u = 0;
+		}
+		if (pu == NULL || (pl != NULL && pl < pu)) {
+			if (pl == NULL)
+				return (NULL);
+			p = pl;
+			need_l = 1;
+		} else {
+			p = pu;
+			need_u = 1;
+		}
+		size_t i = 1;
+		while (i < nl && fold((unsigned char)p[i]) ==
+		    fold((unsigned char)n[i]))
+			i++;
+		if (i == nl)
+			return (p);
+		if (++p >= end)
+			return (NULL);
 	}
-	return (NULL);
 }
 
 static int
