@@ -686,22 +686,63 @@ classifier_provider(const struct classifier *cl, const char *recipient,
  * dropping the "550-" / "550 " repeated at the start of continuation
  * lines, so phrases that were folded across lines still match.
  */
+/* 1: folds into a blank (with ' '), 2: also ends a line. */
+static const unsigned char fold[256] = {
+	[0] = 1, ['\t'] = 1, [' '] = 1, ['\n'] = 2, ['\r'] = 2,
+};
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RUN_WORDS	1
+#endif
+
+/*
+ * End of the run that starts at text[i] (a byte that does not fold) and
+ * that normalise() copies unchanged: bytes that do not fold, and single
+ * blanks between two of them.  Most replies are one such run, so words
+ * are not copied one at a time, and eight bytes are tested at once for
+ * one at or below ' ' where the compiler allows.
+ */
+static size_t
+run_end(const char *text, size_t i, size_t len)
+{
+	for (;;) {
+#ifdef RUN_WORDS
+		while (i + 8 <= len) {
+			uint64_t w, low;
+			memcpy(&w, text + i, 8);
+			/* The lowest flagged byte is the first one <= ' '. */
+			low = (w - 0x2121212121212121ull) & ~w &
+			    0x8080808080808080ull;
+			if (low != 0) {
+				i += (size_t)__builtin_ctzll(low) / 8;
+				break;
+			}
+			i += 8;
+		}
+#endif
+		while (i < len && (unsigned char)text[i] > ' ')
+			i++;
+		if (i >= len)
+			return (len);
+		if (fold[(unsigned char)text[i]] == 0 ||
+		    (text[i] == ' ' && i + 1 < len &&
+		    fold[(unsigned char)text[i + 1]] == 0))
+			i++;		/* a control byte, or one blank */
+		else
+			return (i);
+	}
+}
+
 static size_t
 normalise(const char *text, size_t len, char *buf, size_t cap)
 {
-	/* 1: folds into a blank (with ' '), 2: also ends a line. */
-	static const unsigned char fold[256] = {
-		[0] = 1, ['\t'] = 1, [' '] = 1, ['\n'] = 2, ['\r'] = 2,
-	};
 	size_t n = 0, i = 0;
 	int at_line_start = 0;
 
 	while (i < len && n < cap) {
 		/* A run of ordinary bytes is copied as it is. */
-		size_t j = i;
-		while (j < len && fold[(unsigned char)text[j]] == 0)
-			j++;
-		if (j > i) {
+		if (fold[(unsigned char)text[i]] == 0) {
 			if (at_line_start) {
 				at_line_start = 0;
 				if (i + 3 < len && isdigit((unsigned char)text[i]) &&
@@ -714,6 +755,7 @@ normalise(const char *text, size_t len, char *buf, size_t cap)
 					continue;
 				}
 			}
+			size_t j = run_end(text, i, len);
 			size_t run = j - i < cap - n ? j - i : cap - n;
 			memcpy(buf + n, text + i, run);
 			n += run;
