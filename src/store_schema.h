@@ -1,26 +1,36 @@
 /*
- * store_schema.h - the database layout of the store (version 1).
+ * store_schema.h - the database layout of the store (version 2).
  *
  * Counters are kept per (granularity, bucket, dimension, key, outcome,
  * category): minute buckets (granularity 60) for 48 hours and day buckets
  * (86400) for 400 days, both written as outcomes arrive so every window
  * is exact; store_maintain() drops buckets past their age.
+ *
+ * Outcomes are de-duplicated by one unique index on (recipient, key).
+ * The key is a hash that includes the recipient, so the pair is unique
+ * exactly when the key is; leading with the recipient lets the same index
+ * answer "this recipient's outcomes" and puts a batch's index updates in
+ * the same order as those of suppressions, retry and audit, which are
+ * keyed by address too (store_apply sorts each batch by address).
+ *
+ * Version 1 had key TEXT UNIQUE in the table plus an index on
+ * (recipient, time): two random index updates per outcome instead of
+ * one.  store_open() rebuilds such an outcomes table once
+ * (store_schema_v1_to_v2); the other tables are unchanged.
  */
 #ifndef REBOUND_STORE_SCHEMA_H
 #define REBOUND_STORE_SCHEMA_H
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 static const char store_schema_sql[] =
 "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;"
 "CREATE TABLE IF NOT EXISTS outcomes("
-"  id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, time INTEGER NOT NULL,"
+"  id INTEGER PRIMARY KEY, key TEXT NOT NULL, time INTEGER NOT NULL,"
 "  source TEXT, queue_id TEXT,"
 "  recipient TEXT NOT NULL, sender TEXT, message_id TEXT, relay TEXT,"
 "  dsn TEXT, outcome TEXT, reason TEXT, category TEXT, action TEXT,"
 "  provider TEXT, hardbounce INTEGER, transport TEXT, text TEXT);"
-"CREATE INDEX IF NOT EXISTS outcomes_time ON outcomes(time);"
-"CREATE INDEX IF NOT EXISTS outcomes_recipient ON outcomes(recipient, time);"
 "CREATE TABLE IF NOT EXISTS suppressions("
 "  address TEXT PRIMARY KEY, reason TEXT, category TEXT, codes TEXT,"
 "  text TEXT, source TEXT, evidence TEXT, created INTEGER NOT NULL,"
@@ -43,5 +53,36 @@ static const char store_schema_sql[] =
 "CREATE TABLE IF NOT EXISTS positions("
 "  source_id TEXT PRIMARY KEY, dev INTEGER, ino INTEGER,"
 "  fingerprint INTEGER, offset INTEGER, cursor TEXT) WITHOUT ROWID;";
+
+/*
+ * The outcomes indexes of version 2, apart so that a version 1 database
+ * whose rebuild failed keeps its own two and gets no third.
+ */
+static const char store_schema_outcomes_v2[] =
+"CREATE INDEX IF NOT EXISTS outcomes_time ON outcomes(time);"
+"CREATE UNIQUE INDEX IF NOT EXISTS outcomes_recipient_key ON "
+"  outcomes(recipient, key);";
+
+/*
+ * Version 1 to 2, inside the caller's transaction: the outcomes table
+ * again without its UNIQUE key column (a table constraint SQLite cannot
+ * drop in place), rows and ids kept; store_schema_outcomes_v2 then
+ * adds the indexes.  Dropping the old table drops its two old indexes with it.
+ */
+static const char store_schema_v1_to_v2[] =
+"CREATE TABLE outcomes_v2("
+"  id INTEGER PRIMARY KEY, key TEXT NOT NULL, time INTEGER NOT NULL,"
+"  source TEXT, queue_id TEXT,"
+"  recipient TEXT NOT NULL, sender TEXT, message_id TEXT, relay TEXT,"
+"  dsn TEXT, outcome TEXT, reason TEXT, category TEXT, action TEXT,"
+"  provider TEXT, hardbounce INTEGER, transport TEXT, text TEXT);"
+"INSERT INTO outcomes_v2(id, key, time, source, queue_id, recipient, sender,"
+"  message_id, relay, dsn, outcome, reason, category, action, provider,"
+"  hardbounce, transport, text)"
+"  SELECT id, key, time, source, queue_id, recipient, sender, message_id,"
+"  relay, dsn, outcome, reason, category, action, provider, hardbounce,"
+"  transport, text FROM outcomes ORDER BY id;"
+"DROP TABLE outcomes;"
+"ALTER TABLE outcomes_v2 RENAME TO outcomes;";
 
 #endif

@@ -2,7 +2,8 @@
  * check_store.c - the store on a real SQLite file: de-duplication,
  * suppression on evidence, escalation of soft failures, manual changes with
  * their audit trail, expiry, positions committed with outcomes, counters,
- * CSV round trip, a read-only database, and the suppression set.
+ * CSV round trip, a read-only database, the suppression set, and the
+ * upgrade of a database in the first layout.
  */
 #include "config.h"
 
@@ -13,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "store.h"
 #include "supset.h"
@@ -236,6 +239,79 @@ START_TEST(test_positions_and_reopen)
 }
 END_TEST
 
+/*
+ * A database written by the first layout (key UNIQUE in the outcomes
+ * table, two indexes on it) is rebuilt on open: its rows kept, the new
+ * unique index in place of the old ones, and a replayed outcome still
+ * counted once.
+ */
+START_TEST(test_schema_v1_upgraded)
+{
+	char err[256];
+	time_t now = 1800000000;
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	struct rb_outcome_rec r = mk("old@example.org", "V1Q", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS, RB_REASON_USERUNKNOWN, now);
+
+	store_close(st);
+	st = NULL;
+	unlink(path);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	    "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;"
+	    "INSERT INTO meta VALUES('schema_version','1');"
+	    "CREATE TABLE outcomes("
+	    "  id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, time INTEGER NOT NULL,"
+	    "  source TEXT, queue_id TEXT,"
+	    "  recipient TEXT NOT NULL, sender TEXT, message_id TEXT, relay TEXT,"
+	    "  dsn TEXT, outcome TEXT, reason TEXT, category TEXT, action TEXT,"
+	    "  provider TEXT, hardbounce INTEGER, transport TEXT, text TEXT);"
+	    "CREATE INDEX outcomes_time ON outcomes(time);"
+	    "CREATE INDEX outcomes_recipient ON outcomes(recipient, time);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO outcomes(id, key, "
+	    "time, source, queue_id, recipient, outcome, reason, category, "
+	    "action, hardbounce) VALUES (7, ?, ?, 'log', 'V1Q', "
+	    "'old@example.org', 'bounced', 'userunknown', 'invalid-address', "
+	    "'suppress', 1)", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, r.key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+
+	st = store_open(path, NULL, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	/* The old row is there, and the same outcome again is not a second. */
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now), 0);
+	json_t *j = store_status(st);
+	ck_assert_int_eq(jint(j, "outcomes", NULL), 1);
+	json_decref(j);
+	j = store_lookup(st, "old@example.org", now);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "recent")), 1);
+	json_decref(j);
+	store_close(st);
+	st = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT "
+	    "(SELECT v FROM meta WHERE k = 'schema_version'), "
+	    "(SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
+	    " WHERE type = 'index' AND tbl_name = 'outcomes' AND sql IS NOT NULL "
+	    " ORDER BY name)), (SELECT id FROM outcomes)", -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "2");
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 1),
+	    "outcomes_recipient_key,outcomes_time");
+	ck_assert_int_eq(sqlite3_column_int(s, 2), 7);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	st = store_open(path, NULL, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(test_full_then_recovers)
 {
 	time_t now = 1800000000;
@@ -359,6 +435,7 @@ main(void)
 	tcase_add_test(tc, test_escalation);
 	tcase_add_test(tc, test_manual_and_expiry);
 	tcase_add_test(tc, test_positions_and_reopen);
+	tcase_add_test(tc, test_schema_v1_upgraded);
 	tcase_add_test(tc, test_full_then_recovers);
 	tcase_add_test(tc, test_csv_roundtrip);
 	tcase_add_test(tc, test_supset);
