@@ -97,6 +97,11 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "# ok\n\n  # still ok\ndsn_max_depth = deep\n", "t.conf:4: dsn_max_depth" },
 	{ "maintenance_interval = 0\n", "t.conf:1: maintenance_interval: must be more than 0" },
 	{ "poll_interval = 0ms\n", "t.conf:1: poll_interval: must be more than 0" },
+	{ "batv_max_age = 36h\n", "t.conf:1: batv_max_age: \"36h\" is not whole days from 1d to 100d" },
+	{ "batv_max_age = 0d\n", "t.conf:1: batv_max_age: \"0d\" is not whole days" },
+	{ "batv_max_age = 101d\n", "t.conf:1: batv_max_age: \"101d\" is not whole days" },
+	{ "batv_key_file = keys\n", "t.conf:1: batv_key_file: \"keys\" is not an absolute path" },
+	{ "milter_batv_sign = sometimes\n", "t.conf:1: milter_batv_sign: \"sometimes\" is not yes or no" },
 };
 
 /* Milter values the checks must not refuse. */
