@@ -54,18 +54,11 @@ struct dsn_ctx {
 	 */
 	const char *block;
 	size_t blocklen;
-	/* The first returned message (a GMimePart), owned by the parse. */
+	/* The first returned message (a GMimeMessage), owned by the parse. */
 	void *inner;
 };
 
-/*
- * dsn_report.c: header-style field blocks.  dsn_fields_walk calls fn for
- * each "Name: value" field of s (the value with its folding) and with name
- * NULL at each blank line; it stops when fn returns non-zero.
- */
-typedef int (*dsn_field_fn)(void *arg, const char *name, size_t nl,
-    const char *val, size_t vl);
-void dsn_fields_walk(const char *s, size_t n, dsn_field_fn fn, void *arg);
+/* dsn_report.c: RFC 3464 and RFC 5965 field blocks. */
 int dsn_report_status(struct dsn_ctx *, const char *, size_t);
 int dsn_report_feedback(struct dsn_ctx *, const char *, size_t);
 void dsn_report_rfc822_headers(struct dsn_ctx *, const char *, size_t);

@@ -6,16 +6,12 @@
  * GMime is initialised once per process (dsn_init, pthread_once).  Each call
  * builds its own parser and stream and frees them before returning, so
  * dsn_parse() may run in many threads at once with separate scratch spaces.
- * GMime reads the MIME structure and decodes the parts a verdict reads;
- * the stream is a view of the caller's buffer (copied only when its line
- * ends need making LF).  A returned original message stays an opaque part:
- * only its header block is read, and it is built as a message only when
- * the bounce turns out to wrap another bounce.
+ * Only the headers of a returned original message are read; its body is
+ * never decoded.
  */
 #include "config.h"
 
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,24 +24,10 @@
 
 static pthread_once_t dsn_once = PTHREAD_ONCE_INIT;
 
-/*
- * GMime builds a whole message, every header and part of it, for each
- * message/rfc822 part; a verdict needs a few of the returned message's
- * headers (returned_headers reads them) and builds it only in the rare
- * case of a bounce that wraps another.  So these types are made plain
- * leaf parts, whose content GMime keeps as a window on the parse buffer.
- * This is process-wide: rebound uses GMime for nothing else.
- */
 static void
 dsn_init_once(void)
 {
-	static const char *const msg[] = { "rfc822", "rfc2822", "news",
-	    "global", NULL };
-
 	g_mime_init();
-	for (int i = 0; msg[i] != NULL; i++)
-		g_mime_object_register_type("message", msg[i],
-		    GMIME_TYPE_PART);
 }
 
 void
@@ -461,60 +443,21 @@ ascii_compatible(const char *cs)
 	return (0);
 }
 
-/*
- * A leaf part's content, decoded, at most max bytes.  Content that needs no
- * decoding (7bit, 8bit, binary, and a charset whose ASCII range is ASCII
- * when convert is set) is returned as a pointer into the parse buffer,
- * which lives as long as the parse, not NUL-terminated: GMime keeps it as a
- * window on that buffer, so copying it through a stream per part would be
- * wasted.  Anything else is decoded into a malloc'd copy left in *owned for
- * the caller to free.  NULL when the part has no content.
- */
-static const char *
-part_content(GMimePart *part, size_t max, int convert, char **owned,
-    size_t *lenp)
+/* Decode a leaf part's content to UTF-8, at most max bytes. */
+static char *
+part_text(GMimePart *part, size_t max, size_t *lenp)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
-	*owned = NULL;
 	*lenp = 0;
 	if (w == NULL)
 		return (NULL);
-	const char *cs = NULL;
-	if (convert) {
-		GMimeContentType *ct = g_mime_object_get_content_type(
-		    GMIME_OBJECT(part));
-		cs = ct ? g_mime_content_type_get_parameter(ct, "charset") :
-		    NULL;
-		if (cs != NULL && ascii_compatible(cs))
-			cs = NULL;
-	}
-	GMimeStream *s = g_mime_data_wrapper_get_stream(w);
-	switch (g_mime_data_wrapper_get_encoding(w)) {
-	case GMIME_CONTENT_ENCODING_DEFAULT:
-	case GMIME_CONTENT_ENCODING_7BIT:
-	case GMIME_CONTENT_ENCODING_8BIT:
-	case GMIME_CONTENT_ENCODING_BINARY:
-		if (cs == NULL && s != NULL && GMIME_IS_STREAM_MEM(s)) {
-			GByteArray *ba = g_mime_stream_mem_get_byte_array(
-			    GMIME_STREAM_MEM(s));
-			gint64 st = s->bound_start, en = s->bound_end;
-			if (ba == NULL)
-				return (NULL);
-			if (en < 0 || en > (gint64)ba->len)
-				en = (gint64)ba->len;
-			if (st < 0 || st > en)
-				st = en;
-			*lenp = (size_t)(en - st) < max ? (size_t)(en - st) :
-			    max;
-			return ((const char *)ba->data + st);
-		}
-		break;
-	default:
-		break;
-	}
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GMimeStream *out = g_mime_stream_filter_new(mem);
-	if (cs != NULL) {
+	GMimeContentType *ct = g_mime_object_get_content_type(
+	    GMIME_OBJECT(part));
+	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") :
+	    NULL;
+	if (cs != NULL && !ascii_compatible(cs)) {
 		GMimeFilter *f = g_mime_filter_charset_new(cs, "UTF-8");
 		/* An unknown charset leaves the bytes as they are. */
 		if (f != NULL) {
@@ -527,253 +470,51 @@ part_content(GMimePart *part, size_t max, int convert, char **owned,
 	GByteArray *ba = g_mime_stream_mem_get_byte_array(
 	    GMIME_STREAM_MEM(mem));
 	size_t n = ba->len < max ? ba->len : max;
-	char *c = malloc(n + 1);
-	if (c != NULL) {
+	char *s = malloc(n + 1);
+	if (s != NULL) {
 		if (n > 0)
-			memcpy(c, ba->data, n);
-		c[n] = '\0';
+			memcpy(s, ba->data, n);
+		s[n] = '\0';
 		*lenp = n;
 	}
 	g_object_unref(out);
 	g_object_unref(mem);
-	*owned = c;
-	return (c);
+	return (s);
 }
 
-/* As part_content, but always a NUL-terminated copy the caller frees. */
-static char *
-part_text(GMimePart *part, size_t max, size_t *lenp)
-{
-	char *owned;
-	const char *p = part_content(part, max, 1, &owned, lenp);
-	if (p == NULL || owned != NULL)
-		return (owned);
-	char *c = malloc(*lenp + 1);
-	if (c == NULL) {
-		*lenp = 0;
-		return (NULL);
-	}
-	memcpy(c, p, *lenp);
-	c[*lenp] = '\0';
-	return (c);
-}
-
-/*
- * A header value as GMime gives it (unfolded, RFC 2047 words decoded), in
- * out.  Plain one-line ASCII, nearly every value, is only trimmed.
- */
 static void
-header_value(const char *v, size_t vl, char *out, size_t outlen)
+message_headers(struct dsn_ctx *ctx, GMimeMessage *m)
 {
-	int plain = 1;
-	for (size_t i = 0; i < vl && plain; i++)
-		plain = (unsigned char)v[i] >= ' ' && (unsigned char)v[i] < 0x7f &&
-		    !(v[i] == '=' && i + 1 < vl && v[i + 1] == '?');
-	if (plain) {
-		while (vl > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			vl--;
-		}
-		while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-			vl--;
-		dsn_copy(out, outlen, v, vl);
-		return;
-	}
-	char *raw = g_strndup(v, vl);
-	char *unf = g_mime_utils_header_unfold(raw);
-	char *dec = unf ? g_mime_utils_header_decode_text(NULL, unf) : NULL;
-	dsn_copy(out, outlen, dec ? dec : "", dec ? strlen(dec) : 0);
-	g_free(dec);
-	g_free(unf);
-	g_free(raw);
-}
+	const char *v;
 
-/*
- * The address of the first mailbox in an address header's raw value, as
- * GMime's address parser reads it (quoted names, comments, groups).
- * Returns 1 when the value holds any address at all.
- */
-static int
-first_mailbox(const char *raw, char *out, size_t outlen)
-{
-	InternetAddressList *l = internet_address_list_parse(NULL, raw);
-	int any = 0;
-	if (l == NULL)
-		return (0);
-	if (internet_address_list_length(l) > 0) {
+	if ((v = g_mime_message_get_message_id(m)) != NULL)
+		snprintf(ctx->om_msgid, sizeof(ctx->om_msgid), "<%s>", v);
+	InternetAddressList *l = g_mime_message_get_from(m);
+	if (l != NULL && internet_address_list_length(l) > 0) {
 		InternetAddress *a = internet_address_list_get_address(l, 0);
-		const char *v;
-		any = 1;
 		if (INTERNET_ADDRESS_IS_MAILBOX(a) && (v =
 		    internet_address_mailbox_get_addr(
 		    INTERNET_ADDRESS_MAILBOX(a))) != NULL)
-			dsn_addr_clean(out, outlen, v, strlen(v));
+			dsn_addr_clean(ctx->om_from, sizeof(ctx->om_from), v,
+			    strlen(v));
 	}
-	g_object_unref(l);
-	return (any);
-}
-
-/* The header block of a returned message, read the way GMime reads one. */
-struct returned {
-	const char *msgid, *from, *to, *hmxmr, *rpath, *ctype;
-	size_t msgidl, froml, tol, hmxmrl, rpathl, ctypel;
-	char from_addr[RB_ADDR_MAX], to_addr[RB_ADDR_MAX];
-	int from_done, to_done;
-};
-
-static int
-returned_field(void *arg, const char *name, size_t nl, const char *v,
-    size_t vl)
-{
-	struct returned *r = arg;
-	char *raw;
-
-	if (name == NULL)
-		return (1);	/* end of the header block */
-#define IS(s)	(nl == sizeof(s) - 1 && g_ascii_strncasecmp(name, s, nl) == 0)
-	/* GMime keeps the last Message-Id and the first of the others. */
-	if (IS("Message-Id")) {
-		r->msgid = v;
-		r->msgidl = vl;
-	} else if (IS("From") && !r->from_done) {
-		/* The From list is every From field's addresses in turn. */
-		raw = g_strndup(v, vl);
-		r->from_done = first_mailbox(raw, r->from_addr,
-		    sizeof(r->from_addr));
-		g_free(raw);
-	} else if (IS("To") && !r->to_done) {
-		raw = g_strndup(v, vl);
-		r->to_done = first_mailbox(raw, r->to_addr,
-		    sizeof(r->to_addr));
-		g_free(raw);
-	} else if (IS("X-HmXmrOriginalRecipient") && r->hmxmr == NULL) {
-		r->hmxmr = v;
-		r->hmxmrl = vl;
-	} else if (IS("Return-Path") && r->rpath == NULL) {
-		r->rpath = v;
-		r->rpathl = vl;
-	} else if (IS("Content-Type") && r->ctype == NULL) {
-		r->ctype = v;
-		r->ctypel = vl;
+	l = g_mime_message_get_to(m);
+	if (l != NULL && internet_address_list_length(l) > 0) {
+		InternetAddress *a = internet_address_list_get_address(l, 0);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a) && (v =
+		    internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(a))) != NULL)
+			dsn_addr_clean(ctx->om_to, sizeof(ctx->om_to), v,
+			    strlen(v));
 	}
-#undef IS
-	return (0);
-}
-
-/*
- * The facts a verdict takes from a returned original message: its
- * Message-ID, From and To, a webmail complaint's recipient and the
- * envelope sender, each replacing what an earlier part gave.  Only the
- * header block is read; GMime never builds the message.  Returns the
- * message's Content-Type value through ctype, if any.
- */
-static void
-returned_headers(struct dsn_ctx *ctx, const char *s, size_t n,
-    const char **ctype, size_t *ctypel)
-{
-	struct returned r;
-	char v[RB_TEXT_MAX];
-
-	memset(&r, 0, sizeof(r));
-	dsn_fields_walk(s, n, returned_field, &r);
-	if (r.msgid != NULL) {
-		header_value(r.msgid, r.msgidl, v, sizeof(v));
-		char *id = g_mime_utils_decode_message_id(v);
-		if (id != NULL)
-			snprintf(ctx->om_msgid, sizeof(ctx->om_msgid), "<%s>",
-			    id);
-		g_free(id);
-	}
-	if (r.from_addr[0] != '\0')
-		memcpy(ctx->om_from, r.from_addr, sizeof(ctx->om_from));
-	if (r.to_addr[0] != '\0')
-		memcpy(ctx->om_to, r.to_addr, sizeof(ctx->om_to));
-	if (r.hmxmr != NULL) {
-		header_value(r.hmxmr, r.hmxmrl, v, sizeof(v));
+	if ((v = g_mime_object_get_header(GMIME_OBJECT(m),
+	    "X-HmXmrOriginalRecipient")) != NULL)
 		dsn_addr_clean(ctx->om_complainant,
 		    sizeof(ctx->om_complainant), v, strlen(v));
-	}
-	if (r.rpath != NULL) {
-		header_value(r.rpath, r.rpathl, v, sizeof(v));
+	if ((v = g_mime_object_get_header(GMIME_OBJECT(m), "Return-Path")) !=
+	    NULL)
 		dsn_addr_clean(ctx->om_rpath, sizeof(ctx->om_rpath), v,
 		    strlen(v));
-	}
-	if (ctype != NULL) {
-		*ctype = r.ctype;
-		*ctypel = r.ctypel;
-	}
-}
-
-/* Types GMime would build a whole message for; dsn_init makes them leaves. */
-static int
-message_type(const char *type, const char *sub)
-{
-	return (g_ascii_strcasecmp(type, "message") == 0 &&
-	    (g_ascii_strcasecmp(sub, "rfc822") == 0 ||
-	    g_ascii_strcasecmp(sub, "rfc2822") == 0 ||
-	    g_ascii_strcasecmp(sub, "news") == 0 ||
-	    g_ascii_strcasecmp(sub, "global") == 0));
-}
-
-/* One message's GMime tree. */
-struct tree {
-	GByteArray *ba;
-	GMimeStream *stream;
-	GMimeParser *parser;
-	GMimeObject *top;
-	GMimeObject *body;
-};
-
-static void tree_build(struct tree *, const char *, size_t);
-static void tree_free(struct tree *);
-
-/*
- * A forwarded complaint (a webmail's report wrapping the message it is
- * about): the returned message's own returned messages, one level down,
- * may name the complainant.  Built with GMime only when the returned
- * message is a multipart that can hold one.
- */
-static void
-returned_nested(struct dsn_ctx *ctx, const char *s, size_t n,
-    const char *ctype, size_t ctypel)
-{
-	while (ctypel > 0 && (*ctype == ' ' || *ctype == '\t' ||
-	    *ctype == '\n')) {
-		ctype++;
-		ctypel--;
-	}
-	if (ctypel < 10 || g_ascii_strncasecmp(ctype, "multipart/", 10) != 0)
-		return;
-	/* Parts of a digest are messages by default. */
-	if (dsn_memcasemem(s, n, "message/") == NULL &&
-	    (ctypel < 16 || g_ascii_strncasecmp(ctype + 10, "digest", 6) != 0))
-		return;
-	struct tree tr;
-	tree_build(&tr, s, n);
-	GMimeObject *b = tr.body;
-	if (b != NULL && GMIME_IS_MULTIPART(b)) {
-		int cnt = g_mime_multipart_get_count(GMIME_MULTIPART(b));
-		for (int i = 0; i < cnt && i < 8; i++) {
-			GMimeObject *c = g_mime_multipart_get_part(
-			    GMIME_MULTIPART(b), i);
-			GMimeContentType *ct = g_mime_object_get_content_type(c);
-			const char *t, *st;
-			char *owned;
-			size_t cl;
-			if (!GMIME_IS_PART(c) || ct == NULL ||
-			    (t = g_mime_content_type_get_media_type(ct)) ==
-			    NULL ||
-			    (st = g_mime_content_type_get_media_subtype(ct)) ==
-			    NULL || !message_type(t, st))
-				continue;
-			const char *p = part_content(GMIME_PART(c), 64 * 1024,
-			    0, &owned, &cl);
-			if (p != NULL)
-				returned_headers(ctx, p, cl, NULL, NULL);
-			free(owned);
-		}
-	}
-	tree_free(&tr);
 }
 
 static void
@@ -833,6 +574,35 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 				return (-1);
 		return (0);
 	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		/* The returned original: its headers only, never its body. */
+		GMimeMessage *m = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(obj));
+		if (m != NULL && ctx->inner == NULL)
+			ctx->inner = m;
+		if (m != NULL && ctx->om_msgid[0] == '\0' &&
+		    ctx->om_from[0] == '\0') {
+			message_headers(ctx, m);
+			/* A forwarded complaint: one level further. */
+			GMimeObject *b = g_mime_message_get_mime_part(m);
+			if (ctx->om_complainant[0] == '\0' && b != NULL &&
+			    GMIME_IS_MULTIPART(b) && depth < 4) {
+				int n = g_mime_multipart_get_count(
+				    GMIME_MULTIPART(b));
+				for (int i = 0; i < n && i < 8; i++) {
+					GMimeObject *c = g_mime_multipart_get_part(
+					    GMIME_MULTIPART(b), i);
+					if (GMIME_IS_MESSAGE_PART(c) &&
+					    g_mime_message_part_get_message(
+					    GMIME_MESSAGE_PART(c)) != NULL)
+						message_headers(ctx,
+						    g_mime_message_part_get_message(
+						    GMIME_MESSAGE_PART(c)));
+				}
+			}
+		}
+		return (0);
+	}
 	if (!GMIME_IS_PART(obj) || ct == NULL)
 		return (0);
 
@@ -841,24 +611,8 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 	if (type == NULL || sub == NULL)
 		return (0);
 	size_t n;
-	char *s, *owned;
-	const char *p;
-	if (message_type(type, sub)) {
-		/* The returned original: its headers only, never its body. */
-		if (ctx->inner == NULL)
-			ctx->inner = obj;
-		if (ctx->om_msgid[0] == '\0' && ctx->om_from[0] == '\0' &&
-		    (p = part_content(GMIME_PART(obj), ctx->opt->max_size, 0,
-		    &owned, &n)) != NULL && n > 0) {
-			const char *ctype = NULL;
-			size_t ctypel = 0;
-			returned_headers(ctx, p, n, &ctype, &ctypel);
-			if (ctx->om_complainant[0] == '\0' && ctype != NULL &&
-			    depth < 4)
-				returned_nested(ctx, p, n, ctype, ctypel);
-		}
-		free(owned);
-	} else if (g_ascii_strcasecmp(type, "message") == 0 &&
+	char *s;
+	if (g_ascii_strcasecmp(type, "message") == 0 &&
 	    (g_ascii_strcasecmp(sub, "delivery-status") == 0 ||
 	    g_ascii_strcasecmp(sub, "global-delivery-status") == 0)) {
 		if (ctx->status == NULL) {
@@ -876,55 +630,33 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 	} else if ((g_ascii_strcasecmp(type, "text") == 0 &&
 	    g_ascii_strcasecmp(sub, "rfc822-headers") == 0) ||
 	    (g_ascii_strcasecmp(type, "message") == 0 &&
-	    g_ascii_strcasecmp(sub, "global-headers") == 0)) {
-		if ((p = part_content(GMIME_PART(obj), 64 * 1024, 1, &owned,
-		    &n)) != NULL)
-			dsn_report_rfc822_headers(ctx, p, n);
-		free(owned);
+	    (g_ascii_strcasecmp(sub, "rfc822") == 0 ||
+	    g_ascii_strcasecmp(sub, "global-headers") == 0))) {
+		if ((s = part_text(GMIME_PART(obj), 64 * 1024, &n)) != NULL) {
+			dsn_report_rfc822_headers(ctx, s, n);
+			free(s);
+		}
 	} else if (g_ascii_strcasecmp(type, "text") == 0 &&
 	    ctx->textlen < DSN_TEXT_KEEP) {
 		int html = g_ascii_strcasecmp(sub, "html") == 0;
 		/* HTML only when there is no plain text to read. */
 		if (html && ctx->textlen > 0)
 			return (0);
-		if (html) {
-			if ((s = part_text(GMIME_PART(obj), DSN_TEXT_KEEP,
-			    &n)) != NULL) {
+		if ((s = part_text(GMIME_PART(obj), DSN_TEXT_KEEP, &n)) !=
+		    NULL) {
+			if (html)
 				n = html_strip(s, n);
-				text_append(ctx, s, n);
-				free(s);
-			}
-		} else if ((p = part_content(GMIME_PART(obj), DSN_TEXT_KEEP,
-		    1, &owned, &n)) != NULL) {
-			text_append(ctx, p, n);
-			free(owned);
+			text_append(ctx, s, n);
+			free(s);
 		}
 	}
 	return (0);
 }
 
-/*
- * The first mailbox of the From fields, as GMime's message would list
- * them (every From field's addresses in turn).
- */
 static void
-from_address(GMimeObject *o, char *out, size_t outlen)
+top_headers(struct dsn_ctx *ctx, GMimeMessage *m)
 {
-	GMimeHeaderList *hl = g_mime_object_get_header_list(o);
-	int n = g_mime_header_list_get_count(hl);
-	for (int i = 0; i < n; i++) {
-		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-		const char *raw;
-		if (g_ascii_strcasecmp(g_mime_header_get_name(h), "From") ==
-		    0 && (raw = g_mime_header_get_raw_value(h)) != NULL &&
-		    first_mailbox(raw, out, outlen))
-			return;
-	}
-}
-
-static void
-top_headers(struct dsn_ctx *ctx, GMimeObject *o)
-{
+	GMimeObject *o = GMIME_OBJECT(m);
 	const char *v;
 
 	/* Raw: bounce subjects are matched on ASCII words only. */
@@ -932,7 +664,15 @@ top_headers(struct dsn_ctx *ctx, GMimeObject *o)
 	    g_mime_object_get_header_list(o), "Subject");
 	if (h != NULL && (v = g_mime_header_get_raw_value(h)) != NULL)
 		dsn_copy(ctx->subject, sizeof(ctx->subject), v, strlen(v));
-	from_address(o, ctx->from, sizeof(ctx->from));
+	InternetAddressList *l = g_mime_message_get_from(m);
+	if (l != NULL && internet_address_list_length(l) > 0) {
+		InternetAddress *a = internet_address_list_get_address(l, 0);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a) && (v =
+		    internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(a))) != NULL)
+			dsn_addr_clean(ctx->from, sizeof(ctx->from), v,
+			    strlen(v));
+	}
 	if ((v = g_mime_object_get_header(o, "To")) != NULL)
 		dsn_addr_clean(ctx->to_hdr, sizeof(ctx->to_hdr), v, strlen(v));
 	/* The bounce went to the envelope sender: VERP lives here. */
@@ -971,17 +711,10 @@ too_many_boundaries(const char *s, size_t n, int max)
 	return (0);
 }
 
-/*
- * LF line ends for GMime; NUL bytes become spaces.  Returns buf itself when
- * there is nothing to change (most messages), else a malloc'd copy.
- */
+/* LF line ends for GMime; NUL bytes become spaces.  Returns a copy or NULL. */
 static char *
-normalise(const char *buf, size_t len, size_t *outlen, int *copied)
+normalise(const char *buf, size_t len, size_t *outlen)
 {
-	*outlen = len;
-	*copied = 0;
-	if (memchr(buf, '\r', len) == NULL && memchr(buf, '\0', len) == NULL)
-		return ((char *)(uintptr_t)buf);
 	char *o = malloc(len + 1);
 	size_t j = 0;
 	if (o == NULL)
@@ -997,84 +730,8 @@ normalise(const char *buf, size_t len, size_t *outlen, int *copied)
 	}
 	o[j] = '\0';
 	*outlen = j;
-	*copied = 1;
 	return (o);
 }
-
-/*
- * Are a message's own headers plain "Name: value" fields, folded or not,
- * up to a blank line?  Then GMime reads them as a MIME part's, which costs
- * half what a message's does (no address lists, dates or subjects decoded
- * for every field).  A block with a line that is no field goes to GMime's
- * message parser, whose rules for where such a block ends (and whether
- * the message is one at all) stay the judge.
- */
-static int
-headers_plain(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		const char *nl = memchr(s + i, '\n', n - i);
-		size_t e = nl != NULL ? (size_t)(nl - s) : n;
-		if (e == i)
-			return (1);
-		if (s[i] == ' ' || s[i] == '\t') {
-			if (i == 0)
-				return (0);
-		} else {
-			size_t k = i;
-			while (k < e && s[k] != ':' &&
-			    (unsigned char)s[k] > ' ' && s[k] != 0x7f)
-				k++;
-			if (k == i || k == e || s[k] != ':')
-				return (0);
-		}
-		i = e + 1;
-	}
-	return (1);
-}
-
-/*
- * Build the GMime tree of one normalised message over buf, which must
- * outlive the tree: GMime keeps windows on it, not copies.  t->body is the
- * top MIME part and t->top the object holding the message's own headers
- * (the same part, or the GMimeMessage); t->top is NULL when GMime finds no
- * message.  tree_free() releases all of it but buf.
- */
-static void
-tree_build(struct tree *t, const char *buf, size_t len)
-{
-	/* A view of buf: handed back, not freed, by tree_free. */
-	t->ba = g_byte_array_new_take((guint8 *)(uintptr_t)buf, len);
-	t->stream = g_mime_stream_mem_new_with_byte_array(t->ba);
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(t->stream), FALSE);
-	t->parser = g_mime_parser_new_with_stream(t->stream);
-	t->top = t->body = NULL;
-	if (headers_plain(buf, len)) {
-		t->body = g_mime_parser_construct_part(t->parser, NULL);
-		t->top = t->body;
-	} else {
-		GMimeMessage *m = g_mime_parser_construct_message(t->parser,
-		    NULL);
-		if (m != NULL) {
-			t->top = GMIME_OBJECT(m);
-			t->body = g_mime_message_get_mime_part(m);
-		}
-	}
-}
-
-static void
-tree_free(struct tree *t)
-{
-	if (t->top != NULL)
-		g_object_unref(t->top);
-	g_object_unref(t->parser);
-	g_object_unref(t->stream);
-	g_byte_array_free(t->ba, FALSE);
-}
-
-static int parse_buffer(struct dsn_ctx *, const char *, size_t, int);
 
 /*
  * Read one message: its headers, the parts a verdict needs, then the
@@ -1083,13 +740,12 @@ static int parse_buffer(struct dsn_ctx *, const char *, size_t, int);
  * through to the returned message once.
  */
 static int
-parse_message(struct dsn_ctx *ctx, GMimeObject *top, GMimeObject *body,
-    int nested)
+parse_message(struct dsn_ctx *ctx, GMimeMessage *m, int nested)
 {
 	const char *p;
 
-	top_headers(ctx, top);
-	if (body != NULL && walk(ctx, body, 0) < 0)
+	top_headers(ctx, m);
+	if (walk(ctx, g_mime_message_get_mime_part(m), 0) < 0)
 		return (-1);
 
 	if ((ctx->feedback != NULL || ctx->unsubscribe ||
@@ -1125,50 +781,20 @@ parse_message(struct dsn_ctx *ctx, GMimeObject *top, GMimeObject *body,
 	}
 	if (ctx->res->n == 0 && ctx->inner != NULL && !nested &&
 	    !ctx->res->truncated) {
-		/* Only now is the returned message built as a message. */
-		char *owned, *norm;
-		size_t n, nlen;
-		int copied, rc = 0;
-		const char *s = part_content(GMIME_PART(ctx->inner),
-		    ctx->opt->max_size, 0, &owned, &n);
-		if (s != NULL && n > 0 &&
-		    (norm = normalise(s, n, &nlen, &copied)) != NULL) {
-			struct dsn_ctx in;
-			memset(&in, 0, sizeof(in));
-			in.opt = ctx->opt;
-			in.cl = ctx->cl;
-			in.scratch = ctx->scratch;
-			in.res = ctx->res;
-			rc = parse_buffer(&in, norm, nlen, 1);
-			if (copied)
-				free(norm);
-		}
-		free(owned);
+		struct dsn_ctx in;
+		memset(&in, 0, sizeof(in));
+		in.opt = ctx->opt;
+		in.cl = ctx->cl;
+		in.scratch = ctx->scratch;
+		in.res = ctx->res;
+		int rc = parse_message(&in, ctx->inner, 1);
+		free(in.text);
+		free(in.status);
+		free(in.feedback);
 		if (rc < 0)
 			return (-1);
 	}
 	return (0);
-}
-
-/*
- * Build the tree of one normalised message and read it into ctx; frees
- * what ctx collected.  Returns -1 for a message GMime cannot read or one
- * past the limits, else 0.
- */
-static int
-parse_buffer(struct dsn_ctx *ctx, const char *buf, size_t len, int nested)
-{
-	struct tree t;
-	int rc = -1;
-
-	tree_build(&t, buf, len);
-	if (t.top != NULL)
-		rc = parse_message(ctx, t.top, t.body, nested);
-	tree_free(&t);
-	free(ctx->text);
-	free(ctx->status);
-	free(ctx->feedback);
-	return (rc);
 }
 
 enum dsn_status
@@ -1178,6 +804,7 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 {
 	struct dsn_options defopt;
 	struct dsn_ctx ctx;
+	enum dsn_status st = DSN_NOT_BOUNCE;
 
 	if (opt == NULL) {
 		dsn_options_init(&defopt);
@@ -1193,8 +820,7 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 	dsn_init();
 
 	size_t nlen;
-	int copied;
-	char *norm = normalise(buf, len, &nlen, &copied);
+	char *norm = normalise(buf, len, &nlen);
 	if (norm == NULL)
 		return (DSN_NOMEM);
 	memset(&ctx, 0, sizeof(ctx));
@@ -1202,12 +828,29 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 	ctx.cl = cl;
 	ctx.scratch = scratch;
 	ctx.res = res;
-	int rc = parse_buffer(&ctx, norm, nlen, 0);
-	if (copied)
-		free(norm);
-	if (rc < 0)
-		return (DSN_BAD_MESSAGE);
-	return (res->n > 0 ? DSN_OK : DSN_NOT_BOUNCE);
+
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(norm, nlen);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
+	if (m == NULL) {
+		st = DSN_BAD_MESSAGE;
+		goto out;
+	}
+	if (parse_message(&ctx, m, 0) < 0) {
+		st = DSN_BAD_MESSAGE;
+		goto out;
+	}
+	st = res->n > 0 ? DSN_OK : DSN_NOT_BOUNCE;
+out:
+	if (m != NULL)
+		g_object_unref(m);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	free(norm);
+	free(ctx.text);
+	free(ctx.status);
+	free(ctx.feedback);
+	return (st);
 }
 
 void

@@ -15,13 +15,16 @@
 
 #include "dsn_int.h"
 
+typedef int (*field_fn)(void *arg, const char *name, size_t nl,
+    const char *val, size_t vl);
+
 /*
  * Call fn for each field in s, and with name NULL at each blank line (the
  * block separator of RFC 3464).  A value runs over its continuation lines;
  * callers squeeze the folding away.  Stops when fn returns non-zero.
  */
-void
-dsn_fields_walk(const char *s, size_t n, dsn_field_fn fn, void *arg)
+static void
+fields_walk(const char *s, size_t n, field_fn fn, void *arg)
 {
 	size_t i = 0;
 
@@ -198,7 +201,7 @@ dsn_report_status(struct dsn_ctx *ctx, const char *s, size_t n)
 
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
-	dsn_fields_walk(s, n, status_field, &w);
+	fields_walk(s, n, status_field, &w);
 	if (!ctx->res->truncated)
 		status_emit(&w);
 	return (w.emitted);
@@ -251,7 +254,7 @@ dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 	/* Written before read: no need to clear 256 KB. */
 	w.rcpt = malloc((size_t)FB_RCPT_MAX * RB_ADDR_MAX);
 	if (s != NULL)
-		dsn_fields_walk(s, n, fb_field, &w);
+		fields_walk(s, n, fb_field, &w);
 	else
 		dsn_copy(w.type, sizeof(w.type), ctx->unsubscribe ? "opt-out" :
 		    "abuse", ctx->unsubscribe ? 7 : 5);
@@ -324,5 +327,5 @@ dsn_report_rfc822_headers(struct dsn_ctx *ctx, const char *s, size_t n)
 		s++;
 		n--;
 	}
-	dsn_fields_walk(s, n, hdr_field, &w);
+	fields_walk(s, n, hdr_field, &w);
 }
