@@ -810,7 +810,8 @@ store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
 		    sizeof(st->ord[i].addr));
 		st->ord[i].i = i;
 	}
-	qsort(st->ord, n, sizeof(*st->ord), order_cmp);
+	if (n > 1)	/* st->ord is still NULL for an empty first batch */
+		qsort(st->ord, n, sizeof(*st->ord), order_cmp);
 	st->npend = 0;
 	st->tx_outcomes = 0;
 	ck_reset(st);

@@ -226,6 +226,12 @@ START_TEST(test_positions_and_reopen)
 	pos.fingerprint = 0xdeadbeef;
 	pos.offset = 4096;
 	ck_assert_int_eq(store_position_get(st, "/var/log/mail.log", &got), 1);
+	/* A batch of no outcomes still moves the position (lines skipped). */
+	pos.offset = 2048;
+	ck_assert_int_eq(store_apply(st, NULL, 0, &pos, now), 0);
+	ck_assert_int_eq(store_position_get(st, "/var/log/mail.log", &got), 0);
+	ck_assert_int_eq(got.offset, 2048);
+	pos.offset = 4096;
 	ck_assert_int_eq(store_apply(st, &r, 1, &pos, now), 0);
 	store_close(st);
 	/* Reopened: position and suppression set are back. */
