@@ -317,6 +317,39 @@ find_spots(const struct dsn_ctx *ctx, const char *t, size_t cut, int strict,
 	return (n);
 }
 
+/*
+ * Where, after the line of spot i and before end, a line is headed by
+ * another recipient's address; end if none is.  Notices that say it all
+ * twice (Mail.ru: Russian, then English) name every recipient again, and
+ * the last one's block would otherwise run on through the repetition and
+ * take in the others' replies.  Only other recipients end it: the same
+ * address heading a later line may be the line that gives its reason.
+ */
+static size_t
+next_other(const char *t, const struct spot *sp, size_t n, size_t i,
+    size_t end)
+{
+	const char *nl = memchr(t + sp[i].at, '\n', end - sp[i].at);
+	size_t from = nl ? (size_t)(nl - t) + 1 : end;
+
+	for (size_t j = 0; j < n; j++) {
+		if (j == i)
+			continue;
+		size_t off = from;
+		const char *q;
+		while (off < end && (q = dsn_memcasemem(t + off, end - off,
+		    sp[j].addr)) != NULL) {
+			size_t at = (size_t)(q - t);
+			if (heads_line(t, at)) {
+				end = line_start(t, at);
+				break;
+			}
+			off = at + 1;
+		}
+	}
+	return (end);
+}
+
 int
 dsn_body_scan(struct dsn_ctx *ctx)
 {
@@ -366,6 +399,8 @@ dsn_body_scan(struct dsn_ctx *ctx)
 			if (sp[j].at > sp[i].at && sp[j].at < end)
 				end = sp[j].at;
 		size_t from = sp[i].at < cut ? sp[i].at : 0;
+		if (sp[i].at < cut && n > 1 && n <= 16)
+			end = next_other(t, sp, n, i, end);
 		if (end - from > 2000)
 			end = from + 2000;
 		size_t afrom = end > 2000 ? end - 2000 : 0;

@@ -352,6 +352,43 @@ START_TEST(test_inline)
 }
 END_TEST
 
+/*
+ * A notice that says everything twice (in the local language, then in
+ * English): the last recipient's reason is its own, not the reasons of
+ * the others named again in the repetition.
+ */
+START_TEST(test_repeated_notice)
+{
+	static const char msg[] = BODY_HEAD("Mail failure.")
+	    "Ihre Nachricht konnte nicht zugestellt werden:\n\n"
+	    "  bob@rcpt.example\n"
+	    "    SMTP error from remote mail server after RCPT TO:<bob@rcpt.example>:\n"
+	    "    550 5.2.2 <bob@rcpt.example>... Mailbox Full\n"
+	    "  carol@rcpt.example\n"
+	    "    SMTP error from remote mail server after RCPT TO:<carol@rcpt.example>:\n"
+	    "    550 5.1.1 <carol@rcpt.example>... User Unknown\n\n"
+	    "A message that you sent could not be delivered to one or more of its\n"
+	    "recipients. The following address(es) failed:\n\n"
+	    "  bob@rcpt.example\n"
+	    "    SMTP error from remote mail server after RCPT TO:<bob@rcpt.example>:\n"
+	    "    550 5.2.2 <bob@rcpt.example>... Mailbox Full\n"
+	    "  carol@rcpt.example\n"
+	    "    SMTP error from remote mail server after RCPT TO:<carol@rcpt.example>:\n"
+	    "    550 5.1.1 <carol@rcpt.example>... User Unknown\n\n"
+	    "------ This is a copy of the message, including all the headers. ------\n\n"
+	    "From: alice@sender.example\nTo: bob@rcpt.example\nSubject: hi\n";
+
+	ck_assert_int_eq(dsn_parse(msg, sizeof(msg) - 1, &opt, cl, sc, &res),
+	    DSN_OK);
+	ck_assert_uint_eq(res.n, 2);
+	ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(res.rec[0].v.reason), "mailboxfull");
+	ck_assert_str_eq(res.rec[1].recipient, "carol@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(res.rec[1].v.reason), "userunknown");
+	ck_assert_ptr_null(strstr(res.rec[1].diagnostic, "Mailbox Full"));
+}
+END_TEST
+
 static int
 count_msg(const char *m, size_t len, void *arg)
 {
@@ -572,6 +609,7 @@ main(void)
 	tcase_add_test(tc, test_not_bounce);
 	tcase_add_test(tc, test_folded_and_dates);
 	tcase_add_test(tc, test_line_ends);
+	tcase_add_test(tc, test_repeated_notice);
 	tcase_add_test(tc, test_mbox);
 	tcase_add_test(tc, test_outcome);
 	suite_add_tcase(s, tc);
