@@ -356,6 +356,13 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	reply_code(r->diagnostic, dl, dst, sizeof(dst));
 	if (dst[0] != '\0' && specific_code(dst))
 		memcpy(r->status, dst, sizeof(r->status));
+	/*
+	 * So does a reply whose class contradicts Status: "550 5.5.0" under
+	 * "Status: 4.5.0" is a refusal, whatever the reporter made of it.
+	 */
+	else if (dst[0] != '\0' && r->status[0] != '\0' &&
+	    dst[0] != r->status[0] && r->replycode / 100 == dst[0] - '0')
+		memcpy(r->status, dst, sizeof(r->status));
 
 	struct classify_input in;
 	memset(&in, 0, sizeof(in));

@@ -260,6 +260,10 @@ static const struct icase icases[] = {
 	{ "specific code", DSN_HEAD("")
 	  DSN_PART("5.1.1", "550 5.7.1 IP address blacklisted by recipient"),
 	  1, "bob@rcpt.example", "5.7.1", "blocked" },
+	/* A reply whose class contradicts Status: the reply is what happened. */
+	{ "reply class over status", DSN_HEAD("")
+	  DSN_PART("4.5.0", "550 5.5.0 Service refused, mailbox unavailable"),
+	  1, "bob@rcpt.example", "5.5.0", "blocked" },
 	/* Sendmail's "NNN <a@b>... reason" list, several recipients. */
 	{ "sendmail list", BODY_HEAD("Returned mail: Host unknown")
 	  "   ----- Transcript of session follows -----\n"
