@@ -308,6 +308,23 @@ reply_code(const char *s, size_t n, char *out, size_t outlen)
 }
 
 /*
+ * Does a bounce's own text say it gave up after retrying a temporary
+ * failure?  Exim words it so ("mailbox is full: retry timeout exceeded",
+ * "retry time not reached for any host after a long failure period"):
+ * the cause was temporary, the message expired.
+ */
+static int
+gave_up_retrying(const char *s, size_t n)
+{
+	static const char *const words[] = { "retry timeout exceeded",
+	    "after a long failure period", NULL };
+	for (int i = 0; words[i] != NULL; i++)
+		if (dsn_memcasemem(s, n, words[i]) != NULL)
+			return (1);
+	return (0);
+}
+
+/*
  * Complete a record: fill the facts the whole message gives (original
  * message, VERP), spot codes in the diagnostic, classify.
  */
@@ -409,7 +426,8 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	    RB_SOURCE_DSN;
 	in.hint = hint;
 	if (hint == RB_OUTCOME_BOUNCED && (r->status[0] == '4' ||
-	    (r->status[0] == '\0' && r->replycode / 100 == 4)))
+	    (r->status[0] == '\0' && r->replycode / 100 == 4) ||
+	    gave_up_retrying(r->diagnostic, dl)))
 		in.hint = RB_OUTCOME_EXPIRED;	/* gave up on a temporary error */
 	classify(ctx->cl, ctx->scratch, &in, &r->v);
 	if (hint == RB_OUTCOME_COMPLAINT) {
@@ -425,8 +443,11 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 		r->v.action = RB_ACTION_NONE;
 		r->v.hardbounce = 0;
 	} else if (r->status[0] == '\0') {
+		/* Expired on a named temporary cause (a full mailbox): 4. */
 		int temp = r->replycode / 100 == 4 ||
-		    r->v.outcome == RB_OUTCOME_DEFERRED;
+		    r->v.outcome == RB_OUTCOME_DEFERRED ||
+		    (r->v.outcome == RB_OUTCOME_EXPIRED &&
+		    r->v.reason != RB_REASON_EXPIRED);
 		snprintf(r->status, sizeof(r->status), "%d.0.%d",
 		    temp ? 4 : 5, reason_pseudo(r->v.reason));
 	}

@@ -264,6 +264,12 @@ static const struct icase icases[] = {
 	{ "reply class over status", DSN_HEAD("")
 	  DSN_PART("4.5.0", "550 5.5.0 Service refused, mailbox unavailable"),
 	  1, "bob@rcpt.example", "5.5.0", "blocked" },
+	/* Exim gave up retrying a temporary failure: its cause, status 4. */
+	{ "exim gave up", BODY_HEAD("Mail delivery failed: returning message to sender")
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  bob@rcpt.example\n    mailbox is full: retry timeout exceeded\n",
+	  1, "bob@rcpt.example", "4.0.922", "mailboxfull" },
 	/* Sendmail's "NNN <a@b>... reason" list, several recipients. */
 	{ "sendmail list", BODY_HEAD("Returned mail: Host unknown")
 	  "   ----- Transcript of session follows -----\n"
