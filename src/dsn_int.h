@@ -63,6 +63,9 @@ int dsn_report_status(struct dsn_ctx *, const char *, size_t);
 int dsn_report_feedback(struct dsn_ctx *, const char *, size_t);
 void dsn_report_rfc822_headers(struct dsn_ctx *, const char *, size_t);
 
+/* dsn_ses.c: Amazon SES notifications (JSON); records added. */
+int dsn_ses_scan(struct dsn_ctx *);
+
 /* dsn_body.c: bounces whose facts are only in the readable text. */
 int dsn_body_scan(struct dsn_ctx *);
 int dsn_body_is_bounce(struct dsn_ctx *);

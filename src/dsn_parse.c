@@ -793,6 +793,9 @@ parse_message(struct dsn_ctx *ctx, GMimeMessage *m, int nested)
 		/* A delivery-status block pasted into the readable text. */
 		dsn_copy(ctx->res->format, sizeof(ctx->res->format),
 		    "rfc3464-text", 12);
+	} else if (dsn_ses_scan(ctx) > 0) {
+		dsn_copy(ctx->res->format, sizeof(ctx->res->format),
+		    "amazonses", 9);
 	} else if (dsn_body_is_bounce(ctx)) {
 		if (dsn_body_scan(ctx) > 0)
 			dsn_copy(ctx->res->format,

@@ -399,6 +399,60 @@ START_TEST(test_repeated_notice)
 }
 END_TEST
 
+/*
+ * Amazon SES notifications: a bounce inside the SNS envelope (the
+ * notification a JSON string, its long line folded by the mailer), and
+ * a complaint published raw.
+ */
+START_TEST(test_amazon_ses)
+{
+	static const char bounce[] =
+	    "From: AWS Notifications <no-reply@sns.amazonaws.com>\n"
+	    "To: ops@sender.example\nSubject: AWS Notification Message\n"
+	    "Content-Type: text/plain; charset=UTF-8\n\n"
+	    "{\n  \"Type\" : \"Notification\",\n"
+	    "  \"Message\" : \"{\\\"notificationType\\\":\\\"Bounce\\\",\\\"bounce\\\":"
+	    "{\\\"bounceType\\\":\\\"Permanent\\\",\\\"bouncedRecipients\\\":"
+	    "[{\\\"emailAddress\\\":\\\"bob@rcpt.example\\\",\\\"action\\\":\\\"failed\\\","
+	    "\\\"status\\\":\\\"5.1.1\\\",\\\"diagnosticCode\\\":\\\"smtp; 550 5.1.1 "
+	    "user un\n known\\\"}],\\\"reportingMTA\\\":\\\"dsn; a1.smtp-out.example\\\"},"
+	    "\\\"mail\\\":{\\\"source\\\":\\\"news@sender.example\\\",\\\"commonHeaders\\\":"
+	    "{\\\"messageId\\\":\\\"<m1@sender.example>\\\"}}}\",\n"
+	    "  \"Timestamp\" : \"2026-11-01T00:00:00.000Z\"\n}\n";
+	static const char complaint[] =
+	    "From: ses@sender.example\nTo: ops@sender.example\n"
+	    "Subject: complaint\n\n"
+	    "{\"eventType\":\"Complaint\",\"complaint\":{\"complainedRecipients\":"
+	    "[{\"emailAddress\":\"carol@rcpt.example\"}],"
+	    "\"complaintFeedbackType\":\"abuse\"},\"mail\":{\"source\":"
+	    "\"news@sender.example\"}}\n";
+
+	ck_assert_int_eq(dsn_parse(bounce, sizeof(bounce) - 1, &opt, cl, sc,
+	    &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.format, "amazonses");
+	ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
+	ck_assert_str_eq(res.rec[0].status, "5.1.1");
+	ck_assert_str_eq(res.rec[0].orig_message_id, "<m1@sender.example>");
+	ck_assert_str_eq(res.rec[0].envelope_sender, "news@sender.example");
+	ck_assert_str_eq(taxonomy_reason_name(res.rec[0].v.reason), "userunknown");
+	ck_assert_int_eq(res.rec[0].v.outcome, RB_OUTCOME_BOUNCED);
+
+	ck_assert_int_eq(dsn_parse(complaint, sizeof(complaint) - 1, &opt, cl,
+	    sc, &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, "carol@rcpt.example");
+	ck_assert_str_eq(res.rec[0].feedback_type, "abuse");
+	ck_assert_int_eq(res.rec[0].v.outcome, RB_OUTCOME_COMPLAINT);
+
+	/* Broken JSON that names the type: nothing from it, no crash. */
+	static const char broken[] = "From: x@sender.example\nTo: y@sender.example\n"
+	    "Subject: AWS Notification Message\n\n{\"notificationType\":\"Bounce\",\n";
+	dsn_parse(broken, sizeof(broken) - 1, &opt, cl, sc, &res);
+	ck_assert_uint_eq(res.n, 0);
+}
+END_TEST
+
 static int
 count_msg(const char *m, size_t len, void *arg)
 {
@@ -620,6 +674,7 @@ main(void)
 	tcase_add_test(tc, test_folded_and_dates);
 	tcase_add_test(tc, test_line_ends);
 	tcase_add_test(tc, test_repeated_notice);
+	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
 	tcase_add_test(tc, test_outcome);
 	suite_add_tcase(s, tc);
