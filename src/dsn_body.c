@@ -34,6 +34,7 @@ static const char *const orig_markers[] = {
 	"header of the original",
 	"headers of the original",
 	"unsent message below",
+	"unsent message follows",
 	"original message header",
 	"copy of your message",
 	"content-type: message/rfc822",
@@ -74,7 +75,7 @@ static const char *const bounce_words[] = {
 static const char *const bounce_senders[] = {
 	"mailer-daemon", "mailer_daemon", "postmaster", "mail-daemon",
 	"maildaemon", "mdaemon", "mail.delivery", "bounce", "nobody@",
-	"mailerdaemon", "mail-delivery", "mailerd", NULL
+	"mailerdaemon", "mail-delivery", "mailerd", "post_master", NULL
 };
 
 static const char *const autoreply_subjects[] = {
@@ -278,6 +279,21 @@ alone_on_line(const char *t, size_t ls, size_t n, const char *addr)
 	return (ll == al && strncasecmp(l, addr, al) == 0);
 }
 
+/*
+ * Is the line at ls the envelope recipient and nothing else ("RCPT TO:
+ * a@b")?  An item of the message details listed under the error (Apache
+ * James), whose reason is above it, as for an address alone.
+ */
+static int
+rcpt_to_line(const char *t, size_t ls, size_t n, const char *addr)
+{
+	while (ls < n && (t[ls] == ' ' || t[ls] == '\t'))
+		ls++;
+	if (n - ls < 8 || strncasecmp(t + ls, "rcpt to:", 8) != 0)
+		return (0);
+	return (alone_on_line(t, ls + 8, n, addr));
+}
+
 /* Where the block of the text about addr starts and ends. */
 struct spot {
 	char addr[RB_ADDR_MAX];
@@ -404,8 +420,8 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		if (end - from > 2000)
 			end = from + 2000;
 		size_t afrom = end > 2000 ? end - 2000 : 0;
-		int alone = sp[i].at < cut && alone_on_line(t, sp[i].at, cut,
-		    sp[i].addr);
+		int alone = sp[i].at < cut && (alone_on_line(t, sp[i].at, cut,
+		    sp[i].addr) || rcpt_to_line(t, sp[i].at, cut, sp[i].addr));
 		added += add_rcpt(ctx, sp[i].addr, t + from, end - from,
 		    alone ? t + afrom : NULL, end - afrom);
 	}

@@ -270,6 +270,21 @@ static const struct icase icases[] = {
 	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
 	  "  bob@rcpt.example\n    mailbox is full: retry timeout exceeded\n",
 	  1, "bob@rcpt.example", "4.0.922", "mailboxfull" },
+	/* Apache James: the error first, the envelope in a list below it. */
+	{ "james details", "From: post_master@rcpt.example\nTo: alice@sender.example\n"
+	  "Subject: Re:Test message\n\nError: Invalid user address\n\n"
+	  "Error message below:\n550 - Requested action not taken: no such user here\n\n"
+	  "Message details:\n  Subject: Test message\n"
+	  "  MAIL FROM: alice@sender.example\n  RCPT TO: bob@rcpt.example\n"
+	  "  From: alice@sender.example\n",
+	  1, "bob@rcpt.example", NULL, "userunknown" },
+	/* Old Sendmail: the returned message after "Unsent message follows". */
+	{ "unsent message follows", BODY_HEAD("Returned mail: Cannot send message for 4 days")
+	  "   ----- Transcript of session follows -----\n"
+	  "421 rcpt.example (smtp)... Deferred: Connection timed out during user open with rcpt.example\n\n"
+	  "   ----- Unsent message follows -----\nReceived: by mx.sender.example\n"
+	  "From: alice@sender.example\nTo: bob@rcpt.example\nSubject: hi\n\nhello\n",
+	  1, "bob@rcpt.example", NULL, "expired" },
 	/* Sendmail's "NNN <a@b>... reason" list, several recipients. */
 	{ "sendmail list", BODY_HEAD("Returned mail: Host unknown")
 	  "   ----- Transcript of session follows -----\n"
