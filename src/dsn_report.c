@@ -75,8 +75,8 @@ is(const char *name, size_t nl, const char *want)
 }
 
 /* Value of a typed field ("rfc822; x", "smtp; 550 ...") without its type. */
-static void
-untyped(const char **v, size_t *vl)
+void
+dsn_untyped(const char **v, size_t *vl)
 {
 	const char *semi = memchr(*v, ';', *vl);
 	if (semi != NULL && semi - *v < 16) {
@@ -168,13 +168,13 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		dsn_codes(v, vl, st, sizeof(st), NULL);
 		memcpy(r->status, st, sizeof(st));
 	} else if (is(name, nl, "Diagnostic-Code")) {
-		untyped(&v, &vl);
+		dsn_untyped(&v, &vl);
 		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), v, vl);
 	} else if (is(name, nl, "Remote-MTA")) {
-		untyped(&v, &vl);
+		dsn_untyped(&v, &vl);
 		dsn_squeeze(r->remote_mta, sizeof(r->remote_mta), v, vl);
 	} else if (is(name, nl, "Reporting-MTA")) {
-		untyped(&v, &vl);
+		dsn_untyped(&v, &vl);
 		dsn_squeeze(w->have ? r->reporting_mta :
 		    w->permsg.reporting_mta, sizeof(r->reporting_mta), v, vl);
 	} else if (is(name, nl, "X-PowerMTA-BounceCategory")) {

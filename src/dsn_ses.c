@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,17 +34,13 @@ str(json_t *o, const char *key)
 	return (s != NULL ? s : "");
 }
 
-/* "dsn; mx.example" and "smtp; 550 ..." without their type. */
-static const char *
-untyped(const char *s)
+/* "dsn; mx.example", "smtp; 550 ..." into dst without the type. */
+static void
+untyped_copy(char *dst, size_t dstlen, const char *s)
 {
-	const char *semi = strchr(s, ';');
-	if (semi != NULL && semi - s < 16) {
-		s = semi + 1;
-		while (*s == ' ')
-			s++;
-	}
-	return (s);
+	size_t n = strlen(s);
+	dsn_untyped(&s, &n);
+	dsn_squeeze(dst, dstlen, s, n);
 }
 
 /*
@@ -81,60 +78,61 @@ load(const char *t, size_t n)
 	return (j);
 }
 
-/* Fill what every record of the notification shares. */
-static void
-common(struct dsn_record *r, json_t *mail)
+/*
+ * A record for the recipient item it of the notification, with what
+ * every record shares; NULL when the item names nobody or no record can
+ * be added.
+ */
+static struct dsn_record *
+rcpt_record(struct dsn_ctx *ctx, json_t *it, json_t *mail)
 {
-	json_t *ch = json_object_get(mail, "commonHeaders");
-	const char *mid = str(ch, "messageId");
-	if (mid[0] != '\0')
-		dsn_copy(r->orig_message_id, sizeof(r->orig_message_id), mid,
-		    strlen(mid));
+	const char *addr = str(it, "emailAddress");
+	if (addr[0] == '\0')
+		return (NULL);
+	struct dsn_record *r = dsn_record_new(ctx);
+	if (r == NULL)
+		return (NULL);
+	dsn_addr_clean(r->recipient, sizeof(r->recipient), addr,
+	    strlen(addr));
+	const char *mid = str(json_object_get(mail, "commonHeaders"),
+	    "messageId");
+	dsn_copy(r->orig_message_id, sizeof(r->orig_message_id), mid,
+	    strlen(mid));
 	const char *src = str(mail, "source");
 	dsn_addr_clean(r->envelope_sender, sizeof(r->envelope_sender), src,
 	    strlen(src));
+	return (r);
 }
 
 static int
 bounces(struct dsn_ctx *ctx, json_t *b, json_t *mail)
 {
 	json_t *list = json_object_get(b, "bouncedRecipients"), *it;
-	const char *mta = untyped(str(b, "reportingMTA"));
-	const char *type = str(b, "bounceType");
+	/*
+	 * A transient bounce is SES giving up on a temporary failure, as
+	 * an expired message is; the rest are refusals.
+	 */
+	enum rb_outcome hint = strcmp(str(b, "bounceType"), "Transient") == 0 ?
+	    RB_OUTCOME_EXPIRED : RB_OUTCOME_BOUNCED;
 	size_t i;
 	int added = 0;
 
 	json_array_foreach(list, i, it) {
-		const char *addr = str(it, "emailAddress");
-		if (addr[0] == '\0')
-			continue;
-		struct dsn_record *r = dsn_record_new(ctx);
+		struct dsn_record *r = rcpt_record(ctx, it, mail);
 		if (r == NULL)
-			break;
-		dsn_addr_clean(r->recipient, sizeof(r->recipient), addr,
-		    strlen(addr));
+			continue;
 		const char *act = str(it, "action");
 		dsn_copy(r->action, sizeof(r->action), act[0] ? act : "failed",
 		    act[0] ? strlen(act) : 6);
 		for (char *p = r->action; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
+			*p = (char)tolower((unsigned char)*p);
 		const char *st = str(it, "status");
 		dsn_codes(st, strlen(st), r->status, sizeof(r->status), NULL);
-		const char *diag = untyped(str(it, "diagnosticCode"));
-		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), diag,
-		    strlen(diag));
-		dsn_copy(r->reporting_mta, sizeof(r->reporting_mta), mta,
-		    strlen(mta));
-		common(r, mail);
-		/*
-		 * A transient bounce is SES giving up on a temporary failure;
-		 * without a status of its own it is still one.
-		 */
-		if (r->status[0] == '\0' && strcmp(type, "Transient") == 0 &&
-		    r->diagnostic[0] == '\0')
-			dsn_copy(r->status, sizeof(r->status), "4.0.0", 5);
-		dsn_record_finish(ctx, r, RB_OUTCOME_BOUNCED);
+		untyped_copy(r->diagnostic, sizeof(r->diagnostic),
+		    str(it, "diagnosticCode"));
+		untyped_copy(r->reporting_mta, sizeof(r->reporting_mta),
+		    str(b, "reportingMTA"));
+		dsn_record_finish(ctx, r, hint);
 		added++;
 	}
 	return (added);
@@ -149,18 +147,12 @@ complaints(struct dsn_ctx *ctx, json_t *c, json_t *mail)
 	int added = 0;
 
 	json_array_foreach(list, i, it) {
-		const char *addr = str(it, "emailAddress");
-		if (addr[0] == '\0')
-			continue;
-		struct dsn_record *r = dsn_record_new(ctx);
+		struct dsn_record *r = rcpt_record(ctx, it, mail);
 		if (r == NULL)
-			break;
-		dsn_addr_clean(r->recipient, sizeof(r->recipient), addr,
-		    strlen(addr));
+			continue;
 		dsn_copy(r->feedback_type, sizeof(r->feedback_type),
 		    type[0] ? type : "abuse", type[0] ? strlen(type) : 5);
 		dsn_copy(r->action, sizeof(r->action), "complaint", 9);
-		common(r, mail);
 		dsn_record_finish(ctx, r, RB_OUTCOME_COMPLAINT);
 		added++;
 	}

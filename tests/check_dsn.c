@@ -460,6 +460,19 @@ START_TEST(test_amazon_ses)
 	ck_assert_str_eq(res.rec[0].feedback_type, "abuse");
 	ck_assert_int_eq(res.rec[0].v.outcome, RB_OUTCOME_COMPLAINT);
 
+	/* A transient bounce is SES giving up on a temporary failure. */
+	static const char transient[] = "From: ses@sender.example\n"
+	    "To: ops@sender.example\nSubject: bounce\n\n"
+	    "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":"
+	    "\"Transient\",\"bouncedRecipients\":[{\"emailAddress\":"
+	    "\"dave@rcpt.example\"}]},\"mail\":{}}\n";
+	ck_assert_int_eq(dsn_parse(transient, sizeof(transient) - 1, &opt, cl,
+	    sc, &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, "dave@rcpt.example");
+	ck_assert_int_eq(res.rec[0].v.outcome, RB_OUTCOME_EXPIRED);
+	ck_assert_int_eq(res.rec[0].v.hardbounce, 0);
+
 	/* Broken JSON that names the type: nothing from it, no crash. */
 	static const char broken[] = "From: x@sender.example\nTo: y@sender.example\n"
 	    "Subject: AWS Notification Message\n\n{\"notificationType\":\"Bounce\",\n";
