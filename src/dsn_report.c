@@ -291,6 +291,31 @@ dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 	return (added);
 }
 
+/*
+ * A Message-ID as "<id>", the form the log and the store use: the first
+ * "<...>" of the value, else a bare "id@host" given its brackets (some
+ * mailers leave them off), else the value as it is.
+ */
+static void
+msgid_copy(char *out, size_t outlen, const char *v, size_t vl)
+{
+	char tmp[RB_MSGID_MAX];
+
+	dsn_squeeze(tmp, sizeof(tmp), v, vl);
+	char *lt = strchr(tmp, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	size_t n = strlen(tmp);
+	if (lt != NULL && gt != NULL)
+		dsn_copy(out, outlen, lt, (size_t)(gt - lt + 1));
+	else if (n > 0 && n + 3 <= outlen && strchr(tmp, '@') != NULL &&
+	    strchr(tmp, ' ') == NULL) {
+		out[0] = '<';
+		memcpy(out + 1, tmp, n);
+		out[n + 1] = '>';
+		out[n + 2] = '\0';
+	} else
+		dsn_copy(out, outlen, tmp, n);
+}
+
 struct hdr_walk {
 	struct dsn_ctx *ctx;
 };
@@ -303,7 +328,7 @@ hdr_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 	if (name == NULL)
 		return (1);	/* end of the header block */
 	if (is(name, nl, "Message-ID") && ctx->om_msgid[0] == '\0')
-		dsn_squeeze(ctx->om_msgid, sizeof(ctx->om_msgid), v, vl);
+		msgid_copy(ctx->om_msgid, sizeof(ctx->om_msgid), v, vl);
 	else if (is(name, nl, "From") && ctx->om_from[0] == '\0')
 		dsn_addr_clean(ctx->om_from, sizeof(ctx->om_from), v, vl);
 	else if (is(name, nl, "Return-Path") && ctx->om_rpath[0] == '\0')
@@ -311,8 +336,12 @@ hdr_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 	else if (is(name, nl, "X-HmXmrOriginalRecipient"))
 		dsn_addr_clean(ctx->om_complainant,
 		    sizeof(ctx->om_complainant), v, vl);
-	else if (is(name, nl, "To") && ctx->om_to[0] == '\0')
+	else if (is(name, nl, "To") && ctx->om_to[0] == '\0') {
 		dsn_addr_clean(ctx->om_to, sizeof(ctx->om_to), v, vl);
+		/* "undisclosed-recipients:;" and the like name nobody. */
+		if (strchr(ctx->om_to, '@') == NULL)
+			ctx->om_to[0] = '\0';
+	}
 	return (0);
 }
 

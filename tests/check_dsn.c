@@ -688,6 +688,128 @@ START_TEST(test_deep_nesting)
 }
 END_TEST
 
+/*
+ * The returned original is read from its header block alone: its own
+ * Message-ID and From, not those of a message it carries in turn; a
+ * Message-ID left without brackets gets them.
+ */
+static const char returned_nested[] =
+    "From: MAILER-DAEMON@mx.sender.example\n"
+    "To: news@sender.example\n"
+    "Subject: Undelivered Mail Returned to Sender\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\n"
+    "\tboundary=\"OUTER\"\n"
+    "\n"
+    "--OUTER\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "Your message could not be delivered.\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "--OUTER\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "Reporting-MTA: dns; mx.sender.example\n"
+    "\n"
+    "Final-Recipient: rfc822; lena@gone.example\n"
+    "Action: failed\n"
+    "Status: 5.1.1\n"
+    "Diagnostic-Code: smtp; 550 5.1.1 user unknown\n"
+    "\n"
+    "--OUTER\n"
+    "Content-Description: Undelivered Message\n"
+    "Content-Type:\n"
+    "  message/rfc822\n"
+    "\n"
+    "Message-ID: own-42@sender.example\n"
+    "From: News <news@sender.example>\n"
+    "To: lena@gone.example\n"
+    "Subject: fwd\n"
+    "Content-Type: multipart/mixed; boundary=\"INNER\"\n"
+    "\n"
+    "--INNER\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "see below\n"
+    "--INNER\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "Message-ID: <carried-1@elsewhere.example>\n"
+    "From: other@elsewhere.example\n"
+    "\n"
+    "hello\n"
+    "--INNER--\n"
+    "\n"
+    "--OUTER--\n";
+
+/* A bounce forwarded as an attachment: read through to it once. */
+static const char returned_forwarded[] =
+    "From: helpdesk@sender.example\n"
+    "To: postmaster@sender.example\n"
+    "Subject: Fwd: see attached\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"F1\"\n"
+    "\n"
+    "--F1\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "Forwarding this one.\n"
+    "--F1\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "From: MAILER-DAEMON@relay.example\n"
+    "Subject: Delivery Status Notification (Failure)\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\n"
+    " boundary=\"F2\"\n"
+    "\n"
+    "--F2\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "Delivery failed.\n"
+    "--F2\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "Reporting-MTA: dns; relay.example\n"
+    "\n"
+    "Final-Recipient: rfc822; mona@full.example\n"
+    "Action: failed\n"
+    "Status: 5.2.2\n"
+    "Diagnostic-Code: smtp; 552 5.2.2 mailbox full\n"
+    "\n"
+    "--F2\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "Message-ID: <orig-9@sender.example>\n"
+    "From: news@sender.example\n"
+    "\n"
+    "body\n"
+    "--F2--\n"
+    "--F1--\n";
+
+START_TEST(test_returned_message)
+{
+	enum dsn_status st = dsn_parse(returned_nested,
+	    sizeof(returned_nested) - 1, &opt, cl, sc, &res);
+	ck_assert_int_eq(st, DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, "lena@gone.example");
+	ck_assert_str_eq(res.rec[0].orig_message_id, "<own-42@sender.example>");
+	ck_assert_str_eq(res.rec[0].orig_from, "news@sender.example");
+
+	st = dsn_parse(returned_forwarded, sizeof(returned_forwarded) - 1,
+	    &opt, cl, sc, &res);
+	ck_assert_int_eq(st, DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, "mona@full.example");
+	ck_assert_str_eq(res.rec[0].status, "5.2.2");
+	ck_assert_str_eq(res.rec[0].orig_message_id, "<orig-9@sender.example>");
+	ck_assert_str_eq(taxonomy_reason_name(res.rec[0].v.reason),
+	    "mailboxfull");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -705,6 +827,7 @@ main(void)
 	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
 	tcase_add_test(tc, test_outcome);
+	tcase_add_test(tc, test_returned_message);
 	suite_add_tcase(s, tc);
 
 	TCase *th = tcase_create("hostile");
