@@ -499,13 +499,42 @@ part_text(GMimePart *part, size_t max, size_t *lenp)
 	*lenp = 0;
 	if (w == NULL)
 		return (NULL);
-	GMimeStream *mem = g_mime_stream_mem_new();
-	GMimeStream *out = g_mime_stream_filter_new(mem);
 	GMimeContentType *ct = g_mime_object_get_content_type(
 	    GMIME_OBJECT(part));
 	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") :
 	    NULL;
-	if (cs != NULL && !ascii_compatible(cs)) {
+	int convert = cs != NULL && !ascii_compatible(cs);
+	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
+	if (!convert && raw != NULL && (enc == GMIME_CONTENT_ENCODING_DEFAULT ||
+	    enc == GMIME_CONTENT_ENCODING_7BIT ||
+	    enc == GMIME_CONTENT_ENCODING_8BIT ||
+	    enc == GMIME_CONTENT_ENCODING_BINARY)) {
+		/*
+		 * Nothing to decode: the bytes as they stand in the message,
+		 * read straight from the part's stream, at most max of them
+		 * (no stream objects built, nothing beyond max copied).
+		 */
+		gint64 len = g_mime_stream_length(raw);
+		size_t cap = len >= 0 && (guint64)len < max ? (size_t)len : max;
+		char *s = malloc(cap + 1);
+		size_t n = 0;
+		if (s == NULL)
+			return (NULL);
+		if (g_mime_stream_reset(raw) == 0)
+			while (n < cap) {
+				ssize_t k = g_mime_stream_read(raw, s + n, cap - n);
+				if (k <= 0)
+					break;
+				n += (size_t)k;
+			}
+		s[n] = '\0';
+		*lenp = n;
+		return (s);
+	}
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GMimeStream *out = g_mime_stream_filter_new(mem);
+	if (convert) {
 		GMimeFilter *f = g_mime_filter_charset_new(cs, "UTF-8");
 		/* An unknown charset leaves the bytes as they are. */
 		if (f != NULL) {
@@ -908,6 +937,70 @@ normalise(const char *buf, size_t len, size_t *outlen)
 }
 
 /*
+ * The top header fields a verdict reads (top_headers, message_headers)
+ * and those GMime needs to find the structure; the rest (Received,
+ * DKIM-Signature, ARC-*, Authentication-Results, a provider's own X-
+ * fields: often most of a bounce's header) would each become GMime
+ * objects, built and freed for nothing.
+ */
+static const char *const kept_fields[] = {
+	"subject", "from", "to", "delivered-to", "x-original-to",
+	"return-path", "x-failed-recipients", "auto-submitted", "x-autoreply",
+	"x-autorespond", "x-auto-response-suppress", "precedence",
+	"x-apple-unsubscribe", "message-id", "x-hmxmroriginalrecipient",
+	"mime-version", NULL
+};
+
+static int
+kept_field(const char *name, size_t n)
+{
+	if (n >= 8 && strncasecmp(name, "content-", 8) == 0)
+		return (1);
+	for (int i = 0; kept_fields[i] != NULL; i++)
+		if (strlen(kept_fields[i]) == n &&
+		    strncasecmp(name, kept_fields[i], n) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * Drop the unread fields from the top header block of s (LF line ends),
+ * in place; returns the new length.  A field is its first line and the
+ * folded lines after it.  A line that is not "name:" is kept as it is, so
+ * where the block ends stays where GMime would see it end.
+ */
+static size_t
+trim_header(char *s, size_t n)
+{
+	size_t i = 0, o = 0;
+	int keep = 1;
+
+	while (i < n && s[i] != '\n') {
+		char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) + 1 : n;
+		if (s[i] != ' ' && s[i] != '\t') {
+			/* A new field, or a line that is none. */
+			size_t k = i;
+			while (k < e && s[k] != ':' && s[k] > ' ' && s[k] < 127)
+				k++;
+			keep = k == e || s[k] != ':' || k == i ||
+			    kept_field(s + i, k - i);
+		}
+		if (keep) {
+			if (o != i)
+				memmove(s + o, s + i, e - i);
+			o += e - i;
+		}
+		i = e;
+	}
+	if (o == i)
+		return (n);
+	memmove(s + o, s + i, n - i);
+	s[o + n - i] = '\0';
+	return (o + n - i);
+}
+
+/*
  * GMime's message from a private, normalised copy (renamed in place, see
  * opaque_returned); NULL when there is none.  The stream keeps a copy of
  * its own, so the caller may free the buffer at once.
@@ -915,6 +1008,7 @@ normalise(const char *buf, size_t len, size_t *outlen)
 static GMimeMessage *
 construct(char *norm, size_t nlen)
 {
+	nlen = trim_header(norm, nlen);
 	opaque_returned(norm, nlen);
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(norm, nlen);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);

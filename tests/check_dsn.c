@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "classify.h"
 #include "dsn.h"
+#include "dsn_int.h"
 #include "taxonomy.h"
 
 static struct classifier *cl;
@@ -810,6 +812,79 @@ START_TEST(test_returned_message)
 }
 END_TEST
 
+/* The plain definition dsn_memcasemem must agree with. */
+static const char *
+naive_casemem(const char *h, size_t hl, const char *n)
+{
+	size_t nl = strlen(n);
+	if (nl == 0 || hl < nl)
+		return (NULL);
+	for (size_t i = 0; i + nl <= hl; i++) {
+		size_t k = 0;
+		while (k < nl && tolower((unsigned char)h[i + k]) ==
+		    tolower((unsigned char)n[k]))
+			k++;
+		if (k == nl)
+			return (h + i);
+	}
+	return (NULL);
+}
+
+/*
+ * Case-insensitive search against its plain definition, over texts made
+ * to put matches and near-misses at every place a 16-byte block can
+ * split them: first and last bytes, block edges, the haystack's end, and
+ * the punctuation that only differs from another in bit 5 ('@' and '`').
+ */
+START_TEST(test_memcasemem)
+{
+	static const char alpha[] = "aAbB@`[{ -xX\n\0";
+	static const char *const needles[] = { "a", "ab", "AB@", "b`a",
+	    "x-a", "abababababababab", "aBaBaBaBaBaBaBaBa", "@[ ", "\n-" };
+	char h[80], n[24];
+	unsigned seed = 7;
+
+	for (int round = 0; round < 20000; round++) {
+		size_t hl = (size_t)(rand_r(&seed) % 70);
+		for (size_t i = 0; i < hl; i++)
+			h[i] = alpha[rand_r(&seed) % (sizeof(alpha) - 1)];
+		h[hl] = '\0';
+		const char *nd;
+		if (round % 3 == 0) {
+			nd = needles[rand_r(&seed) % (sizeof(needles) /
+			    sizeof(needles[0]))];
+		} else {
+			/* A piece of h itself, in another case, or random. */
+			size_t nl = 1 + (size_t)(rand_r(&seed) % 20);
+			for (size_t i = 0; i < nl; i++) {
+				char c = alpha[rand_r(&seed) %
+				    (sizeof(alpha) - 2)];
+				n[i] = c == '\0' ? 'a' : c;
+			}
+			if (hl > nl && round % 3 == 1) {
+				size_t at = (size_t)(rand_r(&seed) %
+				    (hl - nl + 1));
+				for (size_t i = 0; i < nl; i++) {
+					char c = h[at + i] ? h[at + i] : 'q';
+					n[i] = (char)(isupper((unsigned char)c) ?
+					    tolower((unsigned char)c) :
+					    toupper((unsigned char)c));
+				}
+			}
+			n[nl] = '\0';
+			nd = n;
+		}
+		ck_assert_msg(dsn_memcasemem(h, hl, nd) ==
+		    naive_casemem(h, hl, nd), "round %d: \"%s\" in %zu bytes",
+		    round, nd, hl);
+	}
+	/* A match that ends on the last byte, after a block's worth. */
+	const char *t = "0123456789abcdefghijklmnopqrstuvwXYZ";
+	ck_assert_ptr_eq(dsn_memcasemem(t, strlen(t), "xyz"), t + 33);
+	ck_assert_ptr_null(dsn_memcasemem(t, strlen(t) - 1, "xyz"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -828,6 +903,7 @@ main(void)
 	tcase_add_test(tc, test_mbox);
 	tcase_add_test(tc, test_outcome);
 	tcase_add_test(tc, test_returned_message);
+	tcase_add_test(tc, test_memcasemem);
 	suite_add_tcase(s, tc);
 
 	TCase *th = tcase_create("hostile");
