@@ -302,6 +302,29 @@ struct spot {
 
 #define SPOTS_MAX	1024
 
+/* The spots of one scan, grown as found: most bounces name one or two. */
+struct spots {
+	struct spot *v;
+	size_t n, cap;
+};
+
+/* A new spot at the end, or NULL when SPOTS_MAX are taken or no memory. */
+static struct spot *
+spot_add(struct spots *ss)
+{
+	if (ss->n == ss->cap) {
+		if (ss->cap == SPOTS_MAX)
+			return (NULL);
+		size_t nc = ss->cap ? ss->cap * 2 : 8;
+		struct spot *nv = realloc(ss->v, nc * sizeof(*nv));
+		if (nv == NULL)
+			return (NULL);
+		ss->v = nv;
+		ss->cap = nc;
+	}
+	return (&ss->v[ss->n++]);
+}
+
 /*
  * Collect the recipient spots before cut: addresses heading their lines
  * (or, when strict is 0, any address), each once, none of the bounce's
@@ -309,28 +332,29 @@ struct spot {
  */
 static size_t
 find_spots(const struct dsn_ctx *ctx, const char *t, size_t cut, int strict,
-    struct spot *sp, size_t max)
+    struct spots *ss)
 {
-	size_t n = 0, off = 0, st, al;
+	size_t off = 0, st, al;
 	char addr[RB_ADDR_MAX];
 
-	while (off < cut && n < max && dsn_find_addr(t + off, cut - off,
-	    &st, &al)) {
+	while (off < cut && dsn_find_addr(t + off, cut - off, &st, &al)) {
 		size_t at = off + st;
 		dsn_addr_clean(addr, sizeof(addr), t + at, al);
 		off = at + al;
 		if (own_party(ctx, addr) || (strict && !heads_line(t, at)))
 			continue;
 		int seen = 0;
-		for (size_t i = 0; i < n && !seen; i++)
-			seen = strcmp(sp[i].addr, addr) == 0;
+		for (size_t i = 0; i < ss->n && !seen; i++)
+			seen = strcmp(ss->v[i].addr, addr) == 0;
 		if (seen)
 			continue;
-		memcpy(sp[n].addr, addr, sizeof(addr));
-		sp[n].at = line_start(t, at);
-		n++;
+		struct spot *p = spot_add(ss);
+		if (p == NULL)
+			break;
+		memcpy(p->addr, addr, sizeof(addr));
+		p->at = line_start(t, at);
 	}
-	return (n);
+	return (ss->n);
 }
 
 /*
@@ -373,23 +397,20 @@ dsn_body_scan(struct dsn_ctx *ctx)
 	const char *t = ctx->text ? ctx->text : empty;
 	size_t cut = ctx->text ? cut_at(ctx) : 0;
 	int added = 0;
-	/* Every spot used is written first: no need to clear 260 KB. */
-	struct spot *sp = malloc(SPOTS_MAX * sizeof(*sp));
+	struct spots ss = { NULL, 0, 0 };
+	struct spot *sp;
 	size_t n;
 
-	if (sp == NULL)
-		return (0);
 	/* Exim names the failed recipients in a header. */
-	n = 0;
 	if (ctx->failed_rcpts[0] != '\0') {
 		const char *p = ctx->failed_rcpts;
 		size_t pl = strlen(p), st, al;
-		while (n < SPOTS_MAX && dsn_find_addr(p, pl, &st, &al)) {
-			dsn_addr_clean(sp[n].addr, sizeof(sp[n].addr), p + st,
-			    al);
-			const char *q = dsn_memcasemem(t, cut, sp[n].addr);
-			sp[n].at = q ? line_start(t, (size_t)(q - t)) : cut;
-			n++;
+		struct spot *s;
+		while (dsn_find_addr(p, pl, &st, &al) &&
+		    (s = spot_add(&ss)) != NULL) {
+			dsn_addr_clean(s->addr, sizeof(s->addr), p + st, al);
+			const char *q = dsn_memcasemem(t, cut, s->addr);
+			s->at = q ? line_start(t, (size_t)(q - t)) : cut;
 			p += st + al;
 			pl -= st + al;
 		}
@@ -404,10 +425,12 @@ dsn_body_scan(struct dsn_ctx *ctx)
 			dsn_report_rfc822_headers(ctx, nl + 1,
 			    ctx->textlen - (size_t)(nl + 1 - t));
 	}
+	n = ss.n;
 	if (n == 0)
-		n = find_spots(ctx, t, cut, 1, sp, SPOTS_MAX);
+		n = find_spots(ctx, t, cut, 1, &ss);
 	if (n == 0)
-		n = find_spots(ctx, t, cut, 0, sp, SPOTS_MAX);
+		n = find_spots(ctx, t, cut, 0, &ss);
+	sp = ss.v;
 	for (size_t i = 0; i < n && !ctx->res->truncated; i++) {
 		/* A recipient's block runs to the next recipient's line. */
 		size_t end = cut;
@@ -429,7 +452,7 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		/* No address given: the original's To, or VERP, and all text. */
 		added = add_rcpt(ctx, ctx->om_to, t, cut, NULL, 0);
 	}
-	free(sp);
+	free(ss.v);
 	return (added);
 }
 

@@ -37,10 +37,15 @@
 
 static pthread_once_t dsn_once = PTHREAD_ONCE_INIT;
 
+/* Bytes that start one of the stage words (stage_of); set once. */
+static unsigned char stage_first[256];
+static void stage_first_init(void);
+
 static void
 dsn_init_once(void)
 {
 	g_mime_init();
+	stage_first_init();
 }
 
 void
@@ -201,6 +206,14 @@ static const struct {
 };
 #undef W
 
+static void
+stage_first_init(void)
+{
+	for (size_t k = 0; k < sizeof(stage_words) / sizeof(stage_words[0]);
+	    k++)
+		stage_first[(unsigned char)stage_words[k].word[0]] = 1;
+}
+
 /*
  * Sendmail's transcript: the command that drew the refusal is the last
  * ">>> " line before the first "<<< 4xx" or "<<< 5xx" line.
@@ -265,7 +278,8 @@ stage_of(const char *t, size_t n)
 	 * the table found wins ("rcpt.example" is a domain, not RCPT).
 	 */
 	for (size_t i = 0; i < sl; i++) {
-		if (i > 0 && word_char(sq[i - 1]))
+		if (!stage_first[(unsigned char)sq[i]] ||
+		    (i > 0 && word_char(sq[i - 1])))
 			continue;
 		for (size_t k = 0; k < sizeof(stage_words) /
 		    sizeof(stage_words[0]); k++) {
@@ -919,17 +933,38 @@ static char *
 normalise(const char *buf, size_t len, size_t *outlen)
 {
 	char *o = malloc(len + 1);
-	size_t j = 0;
+	size_t i = 0, j = 0;
 	if (o == NULL)
 		return (NULL);
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
-		if (c == '\r') {
+	/*
+	 * The runs between CRs and NULs are copied whole (each found with
+	 * memchr, the next of each kept until passed): an LF file is one
+	 * copy, a CRLF file one per line.
+	 */
+	const char *cr = memchr(buf, '\r', len), *nul = memchr(buf, '\0', len);
+	while (i < len) {
+		const char *e = buf + len;
+		if (cr != NULL && cr < e)
+			e = cr;
+		if (nul != NULL && nul < e)
+			e = nul;
+		size_t run = (size_t)(e - (buf + i));
+		memcpy(o + j, buf + i, run);
+		i += run;
+		j += run;
+		if (i == len)
+			break;
+		if (buf[i] == '\r') {
 			o[j++] = '\n';
 			if (i + 1 < len && buf[i + 1] == '\n')
 				i++;
-		} else
-			o[j++] = c == '\0' ? ' ' : c;
+			i++;
+			cr = i < len ? memchr(buf + i, '\r', len - i) : NULL;
+		} else {
+			o[j++] = ' ';
+			i++;
+			nul = i < len ? memchr(buf + i, '\0', len - i) : NULL;
+		}
 	}
 	o[j] = '\0';
 	*outlen = j;

@@ -213,7 +213,7 @@ struct fb_walk {
 	struct dsn_ctx *ctx;
 	char type[32];
 	char (*rcpt)[RB_ADDR_MAX];	/* Original-Rcpt-To, each */
-	size_t nrcpt;
+	size_t nrcpt, cap;
 	char mailfrom[RB_ADDR_MAX];
 	char date[128];
 };
@@ -229,8 +229,18 @@ fb_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		dsn_squeeze(w->type, sizeof(w->type), v, vl);
 		for (char *p = w->type; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
-	} else if (is(name, nl, "Original-Rcpt-To") && w->rcpt != NULL &&
+	} else if (is(name, nl, "Original-Rcpt-To") &&
 	    w->nrcpt < FB_RCPT_MAX) {
+		/* Grown as they come: most reports name one. */
+		if (w->nrcpt == w->cap) {
+			size_t nc = w->cap ? w->cap * 2 : 4;
+			char (*nr)[RB_ADDR_MAX] = realloc(w->rcpt,
+			    nc * sizeof(*nr));
+			if (nr == NULL)
+				return (0);
+			w->rcpt = nr;
+			w->cap = nc;
+		}
 		dsn_addr_clean(w->rcpt[w->nrcpt], RB_ADDR_MAX, v, vl);
 		if (w->rcpt[w->nrcpt][0] != '\0')
 			w->nrcpt++;
@@ -251,8 +261,6 @@ dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
-	/* Written before read: no need to clear 256 KB. */
-	w.rcpt = malloc((size_t)FB_RCPT_MAX * RB_ADDR_MAX);
 	if (s != NULL)
 		fields_walk(s, n, fb_field, &w);
 	else
