@@ -825,6 +825,9 @@ content_type_at(const char *s, size_t n)
 
 /* The boundaries a message declares, as far as opaque_returned looks. */
 #define OPAQUE_BOUNDARIES 16
+/* How far back from a message/rfc822 it looks for the part's boundary. */
+#define OPAQUE_LOOKBACK 8192
+#define OPAQUE_TRIES 64
 struct boundaries {
 	const char *b[OPAQUE_BOUNDARIES];
 	size_t len[OPAQUE_BOUNDARIES];
@@ -885,8 +888,14 @@ opaque_returned(char *s, size_t n)
 	if (bs.n == 0)
 		return;
 
-	while ((p = (char *)dsn_memcasemem(p, (size_t)(e - p), "/rfc822")) !=
-	    NULL) {
+	/*
+	 * A bounce returns one message, a digest a few: past OPAQUE_TRIES
+	 * mentions the rest are left to GMime as they are.
+	 */
+	int tries = 0;
+	while (tries < OPAQUE_TRIES && (p = (char *)dsn_memcasemem(p,
+	    (size_t)(e - p), "/rfc822")) != NULL) {
+		tries++;
 		if (p - s < 7) {
 			p += 7;
 			continue;
@@ -897,26 +906,36 @@ opaque_returned(char *s, size_t n)
 		    (m + tl < e && m[tl] != ';' && m[tl] != ' ' &&
 		    m[tl] != '\t' && m[tl] != '\n'))
 			continue;
-		/* The start of the field: its first line, before any fold. */
+		/*
+		 * The start of the field: its first line, before any fold.
+		 * Both walks back stop after OPAQUE_LOOKBACK bytes, a part's
+		 * header block being short: however many times a hostile
+		 * message says message/rfc822, each costs a bounded walk.
+		 */
+		const char *floor = m - s > OPAQUE_LOOKBACK ?
+		    m - OPAQUE_LOOKBACK : s;
 		char *ls = m;
 		for (;;) {
-			while (ls > s && ls[-1] != '\n')
+			while (ls > floor && ls[-1] != '\n')
 				ls--;
 			if (ls == s || (*ls != ' ' && *ls != '\t'))
 				break;
+			if (ls == floor)
+				break;
 			ls--;		/* a continuation: the line above */
 		}
-		if (!content_type_at(ls, (size_t)(m - ls)))
+		if ((ls != s && ls[-1] != '\n') ||
+		    !content_type_at(ls, (size_t)(m - ls)))
 			continue;
 		/* Up through the header block to its boundary line. */
 		int ok = 0;
-		for (char *q = ls; q > s;) {
+		for (char *q = ls; q > floor;) {
 			char *prev = q - 1;	/* the '\n' ending the line above */
 			char *b = prev;
-			while (b > s && b[-1] != '\n')
+			while (b > floor && b[-1] != '\n')
 				b--;
-			if (b == prev)
-				break;		/* a blank line: body text */
+			if (b == prev || (b != s && b[-1] != '\n'))
+				break;		/* a blank line, or too far */
 			if (b[0] == '-' && b[1] == '-') {
 				ok = boundary_line(b, &bs);
 				break;

@@ -640,6 +640,34 @@ many_recipients(size_t n, size_t *len)
 	return (b);
 }
 
+/*
+ * A returned-message part type said over and over in one header block:
+ * each mention is looked at within a bounded distance, and only the
+ * first few, so the parse stays linear (it was quadratic before).
+ */
+START_TEST(test_many_rfc822_mentions)
+{
+	static const char head[] =
+	    "From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"Q\"\n"
+	    "\n--Q\n";
+	static const char line[] = "Content-Type: message/rfc822\n";
+	size_t nl = 100000, len = sizeof(head) - 1 + nl * (sizeof(line) - 1);
+	char *b = malloc(len + 1), *p = b;
+	memcpy(p, head, sizeof(head) - 1);
+	p += sizeof(head) - 1;
+	for (size_t i = 0; i < nl; i++, p += sizeof(line) - 1)
+		memcpy(p, line, sizeof(line) - 1);
+	double t = now_s();
+	enum dsn_status st = dsn_parse(b, len, &opt, cl, sc, &res);
+	ck_assert(st != DSN_NOMEM);
+	ck_assert_msg(now_s() - t < 30.0, "%zu mentions took %.1f s", nl,
+	    now_s() - t);
+	free(b);
+	still_works();
+}
+END_TEST
+
 START_TEST(test_many_recipients)
 {
 	size_t len;
@@ -913,6 +941,7 @@ main(void)
 	    (int)(sizeof(hcases) / sizeof(hcases[0])));
 	tcase_add_test(th, test_nul_bytes);
 	tcase_add_test(th, test_too_big);
+	tcase_add_test(th, test_many_rfc822_mentions);
 	tcase_add_test(th, test_many_recipients);
 	tcase_add_test(th, test_deep_nesting);
 	suite_add_tcase(s, th);
