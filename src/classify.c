@@ -1109,9 +1109,16 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		 * unless the DATA reply only repeats an earlier RCPT
 		 * refusal ("503 need RCPT", "no valid recipients").
 		 */
-		if (out->reason == RB_REASON_USERUNKNOWN &&
-		    (f.stage == RB_STAGE_DATA || f.stage == RB_STAGE_EOM) &&
-		    best->category < 0 && s->mark_at[MARK_RCPT_REFUSED] == 0) {
+		/*
+		 * Nor with the code X.2.0, which by RFC 3463 says the
+		 * mailbox exists: something else about it refused.
+		 */
+		int mailbox_exists = f.have_code && f.code.subj == 2 &&
+		    f.code.detail == 0;
+		if (out->reason == RB_REASON_USERUNKNOWN && best->category < 0 &&
+		    (mailbox_exists || ((f.stage == RB_STAGE_DATA ||
+		    f.stage == RB_STAGE_EOM) &&
+		    s->mark_at[MARK_RCPT_REFUSED] == 0))) {
 			out->reason = RB_REASON_FILTERED;
 			out->category = RB_CATEGORY_CONTENT;
 			out->action = RB_ACTION_FIX_SENDER;

@@ -142,6 +142,10 @@ static const struct {
 	{ "550 unknown user <a@b> (in reply to end of DATA command)", NULL, 0, "filtered", 0, "bounced" },
 	/* ... unless the server had refused the RCPT already */
 	{ "550 5.1.1 <a@b>... User Unknown 503 5.0.0 Need RCPT (recipient) (in reply to end of DATA command)", NULL, 0, "userunknown", 1, "bounced" },
+	/* X.2.0 says the mailbox exists (RFC 3463): not an unknown user */
+	{ "550 Unknown user a@example.jp", "5.2.0", 0, "filtered", 0, "bounced" },
+	{ "550 5.2.0 <a@b>: User unknown", NULL, 0, "filtered", 0, "bounced" },
+	{ "550 Unknown user a@example.jp", "5.1.1", 0, "userunknown", 1, "bounced" },
 	{ "250 2.0.0 Ok: queued as ABC", NULL, 0, "delivered", 0, "delivered" },
 	{ "550 5.1.8 Sender address rejected (in reply to MAIL FROM command)", NULL, 0, "rejected", 0, "bounced" },
 };
