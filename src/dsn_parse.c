@@ -754,9 +754,8 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 }
 
 static void
-top_headers(struct dsn_ctx *ctx, GMimeMessage *m)
+top_headers(struct dsn_ctx *ctx, GMimeObject *o)
 {
-	GMimeObject *o = GMIME_OBJECT(m);
 	const char *v;
 
 	/* Raw: bounce subjects are matched on ASCII words only. */
@@ -764,15 +763,8 @@ top_headers(struct dsn_ctx *ctx, GMimeMessage *m)
 	    g_mime_object_get_header_list(o), "Subject");
 	if (h != NULL && (v = g_mime_header_get_raw_value(h)) != NULL)
 		dsn_copy(ctx->subject, sizeof(ctx->subject), v, strlen(v));
-	InternetAddressList *l = g_mime_message_get_from(m);
-	if (l != NULL && internet_address_list_length(l) > 0) {
-		InternetAddress *a = internet_address_list_get_address(l, 0);
-		if (INTERNET_ADDRESS_IS_MAILBOX(a) && (v =
-		    internet_address_mailbox_get_addr(
-		    INTERNET_ADDRESS_MAILBOX(a))) != NULL)
-			dsn_addr_clean(ctx->from, sizeof(ctx->from), v,
-			    strlen(v));
-	}
+	if ((v = g_mime_object_get_header(o, "From")) != NULL)
+		dsn_addr_clean(ctx->from, sizeof(ctx->from), v, strlen(v));
 	if ((v = g_mime_object_get_header(o, "To")) != NULL)
 		dsn_addr_clean(ctx->to_hdr, sizeof(ctx->to_hdr), v, strlen(v));
 	/* The bounce went to the envelope sender: VERP lives here. */
@@ -1055,21 +1047,24 @@ trim_header(char *s, size_t n)
 }
 
 /*
- * GMime's message from a private, normalised copy (renamed in place, see
- * opaque_returned); NULL when there is none.  The stream keeps a copy of
- * its own, so the caller may free the buffer at once.
+ * GMime's tree of a private, normalised copy (trimmed and renamed in
+ * place, see trim_header and opaque_returned), or NULL.  The top part
+ * carries the message's header fields itself: no GMimeMessage is built,
+ * with its address lists for every address field, which nothing here
+ * reads.  The stream keeps a copy of its own, so the caller may free the
+ * buffer at once.
  */
-static GMimeMessage *
+static GMimeObject *
 construct(char *norm, size_t nlen)
 {
 	nlen = trim_header(norm, nlen);
 	opaque_returned(norm, nlen);
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(norm, nlen);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-	GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
+	GMimeObject *o = g_mime_parser_construct_part(parser, NULL);
 	g_object_unref(parser);
 	g_object_unref(stream);
-	return (m);
+	return (o);
 }
 
 /*
@@ -1079,12 +1074,13 @@ construct(char *norm, size_t nlen)
  * through to the returned message once.
  */
 static int
-parse_message(struct dsn_ctx *ctx, GMimeMessage *m, int nested)
+parse_message(struct dsn_ctx *ctx, GMimeObject *hdrs, GMimeObject *body,
+    int nested)
 {
 	const char *p;
 
-	top_headers(ctx, m);
-	if (walk(ctx, g_mime_message_get_mime_part(m), 0) < 0)
+	top_headers(ctx, hdrs);
+	if (body != NULL && walk(ctx, body, 0) < 0)
 		return (-1);
 
 	if ((ctx->feedback != NULL || ctx->unsubscribe ||
@@ -1123,10 +1119,11 @@ parse_message(struct dsn_ctx *ctx, GMimeMessage *m, int nested)
 	}
 	if (ctx->res->n == 0 && ctx->inner != NULL && !nested &&
 	    !ctx->res->truncated) {
-		GMimeMessage *im = NULL, *own = NULL;
-		if (GMIME_IS_MESSAGE(ctx->inner))
-			im = ctx->inner;
-		else if (GMIME_IS_PART(ctx->inner)) {
+		GMimeObject *ih = NULL, *ib = NULL, *own = NULL;
+		if (GMIME_IS_MESSAGE(ctx->inner)) {
+			ih = GMIME_OBJECT(ctx->inner);
+			ib = g_mime_message_get_mime_part(ctx->inner);
+		} else if (GMIME_IS_PART(ctx->inner)) {
 			/* The opaque returned message, parsed after all. */
 			size_t n, nl;
 			char *t = part_text(GMIME_PART(ctx->inner),
@@ -1134,19 +1131,19 @@ parse_message(struct dsn_ctx *ctx, GMimeMessage *m, int nested)
 			char *nm = t != NULL ? normalise(t, n, &nl) : NULL;
 			free(t);
 			if (nm != NULL) {
-				im = own = construct(nm, nl);
+				ih = ib = own = construct(nm, nl);
 				free(nm);
 			}
 		}
 		int rc = 0;
-		if (im != NULL) {
+		if (ih != NULL) {
 			struct dsn_ctx in;
 			memset(&in, 0, sizeof(in));
 			in.opt = ctx->opt;
 			in.cl = ctx->cl;
 			in.scratch = ctx->scratch;
 			in.res = ctx->res;
-			rc = parse_message(&in, im, 1);
+			rc = parse_message(&in, ih, ib, 1);
 			free(in.text);
 			free(in.status);
 			free(in.feedback);
@@ -1191,12 +1188,12 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 	ctx.scratch = scratch;
 	ctx.res = res;
 
-	GMimeMessage *m = construct(norm, nlen);
+	GMimeObject *m = construct(norm, nlen);
 	if (m == NULL) {
 		st = DSN_BAD_MESSAGE;
 		goto out;
 	}
-	if (parse_message(&ctx, m, 0) < 0) {
+	if (parse_message(&ctx, m, m, 0) < 0) {
 		st = DSN_BAD_MESSAGE;
 		goto out;
 	}
