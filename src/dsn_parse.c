@@ -1057,6 +1057,16 @@ trim_header(char *s, size_t n)
 static GMimeObject *
 construct(char *norm, size_t nlen)
 {
+	/*
+	 * An mbox postmark ("From sender date") before the header: no
+	 * field, and GMime would take the part's header to end there.
+	 */
+	if (nlen >= 5 && memcmp(norm, "From ", 5) == 0) {
+		char *nl = memchr(norm, '\n', nlen);
+		size_t skip = nl ? (size_t)(nl + 1 - norm) : nlen;
+		memmove(norm, norm + skip, nlen - skip + 1);
+		nlen -= skip;
+	}
 	nlen = trim_header(norm, nlen);
 	opaque_returned(norm, nlen);
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(norm, nlen);
