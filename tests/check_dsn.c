@@ -828,6 +828,16 @@ START_TEST(test_returned_message)
 	ck_assert_str_eq(res.rec[0].orig_message_id, "<own-42@sender.example>");
 	ck_assert_str_eq(res.rec[0].orig_from, "news@sender.example");
 
+	/* The same behind an mbox postmark line. */
+	char *pm = malloc(sizeof(returned_nested) + 64);
+	int pl = sprintf(pm, "From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n%s",
+	    returned_nested);
+	st = dsn_parse(pm, (size_t)pl, &opt, cl, sc, &res);
+	free(pm);
+	ck_assert_int_eq(st, DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, "lena@gone.example");
+
 	st = dsn_parse(returned_forwarded, sizeof(returned_forwarded) - 1,
 	    &opt, cl, sc, &res);
 	ck_assert_int_eq(st, DSN_OK);
