@@ -27,6 +27,7 @@
 
 #include "dsn_int.h"
 #include "log.h"
+#include "util.h"
 
 /*
  * The private media type a returned message's part is renamed to (see the
@@ -37,15 +38,10 @@
 
 static pthread_once_t dsn_once = PTHREAD_ONCE_INIT;
 
-/* Bytes that start one of the stage words (stage_of); set once. */
-static unsigned char stage_first[256];
-static void stage_first_init(void);
-
 static void
 dsn_init_once(void)
 {
 	g_mime_init();
-	stage_first_init();
 }
 
 void
@@ -206,14 +202,6 @@ static const struct {
 };
 #undef W
 
-static void
-stage_first_init(void)
-{
-	for (size_t k = 0; k < sizeof(stage_words) / sizeof(stage_words[0]);
-	    k++)
-		stage_first[(unsigned char)stage_words[k].word[0]] = 1;
-}
-
 /*
  * Sendmail's transcript: the command that drew the refusal is the last
  * ">>> " line before the first "<<< 4xx" or "<<< 5xx" line.
@@ -270,16 +258,13 @@ stage_of(const char *t, size_t n)
 	/* Folded lines and indentation must not split the words. */
 	dsn_squeeze(sq, sizeof(sq), t, n);
 	size_t sl = strlen(sq);
-	for (size_t i = 0; i < sl; i++)
-		if (sq[i] >= 'A' && sq[i] <= 'Z')
-			sq[i] = (char)(sq[i] + 32);
+	util_lower(sq);
 	/*
 	 * One pass over the word starts; the first whole word or phrase of
 	 * the table found wins ("rcpt.example" is a domain, not RCPT).
 	 */
 	for (size_t i = 0; i < sl; i++) {
-		if (!stage_first[(unsigned char)sq[i]] ||
-		    (i > 0 && word_char(sq[i - 1])))
+		if (i > 0 && word_char(sq[i - 1]))
 			continue;
 		for (size_t k = 0; k < sizeof(stage_words) /
 		    sizeof(stage_words[0]); k++) {
@@ -718,20 +703,18 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 			    64 * 1024, &n);
 			ctx->feedbacklen = n;
 		}
-	} else if (g_ascii_strcasecmp(type, OPAQUE_TYPE) == 0 &&
-	    g_ascii_strcasecmp(sub, OPAQUE_SUBTYPE) == 0) {
-		if (ctx->inner == NULL)
-			ctx->inner = obj;
-		/* The header block only: the scanner stops at its end. */
-		if ((s = part_text(GMIME_PART(obj), 64 * 1024, &n)) != NULL) {
-			dsn_report_rfc822_headers(ctx, s, n);
-			free(s);
-		}
 	} else if ((g_ascii_strcasecmp(type, "text") == 0 &&
 	    g_ascii_strcasecmp(sub, "rfc822-headers") == 0) ||
 	    (g_ascii_strcasecmp(type, "message") == 0 &&
 	    (g_ascii_strcasecmp(sub, "rfc822") == 0 ||
-	    g_ascii_strcasecmp(sub, "global-headers") == 0))) {
+	    g_ascii_strcasecmp(sub, "global-headers") == 0)) ||
+	    (g_ascii_strcasecmp(type, OPAQUE_TYPE) == 0 &&
+	    g_ascii_strcasecmp(sub, OPAQUE_SUBTYPE) == 0)) {
+		/* A returned message kept opaque: parsed later if need be. */
+		if (ctx->inner == NULL &&
+		    g_ascii_strcasecmp(type, OPAQUE_TYPE) == 0)
+			ctx->inner = obj;
+		/* The header block only: the scanner stops at its end. */
 		if ((s = part_text(GMIME_PART(obj), 64 * 1024, &n)) != NULL) {
 			dsn_report_rfc822_headers(ctx, s, n);
 			free(s);
@@ -789,20 +772,6 @@ top_headers(struct dsn_ctx *ctx, GMimeObject *o)
 		ctx->unsubscribe = 1;
 }
 
-/* Count boundary parameters: a cheap bound on nesting before GMime recurses. */
-static int
-too_many_boundaries(const char *s, size_t n, int max)
-{
-	int c = 0;
-	const char *p = s, *e = s + n;
-	while ((p = dsn_memcasemem(p, (size_t)(e - p), "boundary=")) != NULL) {
-		if (++c > max)
-			return (1);
-		p += 9;
-	}
-	return (0);
-}
-
 /* Is s[0..n) "Content-Type:" and then only white space (the value follows)? */
 static int
 content_type_at(const char *s, size_t n)
@@ -826,26 +795,34 @@ struct boundaries {
 	int n;
 };
 
-static void
-boundaries_find(const char *s, size_t n, struct boundaries *bs)
+/*
+ * Count the boundary parameters of s, a cheap bound on nesting before
+ * GMime recurses (more than max: stop counting), and keep the first
+ * OPAQUE_BOUNDARIES of them for opaque_returned.
+ */
+static int
+boundaries_find(const char *s, size_t n, struct boundaries *bs, int max)
 {
 	const char *p = s, *e = s + n;
+	int count = 0;
 
 	bs->n = 0;
-	while (bs->n < OPAQUE_BOUNDARIES && (p = dsn_memcasemem(p,
-	    (size_t)(e - p), "boundary=")) != NULL) {
+	while (count <= max && (p = dsn_memcasemem(p, (size_t)(e - p),
+	    "boundary=")) != NULL) {
+		count++;
 		p += 9;
 		int q = p < e && *p == '"';
 		const char *v = p + q, *ve = v;
 		while (ve < e && *ve != '\n' && (q ? *ve != '"' :
 		    *ve != ';' && *ve != ' ' && *ve != '\t'))
 			ve++;
-		if (ve > v) {
+		if (ve > v && bs->n < OPAQUE_BOUNDARIES) {
 			bs->b[bs->n] = v;
 			bs->len[bs->n++] = (size_t)(ve - v);
 		}
 		p = ve;
 	}
+	return (count);
 }
 
 /* Is the line at l (up to its '\n') "--" and one of the boundaries? */
@@ -869,15 +846,13 @@ boundary_line(const char *l, const struct boundaries *bs)
  * itself message/rfc822 is parsed as GMime sees it.
  */
 static void
-opaque_returned(char *s, size_t n)
+opaque_returned(char *s, size_t n, const struct boundaries *bs)
 {
 	static const char ty[] = "message/rfc822";
 	const size_t tl = sizeof(ty) - 1;
 	char *p = s, *e = s + n;
-	struct boundaries bs;
 
-	boundaries_find(s, n, &bs);
-	if (bs.n == 0)
+	if (bs->n == 0)
 		return;
 
 	/*
@@ -929,7 +904,7 @@ opaque_returned(char *s, size_t n)
 			if (b == prev || (b != s && b[-1] != '\n'))
 				break;		/* a blank line, or too far */
 			if (b[0] == '-' && b[1] == '-') {
-				ok = boundary_line(b, &bs);
+				ok = boundary_line(b, bs);
 				break;
 			}
 			q = b;
@@ -1048,14 +1023,15 @@ trim_header(char *s, size_t n)
 
 /*
  * GMime's tree of a private, normalised copy (trimmed and renamed in
- * place, see trim_header and opaque_returned), or NULL.  The top part
+ * place, see trim_header and opaque_returned), or NULL, also when it
+ * declares more than max_parts boundaries.  The top part
  * carries the message's header fields itself: no GMimeMessage is built,
  * with its address lists for every address field, which nothing here
  * reads.  The stream keeps a copy of its own, so the caller may free the
  * buffer at once.
  */
 static GMimeObject *
-construct(char *norm, size_t nlen)
+construct(char *norm, size_t nlen, int max_parts)
 {
 	/*
 	 * An mbox postmark ("From sender date") before the header: no
@@ -1068,7 +1044,10 @@ construct(char *norm, size_t nlen)
 		nlen -= skip;
 	}
 	nlen = trim_header(norm, nlen);
-	opaque_returned(norm, nlen);
+	struct boundaries bs;
+	if (boundaries_find(norm, nlen, &bs, max_parts) > max_parts)
+		return (NULL);
+	opaque_returned(norm, nlen, &bs);
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(norm, nlen);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	GMimeObject *o = g_mime_parser_construct_part(parser, NULL);
@@ -1141,7 +1120,8 @@ parse_message(struct dsn_ctx *ctx, GMimeObject *hdrs, GMimeObject *body,
 			char *nm = t != NULL ? normalise(t, n, &nl) : NULL;
 			free(t);
 			if (nm != NULL) {
-				ih = ib = own = construct(nm, nl);
+				ih = ib = own = construct(nm, nl,
+				    ctx->opt->max_parts);
 				free(nm);
 			}
 		}
@@ -1184,8 +1164,6 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 	res->format[0] = '\0';
 	if (len > opt->max_size)
 		return (DSN_TOO_BIG);
-	if (too_many_boundaries(buf, len, opt->max_parts))
-		return (DSN_BAD_MESSAGE);
 	dsn_init();
 
 	size_t nlen;
@@ -1198,7 +1176,7 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 	ctx.scratch = scratch;
 	ctx.res = res;
 
-	GMimeObject *m = construct(norm, nlen);
+	GMimeObject *m = construct(norm, nlen, opt->max_parts);
 	if (m == NULL) {
 		st = DSN_BAD_MESSAGE;
 		goto out;
