@@ -201,6 +201,10 @@ print_status(json_t *a)
 		    str(src, "file"), num(src, "offset"), num(src, "lag_bytes"),
 		    num(src, "lines"), num(src, "outcomes"),
 		    json_is_true(json_object_get(src, "stalled")) ? ", STALLED (store refuses commits)" : "");
+	json_t *ctl = json_object_get(a, "control");
+	if (json_is_object(ctl))
+		printf("control: %lld of %lld clients, %lld refused\n", num(ctl, "clients"),
+		    num(ctl, "max_clients"), num(ctl, "refused"));
 	print_milter(json_object_get(a, "milter"));
 }
 

@@ -63,6 +63,7 @@ struct ctlsock {
 	struct client *clients;
 	int nclients;
 	int max_clients;	/* max_clients */
+	long long refused;	/* connections closed at once since start */
 	size_t max_request;	/* max_request_size */
 };
 
@@ -247,7 +248,12 @@ handle(struct client *c, char *line)
 	const char *verb = argv[0];
 	log_debug("control: uid=%u verb=%s", (unsigned)c->uid, verb);
 	if (strcmp(verb, "status") == 0) {
-		reply(c, ok_with(daemon_status(cs->d)));
+		json_t *js = daemon_status(cs->d);
+		if (js != NULL)
+			json_object_set_new(js, "control", json_pack("{s:i,s:i,s:I}",
+			    "clients", cs->nclients, "max_clients", cs->max_clients,
+			    "refused", (json_int_t)cs->refused));
+		reply(c, ok_with(js));
 	} else if (strcmp(verb, "lookup") == 0) {
 		if (argc != 2)
 			return (reply_error(c, "usage: lookup ADDR"));
@@ -410,6 +416,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	if (cs->nclients >= cs->max_clients ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		cs->refused++;
 		log_warnx("control: refused=yes clients=%d", cs->nclients);
 		evutil_closesocket(fd);
 		return;

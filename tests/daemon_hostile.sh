@@ -65,8 +65,23 @@ check(b"too long" in buf, "over-long request: %r" % buf[:80])
 s.close()
 
 # More clients than max_clients: the extra ones are closed at once.
-held = [conn() for _ in range(20)]
-time.sleep(0.2)
+# The daemon may not yet have seen the close of the connections above, so
+# the crowd is formed once it counts only the first of it, and the extra
+# client comes once it counts all twenty (status reports the count).
+def clients(s):
+    return ask(s, b"status\n")["control"]["clients"]
+
+def wait_clients(s, n):
+    deadline = time.time() + 10
+    while clients(s) != n:
+        check(time.time() < deadline, "the daemon never counted %d clients" % n)
+        time.sleep(0.05)
+
+held = [conn()]
+wait_clients(held[0], 1)
+held += [conn() for _ in range(19)]
+wait_clients(held[0], 20)
+refused_before = ask(held[0], b"status\n")["control"]["refused"]
 extra = conn()
 # Closed before or after the request is written: both are a refusal.
 try:
@@ -75,9 +90,12 @@ try:
 except (BrokenPipeError, ConnectionResetError, socket.timeout):
     refused = True
 check(refused, "client 21 was served although max_clients = 20")
-for h in held:
+check(ask(held[0], b"status\n")["control"]["refused"] == refused_before + 1,
+      "the refusal was not counted")
+for h in held[1:]:
     h.close()
-time.sleep(0.2)
+wait_clients(held[0], 1)
+held[0].close()
 check(ask(conn(), b"status\n")["ok"], "no answers after the crowd left")
 
 # A client that never reads: thousands of requests, each answered with the
