@@ -93,10 +93,9 @@ pid=$(cat "$D/pid")
 cp "$D/rebound.conf" "$T/good.conf"
 echo "escalation_span = whenever" >> "$D/rebound.conf"
 kill -HUP "$pid"
-sleep 0.5
-kill -0 "$pid" || fail "reboundd died on a broken configuration"
-grep -q "reload=refused.*rebound.conf:[0-9]*: escalation_span" "$D/reboundd.log" ||
+wait_until 20 grep -q "reload=refused.*rebound.conf:[0-9]*: escalation_span" "$D/reboundd.log" ||
 	fail "no line-numbered refusal logged: $(tail -3 "$D/reboundd.log")"
+kill -0 "$pid" || fail "reboundd died on a broken configuration"
 c --json status | grep -q '"reload_failures": *1' || fail "status does not count the refused reload"
 c status | grep -q '^reloads [0-9]* (1 refused)' || fail "readable status: $(c status)"
 ! c status | grep -q '^milter' || fail "readable status shows a milter that does not run"
@@ -105,8 +104,8 @@ c --json status | grep -q "\"reloads\": *$reloads," || fail "a refused reload wa
 cp "$T/good.conf" "$D/rebound.conf"
 echo "escalation_failures = 5" >> "$D/rebound.conf"
 kill -HUP "$pid"
-sleep 0.5
-c --json status | grep -q "\"reloads\": *$((reloads + 1))," || fail "good configuration not applied"
+reloaded() { c --json status | grep -q "\"reloads\": *$((reloads + 1)),"; }
+wait_until 20 reloaded || fail "good configuration not applied"
 c lookup Gone@example.com | grep -q ": SUPPRESSED" || fail "state lost across reload"
 
 # A reload that adds a log file starts following it.

@@ -14,3 +14,15 @@ trap 'eval "$cleanup_hooks"; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 pass() { echo "PASS: $*"; }
+# wait_until SECONDS COMMAND...: true as soon as COMMAND succeeds, false if
+# it has not within SECONDS.  For what a daemon does at its own pace (a
+# reload, a poll), where a fixed sleep is either slow or flaky.
+wait_until() {
+	_n=$(( $1 * 20 )); shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.05
+		_n=$((_n - 1))
+	done
+	return 1
+}
