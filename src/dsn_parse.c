@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <iconv.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,6 +491,46 @@ ascii_compatible(const char *cs)
 	return (0);
 }
 
+/*
+ * glibc loads the module of a charset (ISO-2022-JP.so, ...) when the first
+ * converter for it is opened and unloads it when the last is closed, so a
+ * converter opened and closed for each part paid a dlopen and a dlclose
+ * every time: a tenth of the parse of a Japanese bounce.  The first time a
+ * charset is converted, one converter from it is opened and kept for the
+ * life of the process, which keeps its module loaded.  Bounded: at most
+ * PINNED charsets are kept; past that, conversions work as before, only
+ * slower.
+ */
+#define PINNED 32
+static struct {
+	pthread_mutex_t lock;
+	int n;
+	char name[PINNED][40];
+} pinned = { PTHREAD_MUTEX_INITIALIZER, 0, { { 0 } } };
+
+static void
+charset_pin(const char *cs)
+{
+	if (strlen(cs) >= sizeof(pinned.name[0]))
+		return;
+	pthread_mutex_lock(&pinned.lock);
+	int i;
+	for (i = 0; i < pinned.n; i++)
+		if (g_ascii_strcasecmp(pinned.name[i], cs) == 0)
+			break;
+	if (i == pinned.n && pinned.n < PINNED) {
+		/* The name GMime will ask iconv for; unknown ones are not kept. */
+		iconv_t cd = iconv_open("UTF-8", g_mime_charset_iconv_name(cs));
+		if (cd != (iconv_t)-1) {
+			util_strlcpy(pinned.name[pinned.n], cs,
+			    sizeof(pinned.name[0]));
+			pinned.n++;
+			/* Never closed: holding it open is the point. */
+		}
+	}
+	pthread_mutex_unlock(&pinned.lock);
+}
+
 /* Decode a leaf part's content to UTF-8, at most max bytes. */
 static char *
 part_text(GMimePart *part, size_t max, size_t *lenp)
@@ -534,6 +575,7 @@ part_text(GMimePart *part, size_t max, size_t *lenp)
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GMimeStream *out = g_mime_stream_filter_new(mem);
 	if (convert) {
+		charset_pin(cs);
 		GMimeFilter *f = g_mime_filter_charset_new(cs, "UTF-8");
 		/* An unknown charset leaves the bytes as they are. */
 		if (f != NULL) {
@@ -736,38 +778,62 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 	return (0);
 }
 
+/*
+ * A top header field's value as it stands in the message, blanks at both
+ * ends dropped.  The fields top_headers() reads are addresses and ASCII
+ * tokens; an encoded word can only be a display name, which no verdict
+ * reads, and decoding it converted its charset for nothing.
+ */
+static const char *
+raw_field(GMimeObject *o, const char *name, size_t *lenp)
+{
+	GMimeHeader *h = g_mime_header_list_get_header(
+	    g_mime_object_get_header_list(o), name);
+	const char *v;
+
+	if (h == NULL || (v = g_mime_header_get_raw_value(h)) == NULL)
+		return (NULL);
+	while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+		v++;
+	size_t n = strlen(v);
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' ||
+	    v[n - 1] == '\r' || v[n - 1] == '\n'))
+		n--;
+	*lenp = n;
+	return (v);
+}
+
 static void
 top_headers(struct dsn_ctx *ctx, GMimeObject *o)
 {
 	const char *v;
+	size_t n;
 
-	/* Raw: bounce subjects are matched on ASCII words only. */
-	GMimeHeader *h = g_mime_header_list_get_header(
-	    g_mime_object_get_header_list(o), "Subject");
-	if (h != NULL && (v = g_mime_header_get_raw_value(h)) != NULL)
-		dsn_copy(ctx->subject, sizeof(ctx->subject), v, strlen(v));
-	if ((v = g_mime_object_get_header(o, "From")) != NULL)
-		dsn_addr_clean(ctx->from, sizeof(ctx->from), v, strlen(v));
-	if ((v = g_mime_object_get_header(o, "To")) != NULL)
-		dsn_addr_clean(ctx->to_hdr, sizeof(ctx->to_hdr), v, strlen(v));
+	/* Bounce subjects are matched on ASCII words only. */
+	if ((v = raw_field(o, "Subject", &n)) != NULL)
+		dsn_copy(ctx->subject, sizeof(ctx->subject), v, n);
+	if ((v = raw_field(o, "From", &n)) != NULL)
+		dsn_addr_clean(ctx->from, sizeof(ctx->from), v, n);
+	if ((v = raw_field(o, "To", &n)) != NULL)
+		dsn_addr_clean(ctx->to_hdr, sizeof(ctx->to_hdr), v, n);
 	/* The bounce went to the envelope sender: VERP lives here. */
-	if ((v = g_mime_object_get_header(o, "Delivered-To")) != NULL ||
-	    (v = g_mime_object_get_header(o, "X-Original-To")) != NULL ||
-	    (v = g_mime_object_get_header(o, "Return-Path")) != NULL ||
-	    (v = g_mime_object_get_header(o, "To")) != NULL)
-		dsn_addr_clean(ctx->to, sizeof(ctx->to), v, strlen(v));
-	if ((v = g_mime_object_get_header(o, "X-Failed-Recipients")) != NULL)
-		dsn_copy(ctx->failed_rcpts, sizeof(ctx->failed_rcpts), v,
-		    strlen(v));
-	if (((v = g_mime_object_get_header(o, "Auto-Submitted")) != NULL &&
+	if ((v = raw_field(o, "Delivered-To", &n)) != NULL ||
+	    (v = raw_field(o, "X-Original-To", &n)) != NULL ||
+	    (v = raw_field(o, "Return-Path", &n)) != NULL ||
+	    (v = raw_field(o, "To", &n)) != NULL)
+		dsn_addr_clean(ctx->to, sizeof(ctx->to), v, n);
+	/* Folded lists are unfolded as GMime did. */
+	if ((v = raw_field(o, "X-Failed-Recipients", &n)) != NULL)
+		dsn_squeeze(ctx->failed_rcpts, sizeof(ctx->failed_rcpts), v, n);
+	if (((v = raw_field(o, "Auto-Submitted", &n)) != NULL &&
 	    g_ascii_strncasecmp(v, "auto-replied", 12) == 0) ||
-	    g_mime_object_get_header(o, "X-Autoreply") != NULL ||
-	    g_mime_object_get_header(o, "X-Autorespond") != NULL ||
-	    g_mime_object_get_header(o, "X-Auto-Response-Suppress") != NULL ||
-	    ((v = g_mime_object_get_header(o, "Precedence")) != NULL &&
+	    raw_field(o, "X-Autoreply", &n) != NULL ||
+	    raw_field(o, "X-Autorespond", &n) != NULL ||
+	    raw_field(o, "X-Auto-Response-Suppress", &n) != NULL ||
+	    ((v = raw_field(o, "Precedence", &n)) != NULL &&
 	    g_ascii_strncasecmp(v, "auto_reply", 10) == 0))
 		ctx->auto_replied = 1;
-	if ((v = g_mime_object_get_header(o, "X-Apple-Unsubscribe")) != NULL &&
+	if ((v = raw_field(o, "X-Apple-Unsubscribe", &n)) != NULL &&
 	    g_ascii_strncasecmp(v, "true", 4) == 0)
 		ctx->unsubscribe = 1;
 }
