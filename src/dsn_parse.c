@@ -1093,8 +1093,8 @@ trim_header(char *s, size_t n)
  * declares more than max_parts boundaries.  The top part
  * carries the message's header fields itself: no GMimeMessage is built,
  * with its address lists for every address field, which nothing here
- * reads.  The stream keeps a copy of its own, so the caller may free the
- * buffer at once.
+ * reads.  Takes norm, a malloc'ed buffer: the stream owns it from here
+ * (no copy of the message), and it is freed with the last part.
  */
 static GMimeObject *
 construct(char *norm, size_t nlen, int max_parts)
@@ -1111,10 +1111,14 @@ construct(char *norm, size_t nlen, int max_parts)
 	}
 	nlen = trim_header(norm, nlen);
 	struct boundaries bs;
-	if (boundaries_find(norm, nlen, &bs, max_parts) > max_parts)
+	if (boundaries_find(norm, nlen, &bs, max_parts) > max_parts) {
+		free(norm);
 		return (NULL);
+	}
 	opaque_returned(norm, nlen, &bs);
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(norm, nlen);
+	/* g_free is free: GLib allocates with the system's malloc. */
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(
+	    g_byte_array_new_take((guint8 *)norm, nlen));
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	GMimeObject *o = g_mime_parser_construct_part(parser, NULL);
 	g_object_unref(parser);
@@ -1185,11 +1189,9 @@ parse_message(struct dsn_ctx *ctx, GMimeObject *hdrs, GMimeObject *body,
 			    ctx->opt->max_size, &n);
 			char *nm = t != NULL ? normalise(t, n, &nl) : NULL;
 			free(t);
-			if (nm != NULL) {
+			if (nm != NULL)
 				ih = ib = own = construct(nm, nl,
 				    ctx->opt->max_parts);
-				free(nm);
-			}
 		}
 		int rc = 0;
 		if (ih != NULL) {
@@ -1255,7 +1257,6 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 out:
 	if (m != NULL)
 		g_object_unref(m);
-	free(norm);
 	free(ctx.text);
 	free(ctx.status);
 	free(ctx.feedback);
