@@ -1035,7 +1035,7 @@ static const char *const kept_fields[] = {
 	"return-path", "x-failed-recipients", "auto-submitted", "x-autoreply",
 	"x-autorespond", "x-auto-response-suppress", "precedence",
 	"x-apple-unsubscribe", "message-id", "x-hmxmroriginalrecipient",
-	"mime-version", NULL
+	NULL
 };
 
 static int
