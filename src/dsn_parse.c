@@ -13,7 +13,11 @@
  * instead of building an object for each of its header fields and parts,
  * which was a third of the parse.  Its header block is read as text; the
  * whole of it goes through GMime only when the bounce itself said nothing
- * (a forwarded bounce or complaint, read one level further).
+ * (a forwarded bounce or complaint, read one level further).  Likewise
+ * the top header fields a verdict reads (From, Subject, X-Failed-
+ * Recipients, ...) are taken out of the header block before GMime sees
+ * it, which gets only the Content-* fields that give the structure: each
+ * field it parses is an object built, locked and freed.
  */
 #include "config.h"
 
@@ -506,7 +510,8 @@ static struct {
 	pthread_mutex_t lock;
 	int n;
 	char name[PINNED][40];
-} pinned = { PTHREAD_MUTEX_INITIALIZER, 0, { { 0 } } };
+	iconv_t cd[PINNED];	/* never closed: holding them is the point */
+} pinned = { PTHREAD_MUTEX_INITIALIZER, 0, { { 0 } }, { 0 } };
 
 static void
 charset_pin(const char *cs)
@@ -524,8 +529,7 @@ charset_pin(const char *cs)
 		if (cd != (iconv_t)-1) {
 			util_strlcpy(pinned.name[pinned.n], cs,
 			    sizeof(pinned.name[0]));
-			pinned.n++;
-			/* Never closed: holding it open is the point. */
+			pinned.cd[pinned.n++] = cd;
 		}
 	}
 	pthread_mutex_unlock(&pinned.lock);
@@ -779,62 +783,136 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 }
 
 /*
- * A top header field's value as it stands in the message, blanks at both
- * ends dropped.  The fields top_headers() reads are addresses and ASCII
- * tokens; an encoded word can only be a display name, which no verdict
- * reads, and decoding it converted its charset for nothing.
+ * The top header fields a verdict reads.  In a message GMime builds itself
+ * (a returned message it parsed whole) they are GMime's header fields; in
+ * our private copy trim_header() takes them out of the header block before
+ * GMime sees it, so it builds no object for them.
  */
-static const char *
-raw_field(GMimeObject *o, const char *name, size_t *lenp)
-{
-	GMimeHeader *h = g_mime_header_list_get_header(
-	    g_mime_object_get_header_list(o), name);
-	const char *v;
+enum {
+	TF_SUBJECT, TF_FROM, TF_TO, TF_DELIVERED_TO, TF_X_ORIGINAL_TO,
+	TF_RETURN_PATH, TF_FAILED_RCPTS, TF_AUTO_SUBMITTED, TF_X_AUTOREPLY,
+	TF_X_AUTORESPOND, TF_X_AUTO_RESPONSE_SUPPRESS, TF_PRECEDENCE,
+	TF_X_APPLE_UNSUBSCRIBE, TF__COUNT
+};
+static const char *const top_names[TF__COUNT] = {
+	"Subject", "From", "To", "Delivered-To", "X-Original-To",
+	"Return-Path", "X-Failed-Recipients", "Auto-Submitted", "X-Autoreply",
+	"X-Autorespond", "X-Auto-Response-Suppress", "Precedence",
+	"X-Apple-Unsubscribe",
+};
 
-	if (h == NULL || (v = g_mime_header_get_raw_value(h)) == NULL)
-		return (NULL);
-	while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+/*
+ * Their values, blanks at both ends dropped, folding kept: the first
+ * field of each name, as GMime would give it.  A value is kept up to
+ * TF_VALUE_MAX bytes, more than any use of it reads.
+ */
+#define TF_VALUE_MAX	2048
+struct top_fields {
+	const char *v[TF__COUNT];
+	size_t n[TF__COUNT];
+	char buf[TF__COUNT * 256];	/* values copied from the block */
+	size_t used;
+};
+
+static void
+trim_blanks(const char **vp, size_t *np)
+{
+	const char *v = *vp;
+	size_t n = *np;
+
+	while (n > 0 && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')) {
 		v++;
-	size_t n = strlen(v);
+		n--;
+	}
 	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' ||
 	    v[n - 1] == '\r' || v[n - 1] == '\n'))
 		n--;
-	*lenp = n;
-	return (v);
+	*vp = v;
+	*np = n;
+}
+
+/* GMime's fields of a message it built, into tf (values not copied). */
+static void
+top_fields_gmime(GMimeObject *o, struct top_fields *tf)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+
+	for (int i = 0; i < TF__COUNT; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header(hl, top_names[i]);
+		const char *v;
+		tf->v[i] = NULL;
+		if (h == NULL || (v = g_mime_header_get_raw_value(h)) == NULL)
+			continue;
+		size_t n = strlen(v);
+		trim_blanks(&v, &n);
+		tf->v[i] = v;
+		tf->n[i] = n;
+	}
+}
+
+/*
+ * Record a field of the top header block if it is one top_headers reads
+ * and the first of its name; the value is copied, as the block is about
+ * to be compacted.  A value past the space left is cut (hostile input).
+ */
+static int
+top_field_take(struct top_fields *tf, const char *name, size_t nl,
+    const char *v, size_t n)
+{
+	for (int i = 0; i < TF__COUNT; i++) {
+		if (strlen(top_names[i]) != nl ||
+		    strncasecmp(name, top_names[i], nl) != 0)
+			continue;
+		if (tf->v[i] != NULL)
+			return (1);
+		trim_blanks(&v, &n);
+		if (n > TF_VALUE_MAX)
+			n = TF_VALUE_MAX;
+		if (n > sizeof(tf->buf) - tf->used)
+			n = sizeof(tf->buf) - tf->used;
+		memcpy(tf->buf + tf->used, v, n);
+		tf->v[i] = tf->buf + tf->used;
+		tf->n[i] = n;
+		tf->used += n;
+		return (1);
+	}
+	return (0);
 }
 
 static void
-top_headers(struct dsn_ctx *ctx, GMimeObject *o)
+top_headers(struct dsn_ctx *ctx, const struct top_fields *tf)
 {
-	const char *v;
-	size_t n;
+	const char *const *v = tf->v;
+	const size_t *n = tf->n;
+	int k;
 
-	/* Bounce subjects are matched on ASCII words only. */
-	if ((v = raw_field(o, "Subject", &n)) != NULL)
-		dsn_copy(ctx->subject, sizeof(ctx->subject), v, n);
-	if ((v = raw_field(o, "From", &n)) != NULL)
-		dsn_addr_clean(ctx->from, sizeof(ctx->from), v, n);
-	if ((v = raw_field(o, "To", &n)) != NULL)
-		dsn_addr_clean(ctx->to_hdr, sizeof(ctx->to_hdr), v, n);
+	/* Bounce subjects are matched on ASCII words only: raw is enough. */
+	if (v[TF_SUBJECT] != NULL)
+		dsn_copy(ctx->subject, sizeof(ctx->subject), v[TF_SUBJECT],
+		    n[TF_SUBJECT]);
+	if (v[TF_FROM] != NULL)
+		dsn_addr_clean(ctx->from, sizeof(ctx->from), v[TF_FROM],
+		    n[TF_FROM]);
+	if (v[TF_TO] != NULL)
+		dsn_addr_clean(ctx->to_hdr, sizeof(ctx->to_hdr), v[TF_TO],
+		    n[TF_TO]);
 	/* The bounce went to the envelope sender: VERP lives here. */
-	if ((v = raw_field(o, "Delivered-To", &n)) != NULL ||
-	    (v = raw_field(o, "X-Original-To", &n)) != NULL ||
-	    (v = raw_field(o, "Return-Path", &n)) != NULL ||
-	    (v = raw_field(o, "To", &n)) != NULL)
-		dsn_addr_clean(ctx->to, sizeof(ctx->to), v, n);
+	if (v[k = TF_DELIVERED_TO] != NULL || v[k = TF_X_ORIGINAL_TO] != NULL ||
+	    v[k = TF_RETURN_PATH] != NULL || v[k = TF_TO] != NULL)
+		dsn_addr_clean(ctx->to, sizeof(ctx->to), v[k], n[k]);
 	/* Folded lists are unfolded as GMime did. */
-	if ((v = raw_field(o, "X-Failed-Recipients", &n)) != NULL)
-		dsn_squeeze(ctx->failed_rcpts, sizeof(ctx->failed_rcpts), v, n);
-	if (((v = raw_field(o, "Auto-Submitted", &n)) != NULL &&
-	    g_ascii_strncasecmp(v, "auto-replied", 12) == 0) ||
-	    raw_field(o, "X-Autoreply", &n) != NULL ||
-	    raw_field(o, "X-Autorespond", &n) != NULL ||
-	    raw_field(o, "X-Auto-Response-Suppress", &n) != NULL ||
-	    ((v = raw_field(o, "Precedence", &n)) != NULL &&
-	    g_ascii_strncasecmp(v, "auto_reply", 10) == 0))
+	if (v[TF_FAILED_RCPTS] != NULL)
+		dsn_squeeze(ctx->failed_rcpts, sizeof(ctx->failed_rcpts),
+		    v[TF_FAILED_RCPTS], n[TF_FAILED_RCPTS]);
+	if ((v[TF_AUTO_SUBMITTED] != NULL && n[TF_AUTO_SUBMITTED] >= 12 &&
+	    g_ascii_strncasecmp(v[TF_AUTO_SUBMITTED], "auto-replied", 12) == 0) ||
+	    v[TF_X_AUTOREPLY] != NULL || v[TF_X_AUTORESPOND] != NULL ||
+	    v[TF_X_AUTO_RESPONSE_SUPPRESS] != NULL ||
+	    (v[TF_PRECEDENCE] != NULL && n[TF_PRECEDENCE] >= 10 &&
+	    g_ascii_strncasecmp(v[TF_PRECEDENCE], "auto_reply", 10) == 0))
 		ctx->auto_replied = 1;
-	if ((v = raw_field(o, "X-Apple-Unsubscribe", &n)) != NULL &&
-	    g_ascii_strncasecmp(v, "true", 4) == 0)
+	if (v[TF_X_APPLE_UNSUBSCRIBE] != NULL && n[TF_X_APPLE_UNSUBSCRIBE] >= 4 &&
+	    g_ascii_strncasecmp(v[TF_X_APPLE_UNSUBSCRIBE], "true", 4) == 0)
 		ctx->unsubscribe = 1;
 }
 
@@ -1024,54 +1102,63 @@ normalise(const char *buf, size_t len, size_t *outlen)
 }
 
 /*
- * The top header fields a verdict reads (top_headers, message_headers)
- * and those GMime needs to find the structure; the rest (Received,
- * DKIM-Signature, ARC-*, Authentication-Results, a provider's own X-
- * fields: often most of a bounce's header) would each become GMime
- * objects, built and freed for nothing.
+ * The top header fields GMime is shown: those that give the structure
+ * (Content-*).  The ones a verdict reads are taken out by trim_header;
+ * the rest (Received, DKIM-Signature, ARC-*, Authentication-Results, a
+ * provider's own X- fields: often most of a bounce's header) would each
+ * become a GMime object, built and freed for nothing.
  */
-static const char *const kept_fields[] = {
-	"subject", "from", "to", "delivered-to", "x-original-to",
-	"return-path", "x-failed-recipients", "auto-submitted", "x-autoreply",
-	"x-autorespond", "x-auto-response-suppress", "precedence",
-	"x-apple-unsubscribe", "message-id", "x-hmxmroriginalrecipient",
-	NULL
-};
-
 static int
 kept_field(const char *name, size_t n)
 {
-	if (n >= 8 && strncasecmp(name, "content-", 8) == 0)
-		return (1);
-	for (int i = 0; kept_fields[i] != NULL; i++)
-		if (strlen(kept_fields[i]) == n &&
-		    strncasecmp(name, kept_fields[i], n) == 0)
-			return (1);
-	return (0);
+	return (n >= 8 && strncasecmp(name, "content-", 8) == 0);
 }
 
 /*
- * Drop the unread fields from the top header block of s (LF line ends),
- * in place; returns the new length.  A field is its first line and the
- * folded lines after it.  A line that is not "name:" is kept as it is, so
- * where the block ends stays where GMime would see it end.
+ * Take the fields a verdict reads out of the top header block of s (LF
+ * line ends) into tf, and drop every field GMime does not need, in place;
+ * returns the new length.  A field is its first line and the folded lines
+ * after it.  A line that is not "name:" is kept as it is, so where the
+ * block ends stays where GMime would see it end.
  */
 static size_t
-trim_header(char *s, size_t n)
+trim_header(char *s, size_t n, struct top_fields *tf)
 {
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, name = 0, namelen = 0, vstart = 0;
 	int keep = 1;
 
+	memset(tf->v, 0, sizeof(tf->v));
+	tf->used = 0;
 	while (i < n && s[i] != '\n') {
 		char *nl = memchr(s + i, '\n', n - i);
 		size_t e = nl ? (size_t)(nl - s) + 1 : n;
 		if (s[i] != ' ' && s[i] != '\t') {
+			/* The field before this line is complete. */
+			if (namelen > 0)
+				top_field_take(tf, s + name, namelen, s + vstart,
+				    i - vstart);
+			namelen = 0;
 			/* A new field, or a line that is none. */
 			size_t k = i;
 			while (k < e && s[k] != ':' && s[k] > ' ' && s[k] < 127)
 				k++;
-			keep = k == e || s[k] != ':' || k == i ||
-			    kept_field(s + i, k - i);
+			int field = k < e && s[k] == ':' && k > i;
+			keep = !field || kept_field(s + i, k - i);
+			/*
+			 * GMime refuses a message whose first line is no
+			 * field; where the fields before such a line were
+			 * all dropped, a short one takes their place (they
+			 * took at least its three bytes, "a:\n").
+			 */
+			if (!field && o == 0 && i >= 3) {
+				memcpy(s, "X:\n", 3);
+				o = 3;
+			}
+			if (!keep) {
+				name = i;
+				namelen = k - i;
+				vstart = k + 1;
+			}
 		}
 		if (keep) {
 			if (o != i)
@@ -1079,6 +1166,14 @@ trim_header(char *s, size_t n)
 			o += e - i;
 		}
 		i = e;
+	}
+	/* The last field dropped lies ahead of the write position: intact. */
+	if (namelen > 0)
+		top_field_take(tf, s + name, namelen, s + vstart, i - vstart);
+	/* Nor does GMime take a message whose fields were all dropped. */
+	if (o == 0 && i >= 3) {
+		memcpy(s, "X:\n", 3);
+		o = 3;
 	}
 	if (o == i)
 		return (n);
@@ -1097,7 +1192,7 @@ trim_header(char *s, size_t n)
  * (no copy of the message), and it is freed with the last part.
  */
 static GMimeObject *
-construct(char *norm, size_t nlen, int max_parts)
+construct(char *norm, size_t nlen, int max_parts, struct top_fields *tf)
 {
 	/*
 	 * An mbox postmark ("From sender date") before the header: no
@@ -1109,7 +1204,7 @@ construct(char *norm, size_t nlen, int max_parts)
 		memmove(norm, norm + skip, nlen - skip + 1);
 		nlen -= skip;
 	}
-	nlen = trim_header(norm, nlen);
+	nlen = trim_header(norm, nlen, tf);
 	struct boundaries bs;
 	if (boundaries_find(norm, nlen, &bs, max_parts) > max_parts) {
 		free(norm);
@@ -1133,12 +1228,12 @@ construct(char *norm, size_t nlen, int max_parts)
  * through to the returned message once.
  */
 static int
-parse_message(struct dsn_ctx *ctx, GMimeObject *hdrs, GMimeObject *body,
+parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *body,
     int nested)
 {
 	const char *p;
 
-	top_headers(ctx, hdrs);
+	top_headers(ctx, tf);
 	if (body != NULL && walk(ctx, body, 0) < 0)
 		return (-1);
 
@@ -1178,9 +1273,12 @@ parse_message(struct dsn_ctx *ctx, GMimeObject *hdrs, GMimeObject *body,
 	}
 	if (ctx->res->n == 0 && ctx->inner != NULL && !nested &&
 	    !ctx->res->truncated) {
-		GMimeObject *ih = NULL, *ib = NULL, *own = NULL;
+		GMimeObject *ib = NULL, *own = NULL;
+		struct top_fields itf;
+		int have = 0;
 		if (GMIME_IS_MESSAGE(ctx->inner)) {
-			ih = GMIME_OBJECT(ctx->inner);
+			top_fields_gmime(GMIME_OBJECT(ctx->inner), &itf);
+			have = 1;
 			ib = g_mime_message_get_mime_part(ctx->inner);
 		} else if (GMIME_IS_PART(ctx->inner)) {
 			/* The opaque returned message, parsed after all. */
@@ -1190,18 +1288,19 @@ parse_message(struct dsn_ctx *ctx, GMimeObject *hdrs, GMimeObject *body,
 			char *nm = t != NULL ? normalise(t, n, &nl) : NULL;
 			free(t);
 			if (nm != NULL)
-				ih = ib = own = construct(nm, nl,
-				    ctx->opt->max_parts);
+				ib = own = construct(nm, nl,
+				    ctx->opt->max_parts, &itf);
+			have = own != NULL;
 		}
 		int rc = 0;
-		if (ih != NULL) {
+		if (have) {
 			struct dsn_ctx in;
 			memset(&in, 0, sizeof(in));
 			in.opt = ctx->opt;
 			in.cl = ctx->cl;
 			in.scratch = ctx->scratch;
 			in.res = ctx->res;
-			rc = parse_message(&in, ih, ib, 1);
+			rc = parse_message(&in, &itf, ib, 1);
 			free(in.text);
 			free(in.status);
 			free(in.feedback);
@@ -1244,12 +1343,13 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 	ctx.scratch = scratch;
 	ctx.res = res;
 
-	GMimeObject *m = construct(norm, nlen, opt->max_parts);
+	struct top_fields tf;
+	GMimeObject *m = construct(norm, nlen, opt->max_parts, &tf);
 	if (m == NULL) {
 		st = DSN_BAD_MESSAGE;
 		goto out;
 	}
-	if (parse_message(&ctx, m, m, 0) < 0) {
+	if (parse_message(&ctx, &tf, m, 0) < 0) {
 		st = DSN_BAD_MESSAGE;
 		goto out;
 	}

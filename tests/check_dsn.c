@@ -850,6 +850,54 @@ START_TEST(test_returned_message)
 }
 END_TEST
 
+/*
+ * The top header fields a verdict reads are taken from the block before
+ * GMime sees it: the first of each name, folded values, and blocks that
+ * end without a body or run into a line that is no field once the fields
+ * around it are gone.
+ */
+START_TEST(test_top_fields)
+{
+	/* Only fields that are taken out, no blank line, no body. */
+	static const char bare[] =
+	    "From: Frank <frank@away.example>\n"
+	    "From: not-the-first@elsewhere.example\n"
+	    "Subject: Out of Office: back on Monday\n";
+	enum dsn_status st = dsn_parse(bare, sizeof(bare) - 1, &opt, cl, sc,
+	    &res);
+	ck_assert_int_eq(st, DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, "frank@away.example");
+	ck_assert_str_eq(res.rec[0].action, "auto-reply");
+
+	/*
+	 * A folded list of failed recipients, and a line that is no field
+	 * after the fields taken out.
+	 */
+	static const char folded[] =
+	    "Received: from mx.example by relay.example;\n"
+	    "\tMon, 1 Jan 2024 00:00:00 +0000\n"
+	    "From: Mail Delivery System <mailer-daemon@relay.example>\n"
+	    "X-Failed-Recipients: olga@gone.example,\n"
+	    "   pete@gone.example\n"
+	    "Subject: Mail delivery failed\n"
+	    "this line is no header field\n"
+	    "\n"
+	    "A message that you sent could not be delivered to one or more\n"
+	    "of its recipients. The following address(es) failed:\n"
+	    "\n"
+	    "  olga@gone.example\n"
+	    "    No such user here\n"
+	    "  pete@gone.example\n"
+	    "    No such user here\n";
+	st = dsn_parse(folded, sizeof(folded) - 1, &opt, cl, sc, &res);
+	ck_assert_int_eq(st, DSN_OK);
+	ck_assert_uint_eq(res.n, 2);
+	ck_assert_str_eq(res.rec[0].recipient, "olga@gone.example");
+	ck_assert_str_eq(res.rec[1].recipient, "pete@gone.example");
+}
+END_TEST
+
 /* The plain definition dsn_memcasemem must agree with. */
 static const char *
 naive_casemem(const char *h, size_t hl, const char *n)
@@ -941,6 +989,7 @@ main(void)
 	tcase_add_test(tc, test_mbox);
 	tcase_add_test(tc, test_outcome);
 	tcase_add_test(tc, test_returned_message);
+	tcase_add_test(tc, test_top_fields);
 	tcase_add_test(tc, test_memcasemem);
 	suite_add_tcase(s, tc);
 
