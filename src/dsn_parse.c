@@ -250,34 +250,62 @@ word_char(char c)
 	return (g_ascii_isalnum(c) || c == '.' || c == '@' || c == '-');
 }
 
+/* White space as dsn_squeeze() sees it (NUL included). */
+static int
+blank(char c)
+{
+	return (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\v' || c == '\f' || c == '\0');
+}
+
+/*
+ * Does the phrase w (lower case, single blanks) stand at t[i], any run of
+ * white space in t matching one of its blanks?  Its end goes to *end.
+ */
+static int
+phrase_at(const char *t, size_t n, size_t i, const char *w, size_t wl,
+    size_t *end)
+{
+	for (size_t k = 0; k < wl; k++) {
+		if (w[k] == ' ') {
+			if (i >= n || !blank(t[i]))
+				return (0);
+			while (i < n && blank(t[i]))
+				i++;
+		} else if (i >= n || g_ascii_tolower(t[i]) != w[k])
+			return (0);
+		else
+			i++;
+	}
+	*end = i;
+	return (1);
+}
+
 static enum rb_stage
 stage_of(const char *t, size_t n)
 {
 	enum rb_stage st;
-	char sq[1024];
 
 	if (t == NULL)
 		return (RB_STAGE_UNKNOWN);
 	if ((st = stage_of_transcript(t, n)) != RB_STAGE_UNKNOWN)
 		return (st);
-	/* Folded lines and indentation must not split the words. */
-	dsn_squeeze(sq, sizeof(sq), t, n);
-	size_t sl = strlen(sq);
-	util_lower(sq);
 	/*
 	 * One pass over the word starts; the first whole word or phrase of
 	 * the table found wins ("rcpt.example" is a domain, not RCPT).
+	 * Folded lines and indentation do not split a phrase.
 	 */
-	for (size_t i = 0; i < sl; i++) {
-		if (i > 0 && word_char(sq[i - 1]))
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && word_char(t[i - 1]))
 			continue;
+		char c = g_ascii_tolower(t[i]);
 		for (size_t k = 0; k < sizeof(stage_words) /
 		    sizeof(stage_words[0]); k++) {
-			const char *w = stage_words[k].word;
-			size_t wl = stage_words[k].len;
-			if (w[0] == sq[i] && i + wl <= sl &&
-			    memcmp(sq + i, w, wl) == 0 &&
-			    (i + wl == sl || !word_char(sq[i + wl])))
+			size_t e;
+			if (stage_words[k].word[0] == c &&
+			    phrase_at(t, n, i, stage_words[k].word,
+			    stage_words[k].len, &e) &&
+			    (e == n || !word_char(t[e])))
 				return (stage_words[k].stage);
 		}
 	}
