@@ -843,8 +843,11 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	(void)f3;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT |
 	    SMFIF_QUARANTINE | SMFIF_CHGFROM);
-	/* Skip the events this filter has no use for. */
-	*pf1 = f1 & (SMFIP_SKIP | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	/*
+	 * Skip the events this filter has no use for.  DATA is kept: there a
+	 * message with nothing to do at its end is accepted (cb_data).
+	 */
+	*pf1 = f1 & (SMFIP_SKIP | SMFIP_NOHELO | SMFIP_NOUNKNOWN);
 	/*
 	 * Headers are only looked at, never answered: when the MTA offers,
 	 * it need not wait for a reply to each one (a round trip less per
@@ -1134,6 +1137,36 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 done:
 	conf_put();
 	latency_add(&t0);
+	return (rc);
+}
+
+/*
+ * At DATA: a message with nothing left to do at its end is accepted here,
+ * so the MTA sends none of its header fields, body or end of message:
+ * each field was a packet of the milter protocol, and together they were
+ * most of its cost per message.  What needs them: a DSN (its content, and
+ * a verdict header of ours that came from outside removed), a recipient
+ * to drop, a sender to sign, and under the tag policy every message (a
+ * tag header that came from outside is removed even where none is added,
+ * as what reads the tag downstream trusts it).
+ */
+static sfsistat
+cb_data(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	struct mconf *cf = conf_get();
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (cf == NULL)
+		return (the_milter.stopped_answer);
+	struct msg *m = c ? c->msg : NULL;
+	if (m != NULL && !m->dsn && m->ndrop == 0 && m->ntag == 0 &&
+	    m->sign_from[0] == '\0' && cf->policy != POL_TAG) {
+		msg_free(c->msg);
+		c->msg = NULL;
+		rc = SMFIS_ACCEPT;
+	}
+	conf_put();
 	return (rc);
 }
 
@@ -1565,6 +1598,7 @@ milter_start(const struct rb_settings *cfg, struct supset *set,
 		.xxfi_connect = cb_connect,
 		.xxfi_envfrom = cb_envfrom,
 		.xxfi_envrcpt = cb_envrcpt,
+		.xxfi_data = cb_data,
 		.xxfi_header = cb_header,
 		.xxfi_eoh = cb_eoh,
 		.xxfi_body = cb_body,

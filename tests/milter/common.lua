@@ -30,14 +30,41 @@ function rcpt(conn, addr, want)
 	expect(conn, want, "RCPT " .. addr)
 end
 
--- A message from a client in scope, up to and including the body.
+-- A message from DATA up to and including the body.  A message with
+-- nothing to do at its end is accepted at DATA, and then nothing more of
+-- it is sent: message() returns SMFIR_ACCEPT; otherwise headers, EOH and
+-- body follow and it returns SMFIR_CONTINUE (EOM is the caller's).
 function message(conn, from, headers, body)
+	check(mt.data(conn), "DATA")
+	local r = mt.getreply(conn)
+	if r == SMFIR_ACCEPT then
+		return r
+	end
+	if r ~= SMFIR_CONTINUE then
+		error("DATA: reply '" .. string.char(r) .. "'")
+	end
 	for _, h in ipairs(headers) do
 		check(mt.header(conn, h[1], h[2]), "header " .. h[1])
 	end
 	check(mt.eoh(conn), "EOH")
 	if body ~= nil then
 		check(mt.bodystring(conn, body), "body")
+	end
+	return r
+end
+
+-- A message that needs nothing at its end: accepted at DATA.
+function plain(conn, headers, body, what)
+	if message(conn, "", headers, body) ~= SMFIR_ACCEPT then
+		error(what .. ": not accepted at DATA")
+	end
+end
+
+-- A message that needs its end (a DSN, a policy's work): not accepted at
+-- DATA; its content goes through and EOM is the caller's.
+function full(conn, headers, body, what)
+	if message(conn, "", headers, body) ~= SMFIR_CONTINUE then
+		error(what .. ": accepted at DATA")
 	end
 end
 

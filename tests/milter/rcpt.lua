@@ -9,10 +9,8 @@ rcpt(conn, "dead@example.com", SMFIR_REPLYCODE)
 -- The domain is folded, the local part is not (fold = domain).
 rcpt(conn, "dead@EXAMPLE.COM", SMFIR_REPLYCODE)
 rcpt(conn, "live@example.com", SMFIR_CONTINUE)
-message(conn, "news@shop.example", { { "Subject", "hello" } }, "hello\r\n")
-check(mt.eom(conn), "EOM")
-expect(conn, SMFIR_CONTINUE, "EOM")
-assert(not mt.eom_check(conn, MT_RCPTDELETE, "<live@example.com>"), "live recipient removed")
+-- Nothing to do at its end (the refused recipient is not part of it).
+plain(conn, { { "Subject", "hello" } }, "hello\r\n", "message to a live recipient")
 mt.disconnect(conn)
 
 -- From the Internet, not authenticated: out of scope, accepted.
