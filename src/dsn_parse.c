@@ -883,7 +883,7 @@ top_fields_gmime(GMimeObject *o, struct top_fields *tf)
  * and the first of its name; the value is copied, as the block is about
  * to be compacted.  A value past the space left is cut (hostile input).
  */
-static int
+static void
 top_field_take(struct top_fields *tf, const char *name, size_t nl,
     const char *v, size_t n)
 {
@@ -892,7 +892,7 @@ top_field_take(struct top_fields *tf, const char *name, size_t nl,
 		    strncasecmp(name, top_names[i], nl) != 0)
 			continue;
 		if (tf->v[i] != NULL)
-			return (1);
+			return;
 		trim_blanks(&v, &n);
 		if (n > TF_VALUE_MAX)
 			n = TF_VALUE_MAX;
@@ -902,9 +902,8 @@ top_field_take(struct top_fields *tf, const char *name, size_t nl,
 		tf->v[i] = tf->buf + tf->used;
 		tf->n[i] = n;
 		tf->used += n;
-		return (1);
+		return;
 	}
-	return (0);
 }
 
 static void
@@ -1143,6 +1142,21 @@ kept_field(const char *name, size_t n)
 }
 
 /*
+ * GMime refuses a message whose first line is no field, and one whose
+ * fields were all dropped: where nothing was written yet (o == 0), a short
+ * field takes the dropped ones' place.  They took at least its three
+ * bytes ("a:\n"), so it fits behind the read position i.
+ */
+static size_t
+placeholder_field(char *s, size_t o, size_t i)
+{
+	if (o != 0 || i < 3)
+		return (o);
+	memcpy(s, "X:\n", 3);
+	return (3);
+}
+
+/*
  * Take the fields a verdict reads out of the top header block of s (LF
  * line ends) into tf, and drop every field GMime does not need, in place;
  * returns the new length.  A field is its first line and the folded lines
@@ -1172,16 +1186,8 @@ trim_header(char *s, size_t n, struct top_fields *tf)
 				k++;
 			int field = k < e && s[k] == ':' && k > i;
 			keep = !field || kept_field(s + i, k - i);
-			/*
-			 * GMime refuses a message whose first line is no
-			 * field; where the fields before such a line were
-			 * all dropped, a short one takes their place (they
-			 * took at least its three bytes, "a:\n").
-			 */
-			if (!field && o == 0 && i >= 3) {
-				memcpy(s, "X:\n", 3);
-				o = 3;
-			}
+			if (!field)
+				o = placeholder_field(s, o, i);
 			if (!keep) {
 				name = i;
 				namelen = k - i;
@@ -1198,11 +1204,7 @@ trim_header(char *s, size_t n, struct top_fields *tf)
 	/* The last field dropped lies ahead of the write position: intact. */
 	if (namelen > 0)
 		top_field_take(tf, s + name, namelen, s + vstart, i - vstart);
-	/* Nor does GMime take a message whose fields were all dropped. */
-	if (o == 0 && i >= 3) {
-		memcpy(s, "X:\n", 3);
-		o = 3;
-	}
+	o = placeholder_field(s, o, i);
 	if (o == i)
 		return (n);
 	memmove(s + o, s + i, n - i);
