@@ -88,6 +88,8 @@ static const struct {
 	{ "451 4.7.1 Greylisted, please try again in 300 seconds", "a@example.com", "remote-server", "retry" },
 	{ "451 4.4.7 Message expired in queue", "a@outlook.com", "expired", "retry" },
 	{ "550 5.4.310 DNS domain example.com does not exist", "a@outlook.com", "invalid-domain", "suppress" },
+	{ "553 mx.example.net does not exist (in reply to end of DATA command)", "a@example.net", "invalid-domain", "suppress" },
+	{ "550 <someone@example.net> does not exist (in reply to RCPT TO command)", "someone@example.net", "invalid-address", "suppress" },
 	{ "550 5.0.0 Undefined error", "a@example.com", "other", "review" },
 	{ "554 Transaction failed", "a@example.com", "other", "review" },
 };
