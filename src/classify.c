@@ -792,6 +792,93 @@ normalise(const char *text, size_t len, char *buf, size_t cap)
 	return (n);
 }
 
+/*
+ * A multi-line reply that an MTA joined into one line keeps each line's
+ * codes: Postfix logs Gmail's "550-5.7.1 ... with multiple 550 5.7.1
+ * addresses in From: header", and a phrase cut by a repeated code would
+ * not match.  From the first continuation code that starts a word
+ * ("550-"), remove its later repeats that start a word: "550-", and
+ * "550 " or a bare enhanced code when that code is the same as the first
+ * line's.  Other numbers ("552 bytes", a different code a relay quotes)
+ * stay.  Returns the new length.
+ */
+static size_t parse_enhanced_at(const char *, const char *, struct code_pat *);
+static int after_continuation(const char *, size_t);
+
+static size_t
+drop_repeated_codes(char *buf, size_t n)
+{
+	char *p = buf, *end = buf + n;
+
+	/*
+	 * The first "550-" that starts a word; dashes are few, and most
+	 * replies are one line and have none after a code.
+	 */
+	for (;;) {
+		p = memchr(p, '-', (size_t)(end - p));
+		if (p == NULL)
+			return (n);
+		size_t i = (size_t)(p - buf);
+		p++;
+		if (after_continuation(buf, i + 1)) {
+			p = buf + i - 3;
+			break;
+		}
+	}
+	char code[4] = { p[0], p[1], p[2], '\0' };
+	/* The first line's enhanced code, as written ("5.7.1"). */
+	const char *e = p + 4;
+	size_t el = 0;
+	struct code_pat cp;
+	if (e < end && (el = parse_enhanced_at(e, end, &cp)) > 0 &&
+	    (e + el < end && e[el] != ' '))
+		el = 0;
+	char enh[16];
+	if (el >= sizeof(enh))
+		el = 0;
+	memcpy(enh, e, el);
+	enh[el] = '\0';
+
+	char *o = p + 4 + (el > 0 ? el : 0);
+	const char *r = o;
+	while (r < end) {
+		/* Copy up to and including the next blank. */
+		const char *sp = memchr(r, ' ', (size_t)(end - r));
+		if (sp == NULL) {
+			memmove(o, r, (size_t)(end - r));
+			o += end - r;
+			break;
+		}
+		sp++;
+		memmove(o, r, (size_t)(sp - r));
+		o += sp - r;
+		r = sp;
+		/* r starts a word: drop "550-", "550 5.7.1 ", "5.7.1 ". */
+		size_t left = (size_t)(end - r);
+		if (left >= 4 && memcmp(r, code, 3) == 0 &&
+		    (r[3] == '-' || r[3] == ' ')) {
+			const char *q = r + 4;
+			int same_enh = el > 0 && (size_t)(end - q) >= el &&
+			    memcmp(q, enh, el) == 0 &&
+			    (q + el == end || q[el] == ' ');
+			if (r[3] == '-' || same_enh) {
+				r = q;
+				if (same_enh)
+					r = q + el < end ? q + el + 1 : q + el;
+				continue;
+			}
+		} else if (el > 0 && left >= el && memcmp(r, enh, el) == 0 &&
+		    (r + el == end || r[el] == ' ')) {
+			r = r + el < end ? r + el + 1 : r + el;
+			continue;
+		}
+	}
+	while (o > buf && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	return ((size_t)(o - buf));
+}
+
 /* Parse "d.ddd.ddd" at s; return its length or 0. */
 static size_t
 parse_enhanced_at(const char *s, const char *end, struct code_pat *cp)
@@ -849,6 +936,16 @@ format_code(const struct code_pat *c, char *out)
 	*o = '\0';
 }
 
+/* t[i] follows a reply code's continuation dash: "550-5.1.1". */
+static int
+after_continuation(const char *t, size_t i)
+{
+	return (i >= 4 && isdigit((unsigned char)t[i - 2]) &&
+	    isdigit((unsigned char)t[i - 3]) &&
+	    (t[i - 4] == '2' || t[i - 4] == '4' || t[i - 4] == '5') &&
+	    (i == 4 || t[i - 5] == ' '));
+}
+
 static int
 find_enhanced(const char *t, size_t n, struct code_pat *cp)
 {
@@ -862,7 +959,8 @@ find_enhanced(const char *t, size_t n, struct code_pat *cp)
 		if (t[i] != '2' && t[i] != '4' && t[i] != '5')
 			continue;
 		if (i > 0 && (isalnum((unsigned char)t[i - 1]) ||
-		    t[i - 1] == '.' || t[i - 1] == '-' || t[i - 1] == '_'))
+		    t[i - 1] == '.' || t[i - 1] == '_' ||
+		    (t[i - 1] == '-' && !after_continuation(t, i))))
 			continue;
 		if (parse_enhanced_at(t + i, t + n, cp) > 0)
 			return (1);
@@ -997,9 +1095,10 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		return (0);
 	}
 
-	if (in->text != NULL && in->textlen > 0)
+	if (in->text != NULL && in->textlen > 0) {
 		n = normalise(in->text, in->textlen, s->text, SCAN_MAX);
-	else
+		n = drop_repeated_codes(s->text, n);
+	} else
 		s->text[0] = '\0';
 
 	/* Codes: given ones first; the text fills gaps and refines X.0.0. */

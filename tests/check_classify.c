@@ -182,6 +182,21 @@ START_TEST(test_multiline_and_codes)
 	ck_assert_int_eq(v.replycode, 550);
 	ck_assert_str_eq(v.provider, "gmail");
 
+	/*
+	 * Postfix joins a multi-line reply into one line and keeps every
+	 * line's codes; a phrase cut by them still matches.
+	 */
+	run("host gmail-smtp-in.l.google.com[192.0.2.1] said: 550-5.7.1 "
+	    "[192.0.2.222 13] Messages with multiple 550 5.7.1 addresses in "
+	    "From: header are not accepted. (in reply to end of DATA command)",
+	    NULL, "x@gmail.com", NULL, 0, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "notcompliantrfc");
+	ck_assert_str_eq(v.enhanced, "5.7.1");
+	run("550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: "
+	    "header are 550 5.7.1 not accepted.", NULL, "x@gmail.com", NULL, 0,
+	    &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "notcompliantrfc");
+
 	/* The text's specific code refines a generic X.0.0 given by the MTA. */
 	run("550 5.2.2 <a@b>... Mailbox Full", "5.0.0", "a@b.example", NULL, 0, &v);
 	ck_assert_str_eq(v.enhanced, "5.2.2");
