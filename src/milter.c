@@ -18,6 +18,9 @@
  * milter is reported as stopped (status "running": false) while the rest
  * of the daemon runs on.
  *
+ * Settings.  milter_conf.c checks and compiles the milter_* keys into the
+ * struct mconf the callbacks read; it is swapped whole on reload.
+ *
  * State.  struct conn lives from the first callback of an MTA connection
  * to close; struct msg from MAIL FROM to end of message or abort.  Both
  * are private data of the libmilter context and freed in close/abort.
@@ -53,19 +56,18 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
 #include "batv.h"
-#include "batv_keyfile.h"
 #include "classify.h"
 #include "dsn.h"
 #include "evqueue.h"
 #include "log.h"
 #include "milter.h"
+#include "milter_conf.h"
 #include "outcome.h"
 #include "settings.h"
 #include "store.h"
@@ -73,62 +75,12 @@
 #include "taxonomy.h"
 #include "util.h"
 
-#define MAX_NETS	64
-#define MAX_NAMES	32
-#define MAX_BOUNCE	32
 #define TAG_NAMED_MAX	20	/* recipients named in one tag header */
 #define HDR_RECORDS_MAX	10	/* DSN records named in X-Rebound */
 #define HDR_MAX		900	/* bytes of one header we add */
 #define VERIFY_WAIT_MS	2000	/* for the loop thread's answer */
 #define LAT_BUCKETS	1024	/* 1 us each; one more for longer */
 #define VERDICT_HEADER	"X-Rebound"
-#define NETS_BUF	2048	/* milter_client_networks, as kept */
-
-_Static_assert(MAX_NAMES <= MAX_NETS && MAX_BOUNCE <= MAX_NETS,
-    "check_words() splits into MAX_NETS + 1 words");
-
-enum policy { POL_REJECT, POL_TEMPFAIL, POL_TAG, POL_DROP };
-enum dsn_act { DSNA_ACCEPT, DSNA_DISCARD, DSNA_QUARANTINE };
-
-#define SCOPE_AUTH	0x01
-#define SCOPE_NETS	0x02
-#define SCOPE_LOCAL	0x04
-#define SCOPE_DAEMON	0x08
-#define SCOPE_ALL	0x10
-
-struct net {
-	int af;
-	unsigned char addr[16];
-	int bits;
-};
-
-/* Settings compiled for the callbacks; replaced whole on reload. */
-struct mconf {
-	enum policy policy;
-	char reply_code[4];
-	char reply_xcode[RB_ENHANCED_MAX];
-	char reply_text[512];
-	char tag_header[128];
-	unsigned scope;
-	struct net nets[MAX_NETS];
-	int nnets;
-	char names_buf[1024];
-	const char *names[MAX_NAMES];
-	int nnames;
-	char bounce_buf[2048];
-	const char *bounce[MAX_BOUNCE];
-	int nbounce;
-	enum dsn_act dsn_action;
-	int require_verified;
-	size_t max_body;
-	sfsistat on_error;
-	struct dsn_options dopt;
-	char verp_buf[1024];
-	struct batv_keys batv;		/* nkeys 0: BATV off */
-	int batv_max_age;		/* days */
-	int batv_sign;			/* milter_batv_sign, with a key */
-	const struct classifier *cl;
-};
 
 enum counter {
 	C_CONNECTIONS, C_MESSAGES, C_RECIPIENTS, C_SUPPRESSED, C_OUT_OF_SCOPE,
@@ -147,8 +99,6 @@ static const char *const counter_names[C__COUNT] = {
 	"dsn_verified_batv", "dsn_batv_invalid", "batv_signed",
 	"queue_full", "errors",
 };
-
-static const char *const policy_names[] = { "reject", "tempfail", "tag", "drop" };
 
 struct milter {
 	pthread_rwlock_t lock;
@@ -207,377 +157,6 @@ struct conn {
 	int mail_failed;		/* MAIL FROM could not be taken in */
 	struct msg *msg;
 };
-
-/* ---- settings ---- */
-
-static int
-parse_net(const char *s, struct net *n)
-{
-	char buf[128];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-
-	if (len >= sizeof(buf))
-		return (-1);
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	memset(n, 0, sizeof(*n));
-	if (inet_pton(AF_INET, buf, n->addr) == 1) {
-		n->af = AF_INET;
-		n->bits = 32;
-	} else if (inet_pton(AF_INET6, buf, n->addr) == 1) {
-		n->af = AF_INET6;
-		n->bits = 128;
-	} else
-		return (-1);
-	if (slash != NULL) {
-		char *end;
-		long b = strtol(slash + 1, &end, 10);
-		if (*end != '\0' || end == slash + 1 || b < 0 || b > n->bits)
-			return (-1);
-		n->bits = (int)b;
-	}
-	return (0);
-}
-
-static int
-net_match(const struct net *n, const struct net *a)
-{
-	if (n->af != a->af)
-		return (0);
-	int full = n->bits / 8, rest = n->bits % 8;
-	if (memcmp(n->addr, a->addr, (size_t)full) != 0)
-		return (0);
-	if (rest == 0)
-		return (1);
-	unsigned char mask = (unsigned char)(0xff << (8 - rest));
-	return ((n->addr[full] & mask) == (a->addr[full] & mask));
-}
-
-/*
- * "550 5.1.1 text": code, optional enhanced code, text.  -1 with the
- * reason in why when it is not a reply the MTA will take.
- */
-static int
-parse_reply(const char *s, struct mconf *c, char *why, size_t whylen)
-{
-	if (!(s[0] == '4' || s[0] == '5') || s[1] < '0' || s[1] > '9' ||
-	    s[2] < '0' || s[2] > '9' || (s[3] != ' ' && s[3] != '\0')) {
-		snprintf(why, whylen, "does not start with a 4xx or 5xx code");
-		return (-1);
-	}
-	memcpy(c->reply_code, s, 3);
-	c->reply_code[3] = '\0';
-	s += 3;
-	while (*s == ' ')
-		s++;
-	/* An enhanced code is CLASS.SUBJECT.DETAIL, its class the code's. */
-	size_t n = strcspn(s, " ");
-	if (n > 1 && (s[0] == '2' || s[0] == '4' || s[0] == '5') && s[1] == '.') {
-		/* s[0] and s[1] are the class and its dot: 1-3 digits twice. */
-		size_t i = 2, d1 = strspn(s + i, "0123456789"), d2;
-		i += d1;
-		d2 = s[i] == '.' ? strspn(s + i + 1, "0123456789") : 0;
-		if (d1 < 1 || d1 > 3 || d2 < 1 || d2 > 3 || i + 1 + d2 != n ||
-		    n >= sizeof(c->reply_xcode)) {
-			snprintf(why, whylen, "has %.*s, not an enhanced status "
-			    "code (5.1.1)", (int)(n < 40 ? n : 40), s);
-			return (-1);
-		}
-		if (s[0] != c->reply_code[0]) {
-			snprintf(why, whylen, "has enhanced code %.*s, not of the "
-			    "class of %s", (int)n, s, c->reply_code);
-			return (-1);
-		}
-		memcpy(c->reply_xcode, s, n);
-		c->reply_xcode[n] = '\0';
-		s += n;
-		while (*s == ' ')
-			s++;
-	}
-	if (strlen(s) >= sizeof(c->reply_text)) {
-		snprintf(why, whylen, "has text longer than %zu bytes",
-		    sizeof(c->reply_text) - 1);
-		return (-1);
-	}
-	util_strlcpy(c->reply_text, s, sizeof(c->reply_text));
-	return (0);
-}
-
-/* A header field name (RFC 5322): printable ASCII but ':'. */
-static int
-is_header_name(const char *s)
-{
-	if (*s == '\0')
-		return (0);
-	for (; *s != '\0'; s++)
-		if (*s < 33 || *s > 126 || *s == ':')
-			return (0);
-	return (1);
-}
-
-static const char *
-after_prefix(const char *s, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return (strncmp(s, prefix, n) == 0 ? s + n : NULL);
-}
-
-/* unix:/PATH, local:/PATH, inet:PORT[@HOST], inet6:PORT[@HOST]. */
-static int
-check_socket(const char *v, char *why, size_t whylen)
-{
-	const char *p;
-
-	if (*v == '\0')
-		return (0);
-	if ((p = after_prefix(v, "unix:")) != NULL ||
-	    (p = after_prefix(v, "local:")) != NULL) {
-		struct sockaddr_un sun;
-		if (*p != '/')
-			goto syntax;
-		if (strlen(p) >= sizeof(sun.sun_path)) {
-			snprintf(why, whylen, "the path of \"%s\" is longer than %zu bytes",
-			    v, sizeof(sun.sun_path) - 1);
-			return (-1);
-		}
-		return (0);
-	}
-	if ((p = after_prefix(v, "inet:")) == NULL &&
-	    (p = after_prefix(v, "inet6:")) == NULL)
-		goto syntax;
-	size_t n = strspn(p, "0123456789");
-	if (n == 0 || (p[n] != '\0' && p[n] != '@'))
-		goto syntax;
-	long port = n <= 5 ? strtol(p, NULL, 10) : 0;
-	if (port < 1 || port > 65535) {
-		snprintf(why, whylen, "\"%s\": port %.*s is not from 1 to 65535", v,
-		    (int)(n < 20 ? n : 20), p);
-		return (-1);
-	}
-	if (p[n] == '@' && (p[n + 1] == '\0' || strlen(p + n + 1) > 255 ||
-	    strpbrk(p + n + 1, " \t@/") != NULL)) {
-		snprintf(why, whylen, "\"%s\" names no host after '@'", v);
-		return (-1);
-	}
-	return (0);
-syntax:
-	snprintf(why, whylen, "\"%s\" is not unix:/PATH or inet:PORT@HOST", v);
-	return (-1);
-}
-
-/* A list of at most max words, bufsize bytes in all; each passed to ok. */
-static int
-check_words(const char *key, const char *v, int max, size_t bufsize,
-    int (*ok)(const char *word, char *why, size_t whylen), char *err,
-    size_t errlen)
-{
-	char buf[4096], why[200];
-	const char *w[MAX_NETS + 1];
-	int n;
-
-	if (strlen(v) >= sizeof(buf)) {
-		snprintf(err, errlen, "%s: longer than %zu bytes", key, bufsize - 1);
-		return (-1);
-	}
-	n = settings_words(v, buf, sizeof(buf), w, max + 1);
-	if (n > max) {
-		snprintf(err, errlen, "%s: more than %d entries", key, max);
-		return (-1);
-	}
-	/* As the settings keep it: "a, b, c". */
-	size_t len = 0;
-	for (int i = 0; i < n; i++)
-		len += strlen(w[i]) + (i > 0 ? 2 : 0);
-	if (len >= bufsize) {
-		snprintf(err, errlen, "%s: longer than %zu bytes", key, bufsize - 1);
-		return (-1);
-	}
-	for (int i = 0; ok != NULL && i < n; i++)
-		if (ok(w[i], why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "%s: \"%s\" %s", key, w[i], why);
-			return (-1);
-		}
-	return (0);
-}
-
-static int
-ok_net(const char *w, char *why, size_t whylen)
-{
-	struct net n;
-
-	if (parse_net(w, &n) == 0)
-		return (0);
-	snprintf(why, whylen, "is not an address or ADDRESS/BITS");
-	return (-1);
-}
-
-/* Glob patterns for bare addresses; %l and %d stand for parts of one. */
-static int
-ok_bounce(const char *w, char *why, size_t whylen)
-{
-	const char *p = strpbrk(w, "<>\"()");
-
-	if (p != NULL) {
-		snprintf(why, whylen, "is not an address pattern ('%c' in it)", *p);
-		return (-1);
-	}
-	for (p = w; (p = strchr(p, '%')) != NULL; p += 2)
-		if (p[1] != 'l' && p[1] != 'd') {
-			snprintf(why, whylen, "has %%%c: only %%l and %%d stand for "
-			    "parts of an address", p[1] ? p[1] : ' ');
-			return (-1);
-		}
-	return (0);
-}
-
-int
-milter_check_value(const char *key, const char *v, char *err, size_t errlen)
-{
-	char why[300];
-	struct mconf c;
-
-	if (strcmp(key, "milter_socket") == 0) {
-		if (check_socket(v, why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "%s: %s", key, why);
-			return (-1);
-		}
-	} else if (strcmp(key, "milter_reject_reply") == 0) {
-		if (parse_reply(v, &c, why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "%s: \"%.60s%s\" %s", key, v,
-			    strlen(v) > 60 ? "..." : "", why);
-			return (-1);
-		}
-	} else if (strcmp(key, "milter_tag_header") == 0) {
-		if (!is_header_name(v) || strlen(v) >= sizeof(c.tag_header)) {
-			snprintf(err, errlen, "%s: \"%.60s\" is not a header name", key, v);
-			return (-1);
-		}
-	} else if (strcmp(key, "milter_client_networks") == 0) {
-		return (check_words(key, v, MAX_NETS, NETS_BUF, ok_net, err, errlen));
-	} else if (strcmp(key, "milter_daemon_names") == 0) {
-		return (check_words(key, v, MAX_NAMES, sizeof(c.names_buf), NULL,
-		    err, errlen));
-	} else if (strcmp(key, "milter_bounce_addresses") == 0) {
-		return (check_words(key, v, MAX_BOUNCE, sizeof(c.bounce_buf),
-		    ok_bounce, err, errlen));
-	}
-	return (0);
-}
-
-int
-milter_check(const struct rb_settings *cfg, char *err, size_t errlen)
-{
-	const struct { const char *key, *value; } kv[] = {
-		{ "milter_socket", cfg->milter_socket },
-		{ "milter_reject_reply", cfg->milter_reject_reply },
-		{ "milter_tag_header", cfg->milter_tag_header },
-		{ "milter_client_networks", cfg->milter_client_networks },
-		{ "milter_daemon_names", cfg->milter_daemon_names },
-		{ "milter_bounce_addresses", cfg->milter_bounce_addresses },
-	};
-
-	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		if (milter_check_value(kv[i].key, kv[i].value, err, errlen) != 0)
-			return (-1);
-	if (cfg->milter_batv_sign && cfg->batv_key_file[0] == '\0') {
-		snprintf(err, errlen, "milter_batv_sign: needs batv_key_file");
-		return (-1);
-	}
-	/* The file is read here too, so -t refuses what start-up would. */
-	struct batv_keys *k = malloc(sizeof(*k));
-	if (k == NULL) {
-		snprintf(err, errlen, "milter: out of memory");
-		return (-1);
-	}
-	char why[512];
-	int rc = batv_keyfile_load(cfg->batv_key_file, k, why, sizeof(why));
-	if (rc != 0)
-		snprintf(err, errlen, "batv_key_file: %s", why);
-	explicit_bzero(k, sizeof(*k));
-	free(k);
-	return (rc);
-}
-
-/* Settings replaced or dropped: the secrets go with them. */
-static void
-conf_free(struct mconf *c)
-{
-	if (c == NULL)
-		return;
-	explicit_bzero(&c->batv, sizeof(c->batv));
-	free(c);
-}
-
-static struct mconf *
-conf_compile(const struct rb_settings *cfg, const struct classifier *cl,
-    char *err, size_t errlen)
-{
-	struct mconf *c;
-	const char *w[MAX_NETS];
-	char buf[NETS_BUF], why[512];
-	int n;
-
-	/* The checks reboundd -t and every settings_parse() run. */
-	if (milter_check(cfg, err, errlen) != 0)
-		return (NULL);
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		snprintf(err, errlen, "milter: out of memory");
-		return (NULL);
-	}
-	for (int i = 0; i < 4; i++)
-		if (strcmp(cfg->milter_policy, policy_names[i]) == 0)
-			c->policy = (enum policy)i;
-	(void)parse_reply(cfg->milter_reject_reply, c, why, sizeof(why));
-	util_strlcpy(c->tag_header, cfg->milter_tag_header, sizeof(c->tag_header));
-	n = settings_words(cfg->milter_scope, buf, sizeof(buf), w, MAX_NETS);
-	for (int i = 0; i < n; i++) {
-		if (strcmp(w[i], "authenticated") == 0)
-			c->scope |= SCOPE_AUTH;
-		else if (strcmp(w[i], "client_networks") == 0)
-			c->scope |= SCOPE_NETS;
-		else if (strcmp(w[i], "local") == 0)
-			c->scope |= SCOPE_LOCAL;
-		else if (strcmp(w[i], "daemon_names") == 0)
-			c->scope |= SCOPE_DAEMON;
-		else if (strcmp(w[i], "all") == 0)
-			c->scope |= SCOPE_ALL;
-	}
-	n = settings_words(cfg->milter_client_networks, buf, sizeof(buf), w, MAX_NETS);
-	for (int i = 0; i < n; i++)
-		if (parse_net(w[i], &c->nets[c->nnets]) == 0)
-			c->nnets++;
-	c->nnames = settings_words(cfg->milter_daemon_names, c->names_buf,
-	    sizeof(c->names_buf), c->names, MAX_NAMES);
-	c->nbounce = settings_words(cfg->milter_bounce_addresses, c->bounce_buf,
-	    sizeof(c->bounce_buf), c->bounce, MAX_BOUNCE);
-	/* VERP place holders match like the wildcard they stand for. */
-	for (char *p = c->bounce_buf; (p = strchr(p, '%')) != NULL; ) {
-		if (p[1] == 'l' || p[1] == 'd') {
-			p[0] = '*';
-			memmove(p + 1, p + 2, strlen(p + 2) + 1);
-		}
-		p++;
-	}
-	c->dsn_action = strcmp(cfg->milter_dsn_action, "discard") == 0 ? DSNA_DISCARD :
-	    strcmp(cfg->milter_dsn_action, "quarantine") == 0 ? DSNA_QUARANTINE :
-	    DSNA_ACCEPT;
-	c->require_verified = cfg->milter_require_verified;
-	c->max_body = cfg->milter_max_body > 0 ? (size_t)cfg->milter_max_body : 0;
-	c->on_error = strcmp(cfg->milter_on_error, "tempfail") == 0 ?
-	    SMFIS_TEMPFAIL : SMFIS_ACCEPT;
-	settings_dsn_options(cfg, &c->dopt, c->verp_buf, sizeof(c->verp_buf));
-	if (batv_keyfile_load(cfg->batv_key_file, &c->batv, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "batv_key_file: %s", why);
-		conf_free(c);
-		return (NULL);
-	}
-	c->batv_max_age = (int)(cfg->batv_max_age / 86400);
-	c->batv_sign = cfg->milter_batv_sign && c->batv.nkeys > 0;
-	c->cl = cl;
-	return (c);
-}
 
 /* ---- small helpers ---- */
 
@@ -754,7 +333,7 @@ in_scope(const struct mconf *c, const struct conn *cn, const struct msg *m)
 		return (1);
 	if ((c->scope & SCOPE_NETS) && cn->have_addr)
 		for (int i = 0; i < c->nnets; i++)
-			if (net_match(&c->nets[i], &cn->addr))
+			if (milter_net_match(&c->nets[i], &cn->addr))
 				return (1);
 	if ((c->scope & SCOPE_DAEMON) && cn->daemon_name[0])
 		for (int i = 0; i < c->nnames; i++)
@@ -823,7 +402,7 @@ provider_count(void *item, struct store *st)
 			p = json_object();
 			json_object_set_new(the_milter.providers, h->provider, p);
 		}
-		const char *k = policy_names[h->policy];
+		const char *k = milter_policy_names[h->policy];
 		json_object_set_new(p, k, json_integer(
 		    json_integer_value(json_object_get(p, k)) + 1));
 	}
@@ -1014,7 +593,7 @@ apply_policy(SMFICTX *ctx, const struct mconf *cf, struct conn *c,
 		}
 	}
 	log_info("milter: rcpt=<%s> policy=%s reason=%s category=%s",
-	    addr, policy_names[pol], taxonomy_reason_name(hit->reason),
+	    addr, milter_policy_names[pol], taxonomy_reason_name(hit->reason),
 	    taxonomy_category_name(hit->category));
 	switch (pol) {
 	case POL_REJECT:
@@ -1612,7 +1191,7 @@ milter_start(const struct rb_settings *cfg, struct supset *set,
 		snprintf(err, errlen, "milter: already started (one per process)");
 		return (NULL);
 	}
-	struct mconf *c = conf_compile(cfg, cl, err, errlen);
+	struct mconf *c = milter_conf_compile(cfg, cl, err, errlen);
 	if (c == NULL)
 		return (NULL);
 	dsn_init();
@@ -1654,7 +1233,7 @@ milter_start(const struct rb_settings *cfg, struct supset *set,
 	    cfg->milter_policy, cfg->milter_scope);
 	return (m);
 fail:
-	conf_free(m->conf);
+	milter_conf_free(m->conf);
 	m->conf = NULL;
 	json_decref(m->providers);
 	m->providers = NULL;
@@ -1666,7 +1245,7 @@ int
 milter_reconfigure(struct milter *m, const struct rb_settings *cfg,
     const struct classifier *cl, char *err, size_t errlen)
 {
-	struct mconf *c = conf_compile(cfg, cl, err, errlen);
+	struct mconf *c = milter_conf_compile(cfg, cl, err, errlen);
 
 	if (c == NULL)
 		return (-1);
@@ -1676,7 +1255,7 @@ milter_reconfigure(struct milter *m, const struct rb_settings *cfg,
 	struct mconf *old = m->conf;
 	m->conf = c;
 	pthread_rwlock_unlock(&m->lock);
-	conf_free(old);
+	milter_conf_free(old);
 	return (0);
 }
 
@@ -1730,7 +1309,7 @@ milter_stop(struct milter *m)
 	pthread_rwlock_wrlock(&m->lock);
 	m->stopping = 1;
 	m->stopped_answer = m->conf->on_error;
-	conf_free(m->conf);
+	milter_conf_free(m->conf);
 	m->conf = NULL;
 	m->set = NULL;
 	m->q = NULL;
