@@ -1298,10 +1298,17 @@ store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
 		return (-1);
 	}
 	while (getline(&line, &cap, fp) > 0) {
+		char *rec = line;
 		lineno++;
-		if (lineno == 1 && strncmp(line, "address,", 8) == 0)
+		/* A spreadsheet's byte order mark; its header line. */
+		if (lineno == 1 && memcmp(rec, "\xef\xbb\xbf", 3) == 0)
+			rec += 3;
+		if (lineno == 1 && strncmp(rec, "address,", 8) == 0)
 			continue;
-		int n = csv_split(line, f, 9);
+		/* Blank lines (a last empty line, CRLF files) carry nothing. */
+		if (rec[strspn(rec, " \t\r\n")] == '\0')
+			continue;
+		int n = csv_split(rec, f, 9);
 		if (n < 1 || f[0][0] == '\0' || strchr(f[0], '@') == NULL) {
 			snprintf(err, errlen, "line %ld: bad record (need address first)", lineno);
 			goto fail;

@@ -378,6 +378,27 @@ START_TEST(test_csv_roundtrip)
 	fclose(fp);
 	ck_assert_ptr_nonnull(strstr(err, "line 3"));
 	ck_assert_int_eq(supset_lookup(store_supset(st), "c@example.com", NULL), 0);
+	/*
+	 * A spreadsheet's file: byte order mark, CRLF, blank lines; every
+	 * record is taken, and the line numbers of errors stay true.
+	 */
+	fp = fopen(csv, "w");
+	fputs("\xef\xbb\xbf" "address,reason,category\r\n\r\n"
+	    "d@example.com,x,policy\r\n  \r\ne@example.com,x,policy\r\n\r\n", fp);
+	fclose(fp);
+	fp = fopen(csv, "r");
+	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, err, sizeof(err)), 2);
+	fclose(fp);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "d@example.com", NULL), 1);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "e@example.com", NULL), 1);
+	fp = fopen(csv, "w");
+	fputs("\xef\xbb\xbf" "f@example.com,x,policy\r\n\r\nnot-an-address\r\n", fp);
+	fclose(fp);
+	fp = fopen(csv, "r");
+	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, err, sizeof(err)), -1);
+	fclose(fp);
+	ck_assert_ptr_nonnull(strstr(err, "line 3"));
+	ck_assert_int_eq(supset_lookup(store_supset(st), "f@example.com", NULL), 0);
 }
 END_TEST
 
