@@ -109,7 +109,8 @@ str(json_t *o, const char *k)
 {
 	const char *v = json_string_value(json_object_get(o, k));
 
-	return (v ? v : "-");
+	/* Empty or missing alike: a column never reads as blank. */
+	return (v != NULL && *v != '\0' ? v : "-");
 }
 
 static long long
