@@ -1098,8 +1098,9 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 	if (in->text != NULL && in->textlen > 0) {
 		n = normalise(in->text, in->textlen, s->text, SCAN_MAX);
 		n = drop_repeated_codes(s->text, n);
-	} else
+	} else {
 		s->text[0] = '\0';
+	}
 
 	/* Codes: given ones first; the text fills gaps and refines X.0.0. */
 	f.reply = in->replycode;
