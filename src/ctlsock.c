@@ -279,7 +279,10 @@ handle(struct client *c, char *line)
 		}
 		if (r < 0)
 			return (reply_error(c, "not done: bad address or the database refused"));
-		reply(c, ok_with(json_pack("{s:s,s:b}", "address", argv[2], "changed", r == 0)));
+		/* The address as stored, so "nothing to change" explains itself. */
+		char stored[RB_ADDR_MAX];
+		store_fold_address(st, argv[2], stored, sizeof(stored));
+		reply(c, ok_with(json_pack("{s:s,s:b}", "address", stored, "changed", r == 0)));
 	} else if (strcmp(verb, "list") == 0) {
 		const char *since = opt_value(argc, argv, "--since");
 		const char *lim = opt_value(argc, argv, "--limit");

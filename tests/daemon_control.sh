@@ -82,6 +82,11 @@ c suppress remove someone@example.org --reason "mistake" >/dev/null || fail "man
 c --json lookup someone@example.org > "$T/audit"
 grep -q '"op": *"remove"' "$T/audit" && grep -q "\"who\": *\"uid:$(id -u)\"" "$T/audit" ||
 	fail "audit trail missing: $(cat "$T/audit")"
+# The answer names the address as stored: the local part keeps its case.
+c --json suppress add Some.One@Example.ORG --reason x | grep -q '"address": *"Some.One@example.org"' ||
+	fail "suppress add did not answer with the stored address"
+c suppress remove some.one@example.org --reason x | grep -q 'some.one@example.org: nothing to change' ||
+	fail "removing another local part changed something"
 
 # export / import round trip is idempotent
 c export > "$T/export.csv"
