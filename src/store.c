@@ -11,6 +11,10 @@
  *
  * The in-memory suppression set changes only after a commit succeeded.
  *
+ * Here: opening, ingest, manual changes and housekeeping.  The answers
+ * for the control socket are in store_query.c, export and import in
+ * store_csv.c; what they share of the store's insides, in store_int.h.
+ *
  * Ingest cost is the random index updates: each outcome lands at a
  * random place in the outcomes (recipient, key) index, the suppressions,
  * the audit index and the retry state, all keyed by address.  A batch is
@@ -20,26 +24,19 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
 
 #include "log.h"
 #include "store.h"
+#include "store_int.h"
 #include "store_schema.h"
 #include "supset.h"
 #include "util.h"
-
-enum {
-	Q_OUTCOME_INSERT, Q_COUNTER_ADD, Q_RETRY_GET, Q_RETRY_PUT, Q_RETRY_DEL,
-	Q_SUP_GET, Q_SUP_ADD, Q_SUP_DEL, Q_AUDIT, Q_POS_PUT, Q_POS_GET,
-	Q__COUNT
-};
 
 static const char *const queries[Q__COUNT] = {
 	[Q_OUTCOME_INSERT] = "INSERT OR IGNORE INTO outcomes(key,time,source,"
@@ -69,53 +66,6 @@ static const char *const queries[Q__COUNT] = {
 	    "positions WHERE source_id = ?",
 };
 
-/* A suppression-set change waiting for its transaction to commit. */
-struct pending {
-	int add;
-	char addr[RB_ADDR_MAX];
-	enum rb_category cat;
-	enum rb_reason reason;
-	time_t created;
-};
-
-/* One outcome of a batch: its folded recipient and place in the batch. */
-struct order {
-	char addr[RB_ADDR_MAX];
-	size_t i;
-};
-
-/* Counter increments of one batch, summed before they touch the disk. */
-struct ckey {
-	int gran;
-	long bucket;
-	const char *dim;
-	char key[RB_ADDR_MAX];
-	enum rb_outcome outcome;
-	enum rb_category category;
-	long n;
-};
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	struct store_options opt;
-	sqlite3_stmt *q[Q__COUNT];
-	struct supset *set;
-	struct pending *pend;
-	size_t npend, pend_cap;
-	struct ckey *ck;
-	size_t nck, ck_cap;
-	int *ck_index;		/* open addressing over ck */
-	size_t ck_index_cap;
-	struct order *ord;	/* a batch in the order it is applied */
-	size_t ord_cap;
-	/*
-	 * Outcomes stored: counted once, when first asked for (a count(*)
-	 * walks the whole table), then kept up to date by each commit.
-	 * -1: not counted yet.  tx_outcomes: added by the open transaction.
-	 */
-	long long n_outcomes, tx_outcomes;
-};
 
 void
 store_options_default(struct store_options *o)
@@ -160,8 +110,8 @@ store_fold_address(const struct store *st, const char *addr, char *out,
 		util_lower(at);
 }
 
-static int
-exec(struct store *st, const char *sql)
+int
+store_exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
 
@@ -262,14 +212,14 @@ migrate_v1(struct store *st)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	log_info("store: path=%s schema=1 rebuilding the outcomes table as "
 	    "schema %d", st->path, STORE_SCHEMA_VERSION);
-	if (exec(st, "BEGIN IMMEDIATE") != 0)
+	if (store_exec(st, "BEGIN IMMEDIATE") != 0)
 		return (1);
-	if (exec(st, store_schema_v1_to_v2) != 0 ||
-	    exec(st, store_schema_outcomes_v2) != 0 ||
-	    exec(st, "INSERT OR REPLACE INTO meta(k,v) VALUES "
+	if (store_exec(st, store_schema_v1_to_v2) != 0 ||
+	    store_exec(st, store_schema_outcomes_v2) != 0 ||
+	    store_exec(st, "INSERT OR REPLACE INTO meta(k,v) VALUES "
 	    "('schema_version','" STR(STORE_SCHEMA_VERSION) "')") != 0 ||
-	    exec(st, "COMMIT") != 0) {
-		exec(st, "ROLLBACK");
+	    store_exec(st, "COMMIT") != 0) {
+		store_exec(st, "ROLLBACK");
 		log_warnx("store: path=%s schema=1 error=\"cannot rebuild the "
 		    "outcomes table; the old layout stays until the next start\"",
 		    st->path);
@@ -311,29 +261,29 @@ open_store(const char *path, const struct store_options *opt, int with_set,
 	 * 16 KiB measured best in bench/store (1.6x the 4 KiB default).
 	 * It must come before WAL mode is set.
 	 */
-	exec(st, "PRAGMA page_size=16384");
+	store_exec(st, "PRAGMA page_size=16384");
 	if (st->opt.wal)
-		exec(st, "PRAGMA journal_mode=WAL");
+		store_exec(st, "PRAGMA journal_mode=WAL");
 	/* Read before the schema below creates anything: 0 is a new file. */
 	int version = schema_version(st);
-	if (exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+	if (store_exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
 	    "PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint=16384;") != 0 ||
-	    exec(st, store_schema_sql) != 0) {
+	    store_exec(st, store_schema_sql) != 0) {
 		snprintf(err, errlen, "%s: cannot create schema: %s", path,
 		    sqlite3_errmsg(st->db));
 		goto fail;
 	}
 	if (version == 1)
 		version = migrate_v1(st);
-	if (version != 1 && (exec(st, store_schema_outcomes_v2) != 0 ||
-	    exec(st, "INSERT OR IGNORE INTO meta(k,v) VALUES "
+	if (version != 1 && (store_exec(st, store_schema_outcomes_v2) != 0 ||
+	    store_exec(st, "INSERT OR IGNORE INTO meta(k,v) VALUES "
 	    "('schema_version','" STR(STORE_SCHEMA_VERSION) "')") != 0)) {
 		snprintf(err, errlen, "%s: cannot create schema: %s", path,
 		    sqlite3_errmsg(st->db));
 		goto fail;
 	}
 	if (version == 1)
-		exec(st, "INSERT OR IGNORE INTO meta(k,v) VALUES "
+		store_exec(st, "INSERT OR IGNORE INTO meta(k,v) VALUES "
 		    "('schema_version','1')");
 	for (int i = 0; i < Q__COUNT; i++) {
 		if (sqlite3_prepare_v3(st->db, queries[i], -1,
@@ -371,7 +321,7 @@ open_store(const char *path, const struct store_options *opt, int with_set,
 		goto fail;
 	}
 	/* The working cache, once the start-up scan no longer fills it. */
-	exec(st, "PRAGMA cache_size=-262144");
+	store_exec(st, "PRAGMA cache_size=-262144");
 	return (st);
 fail:
 	store_close(st);
@@ -429,8 +379,8 @@ store_supset(struct store *st)
 
 /* ---- statement helpers ---- */
 
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
+void
+store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
 }
@@ -456,13 +406,13 @@ audit(struct store *st, time_t now, const char *addr, const char *op,
 	sqlite3_stmt *s = st->q[Q_AUDIT];
 
 	sqlite3_bind_int64(s, 1, now);
-	bind_text(s, 2, addr);
-	bind_text(s, 3, op);
-	bind_text(s, 4, source);
-	bind_text(s, 5, who);
-	bind_text(s, 6, why);
+	store_bind_text(s, 2, addr);
+	store_bind_text(s, 3, op);
+	store_bind_text(s, 4, source);
+	store_bind_text(s, 5, who);
+	store_bind_text(s, 6, why);
 	if (detail)
-		bind_text(s, 7, detail);
+		store_bind_text(s, 7, detail);
 	else
 		sqlite3_bind_null(s, 7);
 	return (step_done(st, s));
@@ -489,8 +439,8 @@ pend(struct store *st, int add, const char *addr, enum rb_category c,
 	return (0);
 }
 
-static void
-pend_apply(struct store *st)
+void
+store_pend_apply(struct store *st)
 {
 	for (size_t i = 0; i < st->npend; i++) {
 		struct pending *p = &st->pend[i];
@@ -506,21 +456,21 @@ pend_apply(struct store *st)
  * Insert a suppression inside the current transaction.  Returns 1 when
  * added, 0 when the address was already suppressed, -1 on error.
  */
-static int
-suppress_in_tx(struct store *st, const char *addr, const char *reason,
+int
+store_suppress_tx(struct store *st, const char *addr, const char *reason,
     const char *category, const char *codes, const char *text,
     const char *source, const char *evidence, time_t now, time_t expires,
     const char *who, const char *why)
 {
 	sqlite3_stmt *s = st->q[Q_SUP_ADD];
 
-	bind_text(s, 1, addr);
-	bind_text(s, 2, reason);
-	bind_text(s, 3, category);
-	bind_text(s, 4, codes);
-	bind_text(s, 5, text);
-	bind_text(s, 6, source);
-	bind_text(s, 7, evidence);
+	store_bind_text(s, 1, addr);
+	store_bind_text(s, 2, reason);
+	store_bind_text(s, 3, category);
+	store_bind_text(s, 4, codes);
+	store_bind_text(s, 5, text);
+	store_bind_text(s, 6, source);
+	store_bind_text(s, 7, evidence);
 	sqlite3_bind_int64(s, 8, now);
 	sqlite3_bind_int64(s, 9, expires);
 	if (step_done(st, s) != 0)
@@ -680,23 +630,23 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, const char *addr,
 	const struct rb_verdict *v = &o->v;
 	sqlite3_stmt *s = st->q[Q_OUTCOME_INSERT];
 
-	bind_text(s, 1, o->key);
+	store_bind_text(s, 1, o->key);
 	sqlite3_bind_int64(s, 2, o->time);
-	bind_text(s, 3, taxonomy_source_name(o->source));
-	bind_text(s, 4, o->queue_id);
-	bind_text(s, 5, addr);
-	bind_text(s, 6, o->sender);
-	bind_text(s, 7, o->message_id);
-	bind_text(s, 8, o->relay);
-	bind_text(s, 9, v->enhanced[0] ? v->enhanced : o->dsn);
-	bind_text(s, 10, taxonomy_outcome_name(v->outcome));
-	bind_text(s, 11, taxonomy_reason_name(v->reason));
-	bind_text(s, 12, taxonomy_category_name(v->category));
-	bind_text(s, 13, taxonomy_action_name(v->action));
-	bind_text(s, 14, v->provider);
+	store_bind_text(s, 3, taxonomy_source_name(o->source));
+	store_bind_text(s, 4, o->queue_id);
+	store_bind_text(s, 5, addr);
+	store_bind_text(s, 6, o->sender);
+	store_bind_text(s, 7, o->message_id);
+	store_bind_text(s, 8, o->relay);
+	store_bind_text(s, 9, v->enhanced[0] ? v->enhanced : o->dsn);
+	store_bind_text(s, 10, taxonomy_outcome_name(v->outcome));
+	store_bind_text(s, 11, taxonomy_reason_name(v->reason));
+	store_bind_text(s, 12, taxonomy_category_name(v->category));
+	store_bind_text(s, 13, taxonomy_action_name(v->action));
+	store_bind_text(s, 14, v->provider);
 	sqlite3_bind_int(s, 15, v->hardbounce);
-	bind_text(s, 16, o->transport);
-	bind_text(s, 17, o->text);
+	store_bind_text(s, 16, o->transport);
+	store_bind_text(s, 17, o->text);
 	if (step_done(st, s) != 0)
 		return (-1);
 	if (sqlite3_changes(st->db) == 0)
@@ -707,14 +657,14 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, const char *addr,
 
 	/* Retry state and escalation. */
 	if (v->outcome == RB_OUTCOME_DELIVERED) {
-		bind_text(st->q[Q_RETRY_DEL], 1, addr);
+		store_bind_text(st->q[Q_RETRY_DEL], 1, addr);
 		if (step_done(st, st->q[Q_RETRY_DEL]) != 0)
 			return (-1);
 	} else if (is_soft_evidence(v)) {
 		sqlite3_stmt *g = st->q[Q_RETRY_GET];
 		long failures = 0;
 		time_t first = o->time;
-		bind_text(g, 1, addr);
+		store_bind_text(g, 1, addr);
 		if (sqlite3_step(g) == SQLITE_ROW) {
 			failures = sqlite3_column_int64(g, 0);
 			first = (time_t)sqlite3_column_int64(g, 1);
@@ -731,23 +681,23 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, const char *addr,
 			    failures, (long)((o->time - first) / 3600));
 			time_t exp = st->opt.escalation_lifetime ?
 			    now + st->opt.escalation_lifetime : 0;
-			if (suppress_in_tx(st, addr, taxonomy_reason_name(v->reason),
+			if (store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
 			    taxonomy_category_name(v->category), v->enhanced,
 			    o->text, "escalation", o->queue_id[0] ? o->queue_id :
 			    o->message_id, now, exp, "reboundd", why) < 0)
 				return (-1);
-			bind_text(st->q[Q_RETRY_DEL], 1, addr);
+			store_bind_text(st->q[Q_RETRY_DEL], 1, addr);
 			if (step_done(st, st->q[Q_RETRY_DEL]) != 0)
 				return (-1);
 		} else {
 			sqlite3_stmt *p = st->q[Q_RETRY_PUT];
-			bind_text(p, 1, addr);
+			store_bind_text(p, 1, addr);
 			sqlite3_bind_int64(p, 2, failures);
 			sqlite3_bind_int64(p, 3, first);
 			sqlite3_bind_int64(p, 4, o->time);
-			bind_text(p, 5, v->enhanced[0] ? v->enhanced : o->dsn);
-			bind_text(p, 6, taxonomy_category_name(v->category));
-			bind_text(p, 7, taxonomy_reason_name(v->reason));
+			store_bind_text(p, 5, v->enhanced[0] ? v->enhanced : o->dsn);
+			store_bind_text(p, 6, taxonomy_category_name(v->category));
+			store_bind_text(p, 7, taxonomy_reason_name(v->reason));
 			if (step_done(st, p) != 0)
 				return (-1);
 		}
@@ -770,7 +720,7 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, const char *addr,
 			    o->message_id);
 		}
 		long life = st->opt.lifetime[v->category];
-		if (suppress_in_tx(st, addr, taxonomy_reason_name(v->reason),
+		if (store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
 		    taxonomy_category_name(v->category), v->enhanced, o->text,
 		    src, evidence, now, life ? now + life : 0, "reboundd",
 		    taxonomy_category_name(v->category)) < 0)
@@ -815,7 +765,7 @@ store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
 	st->npend = 0;
 	st->tx_outcomes = 0;
 	ck_reset(st);
-	if (exec(st, "BEGIN IMMEDIATE") != 0)
+	if (store_exec(st, "BEGIN IMMEDIATE") != 0)
 		return (-1);
 	for (size_t i = 0; i < n; i++)
 		if (apply_one(st, &recs[st->ord[i].i], st->ord[i].addr, pos,
@@ -825,23 +775,23 @@ store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
 		goto fail;
 	if (pos != NULL) {
 		sqlite3_stmt *s = st->q[Q_POS_PUT];
-		bind_text(s, 1, pos->source_id);
+		store_bind_text(s, 1, pos->source_id);
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)pos->dev);
 		sqlite3_bind_int64(s, 3, (sqlite3_int64)pos->ino);
 		sqlite3_bind_int64(s, 4, (sqlite3_int64)pos->fingerprint);
 		sqlite3_bind_int64(s, 5, (sqlite3_int64)pos->offset);
-		bind_text(s, 6, pos->cursor);
+		store_bind_text(s, 6, pos->cursor);
 		if (step_done(st, s) != 0)
 			goto fail;
 	}
-	if (exec(st, "COMMIT") != 0)
+	if (store_exec(st, "COMMIT") != 0)
 		goto fail;
-	pend_apply(st);
+	store_pend_apply(st);
 	if (st->n_outcomes >= 0)
 		st->n_outcomes += st->tx_outcomes;
 	return (0);
 fail:
-	exec(st, "ROLLBACK");
+	store_exec(st, "ROLLBACK");
 	st->npend = 0;
 	return (-1);
 }
@@ -871,10 +821,10 @@ store_sent_match(struct store *st, const char *recipient,
 		log_warnx("store: query error=\"%s\"", sqlite3_errmsg(st->db));
 		return (-1);
 	}
-	bind_text(s, 1, addr);
-	bind_text(s, 2, mid);
-	bind_text(s, 3, bracketed);
-	bind_text(s, 4, queue_id);
+	store_bind_text(s, 1, addr);
+	store_bind_text(s, 2, mid);
+	store_bind_text(s, 3, bracketed);
+	store_bind_text(s, 4, queue_id);
 	int r = sqlite3_step(s);
 	rc = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(s);
@@ -888,7 +838,7 @@ store_position_get(struct store *st, const char *source_id,
 	sqlite3_stmt *s = st->q[Q_POS_GET];
 	int rc = 1;
 
-	bind_text(s, 1, source_id);
+	store_bind_text(s, 1, source_id);
 	int r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		memset(out, 0, sizeof(*out));
@@ -920,16 +870,16 @@ store_suppress_add(struct store *st, const char *addr_in, const char *reason,
 	if (addr[0] == '\0' || strchr(addr, '@') == NULL)
 		return (-1);
 	st->npend = 0;
-	if (exec(st, "BEGIN IMMEDIATE") != 0)
+	if (store_exec(st, "BEGIN IMMEDIATE") != 0)
 		return (-1);
-	int r = suppress_in_tx(st, addr, "suppressed", "policy", "", reason,
+	int r = store_suppress_tx(st, addr, "suppressed", "policy", "", reason,
 	    taxonomy_source_name(src), who, now, expires, who, reason);
-	if (r < 0 || exec(st, "COMMIT") != 0) {
-		exec(st, "ROLLBACK");
+	if (r < 0 || store_exec(st, "COMMIT") != 0) {
+		store_exec(st, "ROLLBACK");
 		st->npend = 0;
 		return (-1);
 	}
-	pend_apply(st);
+	store_pend_apply(st);
 	return (r == 1 ? 0 : 1);
 }
 
@@ -942,10 +892,10 @@ store_suppress_remove(struct store *st, const char *addr_in, const char *who,
 
 	store_fold_address(st, addr_in, addr, sizeof(addr));
 	st->npend = 0;
-	if (exec(st, "BEGIN IMMEDIATE") != 0)
+	if (store_exec(st, "BEGIN IMMEDIATE") != 0)
 		return (-1);
 	sqlite3_stmt *s = st->q[Q_SUP_DEL];
-	bind_text(s, 1, addr);
+	store_bind_text(s, 1, addr);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		detail = strdup((const char *)sqlite3_column_text(s, 0));
 	sqlite3_reset(s);
@@ -960,214 +910,17 @@ store_suppress_remove(struct store *st, const char *addr_in, const char *who,
 			rc = 0;
 	}
 	free(detail);
-	if (rc < 0 || exec(st, "COMMIT") != 0) {
-		exec(st, "ROLLBACK");
+	if (rc < 0 || store_exec(st, "COMMIT") != 0) {
+		store_exec(st, "ROLLBACK");
 		st->npend = 0;
 		return (-1);
 	}
-	pend_apply(st);
+	store_pend_apply(st);
 	return (rc);
 }
 
-/* ---- answers ---- */
-
-static json_t *
-row_object(sqlite3_stmt *s)
-{
-	json_t *o = json_object();
-
-	for (int i = 0; i < sqlite3_column_count(s); i++) {
-		const char *name = sqlite3_column_name(s, i);
-		switch (sqlite3_column_type(s, i)) {
-		case SQLITE_INTEGER:
-			json_object_set_new(o, name, json_integer(sqlite3_column_int64(s, i)));
-			break;
-		case SQLITE_NULL:
-			json_object_set_new(o, name, json_null());
-			break;
-		default: {
-			const char *t = (const char *)sqlite3_column_text(s, i);
-			json_t *js = json_string(t);
-			/* Log text may not be UTF-8: keep it visible, not lost. */
-			if (js == NULL) {
-				char *c = strdup(t);
-				for (char *p = c; *p; p++)
-					if ((unsigned char)*p >= 0x80)
-						*p = '?';
-				js = json_string(c);
-				free(c);
-			}
-			json_object_set_new(o, name, js);
-		}
-		}
-	}
-	return (o);
-}
-
-static json_t *
-query_rows(struct store *st, const char *sql, const char *bind1,
-    sqlite3_int64 bind2, int nbind)
-{
-	sqlite3_stmt *s;
-	json_t *arr = json_array();
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		log_warnx("store: query error=\"%s\"", sqlite3_errmsg(st->db));
-		return (arr);
-	}
-	if (nbind >= 1)
-		bind_text(s, 1, bind1);
-	if (nbind >= 2)
-		sqlite3_bind_int64(s, 2, bind2);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(arr, row_object(s));
-	sqlite3_finalize(s);
-	return (arr);
-}
-
-json_t *
-store_lookup(struct store *st, const char *addr_in, time_t now)
-{
-	char addr[RB_ADDR_MAX];
-
-	store_fold_address(st, addr_in, addr, sizeof(addr));
-	json_t *o = json_object();
-	json_object_set_new(o, "address", json_string(addr));
-	json_t *sup = query_rows(st, "SELECT reason, category, codes, text, "
-	    "source, evidence, created, expires FROM suppressions WHERE "
-	    "address = ?", addr, 0, 1);
-	json_object_set_new(o, "suppressed", json_boolean(json_array_size(sup) > 0));
-	json_object_set_new(o, "suppression", json_array_size(sup) ?
-	    json_incref(json_array_get(sup, 0)) : json_null());
-	json_decref(sup);
-	json_t *retry = query_rows(st, "SELECT failures, first, last, "
-	    "last_code, last_category, last_reason FROM retry WHERE address = ?",
-	    addr, 0, 1);
-	json_object_set_new(o, "retry", json_array_size(retry) ?
-	    json_incref(json_array_get(retry, 0)) : json_null());
-	json_decref(retry);
-	json_object_set_new(o, "history", query_rows(st, "SELECT time, op, "
-	    "source, who, why, detail FROM audit WHERE address = ? ORDER BY id",
-	    addr, 0, 1));
-	json_object_set_new(o, "recent", query_rows(st, "SELECT time, outcome, "
-	    "reason, category, action, dsn, queue_id, text FROM outcomes WHERE "
-	    "recipient = ? ORDER BY time DESC, id DESC LIMIT 10", addr, 0, 1));
-	(void)now;
-	return (o);
-}
-
-json_t *
-store_list(struct store *st, const char *category, const char *source,
-    time_t since, size_t limit)
-{
-	sqlite3_stmt *s;
-	json_t *arr = json_array();
-	const char *sql = "SELECT address, reason, category, source, created, "
-	    "expires, codes, evidence FROM suppressions WHERE (?1 = '' OR "
-	    "category = ?1) AND (?2 = '' OR source = ?2) AND created >= ?3 "
-	    "ORDER BY created, address LIMIT ?4";
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return (arr);
-	bind_text(s, 1, category);
-	bind_text(s, 2, source);
-	sqlite3_bind_int64(s, 3, since);
-	sqlite3_bind_int64(s, 4, limit ? (sqlite3_int64)limit : -1);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(arr, row_object(s));
-	sqlite3_finalize(s);
-	return (arr);
-}
-
-json_t *
-store_stats(struct store *st, const char *provider, time_t since,
-    const char *by, time_t now)
-{
-	sqlite3_stmt *s;
-	const char *dim = (by && *by) ? by : "provider";
-	/* Recent windows from minute buckets, longer ones from days. */
-	int gran = (now - since) <= 48 * 3600L ? 60 : 86400;
-	long from = gran == 60 ? (long)(since / 60 * 60) : (long)(since / 86400 * 86400);
-	json_t *res = json_object(), *rows = json_array();
-
-	if (strcmp(dim, "provider") && strcmp(dim, "category") &&
-	    strcmp(dim, "code") && strcmp(dim, "domain") && strcmp(dim, "transport")) {
-		json_object_set_new(res, "error", json_string("by must be provider, category, code, domain or transport"));
-		json_decref(rows);
-		return (res);
-	}
-	/* "category" is a column of the provider dimension. */
-	int by_cat = strcmp(dim, "category") == 0;
-	const char *sql = by_cat ?
-	    "SELECT category AS k, outcome, category, sum(n) FROM counters WHERE "
-	    "gran = ?1 AND bucket >= ?2 AND dim = 'provider' AND (?3 = '' OR key = ?3) "
-	    "GROUP BY k, outcome, category ORDER BY k" :
-	    "SELECT key AS k, outcome, category, sum(n) FROM counters WHERE "
-	    "gran = ?1 AND bucket >= ?2 AND dim = ?4 AND (?3 = '' OR "
-	    "?4 <> 'provider' OR key = ?3) GROUP BY k, outcome, category ORDER BY k";
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		json_object_set_new(res, "error", json_string(sqlite3_errmsg(st->db)));
-		json_decref(rows);
-		return (res);
-	}
-	sqlite3_bind_int(s, 1, gran);
-	sqlite3_bind_int64(s, 2, from);
-	bind_text(s, 3, provider);
-	if (!by_cat)
-		bind_text(s, 4, dim);
-	json_t *cur = NULL;
-	char curkey[RB_ADDR_MAX] = "";
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(s, 0);
-		const char *outc = (const char *)sqlite3_column_text(s, 1);
-		const char *cat = (const char *)sqlite3_column_text(s, 2);
-		long n = (long)sqlite3_column_int64(s, 3);
-		if (cur == NULL || strcmp(curkey, k) != 0) {
-			cur = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", dim, k,
-			    "total", 0, "delivered", 0, "deferred", 0, "bounced", 0,
-			    "expired", 0, "complaint", 0, "blocked", 0);
-			json_array_append_new(rows, cur);
-			util_strlcpy(curkey, k, sizeof(curkey));
-		}
-#define BUMP(f, v) json_object_set_new(cur, f, json_integer(json_integer_value(json_object_get(cur, f)) + (v)))
-		BUMP("total", n);
-		if (json_object_get(cur, outc) != NULL)
-			BUMP(outc, n);
-		if ((strcmp(outc, "bounced") == 0 || strcmp(outc, "deferred") == 0) &&
-		    (strcmp(cat, "reputation") == 0 || strcmp(cat, "blocklist") == 0 ||
-		    strcmp(cat, "policy") == 0 || strcmp(cat, "authentication") == 0))
-			BUMP("blocked", n);
-#undef BUMP
-	}
-	sqlite3_finalize(s);
-	size_t i;
-	json_t *r;
-	json_array_foreach(rows, i, r) {
-		double t = (double)json_integer_value(json_object_get(r, "total"));
-		static const char *const rates[] = { "delivered", "deferred", "bounced", "blocked" };
-		for (int j = 0; j < 4; j++) {
-			char name[32];
-			snprintf(name, sizeof(name), "%s_rate", rates[j]);
-			json_object_set_new(r, name, json_real(t > 0 ?
-			    (double)json_integer_value(json_object_get(r, rates[j])) / t : 0));
-		}
-	}
-	json_object_set_new(res, "since", json_integer(since));
-	json_object_set_new(res, "by", json_string(dim));
-	json_object_set_new(res, "rows", rows);
-	return (res);
-}
-
-json_t *
-store_recent(struct store *st, size_t n)
-{
-	return (query_rows(st, "SELECT time, queue_id, recipient, sender, "
-	    "outcome, reason, category, action, provider, dsn FROM outcomes "
-	    "ORDER BY time DESC LIMIT ?2", "", (sqlite3_int64)n, 2));
-}
-
-static long
-count_of(struct store *st, const char *sql)
+long
+store_count_of(struct store *st, const char *sql)
 {
 	sqlite3_stmt *s;
 	long n = -1;
@@ -1179,189 +932,6 @@ count_of(struct store *st, const char *sql)
 	return (n);
 }
 
-json_t *
-store_status(struct store *st)
-{
-	struct stat sb;
-	json_t *o = json_object();
-
-	json_object_set_new(o, "database", json_string(st->path));
-	/* No count(*) over big tables here: the loop would wait on it. */
-	if (st->n_outcomes < 0)
-		st->n_outcomes = count_of(st, "SELECT count(*) FROM outcomes");
-	json_object_set_new(o, "outcomes", json_integer(st->n_outcomes));
-	json_object_set_new(o, "suppressions", json_integer((json_int_t)supset_count(st->set)));
-	json_object_set_new(o, "retry_states", json_integer(count_of(st, "SELECT count(*) FROM retry")));
-	json_object_set_new(o, "suppression_set", json_integer((json_int_t)supset_count(st->set)));
-	json_object_set_new(o, "size_bytes", json_integer(stat(st->path, &sb) == 0 ? sb.st_size : -1));
-	return (o);
-}
-
-/* ---- CSV ---- */
-
-static void
-csv_field(FILE *fp, const char *s, int last)
-{
-	fputc('"', fp);
-	for (; s && *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-	fputc(last ? '\n' : ',', fp);
-}
-
-long
-store_export_csv(struct store *st, FILE *fp)
-{
-	sqlite3_stmt *s;
-	long n = 0;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT address, reason, category, "
-	    "source, created, expires, codes, evidence, text FROM suppressions "
-	    "ORDER BY address", -1, &s, NULL) != SQLITE_OK)
-		return (-1);
-	fputs("address,reason,category,source,created,expires,codes,evidence,text\n", fp);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		char num[32];
-		csv_field(fp, (const char *)sqlite3_column_text(s, 0), 0);
-		csv_field(fp, (const char *)sqlite3_column_text(s, 1), 0);
-		csv_field(fp, (const char *)sqlite3_column_text(s, 2), 0);
-		csv_field(fp, (const char *)sqlite3_column_text(s, 3), 0);
-		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, 4));
-		csv_field(fp, num, 0);
-		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(s, 5));
-		csv_field(fp, num, 0);
-		csv_field(fp, (const char *)sqlite3_column_text(s, 6), 0);
-		csv_field(fp, (const char *)sqlite3_column_text(s, 7), 0);
-		csv_field(fp, (const char *)sqlite3_column_text(s, 8), 1);
-		n++;
-	}
-	sqlite3_finalize(s);
-	return (n);
-}
-
-/* Split one CSV record (RFC 4180, no embedded newlines) into fields. */
-static int
-csv_split(char *line, char **f, int max)
-{
-	int n = 0;
-	char *p = line, *o;
-
-	while (n < max) {
-		f[n++] = o = p;
-		if (*p == '"') {
-			p++;
-			for (;;) {
-				if (*p == '\0')
-					return (-1);
-				if (*p == '"' && p[1] == '"') {
-					*o++ = '"';
-					p += 2;
-				} else if (*p == '"') {
-					p++;
-					break;
-				} else {
-					*o++ = *p++;
-				}
-			}
-		} else {
-			while (*p && *p != ',' && *p != '\n' && *p != '\r')
-				*o++ = *p++;
-		}
-		char c = *p;
-		*o = '\0';
-		if (c == ',') {
-			p++;
-			continue;
-		}
-		if (c == '\0' || c == '\n' || c == '\r')
-			return (n);
-		return (-1);
-	}
-	return (n);
-}
-
-long
-store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
-    char *err, size_t errlen)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0, added = 0;
-	char *f[9];
-
-	st->npend = 0;
-	if (exec(st, "BEGIN IMMEDIATE") != 0) {
-		snprintf(err, errlen, "database busy or read-only");
-		return (-1);
-	}
-	while (getline(&line, &cap, fp) > 0) {
-		char *rec = line;
-		lineno++;
-		/* A spreadsheet's byte order mark; its header line. */
-		if (lineno == 1 && memcmp(rec, "\xef\xbb\xbf", 3) == 0)
-			rec += 3;
-		if (lineno == 1 && strncmp(rec, "address,", 8) == 0)
-			continue;
-		/* Blank lines (a last empty line, CRLF files) carry nothing. */
-		if (rec[strspn(rec, " \t\r\n")] == '\0')
-			continue;
-		int n = csv_split(rec, f, 9);
-		if (n < 1 || f[0][0] == '\0' || strchr(f[0], '@') == NULL) {
-			snprintf(err, errlen, "line %ld: bad record (need address first)", lineno);
-			goto fail;
-		}
-		char addr[RB_ADDR_MAX];
-		store_fold_address(st, f[0], addr, sizeof(addr));
-		enum rb_category c;
-		const char *cat = n > 2 && f[2][0] ? f[2] : "policy";
-		if (taxonomy_category_parse(cat, &c) != 0) {
-			snprintf(err, errlen, "line %ld: unknown category \"%s\"", lineno, cat);
-			goto fail;
-		}
-		time_t created = n > 4 && f[4][0] ? (time_t)strtoll(f[4], NULL, 10) : now;
-		time_t expires = n > 5 && f[5][0] ? (time_t)strtoll(f[5], NULL, 10) : 0;
-		int r = suppress_in_tx(st, addr, n > 1 && f[1][0] ? f[1] : "suppressed",
-		    cat, n > 6 ? f[6] : "", n > 8 ? f[8] : "", "import",
-		    n > 7 ? f[7] : "", created, expires, who, "import");
-		if (r < 0) {
-			snprintf(err, errlen, "line %ld: %s", lineno, sqlite3_errmsg(st->db));
-			goto fail;
-		}
-		added += r;
-	}
-	free(line);
-	if (exec(st, "COMMIT") != 0) {
-		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(st->db));
-		exec(st, "ROLLBACK");
-		st->npend = 0;
-		return (-1);
-	}
-	pend_apply(st);
-	return (added);
-fail:
-	free(line);
-	exec(st, "ROLLBACK");
-	st->npend = 0;
-	return (-1);
-}
-
-void
-store_limit_pages(struct store *st, long extra)
-{
-	char sql[96];
-
-	if (extra <= 0) {
-		exec(st, "PRAGMA max_page_count = 4294967294");
-		return;
-	}
-	long pages = count_of(st, "PRAGMA page_count");
-	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %ld", pages + extra);
-	exec(st, sql);
-}
-
 /* ---- housekeeping ---- */
 
 int
@@ -1370,7 +940,7 @@ store_maintain(struct store *st, time_t now)
 	sqlite3_stmt *s;
 
 	st->npend = 0;
-	if (exec(st, "BEGIN IMMEDIATE") != 0)
+	if (store_exec(st, "BEGIN IMMEDIATE") != 0)
 		return (-1);
 	/* Expired suppressions: removed, audited, and out of the set. */
 	if (sqlite3_prepare_v2(st->db, "DELETE FROM suppressions WHERE expires "
@@ -1406,22 +976,22 @@ store_maintain(struct store *st, time_t now)
 	char sql[256];
 	snprintf(sql, sizeof(sql), "DELETE FROM outcomes WHERE time < %lld",
 	    (long long)(now - st->opt.outcome_retention));
-	if (exec(st, sql) != 0)
+	if (store_exec(st, sql) != 0)
 		goto fail;
 	long long pruned = sqlite3_changes(st->db);
 	snprintf(sql, sizeof(sql), "DELETE FROM counters WHERE (gran = 60 AND "
 	    "bucket < %lld) OR (gran = 86400 AND bucket < %lld)",
 	    (long long)(now - 48 * 3600L), (long long)(now - 400 * 86400L));
-	if (exec(st, sql) != 0)
+	if (store_exec(st, sql) != 0)
 		goto fail;
-	if (exec(st, "COMMIT") != 0)
+	if (store_exec(st, "COMMIT") != 0)
 		goto fail;
-	pend_apply(st);
+	store_pend_apply(st);
 	if (st->n_outcomes >= 0)
 		st->n_outcomes -= pruned;
 	return (0);
 fail:
-	exec(st, "ROLLBACK");
+	store_exec(st, "ROLLBACK");
 	st->npend = 0;
 	return (-1);
 }
