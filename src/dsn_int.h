@@ -77,7 +77,7 @@ void dsn_body_fill(struct dsn_ctx *);
 int dsn_verp_decode(const struct dsn_options *, const char *addr,
     char *out, size_t outlen);
 
-/* dsn_parse.c: add one record and classify it. */
+/* dsn_record.c: add one record and classify it. */
 struct dsn_record *dsn_record_new(struct dsn_ctx *);
 void dsn_record_finish(struct dsn_ctx *, struct dsn_record *,
     enum rb_outcome hint);
