@@ -73,10 +73,10 @@ struct mconf {
 	const struct classifier *cl;
 };
 
-
 /* By enum policy: the milter_policy words, also the counters' names. */
 extern const char *const milter_policy_names[4];
 
+/* NULL with the key and reason in err when a value is refused. */
 struct mconf *milter_conf_compile(const struct rb_settings *,
     const struct classifier *, char *err, size_t errlen);
 void milter_conf_free(struct mconf *);
