@@ -117,7 +117,7 @@ store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
 		char *rec = line;
 		lineno++;
 		/* A spreadsheet's byte order mark; its header line. */
-		if (lineno == 1 && memcmp(rec, "\xef\xbb\xbf", 3) == 0)
+		if (lineno == 1 && strncmp(rec, "\xef\xbb\xbf", 3) == 0)
 			rec += 3;
 		if (lineno == 1 && strncmp(rec, "address,", 8) == 0)
 			continue;
