@@ -682,13 +682,12 @@ classifier_provider(const struct classifier *cl, const char *recipient,
 /* ---- text and codes ---- */
 
 /*
- * Copy text into buf, folding line ends and tabs into single blanks and
- * dropping the "550-" / "550 " repeated at the start of continuation
- * lines, so phrases that were folded across lines still match.
+ * Copy text into buf, folding line ends and tabs into single blanks, so
+ * phrases that were folded across lines still match.
  */
-/* 1: folds into a blank (with ' '), 2: also ends a line. */
+/* 1: folds into a blank. */
 static const unsigned char fold[256] = {
-	[0] = 1, ['\t'] = 1, [' '] = 1, ['\n'] = 2, ['\r'] = 2,
+	[0] = 1, ['\t'] = 1, [' '] = 1, ['\n'] = 1, ['\r'] = 1,
 };
 
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
@@ -738,23 +737,10 @@ static size_t
 normalise(const char *text, size_t len, char *buf, size_t cap)
 {
 	size_t n = 0, i = 0;
-	int at_line_start = 0;
 
 	while (i < len && n < cap) {
 		/* A run of ordinary bytes is copied as it is. */
 		if (fold[(unsigned char)text[i]] == 0) {
-			if (at_line_start) {
-				at_line_start = 0;
-				if (i + 3 < len && isdigit((unsigned char)text[i]) &&
-				    isdigit((unsigned char)text[i + 1]) &&
-				    isdigit((unsigned char)text[i + 2]) &&
-				    (text[i + 3] == '-' || text[i + 3] == ' ') &&
-				    n >= 4 && isdigit((unsigned char)buf[0])) {
-					/* Continuation of a multi-line reply. */
-					i += 4;
-					continue;
-				}
-			}
 			size_t j = run_end(text, i, len);
 			size_t run = j - i < cap - n ? j - i : cap - n;
 			memcpy(buf + n, text + i, run);
@@ -762,12 +748,11 @@ normalise(const char *text, size_t len, char *buf, size_t cap)
 			i += run;
 			continue;
 		}
-		/* Blanks, tabs, NULs and line ends become one blank. */
-		unsigned char k = fold[(unsigned char)text[i]];
-		if (k == 2)
-			at_line_start = 1;
-		else if (text[i] == ' ')
-			at_line_start = 0;
+		/*
+		 * Blanks, tabs, NULs and line ends become one blank; the
+		 * codes that start continuation lines then go with the other
+		 * repeats (drop_repeated_codes).
+		 */
 		if (n > 0 && buf[n - 1] != ' ')
 			buf[n++] = ' ';
 		i++;
@@ -793,14 +778,15 @@ normalise(const char *text, size_t len, char *buf, size_t cap)
 }
 
 /*
- * A multi-line reply that an MTA joined into one line keeps each line's
- * codes: Postfix logs Gmail's "550-5.7.1 ... with multiple 550 5.7.1
- * addresses in From: header", and a phrase cut by a repeated code would
- * not match.  From the first continuation code that starts a word
- * ("550-"), remove its later repeats that start a word: "550-", and
- * "550 " or a bare enhanced code when that code is the same as the first
- * line's.  Other numbers ("552 bytes", a different code a relay quotes)
- * stay.  Returns the new length.
+ * A multi-line reply keeps each line's codes, whether normalise()
+ * folded its lines into blanks or an MTA joined them (Postfix logs
+ * Gmail's "550-5.7.1 ... with multiple 550 5.7.1 addresses in From:
+ * header"), and a phrase cut by a repeated code would not match.  From
+ * the first continuation code that starts a word ("550-"), remove its
+ * later repeats that start a word: "550-", and "550 " or a bare
+ * enhanced code when that code is the same as the first line's.  Other
+ * numbers ("552 bytes", a different code a relay quotes) stay.  Returns
+ * the new length.
  */
 static size_t parse_enhanced_at(const char *, const char *, struct code_pat *);
 static int after_continuation(const char *, size_t);
