@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,18 @@ START_TEST(test_full_then_recovers)
 }
 END_TEST
 
+/* Import CSV text into the store; the answer of store_import_csv. */
+static long
+import_text(const char *text, time_t now, char *err, size_t errlen)
+{
+	FILE *fp = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+
+	ck_assert_ptr_nonnull(fp);
+	long n = store_import_csv(st, fp, "uid:0", now, err, errlen);
+	fclose(fp);
+	return (n);
+}
+
 START_TEST(test_csv_roundtrip)
 {
 	char err[256], csv[160];
@@ -370,33 +383,21 @@ START_TEST(test_csv_roundtrip)
 	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, err, sizeof(err)), 0);
 	fclose(fp);
 	/* And a bad file is refused with its line, changing nothing. */
-	fp = fopen(csv, "w");
-	fputs("address,reason,category\nc@example.com,x,policy\nnot-an-address,x,policy\n", fp);
-	fclose(fp);
-	fp = fopen(csv, "r");
-	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, err, sizeof(err)), -1);
-	fclose(fp);
+	ck_assert_int_eq(import_text("address,reason,category\nc@example.com,x,policy\n"
+	    "not-an-address,x,policy\n", now, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "line 3"));
 	ck_assert_int_eq(supset_lookup(store_supset(st), "c@example.com", NULL), 0);
 	/*
 	 * A spreadsheet's file: byte order mark, CRLF, blank lines; every
 	 * record is taken, and the line numbers of errors stay true.
 	 */
-	fp = fopen(csv, "w");
-	fputs("\xef\xbb\xbf" "address,reason,category\r\n\r\n"
-	    "d@example.com,x,policy\r\n  \r\ne@example.com,x,policy\r\n\r\n", fp);
-	fclose(fp);
-	fp = fopen(csv, "r");
-	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, err, sizeof(err)), 2);
-	fclose(fp);
+	ck_assert_int_eq(import_text("\xef\xbb\xbf" "address,reason,category\r\n\r\n"
+	    "d@example.com,x,policy\r\n  \r\ne@example.com,x,policy\r\n\r\n",
+	    now, err, sizeof(err)), 2);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "d@example.com", NULL), 1);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "e@example.com", NULL), 1);
-	fp = fopen(csv, "w");
-	fputs("\xef\xbb\xbf" "f@example.com,x,policy\r\n\r\nnot-an-address\r\n", fp);
-	fclose(fp);
-	fp = fopen(csv, "r");
-	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, err, sizeof(err)), -1);
-	fclose(fp);
+	ck_assert_int_eq(import_text("\xef\xbb\xbf" "f@example.com,x,policy\r\n\r\n"
+	    "not-an-address\r\n", now, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "line 3"));
 	ck_assert_int_eq(supset_lookup(store_supset(st), "f@example.com", NULL), 0);
 }
