@@ -140,8 +140,15 @@ cut_at(struct dsn_ctx *ctx)
 		/* Back to the start of the marker's line. */
 		while (p > ctx->text && p[-1] != '\n')
 			p--;
-		/* A marker in the first line is the explanation, not a cut. */
-		if (p - ctx->text > 40)
+		/*
+		 * A marker in the first line is the explanation ("This is a
+		 * copy of the message, ..."), not a cut: something other
+		 * than blank lines must come before it.
+		 */
+		const char *q = ctx->text;
+		while (q < p && isspace((unsigned char)*q))
+			q++;
+		if (q < p)
 			cut = (size_t)(p - ctx->text);
 	}
 	ctx->cut = cut;

@@ -417,6 +417,41 @@ START_TEST(test_repeated_notice)
 END_TEST
 
 /*
+ * A notice of one short line, then the returned message: the marker is
+ * a cut however near the start, once a line comes before it.  The reason
+ * ends at the marker and the original's Message-ID is found.  A marker
+ * that opens the text is its explanation, not a cut.
+ */
+START_TEST(test_short_notice)
+{
+	static const char msg[] = BODY_HEAD("Undeliverable Mail")
+	    "Unknown user: bob@rcpt.example\n\n\n"
+	    "Original message follows.\n\n"
+	    "Received: from mx.sender.example by mx.sender.example\n"
+	    "Message-ID: <own-7@sender.example>\n"
+	    "From: alice@sender.example\nTo: bob@rcpt.example\n"
+	    "Subject: hi\n\nhello\n";
+	static const char first[] = BODY_HEAD("Undeliverable Mail")
+	    "\nThis is a copy of the message that could not be delivered to\n"
+	    "bob@rcpt.example: 550 5.1.1 User unknown\n";
+
+	ck_assert_int_eq(dsn_parse(msg, sizeof(msg) - 1, &opt, cl, sc, &res),
+	    DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
+	ck_assert_str_eq(res.rec[0].diagnostic, "Unknown user: bob@rcpt.example");
+	ck_assert_str_eq(res.rec[0].orig_message_id, "<own-7@sender.example>");
+
+	ck_assert_int_eq(dsn_parse(first, sizeof(first) - 1, &opt, cl, sc,
+	    &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(res.rec[0].v.reason),
+	    "userunknown");
+}
+END_TEST
+
+/*
  * Amazon SES notifications: a bounce inside the SNS envelope (the
  * notification a JSON string, its long line folded by the mailer), and
  * a complaint published raw.
@@ -985,6 +1020,7 @@ main(void)
 	tcase_add_test(tc, test_folded_and_dates);
 	tcase_add_test(tc, test_line_ends);
 	tcase_add_test(tc, test_repeated_notice);
+	tcase_add_test(tc, test_short_notice);
 	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
 	tcase_add_test(tc, test_outcome);
