@@ -87,6 +87,44 @@ static const char *const autoreply_subjects[] = {
 
 static size_t cut_at(struct dsn_ctx *);
 
+/*
+ * Does the line at ls open the returned message's header block with no
+ * marker before it (Zoho, EZweb)?  It must be a trace field, Received: or
+ * Return-Path:, with fields of the original message (From:, To:, Date:,
+ * Subject:, Message-ID:) among the next lines: one word alone is not
+ * enough, an explanation may quote it.
+ */
+static int
+header_block_at(const char *t, size_t n, size_t ls)
+{
+	static const char *const trace[] = { "received:", "return-path:",
+	    NULL };
+	static const char *const orig[] = { "from:", "to:", "date:",
+	    "subject:", "message-id:", NULL };
+	int k, found = 0;
+
+	for (k = 0; trace[k] != NULL; k++)
+		if (n - ls >= strlen(trace[k]) &&
+		    strncasecmp(t + ls, trace[k], strlen(trace[k])) == 0)
+			break;
+	if (trace[k] == NULL)
+		return (0);
+	size_t at = ls;
+	for (int line = 0; line < 12; line++) {
+		const char *nl = memchr(t + at, '\n', n - at);
+		if (nl == NULL)
+			break;
+		at = (size_t)(nl - t) + 1;
+		for (k = 0; orig[k] != NULL; k++)
+			if (n - at >= strlen(orig[k]) &&
+			    strncasecmp(t + at, orig[k], strlen(orig[k])) == 0)
+				break;
+		if (orig[k] != NULL && ++found == 2)
+			return (1);
+	}
+	return (0);
+}
+
 static int
 any_in(const char *s, const char *const *list)
 {
@@ -150,6 +188,18 @@ cut_at(struct dsn_ctx *ctx)
 			q++;
 		if (q < p)
 			cut = (size_t)(p - ctx->text);
+	}
+	/* No marker before it: the returned message's own header block. */
+	for (size_t ls = 0; ls < cut; ) {
+		if (ls > 0 && header_block_at(ctx->text, cut, ls)) {
+			cut = ls;
+			ctx->cut_at_headers = 1;
+			break;
+		}
+		const char *nl = memchr(ctx->text + ls, '\n', cut - ls);
+		if (nl == NULL)
+			break;
+		ls = (size_t)(nl - ctx->text) + 1;
 	}
 	ctx->cut = cut;
 	ctx->cut_known = 1;
@@ -427,7 +477,9 @@ dsn_body_scan(struct dsn_ctx *ctx)
 	 * old Sendmail): its To: is the recipient when the notice names none.
 	 */
 	if (ctx->om_to[0] == '\0' && cut < ctx->textlen) {
-		const char *nl = memchr(t + cut, '\n', ctx->textlen - cut);
+		/* After the marker line, or from the header block's start. */
+		const char *nl = ctx->cut_at_headers ? t + cut - 1 :
+		    memchr(t + cut, '\n', ctx->textlen - cut);
 		if (nl != NULL)
 			dsn_report_rfc822_headers(ctx, nl + 1,
 			    ctx->textlen - (size_t)(nl + 1 - t));

@@ -48,6 +48,7 @@ struct dsn_ctx {
 	int parts;
 	size_t cut;		/* where the returned message starts in text */
 	int cut_known;
+	int cut_at_headers;	/* the cut is a header block, no marker */
 	/*
 	 * The whole readable block about the record being finished, when
 	 * longer than its diagnostic field: the classifier reads all of it.

@@ -419,8 +419,9 @@ END_TEST
 /*
  * A notice of one short line, then the returned message: the marker is
  * a cut however near the start, once a line comes before it.  The reason
- * ends at the marker and the original's Message-ID is found.  A marker
- * that opens the text is its explanation, not a cut.
+ * ends at the marker and the original's Message-ID is found.  With no
+ * marker, the returned header block is the cut.  A marker that opens the
+ * text is its explanation, not a cut.
  */
 START_TEST(test_short_notice)
 {
@@ -431,6 +432,16 @@ START_TEST(test_short_notice)
 	    "Message-ID: <own-7@sender.example>\n"
 	    "From: alice@sender.example\nTo: bob@rcpt.example\n"
 	    "Subject: hi\n\nhello\n";
+	/* No marker: the returned headers follow the reason (Zoho). */
+	static const char headers[] = BODY_HEAD("Undelivered Mail")
+	    "A message that you sent could not be delivered.\n\n"
+	    "bob@rcpt.example Invalid Address, ERROR_CODE :550, "
+	    "ERROR_CODE :5.1.1 User Unknown\n\n\n"
+	    "Received:from mx.sender.example by mx.rcpt.example\n"
+	    "\twith SMTP id 42; Fri, 12 Dec 2014 02:46:23 -0800\n"
+	    "Message-ID:<own-8@sender.example>\n"
+	    "From:Alice <alice@sender.example>\n"
+	    "To:<carol@rcpt.example>\nSubject:hi\n";
 	static const char first[] = BODY_HEAD("Undeliverable Mail")
 	    "\nThis is a copy of the message that could not be delivered to\n"
 	    "bob@rcpt.example: 550 5.1.1 User unknown\n";
@@ -441,6 +452,14 @@ START_TEST(test_short_notice)
 	ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
 	ck_assert_str_eq(res.rec[0].diagnostic, "Unknown user: bob@rcpt.example");
 	ck_assert_str_eq(res.rec[0].orig_message_id, "<own-7@sender.example>");
+
+	ck_assert_int_eq(dsn_parse(headers, sizeof(headers) - 1, &opt, cl, sc,
+	    &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
+	ck_assert_str_eq(res.rec[0].diagnostic, "bob@rcpt.example Invalid "
+	    "Address, ERROR_CODE :550, ERROR_CODE :5.1.1 User Unknown");
+	ck_assert_str_eq(res.rec[0].orig_message_id, "<own-8@sender.example>");
 
 	ck_assert_int_eq(dsn_parse(first, sizeof(first) - 1, &opt, cl, sc,
 	    &res), DSN_OK);
