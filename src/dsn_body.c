@@ -78,6 +78,12 @@ static const char *const bounce_senders[] = {
 	"mailerdaemon", "mail-delivery", "mailerd", "post_master", NULL
 };
 
+/* The senders of bounces only: mail from a postmaster is mail too. */
+static const char *const daemons[] = {
+	"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon",
+	"maildaemon", NULL
+};
+
 static const char *const autoreply_subjects[] = {
 	"auto:", "automatic reply", "auto reply", "auto-reply", "autoreply",
 	"out of office", "out of the office", "vacation", "abwesenheit",
@@ -92,7 +98,8 @@ static size_t cut_at(struct dsn_ctx *);
  * marker before it (Zoho, EZweb)?  It must be a trace field, Received: or
  * Return-Path:, with fields of the original message (From:, To:, Date:,
  * Subject:, Message-ID:) among the next lines: one word alone is not
- * enough, an explanation may quote it.
+ * enough, an explanation may quote it.  A block from a mailer daemon is
+ * an earlier bounce forwarded as text, whose failed recipients follow it.
  */
 static int
 header_block_at(const char *t, size_t n, size_t ls)
@@ -119,10 +126,18 @@ header_block_at(const char *t, size_t n, size_t ls)
 			if (n - at >= strlen(orig[k]) &&
 			    strncasecmp(t + at, orig[k], strlen(orig[k])) == 0)
 				break;
-		if (orig[k] != NULL && ++found == 2)
-			return (1);
+		if (orig[k] == NULL)
+			continue;
+		if (k == 0) {
+			const char *e = memchr(t + at, '\n', n - at);
+			size_t fl = e ? (size_t)(e - t) - at : n - at;
+			for (int d = 0; daemons[d] != NULL; d++)
+				if (dsn_memcasemem(t + at, fl, daemons[d]))
+					return (0);
+		}
+		found++;
 	}
-	return (0);
+	return (found >= 2);
 }
 
 static int
@@ -447,6 +462,48 @@ next_other(const char *t, const struct spot *sp, size_t n, size_t i,
 	return (end);
 }
 
+/*
+ * The original's headers quoted as text after the cut (Verizon, old
+ * Sendmail, m-FILTER, a report whose parts lost their boundaries): its
+ * Message-ID ties the bounce to mail sent from here, its To: is the
+ * recipient when the notice names none.  Only fields no part gave are
+ * taken.
+ */
+void
+dsn_body_quoted_headers(struct dsn_ctx *ctx)
+{
+	if (ctx->text == NULL || (ctx->om_to[0] != '\0' &&
+	    ctx->om_msgid[0] != '\0'))
+		return;
+	const char *t = ctx->text;
+	size_t cut = cut_at(ctx);
+	if (cut >= ctx->textlen)
+		return;
+	/* After the marker line, or from the header block's start. */
+	const char *nl = ctx->cut_at_headers ? t + cut - 1 :
+	    memchr(t + cut, '\n', ctx->textlen - cut);
+	if (nl == NULL)
+		return;
+	char to[RB_ADDR_MAX], from[RB_ADDR_MAX], rpath[RB_ADDR_MAX];
+	char msgid[RB_MSGID_MAX];
+	memcpy(to, ctx->om_to, sizeof(to));
+	memcpy(from, ctx->om_from, sizeof(from));
+	memcpy(rpath, ctx->om_rpath, sizeof(rpath));
+	memcpy(msgid, ctx->om_msgid, sizeof(msgid));
+	dsn_report_rfc822_headers(ctx, nl + 1,
+	    ctx->textlen - (size_t)(nl + 1 - t));
+	/*
+	 * Headers from a mailer daemon are an earlier bounce forwarded as
+	 * text, not the original: its Message-ID is nobody's mail.
+	 */
+	if (from[0] == '\0' && any_in(ctx->om_from, daemons)) {
+		memcpy(ctx->om_to, to, sizeof(to));
+		memcpy(ctx->om_from, from, sizeof(from));
+		memcpy(ctx->om_rpath, rpath, sizeof(rpath));
+		memcpy(ctx->om_msgid, msgid, sizeof(msgid));
+	}
+}
+
 int
 dsn_body_scan(struct dsn_ctx *ctx)
 {
@@ -471,18 +528,6 @@ dsn_body_scan(struct dsn_ctx *ctx)
 			p += st + al;
 			pl -= st + al;
 		}
-	}
-	/*
-	 * The original's headers quoted as text after the marker (Verizon,
-	 * old Sendmail): its To: is the recipient when the notice names none.
-	 */
-	if (ctx->om_to[0] == '\0' && cut < ctx->textlen) {
-		/* After the marker line, or from the header block's start. */
-		const char *nl = ctx->cut_at_headers ? t + cut - 1 :
-		    memchr(t + cut, '\n', ctx->textlen - cut);
-		if (nl != NULL)
-			dsn_report_rfc822_headers(ctx, nl + 1,
-			    ctx->textlen - (size_t)(nl + 1 - t));
 	}
 	n = ss.n;
 	if (n == 0)

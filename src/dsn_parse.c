@@ -383,14 +383,18 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 	    g_ascii_strcasecmp(sub, "rfc822-headers") == 0) ||
 	    (g_ascii_strcasecmp(type, "message") == 0 &&
 	    (g_ascii_strcasecmp(sub, "rfc822") == 0 ||
-	    g_ascii_strcasecmp(sub, "global-headers") == 0)) ||
+	    g_ascii_strcasecmp(sub, "global-headers") == 0 ||
+	    g_ascii_strcasecmp(sub, "partial") == 0)) ||
 	    (g_ascii_strcasecmp(type, OPAQUE_TYPE) == 0 &&
 	    g_ascii_strcasecmp(sub, OPAQUE_SUBTYPE) == 0)) {
 		/* A returned message kept opaque: parsed later if need be. */
 		if (ctx->inner == NULL &&
 		    g_ascii_strcasecmp(type, OPAQUE_TYPE) == 0)
 			ctx->inner = obj;
-		/* The header block only: the scanner stops at its end. */
+		/*
+		 * The header block only: the scanner stops at its end.  A
+		 * message/partial (RFC 2046) starts with the headers too.
+		 */
 		if ((s = part_text(GMIME_PART(obj), 64 * 1024, &n)) != NULL) {
 			dsn_report_rfc822_headers(ctx, s, n);
 			free(s);
@@ -868,6 +872,7 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 	top_headers(ctx, tf);
 	if (body != NULL && walk(ctx, body, 0) < 0)
 		return (-1);
+	dsn_body_quoted_headers(ctx);
 
 	if ((ctx->feedback != NULL || ctx->unsubscribe ||
 	    ctx->om_complainant[0] != '\0') &&

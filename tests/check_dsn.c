@@ -471,6 +471,65 @@ START_TEST(test_short_notice)
 END_TEST
 
 /*
+ * The original's Message-ID, which ties a bounce to mail sent from here,
+ * wherever the reporter put the returned headers: in the text of a report
+ * whose parts lost their boundaries, in a message/partial part.  Headers
+ * of an earlier bounce forwarded as text are not the original's.
+ */
+START_TEST(test_original_id)
+{
+	static const char noparts[] =
+	    "From: MAILER-DAEMON@mx.sender.example\nTo: alice@sender.example\n"
+	    "Subject: Returned mail: Service unavailable\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\n"
+	    "    boundary=\"lost\"\n\n"
+	    "The original message was received at Thu, 29 Apr 1999\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Final-Recipient: RFC822; bob@rcpt.example\nAction: failed\n"
+	    "Status: 5.1.1\n\n"
+	    "Return-Path: <alice@sender.example>\n"
+	    "Received: from mx.sender.example by mx.rcpt.example\n"
+	    "From: alice@sender.example\nDate: Wed, 29 Apr 1999 23:34:45 +0900\n"
+	    "Message-Id: <own-9@sender.example>\nTo: bob@rcpt.example\n\nhi\n";
+	static const char partial[] = DSN_HEAD("The message could not be delivered.\n")
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\n"
+	    "Status: 5.1.1\n\n--B\nContent-Type: message/partial\n\n"
+	    "Received: from mx.sender.example by mx.rcpt.example\n"
+	    "Message-ID: <own-10@sender.example>\nFrom: alice@sender.example\n"
+	    "Subject: hi\n--B--\n";
+	static const char forwarded[] = BODY_HEAD("Fwd: Undelivered Mail")
+	    "A bounce came back for a message relayed here.\n"
+	    "---------------------------------\n"
+	    "Received: by relay.sender.example (Postfix)\n"
+	    "From: MAILER-DAEMON@relay.sender.example (Mail Delivery System)\n"
+	    "Subject: Undelivered Mail Returned to Sender\n"
+	    "To: alice@sender.example\n"
+	    "Message-Id: <bounce-1@relay.sender.example>\n\n"
+	    "<bob@rcpt.example>: host mx.rcpt.example said: 550 5.1.1 User "
+	    "unknown (in reply to RCPT TO command)\n";
+	const struct {
+		const char *msg;
+		size_t len;
+		const char *id;
+	} c[] = {
+		{ noparts, sizeof(noparts) - 1, "<own-9@sender.example>" },
+		{ partial, sizeof(partial) - 1, "<own-10@sender.example>" },
+		{ forwarded, sizeof(forwarded) - 1, "" },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ck_assert_int_eq(dsn_parse(c[i].msg, c[i].len, &opt, cl, sc,
+		    &res), DSN_OK);
+		ck_assert_uint_eq(res.n, 1);
+		ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
+		ck_assert_str_eq(res.rec[0].orig_message_id, c[i].id);
+	}
+}
+END_TEST
+
+/*
  * Amazon SES notifications: a bounce inside the SNS envelope (the
  * notification a JSON string, its long line folded by the mailer), and
  * a complaint published raw.
@@ -1040,6 +1099,7 @@ main(void)
 	tcase_add_test(tc, test_line_ends);
 	tcase_add_test(tc, test_repeated_notice);
 	tcase_add_test(tc, test_short_notice);
+	tcase_add_test(tc, test_original_id);
 	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
 	tcase_add_test(tc, test_outcome);
