@@ -34,6 +34,8 @@ one(const char *m, size_t len, void *arg)
 	return (0);
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
