@@ -177,6 +177,49 @@ dsn_body_is_autoreply(const struct dsn_ctx *ctx)
 }
 
 /*
+ * Is the marker found at m the line after which the returned message
+ * starts?  Not when it opens the text: that is the explanation ("This is
+ * a copy of the message, ...").  Not when the next line that is neither
+ * blank nor a rule of dashes is anything but a header field: the words
+ * were a sentence of the explanation ("delete your own text from the
+ * attached returned message.", "The original message was received at
+ * ..."), and the failed recipients follow it.  A marker with nothing
+ * after it is one whose message was left out.
+ */
+static int
+marker_line(const char *t, size_t n, const char *m)
+{
+	const char *p = m, *end = t + n;
+
+	while (p > t && p[-1] != '\n')
+		p--;
+	const char *q = t;
+	while (q < p && isspace((unsigned char)*q))
+		q++;
+	if (q == p)
+		return (0);
+	p = memchr(m, '\n', (size_t)(end - m));
+	while (p != NULL && p < end) {
+		p++;
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		const char *le = e ? e : end;
+		const char *c = p;
+		while (c < le && strchr(" \t-=_*", *c) != NULL)
+			c++;
+		if (c < le) {
+			/* A field name, then its colon. */
+			c = p;
+			while (c < le && (isalnum((unsigned char)*c) ||
+			    *c == '-'))
+				c++;
+			return (c - p >= 2 && c < le && *c == ':');
+		}
+		p = e;
+	}
+	return (1);
+}
+
+/*
  * Offset where the returned message starts in the text.  Found once per
  * text: the bounce test, the scan and the fill all ask for it.
  */
@@ -187,22 +230,19 @@ cut_at(struct dsn_ctx *ctx)
 		return (ctx->cut);
 	size_t cut = ctx->textlen;
 	for (int i = 0; orig_markers[i] != NULL; i++) {
-		const char *p = dsn_memcasemem(ctx->text, cut, orig_markers[i]);
-		if (p == NULL)
-			continue;
-		/* Back to the start of the marker's line. */
-		while (p > ctx->text && p[-1] != '\n')
-			p--;
-		/*
-		 * A marker in the first line is the explanation ("This is a
-		 * copy of the message, ..."), not a cut: something other
-		 * than blank lines must come before it.
-		 */
-		const char *q = ctx->text;
-		while (q < p && isspace((unsigned char)*q))
-			q++;
-		if (q < p)
+		size_t off = 0;
+		const char *p;
+		while (off < cut && (p = dsn_memcasemem(ctx->text + off,
+		    cut - off, orig_markers[i])) != NULL) {
+			off = (size_t)(p - ctx->text) + 1;
+			if (!marker_line(ctx->text, ctx->textlen, p))
+				continue;
+			/* Back to the start of the marker's line. */
+			while (p > ctx->text && p[-1] != '\n')
+				p--;
 			cut = (size_t)(p - ctx->text);
+			break;
+		}
 	}
 	/* No marker before it: the returned message's own header block. */
 	for (size_t ls = 0; ls < cut; ) {

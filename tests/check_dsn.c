@@ -331,6 +331,20 @@ static const struct icase icases[] = {
 	  "Diagnostic-Code: smtp; 550 5.2.1 <bob@rcpt.example>... User Unknown\n"
 	  "--B--\n",
 	  1, "bob@rcpt.example", "5.2.1", "userunknown" },
+	/*
+	 * Postfix's notice as plain text (its MIME lost on the way): the
+	 * sentence that names "the attached returned message" is no cut,
+	 * the recipient follows it.
+	 */
+	{ "postfix as text", BODY_HEAD("Undelivered Mail Returned to Sender")
+	  "This is the mail system at host mx.sender.example.\n\n"
+	  "If you do so, please include this problem report. You can\n"
+	  "delete your own text from the attached returned message.\n\n"
+	  "                   The mail system\n\n"
+	  "<bob@rcpt.example>: host mx.rcpt.example[192.0.2.5] said: 550 5.1.1\n"
+	  "    <bob@rcpt.example>: Recipient address rejected: User unknown (in\n"
+	  "    reply to RCPT TO command)\n",
+	  1, "bob@rcpt.example", "5.1.1", "userunknown" },
 	/* The bounce agent copied the failed recipient into X-Original-To. */
 	{ "x-original-to", "X-Original-To: <bob@rcpt.example>\n"
 	  "From: MAILER-DAEMON <>\nTo: alice@sender.example\n"
