@@ -234,9 +234,13 @@ cut_at(struct dsn_ctx *ctx)
 		const char *p;
 		while (off < cut && (p = dsn_memcasemem(ctx->text + off,
 		    cut - off, orig_markers[i])) != NULL) {
-			off = (size_t)(p - ctx->text) + 1;
-			if (!marker_line(ctx->text, ctx->textlen, p))
+			if (!marker_line(ctx->text, ctx->textlen, p)) {
+				/* One test per line: the answer is the line's. */
+				const char *e = memchr(p, '\n', cut -
+				    (size_t)(p - ctx->text));
+				off = e ? (size_t)(e - ctx->text) + 1 : cut;
 				continue;
+			}
 			/* Back to the start of the marker's line. */
 			while (p > ctx->text && p[-1] != '\n')
 				p--;
