@@ -28,6 +28,7 @@
 static const char *const orig_markers[] = {
 	"copy of the message",
 	"original message",
+	"original mail",
 	"returned message",
 	"below this line is a copy",
 	"message headers follow",

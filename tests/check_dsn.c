@@ -487,7 +487,8 @@ END_TEST
 /*
  * The original's Message-ID, which ties a bounce to mail sent from here,
  * wherever the reporter put the returned headers: in the text of a report
- * whose parts lost their boundaries, in a message/partial part.  Headers
+ * whose parts lost their boundaries, in a message/partial part, after
+ * an "original mail" line.  Headers
  * of an earlier bounce forwarded as text are not the original's.
  */
 START_TEST(test_original_id)
@@ -523,6 +524,13 @@ START_TEST(test_original_id)
 	    "Message-Id: <bounce-1@relay.sender.example>\n\n"
 	    "<bob@rcpt.example>: host mx.rcpt.example said: 550 5.1.1 User "
 	    "unknown (in reply to RCPT TO command)\n";
+	static const char mailinfo[] = BODY_HEAD("failure notice")
+	    "The message could not be sent to these addresses.\n"
+	    "bob@rcpt.example\n\n"
+	    "-------server message\n550 bob@rcpt.example... No such user\n\n"
+	    "-------original mail info\n"
+	    "From: alice@sender.example\nSubject: hi\n"
+	    "Message-ID: <own-11@sender.example>\nBODY:\n";
 	const struct {
 		const char *msg;
 		size_t len;
@@ -531,6 +539,7 @@ START_TEST(test_original_id)
 		{ noparts, sizeof(noparts) - 1, "<own-9@sender.example>" },
 		{ partial, sizeof(partial) - 1, "<own-10@sender.example>" },
 		{ forwarded, sizeof(forwarded) - 1, "" },
+		{ mailinfo, sizeof(mailinfo) - 1, "<own-11@sender.example>" },
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
