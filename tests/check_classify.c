@@ -135,6 +135,13 @@ static const struct {
 	{ "452 4.2.2 Mailbox full", NULL, 0, "mailboxfull", 0, "deferred" },
 	{ "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", NULL, 0, "userunknown", 1, "bounced" },
 	{ "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", NULL, 0, "blocked", 0, "bounced" },
+	/* Postfix's own words after its generic "Client host rejected:". */
+	{ "450 4.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.1]", NULL, 0, "requireptr", 0, "deferred" },
+	{ "450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]", NULL, 0, "requireptr", 0, "deferred" },
+	{ "554 5.7.1 <x.example[192.0.2.1]>: Client host rejected: Access denied", NULL, 0, "blocked", 0, "bounced" },
+	{ "421 Too many concurrent SMTP connections from this IP address; please try again later.", NULL, 0, "toomanyconn", 0, "deferred" },
+	/* qmail's refusal to relay. */
+	{ "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", NULL, 0, "norelaying", 0, "bounced" },
 	{ "550 5.7.1 Message rejected as spam", NULL, 0, "spamdetected", 0, "bounced" },
 	{ "554 5.7.1 The message was rejected because it contains a virus", NULL, 0, "virusdetected", 0, "bounced" },
 	{ "550 5.7.26 DMARC policy violation", NULL, 0, "authfailure", 0, "bounced" },
