@@ -140,6 +140,13 @@ static const struct {
 	{ "450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]", NULL, 0, "requireptr", 0, "deferred" },
 	{ "554 5.7.1 <x.example[192.0.2.1]>: Client host rejected: Access denied", NULL, 0, "blocked", 0, "bounced" },
 	{ "421 Too many concurrent SMTP connections from this IP address; please try again later.", NULL, 0, "toomanyconn", 0, "deferred" },
+	{ "421 4.7.0 [GL01] Message from (192.0.2.1) temporarily deferred - 4.16.50", NULL, 0, "badreputation", 0, "deferred" },
+	{ "550 5.7.1 Message rejected because of unacceptable content.", NULL, 0, "contenterror", 0, "bounced" },
+	{ "554 rejecting banned content", NULL, 0, "contenterror", 0, "bounced" },
+	/* The sender refused: Exim's sender verification, an unverified identity, a blocked senders list. */
+	{ "550 Verification failed for <a@s.example> unrouteable mail domain \"s.example\" Sender verify failed", NULL, 0, "rejected", 0, "bounced" },
+	{ "554 5.7.1 Message rejected: Email address is not verified.", NULL, 0, "rejected", 0, "bounced" },
+	{ "554 Message rejected by Mimecast: Envelope blocked - User Entry", NULL, 0, "rejected", 0, "bounced" },
 	/* qmail's refusal to relay. */
 	{ "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", NULL, 0, "norelaying", 0, "bounced" },
 	{ "550 5.7.1 Message rejected as spam", NULL, 0, "spamdetected", 0, "bounced" },
