@@ -147,6 +147,10 @@ static const struct {
 	{ "550 Verification failed for <a@s.example> unrouteable mail domain \"s.example\" Sender verify failed", NULL, 0, "rejected", 0, "bounced" },
 	{ "554 5.7.1 Message rejected: Email address is not verified.", NULL, 0, "rejected", 0, "bounced" },
 	{ "554 Message rejected by Mimecast: Envelope blocked - User Entry", NULL, 0, "rejected", 0, "bounced" },
+	/* Postfix's own words: a message over the server's SIZE, TLS that failed. */
+	{ "message size 30000000 exceeds size limit 20000000 of server mx.example[192.0.2.10]", "5.3.4", 0, "mesgtoobig", 0, "bounced" },
+	{ "552 5.2.2 Mailbox has exceeded the storage limit", NULL, 0, "mailboxfull", 0, "bounced" },
+	{ "Server certificate not verified", "4.7.5", 0, "failedstarttls", 0, "deferred" },
 	/* qmail's refusal to relay. */
 	{ "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", NULL, 0, "norelaying", 0, "bounced" },
 	{ "550 5.7.1 Message rejected as spam", NULL, 0, "spamdetected", 0, "bounced" },
