@@ -151,6 +151,14 @@ static const struct {
 	{ "message size 30000000 exceeds size limit 20000000 of server mx.example[192.0.2.10]", "5.3.4", 0, "mesgtoobig", 0, "bounced" },
 	{ "552 5.2.2 Mailbox has exceeded the storage limit", NULL, 0, "mailboxfull", 0, "bounced" },
 	{ "Server certificate not verified", "4.7.5", 0, "failedstarttls", 0, "deferred" },
+	/*
+	 * Sendmail logs any 5xx the remote gave as stat=Service unavailable:
+	 * the dsn= code says more than those words; a system's own error
+	 * still outranks a code.
+	 */
+	{ "Service unavailable", "5.2.2", RB_OUTCOME_BOUNCED, "mailboxfull", 0, "bounced" },
+	{ "Service unavailable", "5.7.1", RB_OUTCOME_BOUNCED, "policyviolation", 0, "bounced" },
+	{ "554 5.3.0 <a@b>: Recipient address rejected: Internal system error", NULL, 0, "systemerror", 0, "bounced" },
 	/* qmail's refusal to relay. */
 	{ "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", NULL, 0, "norelaying", 0, "bounced" },
 	{ "550 5.7.1 Message rejected as spam", NULL, 0, "spamdetected", 0, "bounced" },
