@@ -104,13 +104,18 @@ run_jsonl(const struct classifier *cl, struct classify_scratch *s,
 		}
 		struct rb_verdict v;
 		classify_text(cl, s, reply, rcpt, mx, enh, &v);
-		/* Keep every input field; the verdict's fields are added. */
+		/*
+		 * Keep every input field; the verdict's fields are added and
+		 * replace input fields of the same name (a labelled file's
+		 * expected category is not our answer).  An enhanced code
+		 * given as input stays: it was read, not found.
+		 */
 		json_t *res = json_object();
 		verdict_to_json(res, &v);
 		json_object_del(res, "rule");
 		if (json_object_get(o, "enhanced") != NULL)
 			json_object_del(res, "enhanced");
-		json_object_update_missing(o, res);
+		json_object_update(o, res);
 		json_decref(res);
 		char *dump = json_dumps(o, JSON_COMPACT);
 		if (dump != NULL) {

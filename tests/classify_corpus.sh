@@ -1,11 +1,21 @@
 #!/bin/sh
 # classify_corpus.sh - the seed replies classified by `reboundctl classify
-# --jsonl` meet the category and action thresholds (0.97), and every input
-# field comes back unchanged.
+# --jsonl` meet the category and action thresholds (0.97), every other
+# input field comes back unchanged, and a field of the verdict's name in
+# the input is replaced by the verdict's.
 . "${top_srcdir:-.}/tests/lib.sh"
 [ -f "$CORPUS/seed-replies.jsonl" ] || skip "no shared corpus"
 command -v python3 >/dev/null || skip "no python3"
-"$B/reboundctl" classify --jsonl "$CORPUS/seed-replies.jsonl" > "$T/out" ||
+# The replies without their labels: the answer must not be read back.
+python3 - "$CORPUS/seed-replies.jsonl" > "$T/in" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    o.pop("category", None)
+    o.pop("action", None)
+    print(json.dumps(o))
+PY
+"$B/reboundctl" classify --jsonl "$T/in" > "$T/out" ||
 	fail "classify --jsonl exited $?"
 python3 - "$CORPUS/seed-replies.jsonl" "$T/out" <<'PY' || exit 1
 import json, sys
@@ -22,6 +32,10 @@ for o, l in zip(out, labels):
 print("seed corpus: category %.3f action %.3f" % (cat, act))
 sys.exit(0 if cat >= 0.97 and act >= 0.97 else 1)
 PY
+echo '{"id":1,"reply":"550 5.1.1 User unknown","category":"content","action":"none","note":"x"}' |
+	"$B/reboundctl" classify --jsonl - > "$T/out" || fail "classify --jsonl - exited $?"
+grep -q '"category":"invalid-address"' "$T/out" && grep -q '"action":"suppress"' "$T/out" &&
+	grep -q '"note":"x"' "$T/out" || fail "input fields not replaced or not kept: $(cat "$T/out")"
 # A broken rule file is refused with its line, and the exit status says so.
 printf 'ok text:"a" -> reason=userunknown\nbroken text:"b" -> reason=nope\n' > "$T/bad.rules"
 if "$B/reboundctl" rules check "$T/bad.rules" 2> "$T/err"; then fail "bad rules accepted"; fi
