@@ -159,6 +159,10 @@ static const struct {
 	{ "Service unavailable", "5.2.2", RB_OUTCOME_BOUNCED, "mailboxfull", 0, "bounced" },
 	{ "Service unavailable", "5.7.1", RB_OUTCOME_BOUNCED, "policyviolation", 0, "bounced" },
 	{ "554 5.3.0 <a@b>: Recipient address rejected: Internal system error", NULL, 0, "systemerror", 0, "bounced" },
+	/* Evidence about the sender, not the recipient: never a suppression. */
+	{ "550 5.7.1 Connection refused - <192.0.2.1> - Too many invalid recipients", NULL, 0, "badreputation", 0, "bounced" },
+	{ "550 5.7.1 Sender domain does not exist", NULL, 0, "rejected", 0, "bounced" },
+	{ "554 Message rejected: The email address is on the Amazon SES suppression list", NULL, 0, "suppressed", 0, "bounced" },
 	/* qmail's refusal to relay. */
 	{ "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", NULL, 0, "norelaying", 0, "bounced" },
 	{ "550 5.7.1 Message rejected as spam", NULL, 0, "spamdetected", 0, "bounced" },
@@ -250,6 +254,23 @@ START_TEST(test_multiline_and_codes)
 	run("450 4.1.1 <a@b>: Recipient address rejected: User unknown", NULL,
 	    "a@b.example", NULL, 0, &v);
 	ck_assert_str_eq(taxonomy_action_name(v.action), "retry");
+
+	/*
+	 * Words that name invalid recipients or a missing domain, but of the
+	 * sender's lists or domain: a warning, never a suppression.
+	 */
+	static const char *const sender_side[] = {
+		"550 5.7.1 Connection refused - <192.0.2.1> - Too many invalid recipients",
+		"550 5.7.1 Sender domain does not exist",
+		"554 Message rejected: The email address is on the Amazon SES suppression list",
+	};
+	for (size_t i = 0; i < sizeof(sender_side) / sizeof(sender_side[0]);
+	    i++) {
+		run(sender_side[i], NULL, "a@b.example", NULL, 0, &v);
+		ck_assert_msg(strcmp(taxonomy_action_name(v.action),
+		    "fix-sender") == 0, "%s: action %s", sender_side[i],
+		    taxonomy_action_name(v.action));
+	}
 }
 END_TEST
 
