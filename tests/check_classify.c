@@ -159,6 +159,10 @@ static const struct {
 	{ "Service unavailable", "5.2.2", RB_OUTCOME_BOUNCED, "mailboxfull", 0, "bounced" },
 	{ "Service unavailable", "5.7.1", RB_OUTCOME_BOUNCED, "policyviolation", 0, "bounced" },
 	{ "554 5.3.0 <a@b>: Recipient address rejected: Internal system error", NULL, 0, "systemerror", 0, "bounced" },
+	{ "550 5.7.1 Message blocked due to suspected phishing", NULL, 0, "spamdetected", 0, "bounced" },
+	{ "554 5.7.1 Blocked by SpamAssassin", NULL, 0, "spamdetected", 0, "bounced" },
+	{ "451 4.4.0 DNS temporary failure", NULL, 0, "networkerror", 0, "deferred" },
+	{ "550 5.5.0 Requested action not taken: mailbox name not allowed", NULL, 0, "userunknown", 1, "bounced" },
 	/* Evidence about the sender, not the recipient: never a suppression. */
 	{ "550 5.7.1 Connection refused - <192.0.2.1> - Too many invalid recipients", NULL, 0, "badreputation", 0, "bounced" },
 	{ "550 5.7.1 Sender domain does not exist", NULL, 0, "rejected", 0, "bounced" },
