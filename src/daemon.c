@@ -159,6 +159,7 @@ start_sources(struct daemon *d)
 	to.batch = (size_t)d->cfg->commit_batch;
 	logproc_options_default(&lo);
 	lo.idle_timeout = d->cfg->queue_idle_timeout;
+	lo.deferred_timeout = d->cfg->queue_deferred_timeout;
 	lo.max_entries = (size_t)d->cfg->queue_max_entries;
 	if (d->cfg->journal) {
 #ifdef HAVE_SYSTEMD

@@ -2,9 +2,13 @@
  * logproc.c - queue correlation and classification of log lines (see
  * logproc.h).
  *
- * The queue table is a chained hash keyed by queue ID; each entry owns one
- * allocation holding its strings.  Entries also sit on a list in order of
- * last use, so idle and excess entries are evicted from its head in O(1).
+ * The queue table is a chained hash keyed by queue ID; each entry owns its
+ * strings.  Entries also sit on a list in order of last use, so idle and
+ * excess entries are evicted from its head in O(1).  An entry that holds
+ * deferred recipients sits on a second such list with a longer timeout:
+ * Postfix retries it for days and then logs only "from=<...>, status=
+ * expired", so the recipients still deferred then, and why, are known
+ * only from here.
  */
 #include "config.h"
 
@@ -15,6 +19,15 @@
 #include "logproc.h"
 #include "util.h"
 
+/* A recipient whose last word was a deferral: its strings follow it. */
+struct pend {
+	struct pend *next;
+	const char *rcpt, *orig, *relay, *dsn, *text, *reply, *transport;
+};
+
+/* At most this many deferred recipients are kept per message. */
+#define PEND_MAX	1000
+
 struct qentry {
 	struct qentry *hnext;		/* hash chain */
 	struct qentry *older, *newer;	/* use order */
@@ -22,6 +35,13 @@ struct qentry {
 	long size;
 	char qid[RB_QUEUEID_MAX];
 	char *sender, *msgid, *client, *sasl;
+	struct pend *pend;		/* deferred recipients, first first */
+	unsigned npend;
+};
+
+/* A use-ordered list of entries: plain ones, and those with deferrals. */
+struct ulist {
+	struct qentry *oldest, *newest;
 };
 
 struct logproc {
@@ -31,7 +51,7 @@ struct logproc {
 	struct logproc_stats st;
 	struct qentry **buckets;
 	size_t nbuckets;
-	struct qentry *oldest, *newest;
+	struct ulist plain, deferred;
 	struct rb_outcome_rec rec;	/* reused for every outcome */
 };
 
@@ -39,6 +59,7 @@ void
 logproc_options_default(struct logproc_options *o)
 {
 	o->idle_timeout = 3600;
+	o->deferred_timeout = 6 * 86400;
 	o->max_entries = 200000;
 	o->max_line = 64 * 1024;
 }
@@ -68,8 +89,20 @@ logproc_new(const struct classifier *cl, const struct logproc_options *opt)
 }
 
 static void
+pend_free_all(struct qentry *e)
+{
+	for (struct pend *p = e->pend, *n; p != NULL; p = n) {
+		n = p->next;
+		free(p);
+	}
+	e->pend = NULL;
+	e->npend = 0;
+}
+
+static void
 entry_free(struct qentry *e)
 {
+	pend_free_all(e);
 	free(e->sender);
 	free(e->msgid);
 	free(e->client);
@@ -82,10 +115,12 @@ logproc_free(struct logproc *lp)
 {
 	if (lp == NULL)
 		return;
-	for (struct qentry *e = lp->oldest, *n; e != NULL; e = n) {
-		n = e->newer;
-		entry_free(e);
-	}
+	struct ulist *lists[] = { &lp->plain, &lp->deferred };
+	for (int l = 0; l < 2; l++)
+		for (struct qentry *e = lists[l]->oldest, *n; e != NULL; e = n) {
+			n = e->newer;
+			entry_free(e);
+		}
 	free(lp->buckets);
 	classify_scratch_free(lp->scratch);
 	free(lp);
@@ -103,30 +138,37 @@ hash_qid(const char *p, size_t n, size_t nb)
 	return ((size_t)(h & (nb - 1)));
 }
 
+/* The list an entry belongs on: by whether it holds deferrals. */
+static struct ulist *
+list_of(struct logproc *lp, const struct qentry *e)
+{
+	return (e->pend != NULL ? &lp->deferred : &lp->plain);
+}
+
 static void
-unlink_use(struct logproc *lp, struct qentry *e)
+unlink_use(struct ulist *l, struct qentry *e)
 {
 	if (e->older)
 		e->older->newer = e->newer;
 	else
-		lp->oldest = e->newer;
+		l->oldest = e->newer;
 	if (e->newer)
 		e->newer->older = e->older;
 	else
-		lp->newest = e->older;
+		l->newest = e->older;
 	e->older = e->newer = NULL;
 }
 
 static void
-push_newest(struct logproc *lp, struct qentry *e)
+push_newest(struct ulist *l, struct qentry *e)
 {
-	e->older = lp->newest;
+	e->older = l->newest;
 	e->newer = NULL;
-	if (lp->newest)
-		lp->newest->newer = e;
+	if (l->newest)
+		l->newest->newer = e;
 	else
-		lp->oldest = e;
-	lp->newest = e;
+		l->oldest = e;
+	l->newest = e;
 }
 
 static void
@@ -139,9 +181,57 @@ remove_entry(struct logproc *lp, struct qentry *e)
 		pp = &(*pp)->hnext;
 	if (*pp == e)
 		*pp = e->hnext;
-	unlink_use(lp, e);
+	unlink_use(list_of(lp, e), e);
+	lp->st.pending -= e->npend;
 	entry_free(e);
 	lp->st.queued--;
+}
+
+/*
+ * Keep the table bounded: idle entries of either list first, then the
+ * oldest plain ones, then the oldest with deferrals.  keep is the entry
+ * in hand, never evicted.
+ */
+static void
+evict(struct logproc *lp, const struct qentry *keep, time_t t)
+{
+	struct qentry *o;
+
+	while ((o = lp->plain.oldest) != NULL && o != keep &&
+	    o->last + lp->opt.idle_timeout < t) {
+		remove_entry(lp, o);
+		lp->st.evicted++;
+	}
+	while ((o = lp->deferred.oldest) != NULL && o != keep &&
+	    o->last + lp->opt.deferred_timeout < t) {
+		remove_entry(lp, o);
+		lp->st.evicted++;
+	}
+	while (lp->st.queued > lp->opt.max_entries) {
+		o = lp->plain.oldest;
+		if (o == keep)
+			o = o->newer;
+		if (o == NULL)
+			o = lp->deferred.oldest;
+		if (o == keep)
+			o = o->newer;
+		if (o == NULL)
+			break;
+		remove_entry(lp, o);
+		lp->st.evicted++;
+	}
+}
+
+/* Move e to the list its deferrals now call for, as its newest. */
+static void
+relist(struct logproc *lp, struct qentry *e, struct ulist *was)
+{
+	struct ulist *now = list_of(lp, e);
+
+	if (now == was)
+		return;
+	unlink_use(was, e);
+	push_newest(now, e);
 }
 
 static struct qentry *
@@ -174,19 +264,101 @@ lookup(struct logproc *lp, struct slice qid, int create, time_t t)
 		lp->buckets[b] = e;
 		lp->st.queued++;
 	} else {
-		unlink_use(lp, e);
+		unlink_use(list_of(lp, e), e);
 	}
 	if (t > e->last)
 		e->last = t;
-	push_newest(lp, e);
-	/* Keep the table bounded: idle ones first, then the oldest. */
-	while (lp->oldest != NULL && lp->oldest != e &&
-	    (lp->st.queued > lp->opt.max_entries ||
-	    lp->oldest->last + lp->opt.idle_timeout < t)) {
-		remove_entry(lp, lp->oldest);
-		lp->st.evicted++;
-	}
+	push_newest(list_of(lp, e), e);
+	evict(lp, e, t);
 	return (e);
+}
+
+/* The deferral of rcpt in e, or NULL; prevp gets the link to it. */
+static struct pend *
+pend_find(struct qentry *e, const char *rcpt, struct pend ***prevp)
+{
+	struct pend **pp = &e->pend;
+
+	for (; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->rcpt, rcpt) == 0)
+			break;
+	if (prevp != NULL)
+		*prevp = pp;
+	return (*pp);
+}
+
+/* Forget rcpt's deferral: it was delivered, bounced or expired. */
+static void
+pend_drop(struct logproc *lp, struct qentry *e, const char *rcpt)
+{
+	struct pend **pp;
+	struct pend *p = pend_find(e, rcpt, &pp);
+
+	if (p == NULL)
+		return;
+	struct ulist *was = list_of(lp, e);
+	*pp = p->next;
+	free(p);
+	e->npend--;
+	lp->st.pending--;
+	relist(lp, e, was);
+}
+
+static char *
+pend_put(char *at, const char **field, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	memcpy(at, s, n);
+	*field = at;
+	return (at + n);
+}
+
+/* Remember o as rcpt's latest deferral; reply is where o->text's reply starts. */
+static void
+pend_set(struct logproc *lp, struct qentry *e,
+    const struct rb_outcome_rec *o, size_t reply)
+{
+	struct pend **pp;
+	struct pend *old = pend_find(e, o->recipient, &pp);
+
+	/* Bounded per message and in all (as many as queue IDs). */
+	if (old == NULL && (e->npend >= PEND_MAX ||
+	    lp->st.pending >= lp->opt.max_entries)) {
+		lp->st.pending_dropped++;
+		return;
+	}
+	size_t need = sizeof(struct pend) + strlen(o->recipient) +
+	    strlen(o->orig_recipient) + strlen(o->relay) + strlen(o->dsn) +
+	    strlen(o->text) + strlen(o->transport) + 6;
+	struct pend *p = malloc(need);
+	if (p == NULL) {
+		lp->st.pending_dropped++;
+		return;
+	}
+	char *at = (char *)(p + 1);
+	at = pend_put(at, &p->rcpt, o->recipient);
+	at = pend_put(at, &p->orig, o->orig_recipient);
+	at = pend_put(at, &p->relay, o->relay);
+	at = pend_put(at, &p->dsn, o->dsn);
+	const char *text = at;
+	at = pend_put(at, &p->text, o->text);
+	p->reply = text + (reply <= strlen(text) ? reply : 0);
+	pend_put(at, &p->transport, o->transport);
+
+	struct ulist *was = list_of(lp, e);
+	if (old != NULL) {
+		p->next = old->next;
+		*pp = p;
+		free(old);
+	} else {
+		/* At the end: expired outcomes come in the order deferred. */
+		p->next = NULL;
+		*pp = p;
+		e->npend++;
+		lp->st.pending++;
+	}
+	relist(lp, e, was);
 }
 
 static void
@@ -261,27 +433,18 @@ reply_of(const struct logline *ll)
 	return (t);
 }
 
-static int
-emit_delivery(struct logproc *lp, const struct logline *ll, struct qentry *e,
-    struct slice to, logproc_emit_fn emit, void *arg)
+/*
+ * Complete o with the facts of its message, classify the reply, and hand
+ * it on.
+ */
+static void
+finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
+    const char *reply, size_t replylen, enum rb_outcome hint,
+    logproc_emit_fn emit, void *arg)
 {
-	struct rb_outcome_rec *o = &lp->rec;
 	char mx[RB_HOST_MAX];
 	struct classify_input in;
 
-	outcome_init(o);
-	o->source = RB_SOURCE_LOG;
-	o->time = ll->time;
-	logline_copy(o->queue_id, sizeof(o->queue_id), ll->queue_id);
-	logline_copy(o->recipient, sizeof(o->recipient), to);
-	logline_copy(o->orig_recipient, sizeof(o->orig_recipient), ll->orig_to);
-	logline_copy(o->relay, sizeof(o->relay), ll->relay);
-	logline_copy(o->dsn, sizeof(o->dsn), ll->dsn);
-	logline_copy(o->text, sizeof(o->text), ll->text);
-	if (ll->mta == LL_MTA_SENDMAIL && ll->mailer.n > 0)
-		logline_copy(o->transport, sizeof(o->transport), ll->mailer);
-	else
-		logline_copy(o->transport, sizeof(o->transport), ll->program);
 	if (e != NULL) {
 		if (e->sender)
 			util_strlcpy(o->sender, e->sender, sizeof(o->sender));
@@ -297,20 +460,90 @@ emit_delivery(struct logproc *lp, const struct logline *ll, struct qentry *e,
 	util_strlcpy(mx, o->relay, sizeof(mx));
 	mx[strcspn(mx, "[ ")] = '\0';
 
-	struct slice reply = reply_of(ll);
 	memset(&in, 0, sizeof(in));
-	in.text = reply.p;
-	in.textlen = reply.n;
+	in.text = reply;
+	in.textlen = replylen;
 	in.enhanced = o->dsn[0] ? o->dsn : NULL;
 	in.recipient = o->recipient;
 	in.mx = mx;
 	in.source = RB_SOURCE_LOG;
-	in.hint = outcome_of(ll);
+	in.hint = hint;
 	classify(lp->cl, lp->scratch, &in, &o->v);
 	outcome_make_key(o);
 	emit(arg, o);
 	lp->st.outcomes++;
+}
+
+static int
+emit_delivery(struct logproc *lp, const struct logline *ll, struct qentry *e,
+    struct slice to, logproc_emit_fn emit, void *arg)
+{
+	struct rb_outcome_rec *o = &lp->rec;
+
+	outcome_init(o);
+	o->source = RB_SOURCE_LOG;
+	o->time = ll->time;
+	logline_copy(o->queue_id, sizeof(o->queue_id), ll->queue_id);
+	logline_copy(o->recipient, sizeof(o->recipient), to);
+	logline_copy(o->orig_recipient, sizeof(o->orig_recipient), ll->orig_to);
+	logline_copy(o->relay, sizeof(o->relay), ll->relay);
+	logline_copy(o->dsn, sizeof(o->dsn), ll->dsn);
+	logline_copy(o->text, sizeof(o->text), ll->text);
+	if (ll->mta == LL_MTA_SENDMAIL && ll->mailer.n > 0)
+		logline_copy(o->transport, sizeof(o->transport), ll->mailer);
+	else
+		logline_copy(o->transport, sizeof(o->transport), ll->program);
+
+	struct slice reply = reply_of(ll);
+	finish(lp, o, e, reply.p, reply.n, outcome_of(ll), emit, arg);
+	/*
+	 * Postfix: the recipients still deferred when the message expires
+	 * are those whose latest line was a deferral.
+	 */
+	if (e != NULL && ll->mta == LL_MTA_POSTFIX) {
+		if (o->v.outcome == RB_OUTCOME_DEFERRED)
+			pend_set(lp, e, o, (size_t)(reply.p - ll->text.p));
+		else
+			pend_drop(lp, e, o->recipient);
+	}
 	return (1);
+}
+
+/*
+ * qmgr's "from=<...>, status=expired, returned to sender": Postfix gave up
+ * on the message.  Each recipient still deferred expires, for the reason
+ * of its last deferral.
+ */
+static int
+emit_expired(struct logproc *lp, const struct logline *ll, struct qentry *e,
+    logproc_emit_fn emit, void *arg)
+{
+	struct rb_outcome_rec *o = &lp->rec;
+	int n = 0;
+
+	if (e == NULL || e->pend == NULL)
+		return (0);
+	struct ulist *was = list_of(lp, e);
+	for (struct pend *p = e->pend; p != NULL; p = p->next) {
+		outcome_init(o);
+		o->source = RB_SOURCE_LOG;
+		o->time = ll->time;
+		util_strlcpy(o->queue_id, e->qid, sizeof(o->queue_id));
+		util_strlcpy(o->recipient, p->rcpt, sizeof(o->recipient));
+		util_strlcpy(o->orig_recipient, p->orig,
+		    sizeof(o->orig_recipient));
+		util_strlcpy(o->relay, p->relay, sizeof(o->relay));
+		util_strlcpy(o->dsn, p->dsn, sizeof(o->dsn));
+		util_strlcpy(o->text, p->text, sizeof(o->text));
+		util_strlcpy(o->transport, p->transport, sizeof(o->transport));
+		finish(lp, o, e, p->reply, strlen(p->reply),
+		    RB_OUTCOME_EXPIRED, emit, arg);
+		n++;
+	}
+	lp->st.pending -= e->npend;
+	pend_free_all(e);
+	relist(lp, e, was);
+	return (n);
 }
 
 int
@@ -358,6 +591,9 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 			set_str(&e->msgid, ll.msgid);
 			if (ll.size.n > 0)
 				e->size = strtol(ll.size.p, NULL, 10);
+			if (ll.mta == LL_MTA_POSTFIX && ll.status.n == 7 &&
+			    memcmp(ll.status.p, "expired", 7) == 0)
+				n += emit_expired(lp, &ll, e, emit, arg);
 		}
 		break;
 	case LL_REMOVED:

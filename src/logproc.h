@@ -4,9 +4,15 @@
  * A logproc joins the lines of one queue ID (Postfix smtpd client=,
  * cleanup message-id=, qmgr from=/size=/nrcpt=; Sendmail from=/msgid=) so
  * each outcome carries its sender, message-id, client, SASL user, size and
- * transport, and classifies every delivery line.  Memory is bounded: queue
- * IDs idle for longer than idle_timeout (log time) are evicted, and so are
- * the oldest when max_entries is reached; evictions are counted.
+ * transport, and classifies every delivery line.  For Postfix it also
+ * remembers each recipient whose latest line was a deferral, so that when
+ * qmgr logs the whole message as expired each of them gets an expired
+ * outcome with the reason of its last deferral.  Memory is bounded: queue
+ * IDs idle for longer than idle_timeout (log time; deferred_timeout while
+ * they hold deferred recipients) are evicted, and so are the oldest when
+ * max_entries is reached; evictions are counted.  At most 1000 deferred
+ * recipients are held per message and max_entries in all; those not held
+ * are counted.
  *
  * Pure: lines in, outcomes out through a callback; no I/O.  One logproc
  * belongs to one thread (it holds classifier scratch space).
@@ -23,6 +29,7 @@
 
 struct logproc_options {
 	long idle_timeout;	/* seconds; default 3600 */
+	long deferred_timeout;	/* with deferred recipients; default 6 days */
 	size_t max_entries;	/* default 200000 */
 	size_t max_line;	/* longer lines are counted and skipped; 64 KiB */
 };
@@ -35,6 +42,8 @@ struct logproc_stats {
 	uint64_t oversized;	/* longer than max_line */
 	uint64_t evicted;	/* queue IDs dropped before "removed" */
 	uint64_t queued;	/* queue IDs held now */
+	uint64_t pending;	/* deferred recipients held now */
+	uint64_t pending_dropped; /* deferrals not held: over either bound */
 };
 
 /* Called for each outcome; the record is the caller's only during the call. */

@@ -31,6 +31,7 @@ struct rb_settings {
 	char *local_rules_file;
 	char *provider_map_file;
 	long queue_idle_timeout;
+	long queue_deferred_timeout;
 	long queue_max_entries;
 	long commit_interval_ms;
 	long commit_batch;

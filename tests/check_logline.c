@@ -183,6 +183,129 @@ START_TEST(test_correlation_and_bounds)
 }
 END_TEST
 
+struct many {
+	int n;
+	char rcpt[8][RB_ADDR_MAX];
+	enum rb_outcome outcome[8];
+	enum rb_reason reason[8];
+	struct rb_outcome_rec last;
+};
+
+static void
+collect_many(void *arg, const struct rb_outcome_rec *o)
+{
+	struct many *m = arg;
+	if (m->n < 8) {
+		snprintf(m->rcpt[m->n], sizeof(m->rcpt[0]), "%s", o->recipient);
+		m->outcome[m->n] = o->v.outcome;
+		m->reason[m->n] = o->v.reason;
+	}
+	m->n++;
+	m->last = *o;
+}
+
+static void
+feed(struct logproc *lp, const char *line, struct many *m)
+{
+	logproc_line(lp, line, strlen(line), NOW, collect_many, m);
+}
+
+/*
+ * Postfix logs an expired message once, "from=<...>, status=expired":
+ * each recipient whose last line was a deferral expires, with the reason
+ * of that deferral, across days and past the idle timeout; the others do
+ * not.  Bounded per message and in time.
+ */
+START_TEST(test_expiry)
+{
+	char err[256], line[512];
+	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	struct logproc_options o;
+	logproc_options_default(&o);
+	o.max_entries = 2000;
+	o.idle_timeout = 600;
+	o.deferred_timeout = 6 * 86400;
+	struct logproc *lp = logproc_new(cl, &o);
+	struct many m = { 0 };
+
+	feed(lp, "Nov 20 08:00:00 mx1 postfix/cleanup[12]: 55555EEEEE: message-id=<exp@shop.example>", &m);
+	feed(lp, "Nov 20 08:00:00 mx1 postfix/qmgr[10]: 55555EEEEE: from=<news@shop.example>, size=900, nrcpt=3 (queue active)", &m);
+	feed(lp, "Nov 20 08:00:05 mx1 postfix/smtp[14]: 55555EEEEE: to=<bob@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)", &m);
+	feed(lp, "Nov 20 08:00:05 mx1 postfix/smtp[14]: 55555EEEEE: to=<carol@full.example>, relay=mx.full.example[192.0.2.8]:25, delay=5, delays=0/0/1/4, dsn=4.2.2, status=deferred (host mx.full.example[192.0.2.8] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command))", &m);
+	feed(lp, "Nov 20 08:00:05 mx1 postfix/smtp[14]: 55555EEEEE: to=<dave@later.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.later.example[192.0.2.9]:25: Connection refused)", &m);
+	feed(lp, "Nov 21 09:00:00 mx1 postfix/smtp[14]: 55555EEEEE: to=<dave@later.example>, relay=mx.later.example[192.0.2.9]:25, delay=90000, delays=89990/0/5/5, dsn=2.0.0, status=sent (250 2.0.0 Ok)", &m);
+	ck_assert_int_eq(m.n, 4);
+	/* Days of other mail: plain queue IDs come and go, idle ones evicted. */
+	for (int i = 0; i < 300; i++) {
+		snprintf(line, sizeof(line), "Nov 2%d 10:00:00 mx1 postfix/qmgr[10]: %010X: from=<a@b.example>, size=1, nrcpt=1 (queue active)", 1 + i / 100, 0x200000 + i);
+		feed(lp, line, &m);
+	}
+	struct logproc_stats st;
+	logproc_get_stats(lp, &st);
+	ck_assert_uint_eq(st.pending, 2);
+	ck_assert_uint_ge(st.evicted, 200);
+
+	m.n = 0;
+	feed(lp, "Nov 25 08:00:06 mx1 postfix/qmgr[10]: 55555EEEEE: from=<news@shop.example>, status=expired, returned to sender", &m);
+	ck_assert_int_eq(m.n, 2);
+	ck_assert_str_eq(m.rcpt[0], "bob@slow.example");
+	ck_assert_str_eq(m.rcpt[1], "carol@full.example");
+	ck_assert_int_eq(m.outcome[0], RB_OUTCOME_EXPIRED);
+	ck_assert_int_eq(m.outcome[1], RB_OUTCOME_EXPIRED);
+	ck_assert_int_eq(m.reason[1], RB_REASON_MAILBOXFULL);
+	ck_assert_str_eq(m.last.sender, "news@shop.example");
+	ck_assert_str_eq(m.last.message_id, "exp@shop.example");
+	ck_assert_str_eq(m.last.queue_id, "55555EEEEE");
+	ck_assert_str_eq(m.last.dsn, "4.2.2");
+	/* The time of the expiry, not of the deferral. */
+	ck_assert(m.last.time > NOW - 5 * 3600 && m.last.time <= NOW);
+	/* Told once: the same line again expires nobody. */
+	m.n = 0;
+	feed(lp, "Nov 25 08:00:06 mx1 postfix/qmgr[10]: 55555EEEEE: from=<news@shop.example>, status=expired, returned to sender", &m);
+	ck_assert_int_eq(m.n, 0);
+	logproc_get_stats(lp, &st);
+	ck_assert_uint_eq(st.pending, 0);
+
+	/* At most 1000 deferred recipients a message. */
+	for (int i = 0; i < 1200; i++) {
+		snprintf(line, sizeof(line), "Nov 25 08:10:00 mx1 postfix/smtp[14]: 66666FFFFF: to=<r%d@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)", i);
+		feed(lp, line, &m);
+	}
+	logproc_get_stats(lp, &st);
+	ck_assert_uint_eq(st.pending, 1000);
+	ck_assert_uint_eq(st.pending_dropped, 200);
+	m.n = 0;
+	feed(lp, "Nov 25 08:20:00 mx1 postfix/qmgr[10]: 66666FFFFF: from=<news@shop.example>, status=expired, returned to sender", &m);
+	ck_assert_int_eq(m.n, 1000);
+	logproc_free(lp);
+
+	/* ...and at most max_entries in all. */
+	o.max_entries = 100;
+	lp = logproc_new(cl, &o);
+	for (int i = 0; i < 300; i++) {
+		snprintf(line, sizeof(line), "Nov 25 08:10:00 mx1 postfix/smtp[14]: %010X: to=<r@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)", 0x300000 + i);
+		feed(lp, line, &m);
+	}
+	logproc_get_stats(lp, &st);
+	ck_assert_uint_le(st.pending, 100);
+	ck_assert_uint_le(st.queued, 100);
+	logproc_free(lp);
+
+	/* Past deferred_timeout with no line, the deferrals are forgotten. */
+	o.deferred_timeout = 86400;
+	lp = logproc_new(cl, &o);
+	feed(lp, "Nov 20 08:00:05 mx1 postfix/smtp[14]: 77777AAAAA: to=<bob@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)", &m);
+	feed(lp, "Nov 25 08:00:00 mx1 postfix/qmgr[10]: 88888BBBBB: from=<a@b.example>, size=1, nrcpt=1 (queue active)", &m);
+	m.n = 0;
+	feed(lp, "Nov 25 08:00:06 mx1 postfix/qmgr[10]: 77777AAAAA: from=<news@shop.example>, status=expired, returned to sender", &m);
+	ck_assert_int_eq(m.n, 0);
+	logproc_get_stats(lp, &st);
+	ck_assert_uint_eq(st.pending, 0);
+	logproc_free(lp);
+	classifier_free(cl);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -192,6 +315,7 @@ main(void)
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_times);
 	tcase_add_test(tc, test_correlation_and_bounds);
+	tcase_add_test(tc, test_expiry);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -2,7 +2,10 @@
 # log_postfix.sh - the real Postfix (private instance on loopback) relays
 # to a scripted peer that answers each recipient with a chosen reply; every
 # outcome Postfix logs is parsed and classified as the reply implies, with
-# the sender and the message-id attached.
+# the sender and the message-id attached.  Postfix tries each message once
+# (maximal_queue_lifetime = 0), so every deferred one then expires, logged
+# only as "from=<...>, status=expired": each deferred recipient gets an
+# expired outcome with the reason of its deferral.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/postfix-lib.sh"
 postfix_available || skip "needs root, postfix and python3"
@@ -14,6 +17,7 @@ printf '%s\t%s\n' \
 	yahoo "421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints" \
 	spamhaus "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org" \
 	> "$T/replies"
+PF_EXTRA="maximal_queue_lifetime = 0"
 postfix_start
 for r in unknown full dmarc grey spamhaus ok yahoo; do
 	printf 'From: Shop <news@shop.example>\nTo: %s@example.com\nSubject: test %s\nMessage-ID: <%s.test@shop.example>\n\nhello\n' "$r" "$r" "$r" |
@@ -22,6 +26,8 @@ for r in unknown full dmarc grey spamhaus ok yahoo; do
 done
 # each message, one recipient: 7 delivery outcomes
 wait_maillog ': to=<.*status=' 7
+# ...and the 3 deferred messages expire
+wait_maillog 'status=expired, returned to sender' 3
 sleep 0.5
 "$B/reboundctl" replay --json "$PF/maillog" > "$T/out.jsonl" || fail "replay failed"
 python3 - "$T/out.jsonl" <<'PY' || { cat "$PF/maillog" >&2; exit 1; }
@@ -35,13 +41,22 @@ want = {  # local part: outcome, reason, category, action
     "spamhaus": ("bounced", "blocked", "blocklist", "fix-sender"),
     "ok": ("delivered", "delivered", "delivered", "none"),
 }
-seen = {}
+seen, expired = {}, {}
 for l in open(sys.argv[1]):
     o = json.loads(l)
     local = o["recipient"].split("@")[0]
     if local in want:
-        seen[local] = o
+        (expired if o["outcome"] == "expired" else seen).setdefault(local, o)
 bad = []
+for local, (outc, reason, cat, act) in want.items():
+    e, o = expired.get(local), seen.get(local)
+    if outc != "deferred":
+        if e is not None:
+            bad.append("%s: expired, but it was %s" % (local, outc))
+    elif e is None:
+        bad.append("%s: deferred, then no expired outcome" % local)
+    elif o is not None and (e["reason"], e["queue_id"], e["sender"]) != (o["reason"], o["queue_id"], o["sender"]):
+        bad.append("%s: expired as %s, deferred as %s" % (local, (e["reason"], e["queue_id"], e["sender"]), (o["reason"], o["queue_id"], o["sender"])))
 for local, (outc, reason, cat, act) in want.items():
     o = seen.get(local)
     if o is None:
@@ -56,7 +71,7 @@ for local, (outc, reason, cat, act) in want.items():
         bad.append("%s: message_id %r" % (local, o["message_id"]))
 for b in bad:
     print("FAIL:", b)
-print("%d outcomes checked" % len(seen))
+print("%d outcomes checked, %d expired" % (len(seen), len(expired)))
 sys.exit(1 if bad else 0)
 PY
 pass "Postfix outcomes parsed and classified"
