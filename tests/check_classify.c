@@ -163,6 +163,14 @@ static const struct {
 	{ "554 5.7.1 Blocked by SpamAssassin", NULL, 0, "spamdetected", 0, "bounced" },
 	{ "451 4.4.0 DNS temporary failure", NULL, 0, "networkerror", 0, "deferred" },
 	{ "550 5.5.0 Requested action not taken: mailbox name not allowed", NULL, 0, "userunknown", 1, "bounced" },
+	/* The large European providers' own languages, without a code. */
+	{ "550 Benutzer unbekannt", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 Utilisateur inconnu", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 Destinatario inesistente", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 Usuario desconocido", NULL, 0, "userunknown", 1, "bounced" },
+	{ "552 Postfach voll", NULL, 0, "mailboxfull", 0, "bounced" },
+	{ "452 Bo\xc3\xaete aux lettres pleine", NULL, 0, "mailboxfull", 0, "deferred" },
+	{ "421 Zu viele Verbindungen", NULL, 0, "toomanyconn", 0, "deferred" },
 	/* Evidence about the sender, not the recipient: never a suppression. */
 	{ "550 5.7.1 Connection refused - <192.0.2.1> - Too many invalid recipients", NULL, 0, "badreputation", 0, "bounced" },
 	{ "550 5.7.1 Sender domain does not exist", NULL, 0, "rejected", 0, "bounced" },
