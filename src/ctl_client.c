@@ -198,9 +198,11 @@ print_status(json_t *a)
 	    str(st, "database"), num(st, "outcomes"), num(st, "suppressions"),
 	    num(st, "retry_states"), num(st, "size_bytes"));
 	json_array_foreach(json_object_get(a, "sources"), i, src)
-		printf("source %s: offset %lld, lag %lld bytes, %lld lines, %lld outcomes%s\n",
+		printf("source %s: offset %lld, lag %lld bytes, %lld lines, %lld outcomes, "
+		    "%lld queue IDs held (%lld deferred recipients), %lld evicted%s\n",
 		    str(src, "file"), num(src, "offset"), num(src, "lag_bytes"),
-		    num(src, "lines"), num(src, "outcomes"),
+		    num(src, "lines"), num(src, "outcomes"), num(src, "queue_ids"),
+		    num(src, "deferred_recipients"), num(src, "evicted"),
 		    json_is_true(json_object_get(src, "stalled")) ? ", STALLED (store refuses commits)" : "");
 	json_t *ctl = json_object_get(a, "control");
 	if (json_is_object(ctl))
