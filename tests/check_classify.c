@@ -280,6 +280,10 @@ START_TEST(test_multiline_and_codes)
 		"550-Requested action not taken: mailbox unavailable 550 invalid DNS MX or A/AAAA resource record",
 		"554-Requested action not taken: mailbox unavailable 554 Sender address has null MX",
 		"550 5.4.5 Daily user sending quota exceeded.",
+		"550 Your domain does not exist",
+		"550 The sender's mailbox does not exist",
+		"550 Verification failed for <a@s.example> The mail server could not deliver mail to a@s.example. The account or domain may not exist, they may be blacklisted. Sender verify failed",
+		"550 Unknown sender",
 	};
 	for (size_t i = 0; i < sizeof(sender_side) / sizeof(sender_side[0]);
 	    i++) {
