@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -375,6 +376,27 @@ set_str(char **dst, struct slice s)
 	*dst = n;
 }
 
+/*
+ * A size= value, read within its slice: the line is not a C string (the
+ * value may end the buffer), so no strtol().  -1 for none or too large.
+ */
+static long
+size_of(struct slice v)
+{
+	long n = 0;
+
+	if (v.n == 0)
+		return (-1);
+	for (size_t i = 0; i < v.n; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return (i > 0 ? n : -1);
+		if (n > (LONG_MAX - 9) / 10)
+			return (-1);
+		n = n * 10 + (v.p[i] - '0');
+	}
+	return (n);
+}
+
 static enum rb_outcome
 outcome_of(const struct logline *ll)
 {
@@ -590,7 +612,7 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 			}
 			set_str(&e->msgid, ll.msgid);
 			if (ll.size.n > 0)
-				e->size = strtol(ll.size.p, NULL, 10);
+				e->size = size_of(ll.size);
 			if (ll.mta == LL_MTA_POSTFIX && ll.status.n == 7 &&
 			    memcmp(ll.status.p, "expired", 7) == 0)
 				n += emit_expired(lp, &ll, e, emit, arg);

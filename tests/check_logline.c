@@ -150,6 +150,19 @@ START_TEST(test_correlation_and_bounds)
 	ck_assert_str_eq(g.last.v.provider, "gmail");
 	ck_assert(g.last.key[0] != '\0');
 
+	/*
+	 * A line is not a C string: a size= that ends the buffer is read
+	 * within it (ASan catches a read past the end).
+	 */
+	static const char qmgr_tail[] = "Nov 25 10:00:01 mx1 postfix/qmgr[10]: 55555DDDDD: from=<news@shop.example>, size=4096";
+	char *exact = malloc(sizeof(qmgr_tail) - 1);
+	memcpy(exact, qmgr_tail, sizeof(qmgr_tail) - 1);
+	logproc_line(lp, exact, sizeof(qmgr_tail) - 1, NOW, collect, &g);
+	free(exact);
+	const char *after = "Nov 25 10:00:02 mx1 postfix/smtp[14]: 55555DDDDD: to=<gone@gmail.com>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to mx.example[192.0.2.1]:25: Connection timed out)";
+	logproc_line(lp, after, strlen(after), NOW, collect, &g);
+	ck_assert_int_eq(g.last.size, 4096);
+
 	/* Bounded: 1,000 queue IDs that never finish keep at most 100. */
 	char line[256];
 	for (int i = 0; i < 1000; i++) {
