@@ -284,6 +284,9 @@ START_TEST(test_multiline_and_codes)
 		"550 The sender's mailbox does not exist",
 		"550 Verification failed for <a@s.example> The mail server could not deliver mail to a@s.example. The account or domain may not exist, they may be blacklisted. Sender verify failed",
 		"550 Unknown sender",
+		"550 5.7.1 <mx.sender.example>: Helo command rejected: Host not found",
+		"550 Invalid HELO/EHLO: domain does not exist",
+		"550 Your HELO hostname does not exist",
 	};
 	for (size_t i = 0; i < sizeof(sender_side) / sizeof(sender_side[0]);
 	    i++) {
