@@ -287,6 +287,11 @@ START_TEST(test_multiline_and_codes)
 		"550 5.7.1 <mx.sender.example>: Helo command rejected: Host not found",
 		"550 Invalid HELO/EHLO: domain does not exist",
 		"550 Your HELO hostname does not exist",
+		"550 5.7.1 Your IP address 192.0.2.1 does not exist in our allow list",
+		"550 Client IP address unknown",
+		"550 5.7.1 Bad From: header: domain does not exist",
+		"550 Return path domain does not exist",
+		"550 5.1.0 Mail from domain not found",
 	};
 	for (size_t i = 0; i < sizeof(sender_side) / sizeof(sender_side[0]);
 	    i++) {
