@@ -270,8 +270,10 @@ START_TEST(test_multiline_and_codes)
 	ck_assert_str_eq(taxonomy_action_name(v.action), "retry");
 
 	/*
-	 * Words that name invalid recipients or a missing domain, but of the
-	 * sender's lists or domain: a warning, never a suppression.
+	 * Words that otherwise describe the recipient (unknown, does not
+	 * exist, invalid, quota), said of the sending side: its lists, its
+	 * domain or mailbox, its HELO name, its client address, its quota.
+	 * A warning, never a suppression.
 	 */
 	static const char *const sender_side[] = {
 		"550 5.7.1 Connection refused - <192.0.2.1> - Too many invalid recipients",
