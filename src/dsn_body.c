@@ -8,10 +8,13 @@
  *   - each failed recipient as an address on a line of its own or at the
  *     start of a line ("<a@b>:", "  a@b", "a@b: 550 ..."), followed by or
  *     on the same line as the remote server's reply or the local error,
- *   - a marker line, then the returned original message or its headers.
+ *   - a marker line, then the returned original message or its headers
+ *     (or those headers with no marker before them).
  * So: cut the text at the marker, take the addresses before it that are
  * not the bounce's own parties, and give each the paragraph it heads as the
  * diagnostic.  The classifier reads the words; this file only finds them.
+ * The original's headers after the cut are read too, for every format:
+ * their Message-ID ties the bounce to mail sent from here.
  *
  * Works on the dsn_ctx of one call; any thread.
  */
