@@ -36,7 +36,7 @@ struct qentry {
 	long size;
 	char qid[RB_QUEUEID_MAX];
 	char *sender, *msgid, *client, *sasl;
-	struct pend *pend;		/* deferred recipients, first first */
+	struct pend *pend;		/* deferred recipients, in order */
 	unsigned npend;
 };
 
