@@ -294,6 +294,10 @@ START_TEST(test_multiline_and_codes)
 		"550 5.7.1 Bad From: header: domain does not exist",
 		"550 Return path domain does not exist",
 		"550 5.1.0 Mail from domain not found",
+		"550 5.7.1 Our system does not accept mail from addresses that do not exist",
+		"550 5.7.1 Mailbox does not accept mail from unverified senders",
+		"550 5.1.1 User unknown for sending address alice@sender.example",
+		"550 5.7.1 Rejected: your account does not exist",
 	};
 	for (size_t i = 0; i < sizeof(sender_side) / sizeof(sender_side[0]);
 	    i++) {
