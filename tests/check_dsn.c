@@ -71,6 +71,18 @@ parse_file(const char *name)
 	return (st);
 }
 
+/*
+ * Parse msg, which must give exactly one record, for rcpt; that record.
+ */
+static const struct dsn_record *
+one_record(const char *msg, size_t len, const char *rcpt)
+{
+	ck_assert_int_eq(dsn_parse(msg, len, &opt, cl, sc, &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_str_eq(res.rec[0].recipient, rcpt);
+	return (&res.rec[0]);
+}
+
 /* Field expectations: NULL means "not checked". */
 struct rcase {
 	const char *file;
@@ -460,27 +472,19 @@ START_TEST(test_short_notice)
 	    "\nThis is a copy of the message that could not be delivered to\n"
 	    "bob@rcpt.example: 550 5.1.1 User unknown\n";
 
-	ck_assert_int_eq(dsn_parse(msg, sizeof(msg) - 1, &opt, cl, sc, &res),
-	    DSN_OK);
-	ck_assert_uint_eq(res.n, 1);
-	ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
-	ck_assert_str_eq(res.rec[0].diagnostic, "Unknown user: bob@rcpt.example");
-	ck_assert_str_eq(res.rec[0].orig_message_id, "<own-7@sender.example>");
+	const struct dsn_record *r;
 
-	ck_assert_int_eq(dsn_parse(headers, sizeof(headers) - 1, &opt, cl, sc,
-	    &res), DSN_OK);
-	ck_assert_uint_eq(res.n, 1);
-	ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
-	ck_assert_str_eq(res.rec[0].diagnostic, "bob@rcpt.example Invalid "
+	r = one_record(msg, sizeof(msg) - 1, "bob@rcpt.example");
+	ck_assert_str_eq(r->diagnostic, "Unknown user: bob@rcpt.example");
+	ck_assert_str_eq(r->orig_message_id, "<own-7@sender.example>");
+
+	r = one_record(headers, sizeof(headers) - 1, "bob@rcpt.example");
+	ck_assert_str_eq(r->diagnostic, "bob@rcpt.example Invalid "
 	    "Address, ERROR_CODE :550, ERROR_CODE :5.1.1 User Unknown");
-	ck_assert_str_eq(res.rec[0].orig_message_id, "<own-8@sender.example>");
+	ck_assert_str_eq(r->orig_message_id, "<own-8@sender.example>");
 
-	ck_assert_int_eq(dsn_parse(first, sizeof(first) - 1, &opt, cl, sc,
-	    &res), DSN_OK);
-	ck_assert_uint_eq(res.n, 1);
-	ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
-	ck_assert_str_eq(taxonomy_reason_name(res.rec[0].v.reason),
-	    "userunknown");
+	r = one_record(first, sizeof(first) - 1, "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "userunknown");
 }
 END_TEST
 
@@ -488,8 +492,8 @@ END_TEST
  * The original's Message-ID, which ties a bounce to mail sent from here,
  * wherever the reporter put the returned headers: in the text of a report
  * whose parts lost their boundaries, in a message/partial part, after
- * an "original mail" line.  Headers
- * of an earlier bounce forwarded as text are not the original's.
+ * an "original mail" line.  Headers of an earlier bounce forwarded as
+ * text are not the original's.
  */
 START_TEST(test_original_id)
 {
@@ -542,13 +546,9 @@ START_TEST(test_original_id)
 		{ mailinfo, sizeof(mailinfo) - 1, "<own-11@sender.example>" },
 	};
 
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		ck_assert_int_eq(dsn_parse(c[i].msg, c[i].len, &opt, cl, sc,
-		    &res), DSN_OK);
-		ck_assert_uint_eq(res.n, 1);
-		ck_assert_str_eq(res.rec[0].recipient, "bob@rcpt.example");
-		ck_assert_str_eq(res.rec[0].orig_message_id, c[i].id);
-	}
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		ck_assert_str_eq(one_record(c[i].msg, c[i].len,
+		    "bob@rcpt.example")->orig_message_id, c[i].id);
 }
 END_TEST
 
@@ -956,33 +956,23 @@ static const char returned_forwarded[] =
 
 START_TEST(test_returned_message)
 {
-	enum dsn_status st = dsn_parse(returned_nested,
-	    sizeof(returned_nested) - 1, &opt, cl, sc, &res);
-	ck_assert_int_eq(st, DSN_OK);
-	ck_assert_uint_eq(res.n, 1);
-	ck_assert_str_eq(res.rec[0].recipient, "lena@gone.example");
-	ck_assert_str_eq(res.rec[0].orig_message_id, "<own-42@sender.example>");
-	ck_assert_str_eq(res.rec[0].orig_from, "news@sender.example");
+	const struct dsn_record *r = one_record(returned_nested,
+	    sizeof(returned_nested) - 1, "lena@gone.example");
+	ck_assert_str_eq(r->orig_message_id, "<own-42@sender.example>");
+	ck_assert_str_eq(r->orig_from, "news@sender.example");
 
 	/* The same behind an mbox postmark line. */
 	char *pm = malloc(sizeof(returned_nested) + 64);
 	int pl = sprintf(pm, "From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n%s",
 	    returned_nested);
-	st = dsn_parse(pm, (size_t)pl, &opt, cl, sc, &res);
+	one_record(pm, (size_t)pl, "lena@gone.example");
 	free(pm);
-	ck_assert_int_eq(st, DSN_OK);
-	ck_assert_uint_eq(res.n, 1);
-	ck_assert_str_eq(res.rec[0].recipient, "lena@gone.example");
 
-	st = dsn_parse(returned_forwarded, sizeof(returned_forwarded) - 1,
-	    &opt, cl, sc, &res);
-	ck_assert_int_eq(st, DSN_OK);
-	ck_assert_uint_eq(res.n, 1);
-	ck_assert_str_eq(res.rec[0].recipient, "mona@full.example");
-	ck_assert_str_eq(res.rec[0].status, "5.2.2");
-	ck_assert_str_eq(res.rec[0].orig_message_id, "<orig-9@sender.example>");
-	ck_assert_str_eq(taxonomy_reason_name(res.rec[0].v.reason),
-	    "mailboxfull");
+	r = one_record(returned_forwarded, sizeof(returned_forwarded) - 1,
+	    "mona@full.example");
+	ck_assert_str_eq(r->status, "5.2.2");
+	ck_assert_str_eq(r->orig_message_id, "<orig-9@sender.example>");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "mailboxfull");
 }
 END_TEST
 
