@@ -223,6 +223,20 @@ feed(struct logproc *lp, const char *line, struct many *m)
 	logproc_line(lp, line, strlen(line), NOW, collect_many, m);
 }
 
+/* Postfix's deferral of rcpt in queue ID qid at time when (log format). */
+static void
+feed_deferral(struct logproc *lp, const char *when, const char *qid,
+    const char *rcpt, struct many *m)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "%s mx1 postfix/smtp[14]: %s: to=<%s>, "
+	    "relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred "
+	    "(connect to mx.slow.example[192.0.2.7]:25: Connection timed out)",
+	    when, qid, rcpt);
+	feed(lp, line, m);
+}
+
 /*
  * Postfix logs an expired message once, "from=<...>, status=expired":
  * each recipient whose last line was a deferral expires, with the reason
@@ -243,7 +257,7 @@ START_TEST(test_expiry)
 
 	feed(lp, "Nov 20 08:00:00 mx1 postfix/cleanup[12]: 55555EEEEE: message-id=<exp@shop.example>", &m);
 	feed(lp, "Nov 20 08:00:00 mx1 postfix/qmgr[10]: 55555EEEEE: from=<news@shop.example>, size=900, nrcpt=3 (queue active)", &m);
-	feed(lp, "Nov 20 08:00:05 mx1 postfix/smtp[14]: 55555EEEEE: to=<bob@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)", &m);
+	feed_deferral(lp, "Nov 20 08:00:05", "55555EEEEE", "bob@slow.example", &m);
 	feed(lp, "Nov 20 08:00:05 mx1 postfix/smtp[14]: 55555EEEEE: to=<carol@full.example>, relay=mx.full.example[192.0.2.8]:25, delay=5, delays=0/0/1/4, dsn=4.2.2, status=deferred (host mx.full.example[192.0.2.8] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command))", &m);
 	feed(lp, "Nov 20 08:00:05 mx1 postfix/smtp[14]: 55555EEEEE: to=<dave@later.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.later.example[192.0.2.9]:25: Connection refused)", &m);
 	feed(lp, "Nov 21 09:00:00 mx1 postfix/smtp[14]: 55555EEEEE: to=<dave@later.example>, relay=mx.later.example[192.0.2.9]:25, delay=90000, delays=89990/0/5/5, dsn=2.0.0, status=sent (250 2.0.0 Ok)", &m);
@@ -281,8 +295,9 @@ START_TEST(test_expiry)
 
 	/* At most 1000 deferred recipients a message. */
 	for (int i = 0; i < 1200; i++) {
-		snprintf(line, sizeof(line), "Nov 25 08:10:00 mx1 postfix/smtp[14]: 66666FFFFF: to=<r%d@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)", i);
-		feed(lp, line, &m);
+		char rcpt[32];
+		snprintf(rcpt, sizeof(rcpt), "r%d@slow.example", i);
+		feed_deferral(lp, "Nov 25 08:10:00", "66666FFFFF", rcpt, &m);
 	}
 	logproc_get_stats(lp, &st);
 	ck_assert_uint_eq(st.pending, 1000);
@@ -296,8 +311,9 @@ START_TEST(test_expiry)
 	o.max_entries = 100;
 	lp = logproc_new(cl, &o);
 	for (int i = 0; i < 300; i++) {
-		snprintf(line, sizeof(line), "Nov 25 08:10:00 mx1 postfix/smtp[14]: %010X: to=<r@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)", 0x300000 + i);
-		feed(lp, line, &m);
+		char qid[16];
+		snprintf(qid, sizeof(qid), "%010X", 0x300000 + i);
+		feed_deferral(lp, "Nov 25 08:10:00", qid, "r@slow.example", &m);
 	}
 	logproc_get_stats(lp, &st);
 	ck_assert_uint_le(st.pending, 100);
@@ -307,7 +323,7 @@ START_TEST(test_expiry)
 	/* Past deferred_timeout with no line, the deferrals are forgotten. */
 	o.deferred_timeout = 86400;
 	lp = logproc_new(cl, &o);
-	feed(lp, "Nov 20 08:00:05 mx1 postfix/smtp[14]: 77777AAAAA: to=<bob@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)", &m);
+	feed_deferral(lp, "Nov 20 08:00:05", "77777AAAAA", "bob@slow.example", &m);
 	feed(lp, "Nov 25 08:00:00 mx1 postfix/qmgr[10]: 88888BBBBB: from=<a@b.example>, size=1, nrcpt=1 (queue active)", &m);
 	m.n = 0;
 	feed(lp, "Nov 25 08:00:06 mx1 postfix/qmgr[10]: 77777AAAAA: from=<news@shop.example>, status=expired, returned to sender", &m);
