@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -334,11 +335,13 @@ line_start(const char *t, size_t at)
 
 /*
  * Add a record for addr with the text why about it; when that text says
- * nothing a verdict can use and alt is given, alt instead.
+ * nothing a verdict can use and alt is given, alt instead.  item: the
+ * address stands alone on its line, an item of a list of failed
+ * recipients.
  */
 static int
 add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
-    size_t whylen, const char *alt, size_t altlen)
+    size_t whylen, const char *alt, size_t altlen, int item)
 {
 	enum rb_outcome hint = RB_OUTCOME_BOUNCED;
 	struct dsn_record *r = dsn_record_new(ctx);
@@ -365,9 +368,31 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 	    r->v.enhanced[0] == '\0' && r->v.rule != NULL &&
 	    strcmp(r->v.rule, "none") == 0 &&
 	    (ctx->status == NULL || alt != NULL)) {
-		ctx->res->n--;
-		return (alt != NULL ? add_rcpt(ctx, addr, alt, altlen, NULL, 0) :
-		    0);
+		if (alt != NULL) {
+			ctx->res->n--;
+			return (add_rcpt(ctx, addr, alt, altlen, NULL, 0,
+			    item));
+		}
+		/*
+		 * Unless the message says of itself that it is a bounce, by
+		 * its sender or its subject ("Undeliverable message" from
+		 * the postmaster), and lists the address as an item under
+		 * its explanation: then delivery to it failed, for a cause
+		 * given in words we do not know (Notes in Japanese).  On
+		 * hold, for review: never suppressed on that.  An address
+		 * in a line of its own words ("target mail address: a@b")
+		 * is not enough.
+		 */
+		if (!item || (!any_in(ctx->from, bounce_senders) &&
+		    !any_in(ctx->subject, bounce_subjects))) {
+			ctx->res->n--;
+			return (0);
+		}
+		r->v.reason = RB_REASON_ONHOLD;
+		r->v.rule = "onhold";
+		/* The pseudo-status of the reason, as for any other. */
+		snprintf(r->status, sizeof(r->status), "%c.0.901",
+		    r->status[0] == '4' ? '4' : '5');
 	}
 	/* Nobody to suppress or retry: nothing to report. */
 	if (r->recipient[0] == '\0') {
@@ -598,11 +623,11 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		int alone = sp[i].at < cut && (alone_on_line(t, sp[i].at, cut,
 		    sp[i].addr) || rcpt_to_line(t, sp[i].at, cut, sp[i].addr));
 		added += add_rcpt(ctx, sp[i].addr, t + from, end - from,
-		    alone ? t + afrom : NULL, end - afrom);
+		    alone ? t + afrom : NULL, end - afrom, alone);
 	}
 	if (added == 0 && n == 0) {
 		/* No address given: the original's To, or VERP, and all text. */
-		added = add_rcpt(ctx, ctx->om_to, t, cut, NULL, 0);
+		added = add_rcpt(ctx, ctx->om_to, t, cut, NULL, 0, 0);
 	}
 	free(ss.v);
 	return (added);

@@ -489,6 +489,58 @@ START_TEST(test_short_notice)
 END_TEST
 
 /*
+ * A notice that says it is a bounce and lists a failed recipient under a
+ * cause given in words no rule knows: one record, on hold, for review,
+ * never suppressed.  The same words from a sender and under a subject
+ * that do not say "bounce" give nothing, and neither does an address in a
+ * line of the notice's own words ("target mail address: a@b").
+ */
+START_TEST(test_cause_unknown)
+{
+	static const char listed[] =
+	    "From: postmaster@mx.rcpt.example\n"
+	    "To: alice@sender.example\nSubject: Undeliverable message\n\n"
+	    "------- Failure Reasons  --------\n\n"
+	    "Fehler beim Zustellen (Testnachricht)\nbob@rcpt.example\n\n"
+	    "------- Returned Message --------\n"
+	    "Message-ID: <own-9@sender.example>\n"
+	    "From: alice@sender.example\nTo: bob@rcpt.example\n"
+	    "Subject: hi\n\nhello\n";
+	static const char plain[] =
+	    "From: carol@friend.example\n"
+	    "To: alice@sender.example\nSubject: news\n\n"
+	    "------- Failure Reasons  --------\n\n"
+	    "Fehler beim Zustellen (Testnachricht)\nbob@rcpt.example\n\n"
+	    "------- Returned Message --------\n"
+	    "From: alice@sender.example\nTo: bob@rcpt.example\n"
+	    "Subject: hi\n\nhello\n";
+	static const char labelled[] =
+	    "From: postmaster@mx.rcpt.example\n"
+	    "To: alice@sender.example\nSubject: Undeliverable message\n\n"
+	    "Fehler beim Zustellen (Testnachricht)\n"
+	    "target mail address: bob@rcpt.example\n\n"
+	    "------- Returned Message --------\n"
+	    "From: alice@sender.example\nTo: bob@rcpt.example\n"
+	    "Subject: hi\n\nhello\n";
+
+	const struct dsn_record *r = one_record(listed, sizeof(listed) - 1,
+	    "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "onhold");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "review");
+	ck_assert_int_eq(r->v.hardbounce, 0);
+	ck_assert_str_eq(r->status, "5.0.901");
+	ck_assert_str_eq(r->orig_message_id, "<own-9@sender.example>");
+
+	ck_assert_int_eq(dsn_parse(plain, sizeof(plain) - 1, &opt, cl, sc,
+	    &res), DSN_NOT_BOUNCE);
+	ck_assert_uint_eq(res.n, 0);
+	ck_assert_int_eq(dsn_parse(labelled, sizeof(labelled) - 1, &opt, cl,
+	    sc, &res), DSN_NOT_BOUNCE);
+	ck_assert_uint_eq(res.n, 0);
+}
+END_TEST
+
+/*
  * The original's Message-ID, which ties a bounce to mail sent from here,
  * wherever the reporter put the returned headers: in the text of a report
  * whose parts lost their boundaries, in a message/partial part, after
@@ -1112,6 +1164,7 @@ main(void)
 	tcase_add_test(tc, test_line_ends);
 	tcase_add_test(tc, test_repeated_notice);
 	tcase_add_test(tc, test_short_notice);
+	tcase_add_test(tc, test_cause_unknown);
 	tcase_add_test(tc, test_original_id);
 	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
