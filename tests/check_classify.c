@@ -147,6 +147,11 @@ static const struct {
 	{ "550 Verification failed for <a@s.example> unrouteable mail domain \"s.example\" Sender verify failed", NULL, 0, "rejected", 0, "bounced" },
 	{ "554 5.7.1 Message rejected: Email address is not verified.", NULL, 0, "rejected", 0, "bounced" },
 	{ "554 Message rejected by Mimecast: Envelope blocked - User Entry", NULL, 0, "rejected", 0, "bounced" },
+	/* An address on the receiver's own deny list is not a DNS blocklist; an IP address is. */
+	{ "550 Sorry, you are sending to/from an address that has been blacklisted", NULL, 0, "rejected", 0, "bounced" },
+	{ "550 5.7.1 Sender address is on our blocklist", NULL, 0, "rejected", 0, "bounced" },
+	{ "554 Your IP address has been blacklisted", NULL, 0, "blocked", 0, "bounced" },
+	{ "550 Sender address blacklisted by Spamhaus DBL", NULL, 0, "blocked", 0, "bounced" },
 	/* Postfix's own words: a message over the server's SIZE, TLS that failed. */
 	{ "message size 30000000 exceeds size limit 20000000 of server mx.example[192.0.2.10]", "5.3.4", 0, "mesgtoobig", 0, "bounced" },
 	{ "552 5.2.2 Mailbox has exceeded the storage limit", NULL, 0, "mailboxfull", 0, "bounced" },
