@@ -155,6 +155,10 @@ static const struct {
 	/* Postfix's own words: a message over the server's SIZE, TLS that failed. */
 	{ "message size 30000000 exceeds size limit 20000000 of server mx.example[192.0.2.10]", "5.3.4", 0, "mesgtoobig", 0, "bounced" },
 	{ "552 5.2.2 Mailbox has exceeded the storage limit", NULL, 0, "mailboxfull", 0, "bounced" },
+	/* X.2.3 with words about size is a limit; Exchange's own size code names the message. */
+	{ "552 5.2.3 Message size exceeds fixed maximum message size (10485760)", NULL, 0, "exceedlimit", 0, "bounced" },
+	{ "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", NULL, 0, "mesgtoobig", 0, "bounced" },
+	{ "550 5.2.3 RESOLVER.RST.SendSizeLimit.Org; message too large for this organization", NULL, 0, "mesgtoobig", 0, "bounced" },
 	{ "Server certificate not verified", "4.7.5", 0, "failedstarttls", 0, "deferred" },
 	/*
 	 * Sendmail logs any 5xx the remote gave as stat=Service unavailable:
