@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,10 +292,75 @@ gave_up_retrying(const char *s, size_t n)
  * Complete a record: fill the facts the whole message gives (original
  * message, VERP), spot codes in the diagnostic, classify.
  */
+
+/*
+ * Sendmail puts only the first line of a multi-line reply in
+ * Diagnostic-Code: ("552-5.7.0 This message was blocked because its
+ * content presents a potential"), the whole reply is in its transcript
+ * ("<<< 552-5.7.0 ...", down to "<<< 552 5.7.0 ...").  Take it from
+ * there: the words that decide are often on the later lines.
+ */
+static void
+whole_reply(const struct dsn_ctx *ctx, struct dsn_record *r)
+{
+	const char *d = r->diagnostic;
+	size_t dl = strlen(d);
+
+	if (ctx->text == NULL || dl < 8 || !isdigit((unsigned char)d[0]) ||
+	    !isdigit((unsigned char)d[1]) || !isdigit((unsigned char)d[2]) ||
+	    d[3] != '-')
+		return;
+	char key[48];
+	dsn_copy(key, sizeof(key), d, dl);
+	const char *t = ctx->text, *end = ctx->text + ctx->textlen;
+	const char *p, *q = NULL;
+	for (size_t off = 0; off < ctx->textlen &&
+	    (p = dsn_memcasemem(t + off, ctx->textlen - off, key)) != NULL;
+	    off = (size_t)(p - t) + 1) {
+		/* The transcript's line, not a sentence that quotes it. */
+		q = p;
+		while (q > t && (q[-1] == '<' || q[-1] == ' ' ||
+		    q[-1] == '\t'))
+			q--;
+		if (q == t || q[-1] == '\n')
+			break;
+		q = NULL;
+	}
+	if (q == NULL)
+		return;
+	char out[RB_TEXT_MAX];
+	size_t o = 0;
+	int lines = 0;
+	while (q < end && lines < 64) {
+		const char *e = memchr(q, '\n', (size_t)(end - q));
+		if (e == NULL)
+			e = end;
+		const char *c = q;
+		while (c < e && (*c == '<' || *c == ' ' || *c == '\t'))
+			c++;
+		if (e - c < 4 || strncmp(c, d, 3) != 0 ||
+		    (c[3] != '-' && c[3] != ' '))
+			break;
+		size_t n = (size_t)(e - c);
+		if (o + n + 1 >= sizeof(out))
+			break;
+		memcpy(out + o, c, n);
+		o += n;
+		out[o++] = ' ';
+		lines++;
+		if (c[3] == ' ')
+			break;		/* the last line of the reply */
+		q = e + 1;
+	}
+	if (lines > 1)
+		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), out, o);
+}
+
 void
 dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
     enum rb_outcome hint)
 {
+	whole_reply(ctx, r);
 	if (r->orig_message_id[0] == '\0')
 		memcpy(r->orig_message_id, ctx->om_msgid,
 		    sizeof(r->orig_message_id));

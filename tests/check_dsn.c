@@ -255,6 +255,18 @@ static const struct icase icases[] = {
 	  "<<< 503 5.0.0 Need RCPT (recipient)\n")
 	  DSN_PART("5.1.1", "550 5.1.1 <bob@rcpt.example>... User unknown"),
 	  1, "bob@rcpt.example", "5.1.1", "userunknown" },
+	/*
+	 * Sendmail's Diagnostic-Code holds the first line of a multi-line
+	 * reply; the words that decide are on the transcript's later lines.
+	 */
+	{ "whole reply", DSN_HEAD("   ----- Transcript of session follows -----\n"
+	  "... while talking to mx.rcpt.example.:\n>>> DATA\n"
+	  "<<< 552-5.7.0 This message was blocked because its content presents a potential\n"
+	  "<<< 552-5.7.0 security issue. Please review our message\n"
+	  "<<< 552 5.7.0 content and attachment content guidelines.\n"
+	  "554 5.0.0 Service unavailable\n")
+	  DSN_PART("5.7.0", "552-5.7.0 This message was blocked because its content presents a potential"),
+	  1, "bob@rcpt.example", "5.7.0", "policyviolation" },
 	/* The same words at DATA, no mailbox code: the content was refused. */
 	{ "refused at data", DSN_HEAD("   ----- Transcript of session follows -----\n"
 	  "... while talking to mx.rcpt.example.:\n>>> DATA\n"
