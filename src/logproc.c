@@ -444,10 +444,16 @@ reply_of(const struct logline *ll)
 			}
 		}
 	} else {
-		/* "Deferred: 421 ..." and "Sent (...)" */
+		/*
+		 * "Deferred: 421 ...": Sendmail's own word, then the reply.
+		 * Only that word: any other status is the failure itself
+		 * ("procmail: Couldn't create ...", "User unknown"), whose
+		 * first word may be the one that decides.
+		 */
+		const struct slice s = ll->status;
 		const char *c = memchr(t.p, ':', t.n < 16 ? t.n : 16);
-		if (c != NULL && (size_t)(c - t.p) == ll->status.n &&
-		    c + 2 <= t.p + t.n) {
+		if (c != NULL && (size_t)(c - t.p) == s.n && s.n == 8 &&
+		    memcmp(s.p, "Deferred", 8) == 0 && c + 2 <= t.p + t.n) {
 			t.n -= (size_t)(c + 2 - t.p);
 			t.p = c + 2;
 		}

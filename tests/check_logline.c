@@ -196,6 +196,37 @@ START_TEST(test_correlation_and_bounds)
 }
 END_TEST
 
+/*
+ * Sendmail's stat=: after its own word "Deferred:" comes the reply; any
+ * other status is the failure in the local agent's words, read whole
+ * ("procmail: ..." is a mailer error, not the "No such user" at its end).
+ */
+START_TEST(test_sendmail_status)
+{
+	char err[256];
+	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct got g = { 0 };
+	const char *deferred = "Nov 25 11:00:02 mx1 sm-mta[3002]: x266f43P000002: to=<c@example.org>, delay=00:00:05, mailer=esmtp, pri=30000, relay=mx.example.org. [192.0.2.1], dsn=4.2.2, stat=Deferred: 452 4.2.2 Mailbox full";
+	const char *agent = "Nov 25 11:00:03 mx1 sm-mta[3003]: x266f43P000003: to=<r@example.org>, delay=00:00:02, xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.example.org. [192.0.2.17], dsn=5.1.1, stat=procmail: Couldn't create \"/var/spool/mail/r\" id: r.example.org: No such user";
+
+	logproc_line(lp, deferred, strlen(deferred), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_int_eq(g.last.v.outcome, RB_OUTCOME_DEFERRED);
+	ck_assert_int_eq(g.last.v.replycode, 452);
+	ck_assert_int_eq(g.last.v.reason, RB_REASON_MAILBOXFULL);
+	logproc_line(lp, agent, strlen(agent), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 2);
+	ck_assert_int_eq(g.last.v.outcome, RB_OUTCOME_BOUNCED);
+	ck_assert_int_eq(g.last.v.reason, RB_REASON_MAILERERROR);
+	ck_assert_int_ne(g.last.v.action, RB_ACTION_SUPPRESS);
+	logproc_free(lp);
+	classifier_free(cl);
+}
+END_TEST
+
 struct many {
 	int n;
 	char rcpt[8][RB_ADDR_MAX];
@@ -344,6 +375,7 @@ main(void)
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_times);
 	tcase_add_test(tc, test_correlation_and_bounds);
+	tcase_add_test(tc, test_sendmail_status);
 	tcase_add_test(tc, test_expiry);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
