@@ -7,7 +7,9 @@
  *   - an explanation paragraph,
  *   - each failed recipient as an address on a line of its own or at the
  *     start of a line ("<a@b>:", "  a@b", "a@b: 550 ..."), followed by or
- *     on the same line as the remote server's reply or the local error,
+ *     on the same line as the remote server's reply or the local error
+ *     (old Sendmail the other way round: each recipient's summary line
+ *     closes the transcript about it),
  *   - a marker line, then the returned original message or its headers
  *     (or those headers with no marker before them).
  * So: cut the text at the marker, take the addresses before it that are
@@ -536,6 +538,79 @@ next_other(const char *t, const struct spot *sp, size_t n, size_t i,
 }
 
 /*
+ * Is the line at ls Sendmail's summary for addr, "554 <a@b>... reason"?
+ * Old Sendmail (V5) lists no failed addresses: each recipient's summary
+ * closes the part of the transcript about it ("While talking to ...:",
+ * ">>> MAIL From:", "<<< 501 ...", "550 host (smtp)... ..."), which comes
+ * before it, not after.
+ */
+static int
+summary_line(const char *t, size_t ls, size_t n, const char *addr)
+{
+	size_t al = strlen(addr);
+
+	if (n - ls < 6 + al || (t[ls] != '4' && t[ls] != '5') ||
+	    !isdigit((unsigned char)t[ls + 1]) ||
+	    !isdigit((unsigned char)t[ls + 2]) || t[ls + 3] != ' ')
+		return (0);
+	size_t i = ls + 4;
+	if (t[i] == '<')
+		i++;
+	if (n - i < al + 4 || strncasecmp(t + i, addr, al) != 0)
+		return (0);
+	i += al;
+	if (t[i] == '>')
+		i++;
+	return (n - i >= 3 && memcmp(t + i, "...", 3) == 0);
+}
+
+/* Is the line at ls one of a Sendmail transcript's? */
+static int
+transcript_line(const char *t, size_t ls, size_t n)
+{
+	static const char *const starts[] = { ">>> ", "<<< ",
+	    "while talking to ", "... while talking to ", NULL };
+
+	for (int k = 0; starts[k] != NULL; k++)
+		if (n - ls >= strlen(starts[k]) && strncasecmp(t + ls,
+		    starts[k], strlen(starts[k])) == 0)
+			return (1);
+	/* A reply code, then a host or address and Sendmail's "...". */
+	if (n - ls < 5 || (t[ls] != '4' && t[ls] != '5') ||
+	    !isdigit((unsigned char)t[ls + 1]) ||
+	    !isdigit((unsigned char)t[ls + 2]) || t[ls + 3] != ' ')
+		return (0);
+	const char *e = memchr(t + ls, '\n', n - ls);
+	size_t le = e ? (size_t)(e - t) : n;
+	return (dsn_memcasemem(t + ls, le - ls, "... ") != NULL);
+}
+
+/*
+ * The block of a recipient whose spot is its Sendmail summary: the
+ * transcript lines right above it, back to a blank line or another
+ * recipient's line, and the summary line itself.
+ */
+static void
+summary_block(const char *t, const struct spot *sp, size_t nsp, size_t i,
+    size_t cut, size_t *from, size_t *end)
+{
+	size_t ls = sp[i].at;
+	const char *e = memchr(t + ls, '\n', cut - ls);
+
+	*end = e ? (size_t)(e - t) + 1 : cut;
+	*from = ls;
+	for (int lines = 0; *from > 0 && lines < 32; lines++) {
+		size_t prev = line_start(t, *from - 1);
+		if (!transcript_line(t, prev, cut))
+			break;
+		for (size_t j = 0; j < nsp; j++)
+			if (j != i && sp[j].at == prev)
+				return;
+		*from = prev;
+	}
+}
+
+/*
  * The original's headers quoted as text after the cut (Verizon, old
  * Sendmail, m-FILTER, a report whose parts lost their boundaries): its
  * Message-ID ties the bounce to mail sent from here, its To: is the
@@ -617,6 +692,9 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		size_t from = sp[i].at < cut ? sp[i].at : 0;
 		if (sp[i].at < cut && n > 1 && n <= 16)
 			end = next_other(t, sp, n, i, end);
+		if (sp[i].at < cut && summary_line(t, sp[i].at, cut,
+		    sp[i].addr))
+			summary_block(t, sp, n, i, cut, &from, &end);
 		if (end - from > 2000)
 			end = from + 2000;
 		size_t afrom = end > 2000 ? end - 2000 : 0;

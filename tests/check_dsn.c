@@ -553,6 +553,43 @@ START_TEST(test_cause_unknown)
 END_TEST
 
 /*
+ * Old Sendmail lists no failed addresses: each recipient's summary line
+ * ("554 <a@b>... Remote protocol error") closes the transcript about it,
+ * above it.  Its verdict comes from there, not from the next recipient's
+ * lines below ("550 host (smtp)... 550 Host unknown"), which would
+ * suppress it.
+ */
+START_TEST(test_sendmail_v5)
+{
+	static const char msg[] = BODY_HEAD("Returned mail: User unknown")
+	    "   ----- Transcript of session follows -----\n"
+	    "While talking to mx.one.example:\n"
+	    ">>> MAIL From:<alice@sender.example>\n"
+	    "<<< 501 <alice@sender.example>... no access from mail server "
+	    "[192.0.2.55] which is an open relay.\n"
+	    "554 <bob@one.example>... Remote protocol error\n"
+	    "550 two.example (smtp)... 550 Host unknown\n"
+	    "554 <carol@two.example>... 550 Host unknown (Authoritative "
+	    "answer from name server)\n\n"
+	    "   ----- Unsent message follows -----\n"
+	    "From: alice@sender.example\nTo: bob@one.example\n"
+	    "Subject: hi\n\nhello\n";
+
+	ck_assert_int_eq(dsn_parse(msg, sizeof(msg) - 1, &opt, cl, sc, &res),
+	    DSN_OK);
+	ck_assert_uint_eq(res.n, 2);
+	ck_assert_str_eq(res.rec[0].recipient, "bob@one.example");
+	ck_assert_str_eq(taxonomy_reason_name(res.rec[0].v.reason), "blocked");
+	ck_assert_int_ne(res.rec[0].v.action, RB_ACTION_SUPPRESS);
+	ck_assert_ptr_nonnull(strstr(res.rec[0].diagnostic, "open relay"));
+	ck_assert_ptr_null(strstr(res.rec[0].diagnostic, "Host unknown"));
+	ck_assert_str_eq(res.rec[1].recipient, "carol@two.example");
+	ck_assert_str_eq(taxonomy_reason_name(res.rec[1].v.reason),
+	    "hostunknown");
+}
+END_TEST
+
+/*
  * The original's Message-ID, which ties a bounce to mail sent from here,
  * wherever the reporter put the returned headers: in the text of a report
  * whose parts lost their boundaries, in a message/partial part, after
@@ -1177,6 +1214,7 @@ main(void)
 	tcase_add_test(tc, test_repeated_notice);
 	tcase_add_test(tc, test_short_notice);
 	tcase_add_test(tc, test_cause_unknown);
+	tcase_add_test(tc, test_sendmail_v5);
 	tcase_add_test(tc, test_original_id);
 	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
