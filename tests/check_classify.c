@@ -160,6 +160,15 @@ static const struct {
 	{ "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", NULL, 0, "mesgtoobig", 0, "bounced" },
 	{ "550 5.2.3 RESOLVER.RST.SendSizeLimit.Org; message too large for this organization", NULL, 0, "mesgtoobig", 0, "bounced" },
 	{ "Server certificate not verified", "4.7.5", 0, "failedstarttls", 0, "deferred" },
+	{ "Server certificate not trusted", "4.7.5", 0, "failedstarttls", 0, "deferred" },
+	/* Postfix local(8) over mailbox_size_limit: the mailbox is full, not the message too big. */
+	{ "cannot update mailbox /var/mail/bob for user bob. error writing message: File too large", "5.2.2", RB_OUTCOME_BOUNCED, "mailboxfull", 0, "bounced" },
+	/* Exim's own words: MX hosts that do not exist; a host given up on. */
+	{ "all relevant MX records point to non-existent hosts", "5.0.0", RB_OUTCOME_BOUNCED, "hostunknown", 1, "bounced" },
+	{ "all hosts for 'example.com' have been failing for a long time (and retry time not reached)", "5.0.0", RB_OUTCOME_BOUNCED, "expired", 0, "bounced" },
+	/* The sender's limits and its From:, whatever X.1.x code they come with. */
+	{ "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", NULL, 0, "speeding", 0, "bounced" },
+	{ "550 Rejected by header based Anti-Spoofing policy: alice@sender.example", NULL, 0, "authfailure", 0, "bounced" },
 	/*
 	 * Sendmail logs any 5xx the remote gave as stat=Service unavailable:
 	 * the dsn= code says more than those words; a system's own error
@@ -305,6 +314,7 @@ START_TEST(test_multiline_and_codes)
 		"550 5.1.0 Mail from domain not found",
 		"550 5.7.1 Our system does not accept mail from addresses that do not exist",
 		"550 5.7.1 Mailbox does not accept mail from unverified senders",
+		"550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients",
 		"550 5.1.1 User unknown for sending address alice@sender.example",
 		"550 5.7.1 Rejected: your account does not exist",
 	};
