@@ -169,6 +169,9 @@ static const struct {
 	/* The sender's limits and its From:, whatever X.1.x code they come with. */
 	{ "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", NULL, 0, "speeding", 0, "bounced" },
 	{ "550 Rejected by header based Anti-Spoofing policy: alice@sender.example", NULL, 0, "authfailure", 0, "bounced" },
+	{ "550 5.7.1 Sender address is blocked", NULL, 0, "rejected", 0, "bounced" },
+	{ "550 rejected because your IP is in a dynamic range", NULL, 0, "blocked", 0, "bounced" },
+	{ "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)", NULL, 0, "blocked", 0, "bounced" },
 	/*
 	 * Sendmail logs any 5xx the remote gave as stat=Service unavailable:
 	 * the dsn= code says more than those words; a system's own error
@@ -315,6 +318,7 @@ START_TEST(test_multiline_and_codes)
 		"550 5.7.1 Our system does not accept mail from addresses that do not exist",
 		"550 5.7.1 Mailbox does not accept mail from unverified senders",
 		"550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients",
+		"550 5.7.0 Mail Sending denied. This error occurs if the sender account is disabled or not registered within your Google Apps domain.",
 		"550 5.1.1 User unknown for sending address alice@sender.example",
 		"550 5.7.1 Rejected: your account does not exist",
 	};
