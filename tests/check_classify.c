@@ -170,6 +170,10 @@ static const struct {
 	{ "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", NULL, 0, "speeding", 0, "bounced" },
 	{ "550 Rejected by header based Anti-Spoofing policy: alice@sender.example", NULL, 0, "authfailure", 0, "bounced" },
 	{ "550 5.7.1 Sender address is blocked", NULL, 0, "rejected", 0, "bounced" },
+	/* A deferral that gives no cause is on hold; one that says the server is unwell is its error. */
+	{ "450 4.0.0 Temporary failure", NULL, 0, "onhold", 0, "deferred" },
+	{ "451 Temporary local problem - please try later", NULL, 0, "systemerror", 0, "deferred" },
+	{ "421 4.3.2 Service not available, closing transmission channel", NULL, 0, "systemerror", 0, "deferred" },
 	{ "550 rejected because your IP is in a dynamic range", NULL, 0, "blocked", 0, "bounced" },
 	{ "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)", NULL, 0, "blocked", 0, "bounced" },
 	/*
