@@ -172,6 +172,9 @@ static const struct {
 	{ "550 5.7.1 Sender address is blocked", NULL, 0, "rejected", 0, "bounced" },
 	/* A deferral that gives no cause is on hold; one that says the server is unwell is its error. */
 	{ "450 4.0.0 Temporary failure", NULL, 0, "onhold", 0, "deferred" },
+	/* A notice's words that delivery failed, and no cause: on hold, never suppressed. */
+	{ "Your Message To: <a@b.example> Did not reach the following recipient: a@b.example", "5.0.0", RB_OUTCOME_BOUNCED, "onhold", 0, "bounced" },
+	{ "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc(\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88)", "5.0.0", RB_OUTCOME_BOUNCED, "onhold", 0, "bounced" },
 	{ "451 Temporary local problem - please try later", NULL, 0, "systemerror", 0, "deferred" },
 	{ "421 4.3.2 Service not available, closing transmission channel", NULL, 0, "systemerror", 0, "deferred" },
 	{ "550 rejected because your IP is in a dynamic range", NULL, 0, "blocked", 0, "bounced" },
