@@ -411,6 +411,21 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 		} else if (STARTS(p, end, "from=")) {
 			each_item(p, end, ll, set_sendmail, NULL);
 			ll->kind = LL_FROM;
+		} else {
+			/*
+			 * "QUEUEID: NEWID: DSN: Cannot send message for 5 days":
+			 * the queue lifetime ran out and NEWID is the bounce.
+			 * The message's recipients get no line of their own.
+			 */
+			static const char timeout[] = "DSN: Cannot send message for";
+			q = p;
+			while (q < end && is_qid_char(*q))
+				q++;
+			if (q - p >= 5 && q + 2 <= end && q[0] == ':' &&
+			    q[1] == ' ' && STARTS(q + 2, end, timeout)) {
+				ll->text = SL(q + 7, end - (q + 7));
+				ll->kind = LL_TIMEOUT;
+			}
 		}
 	}
 	return (ll->kind);

@@ -27,6 +27,7 @@ enum logline_kind {
 	LL_CLIENT,		/* smtpd: client=..., sasl_username=... */
 	LL_REMOVED,		/* qmgr: removed (the queue file is gone) */
 	LL_BOUNCE,		/* bounce: sender non-delivery notification */
+	LL_TIMEOUT,		/* sendmail: "DSN: Cannot send message for ..." */
 };
 
 enum logline_mta {

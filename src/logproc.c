@@ -7,8 +7,8 @@
  * excess entries are evicted from its head in O(1).  An entry that holds
  * deferred recipients sits on a second such list with a longer timeout:
  * Postfix retries it for days and then logs only "from=<...>, status=
- * expired", so the recipients still deferred then, and why, are known
- * only from here.
+ * expired" (Sendmail: "NEWID: DSN: Cannot send message for 5 days"), so
+ * the recipients still deferred then, and why, are known only from here.
  */
 #include "config.h"
 
@@ -525,10 +525,10 @@ emit_delivery(struct logproc *lp, const struct logline *ll, struct qentry *e,
 	struct slice reply = reply_of(ll);
 	finish(lp, o, e, reply.p, reply.n, outcome_of(ll), emit, arg);
 	/*
-	 * Postfix: the recipients still deferred when the message expires
-	 * are those whose latest line was a deferral.
+	 * The recipients still deferred when the message expires are those
+	 * whose latest line was a deferral.
 	 */
-	if (e != NULL && ll->mta == LL_MTA_POSTFIX) {
+	if (e != NULL) {
 		if (o->v.outcome == RB_OUTCOME_DEFERRED)
 			pend_set(lp, e, o, (size_t)(reply.p - ll->text.p));
 		else
@@ -538,9 +538,10 @@ emit_delivery(struct logproc *lp, const struct logline *ll, struct qentry *e,
 }
 
 /*
- * qmgr's "from=<...>, status=expired, returned to sender": Postfix gave up
- * on the message.  Each recipient still deferred expires, for the reason
- * of its last deferral.
+ * qmgr's "from=<...>, status=expired, returned to sender", Sendmail's
+ * "NEWID: DSN: Cannot send message for 5 days": the MTA gave up on the
+ * message.  Each recipient still deferred expires, for the reason of its
+ * last deferral.
  */
 static int
 emit_expired(struct logproc *lp, const struct logline *ll, struct qentry *e,
@@ -627,6 +628,10 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 	case LL_REMOVED:
 		if ((e = lookup(lp, ll.queue_id, 0, ll.time)) != NULL)
 			remove_entry(lp, e);
+		break;
+	case LL_TIMEOUT:
+		if ((e = lookup(lp, ll.queue_id, 0, ll.time)) != NULL)
+			n += emit_expired(lp, &ll, e, emit, arg);
 		break;
 	case LL_DELIVERY:
 		e = lookup(lp, ll.queue_id, 1, ll.time);

@@ -366,6 +366,48 @@ START_TEST(test_expiry)
 }
 END_TEST
 
+/*
+ * Sendmail gives up with "QID: NEWID: DSN: Cannot send message for 5
+ * days" and logs no line per recipient: those of a "to=<a>,<b>" whose
+ * last line was a deferral expire, with its reason; one delivered since
+ * does not.  A delay warning ("sender notify: Warning: ...") expires
+ * nobody.
+ */
+START_TEST(test_sendmail_expiry)
+{
+	char err[256];
+	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct many m = { 0 };
+
+	feed(lp, "Nov 20 08:00:00 mx1 sm-mta[3001]: x4KAO0P0000001: from=<news@shop.example>, size=900, class=0, nrcpts=3, msgid=<smexp@shop.example>, proto=ESMTP, daemon=MTA, relay=app1.example [192.0.2.5]", &m);
+	feed(lp, "Nov 20 08:00:05 mx1 sm-mta[3002]: x4KAO0P0000001: to=<bob@full.example>,<carol@full.example>, delay=00:00:05, xdelay=00:00:05, mailer=esmtp, pri=120900, relay=mx.full.example. [192.0.2.8], dsn=4.2.2, stat=Deferred: 452 4.2.2 Mailbox full", &m);
+	feed(lp, "Nov 20 08:00:06 mx1 sm-mta[3002]: x4KAO0P0000001: to=<dave@slow.example>, delay=00:00:06, xdelay=00:00:01, mailer=esmtp, pri=120900, relay=mx.slow.example., dsn=4.0.0, stat=Deferred: Connection refused by mx.slow.example.", &m);
+	feed(lp, "Nov 21 09:00:00 mx1 sm-mta[3003]: x4KAO0P0000001: to=<carol@full.example>, delay=1+01:00:00, xdelay=00:00:02, mailer=esmtp, pri=210900, relay=mx.full.example. [192.0.2.8], dsn=2.0.0, stat=Sent (Ok queued)", &m);
+	ck_assert_int_eq(m.n, 4);
+	m.n = 0;
+	feed(lp, "Nov 20 12:00:07 mx1 sm-mta[3004]: x4KAO0P0000001: x4KC07P0000009: sender notify: Warning: could not send message for past 4 hours", &m);
+	ck_assert_int_eq(m.n, 0);
+	feed(lp, "Nov 25 08:00:07 mx1 sm-mta[3005]: x4KAO0P0000001: x4P807P0000010: DSN: Cannot send message for 5 days", &m);
+	ck_assert_int_eq(m.n, 2);
+	ck_assert_str_eq(m.rcpt[0], "bob@full.example");
+	ck_assert_str_eq(m.rcpt[1], "dave@slow.example");
+	ck_assert_int_eq(m.outcome[0], RB_OUTCOME_EXPIRED);
+	ck_assert_int_eq(m.reason[0], RB_REASON_MAILBOXFULL);
+	ck_assert_int_eq(m.outcome[1], RB_OUTCOME_EXPIRED);
+	ck_assert_str_eq(m.last.sender, "news@shop.example");
+	ck_assert_str_eq(m.last.queue_id, "x4KAO0P0000001");
+	/* Told once. */
+	m.n = 0;
+	feed(lp, "Nov 25 08:00:07 mx1 sm-mta[3005]: x4KAO0P0000001: x4P807P0000010: DSN: Cannot send message for 5 days", &m);
+	ck_assert_int_eq(m.n, 0);
+	logproc_free(lp);
+	classifier_free(cl);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -377,6 +419,7 @@ main(void)
 	tcase_add_test(tc, test_correlation_and_bounds);
 	tcase_add_test(tc, test_sendmail_status);
 	tcase_add_test(tc, test_expiry);
+	tcase_add_test(tc, test_sendmail_expiry);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
