@@ -473,6 +473,29 @@ spot_add(struct spots *ss)
 }
 
 /*
+ * Is the address at offset at a message identifier ("Message-ID:
+ * <x@host>", "References: <...>" quoted in a transcript), which has the
+ * shape of an address but names no mailbox?
+ */
+static int
+message_id_at(const char *t, size_t at)
+{
+	static const char *const labels[] = { "message-id:", "message-id",
+	    "msgid=", "references:", "in-reply-to:", NULL };
+	size_t i = at;
+
+	while (i > 0 && (t[i - 1] == '<' || t[i - 1] == ' ' ||
+	    t[i - 1] == '\t') && at - i < 8)
+		i--;
+	for (int k = 0; labels[k] != NULL; k++) {
+		size_t n = strlen(labels[k]);
+		if (i >= n && strncasecmp(t + i - n, labels[k], n) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * Collect the recipient spots before cut: addresses heading their lines
  * (or, when strict is 0, any address), each once, none of the bounce's
  * own parties.
@@ -488,7 +511,8 @@ find_spots(const struct dsn_ctx *ctx, const char *t, size_t cut, int strict,
 		size_t at = off + st;
 		dsn_addr_clean(addr, sizeof(addr), t + at, al);
 		off = at + al;
-		if (own_party(ctx, addr) || (strict && !heads_line(t, at)))
+		if (own_party(ctx, addr) || message_id_at(t, at) ||
+		    (strict && !heads_line(t, at)))
 			continue;
 		int seen = 0;
 		for (size_t i = 0; i < ss->n && !seen; i++)

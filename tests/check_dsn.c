@@ -590,6 +590,32 @@ START_TEST(test_sendmail_v5)
 END_TEST
 
 /*
+ * A Message-ID has the shape of an address but names no mailbox: quoted
+ * in a transcript of the session (MDaemon), it is never the recipient.
+ */
+START_TEST(test_message_id_not_address)
+{
+	static const char msg[] =
+	    "From: MDaemon@mx.sender.example\nTo: alice@sender.example\n"
+	    "Subject: Permanent Delivery Failure\n\n"
+	    "The attached message had PERMANENT fatal delivery errors!\n\n"
+	    "----- Session Transcript -----\n"
+	    " Mon 2024-01-01 10:00:00: *  From: alice@sender.example\n"
+	    " Mon 2024-01-01 10:00:00: *  To: bob@rcpt.example\n"
+	    " Mon 2024-01-01 10:00:00: *  Subject: report\n"
+	    " Mon 2024-01-01 10:00:00: *  Message-ID: <own-77@sender.example>\n"
+	    " Mon 2024-01-01 10:00:01: --> RCPT To:<bob@rcpt.example>\n"
+	    " Mon 2024-01-01 10:00:01: <-- 550 5.1.1 <bob@rcpt.example>: "
+	    "Recipient address rejected: User unknown\n"
+	    "----- End of Session Transcript -----\n";
+
+	const struct dsn_record *r = one_record(msg, sizeof(msg) - 1,
+	    "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "userunknown");
+}
+END_TEST
+
+/*
  * The original's Message-ID, which ties a bounce to mail sent from here,
  * wherever the reporter put the returned headers: in the text of a report
  * whose parts lost their boundaries, in a message/partial part, after
@@ -1215,6 +1241,7 @@ main(void)
 	tcase_add_test(tc, test_short_notice);
 	tcase_add_test(tc, test_cause_unknown);
 	tcase_add_test(tc, test_sendmail_v5);
+	tcase_add_test(tc, test_message_id_not_address);
 	tcase_add_test(tc, test_original_id);
 	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
