@@ -29,6 +29,7 @@ struct dsn_ctx {
 	char failed_rcpts[1024];	/* X-Failed-Recipients */
 	int auto_replied;		/* RFC 3834 markers present */
 	int unsubscribe;		/* a mail client's one-click opt-out */
+	int successes;		/* report records that say delivered */
 	int stage;			/* enum rb_stage seen in the text */
 
 	/* The returned original message's headers. */

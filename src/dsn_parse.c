@@ -884,6 +884,12 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 		dsn_copy(ctx->res->format, sizeof(ctx->res->format),
 		    "rfc3464", 7);
 		dsn_body_fill(ctx);
+	} else if (ctx->successes > 0) {
+		/*
+		 * A report of deliveries only (Action: relayed, delivered):
+		 * its text names the recipients too, with no failure to
+		 * read into them.
+		 */
 	} else if (ctx->text != NULL && (p = dsn_memcasemem(ctx->text,
 	    ctx->textlen, "\nFinal-Recipient:")) != NULL &&
 	    dsn_report_status(ctx, p + 1, ctx->textlen -

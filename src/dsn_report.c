@@ -118,8 +118,10 @@ status_emit(struct status_walk *w)
 	w->have = 0;
 	enum rb_outcome hint = action_hint(w->cur.action);
 	/* Successes are not what a bounce parser reports. */
-	if (hint == RB_OUTCOME_DELIVERED)
+	if (hint == RB_OUTCOME_DELIVERED) {
+		w->ctx->successes++;
 		return;
+	}
 	struct dsn_record *r = dsn_record_new(w->ctx);
 	if (r == NULL)
 		return;

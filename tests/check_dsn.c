@@ -616,6 +616,33 @@ START_TEST(test_message_id_not_address)
 END_TEST
 
 /*
+ * A report of deliveries only (Action: relayed) is not a bounce, though
+ * it comes from the mailer daemon and its text names the recipient.
+ */
+START_TEST(test_success_report)
+{
+	static const char msg[] =
+	    "From: Mail Delivery System <MAILER-DAEMON@mx.sender.example>\n"
+	    "To: alice@sender.example\n"
+	    "Subject: Successful Mail Delivery Report\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\n"
+	    "Your message was successfully delivered to the destination(s)\n"
+	    "listed below.\n\n"
+	    "<bob@rcpt.example>: delivery via mx.rcpt.example[192.0.2.10]:25: "
+	    "250 2.0.0 Ok: queued as ABC\n\n"
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Final-Recipient: rfc822; bob@rcpt.example\nAction: relayed\n"
+	    "Status: 2.0.0\n--B--\n";
+
+	ck_assert_int_eq(dsn_parse(msg, sizeof(msg) - 1, &opt, cl, sc, &res),
+	    DSN_NOT_BOUNCE);
+	ck_assert_uint_eq(res.n, 0);
+}
+END_TEST
+
+/*
  * The original's Message-ID, which ties a bounce to mail sent from here,
  * wherever the reporter put the returned headers: in the text of a report
  * whose parts lost their boundaries, in a message/partial part, after
@@ -1242,6 +1269,7 @@ main(void)
 	tcase_add_test(tc, test_cause_unknown);
 	tcase_add_test(tc, test_sendmail_v5);
 	tcase_add_test(tc, test_message_id_not_address);
+	tcase_add_test(tc, test_success_report);
 	tcase_add_test(tc, test_original_id);
 	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
