@@ -279,9 +279,10 @@ own_party(const struct dsn_ctx *ctx, const char *a)
 	 * The To: header, not X-Original-To: some agents (DMA) copy the
 	 * failed recipient into the bounce's own X-Original-To.
 	 */
-	if (strcmp(a, ctx->to_hdr[0] ? ctx->to_hdr : ctx->to) == 0 ||
-	    strcmp(a, ctx->from) == 0 ||
-	    strcmp(a, ctx->om_from) == 0 || strcmp(a, ctx->om_rpath) == 0)
+	if (strcasecmp(a, ctx->to_hdr[0] ? ctx->to_hdr : ctx->to) == 0 ||
+	    strcasecmp(a, ctx->from) == 0 ||
+	    strcasecmp(a, ctx->om_from) == 0 ||
+	    strcasecmp(a, ctx->om_rpath) == 0)
 		return (1);
 	return (any_in(a, bounce_senders));
 }
@@ -516,7 +517,7 @@ find_spots(const struct dsn_ctx *ctx, const char *t, size_t cut, int strict,
 			continue;
 		int seen = 0;
 		for (size_t i = 0; i < ss->n && !seen; i++)
-			seen = strcmp(ss->v[i].addr, addr) == 0;
+			seen = strcasecmp(ss->v[i].addr, addr) == 0;
 		if (seen)
 			continue;
 		struct spot *p = spot_add(ss);

@@ -369,11 +369,19 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	if (r->envelope_sender[0] == '\0')
 		memcpy(r->envelope_sender, ctx->om_rpath[0] ? ctx->om_rpath :
 		    ctx->to, sizeof(r->envelope_sender));
-	if (r->recipient[0] == '\0' && r->orig_recipient[0] != '\0')
+	/*
+	 * No Final-Recipient, or one that is no mail address ("rfc822; bob"
+	 * with no domain, an x400 name): the Original-Recipient when it is
+	 * one, else the VERP return path.
+	 */
+	if (strchr(r->recipient, '@') == NULL &&
+	    (r->recipient[0] == '\0' || strchr(r->orig_recipient, '@')))
 		memcpy(r->recipient, r->orig_recipient, sizeof(r->recipient));
-	if (r->recipient[0] == '\0')
-		dsn_verp_decode(ctx->opt, ctx->to, r->recipient,
-		    sizeof(r->recipient));
+	if (strchr(r->recipient, '@') == NULL) {
+		char v[RB_ADDR_MAX];
+		if (dsn_verp_decode(ctx->opt, ctx->to, v, sizeof(v)))
+			memcpy(r->recipient, v, sizeof(r->recipient));
+	}
 
 	size_t dl = strlen(r->diagnostic);
 	char dst[RB_ENHANCED_MAX] = "";

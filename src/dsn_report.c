@@ -133,6 +133,11 @@ status_emit(struct status_walk *w)
 		memcpy(r->orig_queue_id, w->permsg.orig_queue_id,
 		    sizeof(r->orig_queue_id));
 	dsn_record_finish(w->ctx, r, hint);
+	/* No mail address to suppress or retry: nothing to report. */
+	if (strchr(r->recipient, '@') == NULL) {
+		w->ctx->res->n--;
+		return;
+	}
 	w->emitted++;
 }
 

@@ -165,8 +165,7 @@ dsn_find_addr(const char *s, size_t n, size_t *start, size_t *alen)
 
 /*
  * Normalise an address field: drop an "rfc822;" type, angle brackets,
- * quotes and spaces; lower case (mailbox matching in the store is by the
- * lower-cased form).
+ * quotes and spaces; lower-case the domain.
  */
 void
 dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n)
@@ -191,7 +190,12 @@ dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n)
 			n--;
 	}
 	dsn_copy(dst, dstlen, src, n);
-	for (char *p = dst; *p != '\0'; p++)
+	/*
+	 * The domain is case-blind; the local part is the mailbox's own, kept
+	 * as the log and the milter see it (the store folds it if told to).
+	 */
+	char *at = strrchr(dst, '@');
+	for (char *p = at != NULL ? at : dst; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
 }
 

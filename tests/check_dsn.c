@@ -104,7 +104,8 @@ struct rcase {
 };
 
 static const struct rcase rcases[] = {
-	{ "rfc3464-multi.eml", 2, 0, "bob@one.example", "bob@one.example",
+	/* The domain is lower-cased, the local part kept (Bob@One.example). */
+	{ "rfc3464-multi.eml", 2, 0, "bob@one.example", "Bob@one.example",
 	  "5.1.1", 550, "failed", "mx.one.example",
 	  "User unknown in virtual mailbox table", "<orig-1@sender.example>",
 	  "4Qx1Yz2AbC", "", "bounced", "userunknown", "rfc3464" },
@@ -638,6 +639,42 @@ START_TEST(test_success_report)
 
 	ck_assert_int_eq(dsn_parse(msg, sizeof(msg) - 1, &opt, cl, sc, &res),
 	    DSN_NOT_BOUNCE);
+	ck_assert_uint_eq(res.n, 0);
+}
+END_TEST
+
+/*
+ * A recipient is written as the log and the milter see it: domain in
+ * lower case, local part as sent ("Bob.Smith@Rcpt.Example" was sent to
+ * Bob.Smith@rcpt.example; the store folds it further only if told to).
+ * A Final-Recipient with no domain gives way to an Original-Recipient
+ * that has one, and one that is no mail address (x400) is no recipient.
+ */
+START_TEST(test_address_case)
+{
+	static const char mixed[] = DSN_HEAD("")
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Final-Recipient: rfc822; <Bob.Smith@Rcpt.Example>\n"
+	    "Action: failed\nStatus: 5.1.1\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n--B--\n";
+	static const char local[] = DSN_HEAD("")
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Original-Recipient: rfc822; bob@rcpt.example\n"
+	    "Final-Recipient: rfc822; bob\n"
+	    "Action: failed\nStatus: 5.1.1\n"
+	    "Diagnostic-Code: x-postfix; unknown user: \"bob\"\n--B--\n";
+	static const char x400[] = DSN_HEAD("")
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Final-Recipient: x400; /C=US/ADMD=/PRMD=rcpt/O=Example/S=Smith/\n"
+	    "Action: failed\nStatus: 5.1.1\n--B--\n";
+
+	one_record(mixed, sizeof(mixed) - 1, "Bob.Smith@rcpt.example");
+	one_record(local, sizeof(local) - 1, "bob@rcpt.example");
+	ck_assert_int_eq(dsn_parse(x400, sizeof(x400) - 1, &opt, cl, sc,
+	    &res), DSN_NOT_BOUNCE);
 	ck_assert_uint_eq(res.n, 0);
 }
 END_TEST
@@ -1270,6 +1307,7 @@ main(void)
 	tcase_add_test(tc, test_sendmail_v5);
 	tcase_add_test(tc, test_message_id_not_address);
 	tcase_add_test(tc, test_success_report);
+	tcase_add_test(tc, test_address_case);
 	tcase_add_test(tc, test_original_id);
 	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
