@@ -326,6 +326,9 @@ START_TEST(test_multiline_and_codes)
 		"550 5.7.1 Mailbox does not accept mail from unverified senders",
 		"550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients",
 		"550 5.7.0 Mail Sending denied. This error occurs if the sender account is disabled or not registered within your Google Apps domain.",
+		"550 5.1.0 Sender <alice@sender.example> unknown",
+		"550 Rejected: sending domain has no MX record",
+		"554 5.7.0 Your message could not be delivered because the recipient mailbox is currently not accepting messages from your domain",
 		"550 5.1.1 User unknown for sending address alice@sender.example",
 		"550 5.7.1 Rejected: your account does not exist",
 	};
