@@ -289,11 +289,6 @@ gave_up_retrying(const char *s, size_t n)
 }
 
 /*
- * Complete a record: fill the facts the whole message gives (original
- * message, VERP), spot codes in the diagnostic, classify.
- */
-
-/*
  * Sendmail puts only the first line of a multi-line reply in
  * Diagnostic-Code: ("552-5.7.0 This message was blocked because its
  * content presents a potential"), the whole reply is in its transcript
@@ -356,6 +351,10 @@ whole_reply(const struct dsn_ctx *ctx, struct dsn_record *r)
 		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), out, o);
 }
 
+/*
+ * Complete a record: fill the facts the whole message gives (original
+ * message, VERP), spot codes in the diagnostic, classify.
+ */
 void
 dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
     enum rb_outcome hint)
