@@ -170,6 +170,12 @@ static const struct {
 	{ "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", NULL, 0, "speeding", 0, "bounced" },
 	{ "550 Rejected by header based Anti-Spoofing policy: alice@sender.example", NULL, 0, "authfailure", 0, "bounced" },
 	{ "550 5.7.1 Sender address is blocked", NULL, 0, "rejected", 0, "bounced" },
+	/* NetEase's codes; content refused; a header over a size limit is the message, whatever header it is. */
+	{ "554 DT:SPM mx14,QMCowAD3Sp4V2 1706787349 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "spamdetected", 0, "bounced" },
+	{ "554 IP:B037 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "blocked", 0, "bounced" },
+	{ "451 MI:DMC mx14,QMCowAD3Sp4V2 1706787349 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "speeding", 0, "deferred" },
+	{ "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726", NULL, 0, "contenterror", 0, "bounced" },
+	{ "554 5.6.211 Invalid MIME Content: Single text value size (32781) exceeded allowed maximum (32768) for the 'DKIM-Signature' header", NULL, 0, "contenterror", 0, "bounced" },
 	/* A deferral that gives no cause is on hold; one that says the server is unwell is its error. */
 	{ "450 4.0.0 Temporary failure", NULL, 0, "onhold", 0, "deferred" },
 	/* A notice's words that delivery failed, and no cause: on hold, never suppressed. */
