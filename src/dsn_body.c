@@ -729,8 +729,23 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		    alone ? t + afrom : NULL, end - afrom, alone);
 	}
 	if (added == 0 && n == 0) {
-		/* No address given: the original's To, or VERP, and all text. */
-		added = add_rcpt(ctx, ctx->om_to, t, cut, NULL, 0, 0);
+		/*
+		 * No address given: the original's To, or the one address a
+		 * bounce subject names ("Undeliverable: bob@example.org"),
+		 * or VERP; and all the text.
+		 */
+		char subj[RB_ADDR_MAX] = "";
+		const char *sj = ctx->subject;
+		size_t sl = strlen(sj), st, al, st2, al2;
+		if (ctx->om_to[0] == '\0' && any_in(sj, bounce_subjects) &&
+		    dsn_find_addr(sj, sl, &st, &al) &&
+		    !dsn_find_addr(sj + st + al, sl - st - al, &st2, &al2)) {
+			dsn_addr_clean(subj, sizeof(subj), sj + st, al);
+			if (own_party(ctx, subj))
+				subj[0] = '\0';
+		}
+		added = add_rcpt(ctx, ctx->om_to[0] ? ctx->om_to : subj, t, cut,
+		    NULL, 0, 0);
 	}
 	free(ss.v);
 	return (added);

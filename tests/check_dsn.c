@@ -680,6 +680,36 @@ START_TEST(test_address_case)
 END_TEST
 
 /*
+ * A notice whose text names no address and returns no headers: the one
+ * address a bounce subject names is the recipient; the bounce's own
+ * addressee, or two addresses, are not.
+ */
+START_TEST(test_subject_address)
+{
+	static const char one[] =
+	    "From: MAILER-DAEMON@mx.rcpt.example\nTo: alice@sender.example\n"
+	    "Subject: Undeliverable: bob@rcpt.example\n\n"
+	    "Delivery failed.\n\nReason: 550 5.1.1 User unknown\n";
+	static const char own[] =
+	    "From: MAILER-DAEMON@mx.rcpt.example\nTo: alice@sender.example\n"
+	    "Subject: Undeliverable mail for alice@sender.example\n\n"
+	    "Delivery failed.\n\nReason: 550 5.1.1 User unknown\n";
+	static const char two[] =
+	    "From: MAILER-DAEMON@mx.rcpt.example\nTo: alice@sender.example\n"
+	    "Subject: Undeliverable: bob@rcpt.example, carol@rcpt.example\n\n"
+	    "Delivery failed.\n\nReason: 550 5.1.1 User unknown\n";
+
+	const struct dsn_record *r = one_record(one, sizeof(one) - 1,
+	    "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "userunknown");
+	dsn_parse(own, sizeof(own) - 1, &opt, cl, sc, &res);
+	ck_assert_uint_eq(res.n, 0);
+	dsn_parse(two, sizeof(two) - 1, &opt, cl, sc, &res);
+	ck_assert_uint_eq(res.n, 0);
+}
+END_TEST
+
+/*
  * The original's Message-ID, which ties a bounce to mail sent from here,
  * wherever the reporter put the returned headers: in the text of a report
  * whose parts lost their boundaries, in a message/partial part, after
@@ -1308,6 +1338,7 @@ main(void)
 	tcase_add_test(tc, test_message_id_not_address);
 	tcase_add_test(tc, test_success_report);
 	tcase_add_test(tc, test_address_case);
+	tcase_add_test(tc, test_subject_address);
 	tcase_add_test(tc, test_original_id);
 	tcase_add_test(tc, test_amazon_ses);
 	tcase_add_test(tc, test_mbox);
