@@ -208,7 +208,7 @@ static const struct {
 	{ "550 Deze gebruiker bestaat niet", NULL, 0, "userunknown", 1, "bounced" },
 	{ "550 user has no mailbox", NULL, 0, "userunknown", 1, "bounced" },
 	/* ...but the sender's address in the same words is not the recipient's. */
-	{ "550 L'adresse de l'exp\xc3\xa9diteur n'existe pas", NULL, 0, "undefined", 0, "bounced" },
+	{ "550 L'adresse de l'exp\xc3\xa9" "diteur n'existe pas", NULL, 0, "undefined", 0, "bounced" },
 	{ "552 Postfach voll", NULL, 0, "mailboxfull", 0, "bounced" },
 	{ "452 Bo\xc3\xaete aux lettres pleine", NULL, 0, "mailboxfull", 0, "deferred" },
 	{ "421 Zu viele Verbindungen", NULL, 0, "toomanyconn", 0, "deferred" },
