@@ -207,6 +207,7 @@ static const struct {
 	{ "550 Questo indirizzo non esiste", NULL, 0, "userunknown", 1, "bounced" },
 	{ "550 Deze gebruiker bestaat niet", NULL, 0, "userunknown", 1, "bounced" },
 	{ "550 user has no mailbox", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 5.1.1 User is on vacation", NULL, 0, "vacation", 0, "bounced" },
 	/* ...but the sender's address in the same words is not the recipient's. */
 	{ "550 L'adresse de l'exp\xc3\xa9" "diteur n'existe pas", NULL, 0, "undefined", 0, "bounced" },
 	{ "552 Postfach voll", NULL, 0, "mailboxfull", 0, "bounced" },
@@ -342,6 +343,8 @@ START_TEST(test_multiline_and_codes)
 		"550 5.1.0 Sender <alice@sender.example> unknown",
 		"550 Rejected: sending domain has no MX record",
 		"550 Sender has no account here",
+		"550 5.1.1 From address does not exist",
+		"550 5.1.1 Return path address invalid",
 		"554 5.7.0 Your message could not be delivered because the recipient mailbox is currently not accepting messages from your domain",
 		"550 5.1.1 User unknown for sending address alice@sender.example",
 		"550 5.7.1 Rejected: your account does not exist",
