@@ -287,6 +287,15 @@ own_party(const struct dsn_ctx *ctx, const char *a)
 	return (any_in(a, bounce_senders));
 }
 
+/* Is there a reply code and a blank at t[i] ("554 "), within n? */
+static int
+reply_code_at(const char *t, size_t n, size_t i)
+{
+	return (n - i >= 4 && (t[i] == '4' || t[i] == '5') &&
+	    isdigit((unsigned char)t[i + 1]) &&
+	    isdigit((unsigned char)t[i + 2]) && t[i + 3] == ' ');
+}
+
 /*
  * Does the address at offset at head its line?  Only white space, quoting
  * and list marks, or a short label ("Recipient:", "Failed address:"), may
@@ -303,9 +312,7 @@ heads_line(const char *t, size_t at)
 	while (i < at && strchr(" \t<\"'*-:>(", t[i]) != NULL)
 		i++;
 	/* Sendmail: "554 <a@b>... reason", a reply code before the address. */
-	if (at - i >= 4 && (t[i] == '4' || t[i] == '5') &&
-	    isdigit((unsigned char)t[i + 1]) &&
-	    isdigit((unsigned char)t[i + 2]) && t[i + 3] == ' ') {
+	if (reply_code_at(t, at, i)) {
 		i += 4;
 		while (i < at && strchr(" \t<", t[i]) != NULL)
 			i++;
@@ -574,9 +581,7 @@ summary_line(const char *t, size_t ls, size_t n, const char *addr)
 {
 	size_t al = strlen(addr);
 
-	if (n - ls < 6 + al || (t[ls] != '4' && t[ls] != '5') ||
-	    !isdigit((unsigned char)t[ls + 1]) ||
-	    !isdigit((unsigned char)t[ls + 2]) || t[ls + 3] != ' ')
+	if (n - ls < 6 + al || !reply_code_at(t, n, ls))
 		return (0);
 	size_t i = ls + 4;
 	if (t[i] == '<')
@@ -601,9 +606,7 @@ transcript_line(const char *t, size_t ls, size_t n)
 		    starts[k], strlen(starts[k])) == 0)
 			return (1);
 	/* A reply code, then a host or address and Sendmail's "...". */
-	if (n - ls < 5 || (t[ls] != '4' && t[ls] != '5') ||
-	    !isdigit((unsigned char)t[ls + 1]) ||
-	    !isdigit((unsigned char)t[ls + 2]) || t[ls + 3] != ' ')
+	if (n - ls < 5 || !reply_code_at(t, n, ls))
 		return (0);
 	const char *e = memchr(t + ls, '\n', n - ls);
 	size_t le = e ? (size_t)(e - t) : n;
