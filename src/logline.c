@@ -303,6 +303,19 @@ is_qid_char(char c)
 	return (is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'));
 }
 
+/* The end of a queue ID at p followed by ": ", or NULL. */
+static const char *
+qid_end(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && is_qid_char(*q))
+		q++;
+	if (q - p < 5 || q + 2 > end || q[0] != ':' || q[1] != ' ')
+		return (NULL);
+	return (q);
+}
+
 enum logline_kind
 logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 {
@@ -375,10 +388,8 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 		return (LL_NONE);
 
 	/* "QUEUEID: " */
-	const char *q = p;
-	while (q < end && is_qid_char(*q))
-		q++;
-	if (q - p < 5 || q + 2 > end || q[0] != ':' || q[1] != ' ')
+	const char *q = qid_end(p, end);
+	if (q == NULL)
 		return (LL_NONE);
 	ll->queue_id = SL(p, q - p);
 	p = q + 2;
@@ -418,11 +429,8 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 			 * The message's recipients get no line of their own.
 			 */
 			static const char timeout[] = "DSN: Cannot send message for";
-			q = p;
-			while (q < end && is_qid_char(*q))
-				q++;
-			if (q - p >= 5 && q + 2 <= end && q[0] == ':' &&
-			    q[1] == ' ' && STARTS(q + 2, end, timeout)) {
+			q = qid_end(p, end);
+			if (q != NULL && STARTS(q + 2, end, timeout)) {
 				ll->text = SL(q + 7, end - (q + 7));
 				ll->kind = LL_TIMEOUT;
 			}
