@@ -108,6 +108,25 @@ START_TEST(test_times)
 }
 END_TEST
 
+/* The built-in rules, loaded once per test for the logproc tests. */
+static struct classifier *cl;
+
+static void
+setup(void)
+{
+	char err[256];
+
+	cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(cl != NULL, "%s", err);
+}
+
+static void
+teardown(void)
+{
+	classifier_free(cl);
+	cl = NULL;
+}
+
 struct got {
 	int n;
 	struct rb_outcome_rec last;
@@ -123,8 +142,6 @@ collect(void *arg, const struct rb_outcome_rec *o)
 
 START_TEST(test_correlation_and_bounds)
 {
-	char err[256];
-	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
 	struct logproc_options o;
 	logproc_options_default(&o);
 	o.max_entries = 100;
@@ -192,7 +209,6 @@ START_TEST(test_correlation_and_bounds)
 	ck_assert_int_eq(g.n, before + 1);
 	free(b);
 	logproc_free(lp);
-	classifier_free(cl);
 }
 END_TEST
 
@@ -203,8 +219,6 @@ END_TEST
  */
 START_TEST(test_sendmail_status)
 {
-	char err[256];
-	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
 	struct logproc_options o;
 	logproc_options_default(&o);
 	struct logproc *lp = logproc_new(cl, &o);
@@ -223,7 +237,6 @@ START_TEST(test_sendmail_status)
 	ck_assert_int_eq(g.last.v.reason, RB_REASON_MAILERERROR);
 	ck_assert_int_ne(g.last.v.action, RB_ACTION_SUPPRESS);
 	logproc_free(lp);
-	classifier_free(cl);
 }
 END_TEST
 
@@ -268,6 +281,17 @@ feed_deferral(struct logproc *lp, const char *when, const char *qid,
 	feed(lp, line, m);
 }
 
+/* The two expired outcomes m holds: for a, then for b. */
+static void
+expect_expired(const struct many *m, const char *a, const char *b)
+{
+	ck_assert_int_eq(m->n, 2);
+	ck_assert_str_eq(m->rcpt[0], a);
+	ck_assert_str_eq(m->rcpt[1], b);
+	ck_assert_int_eq(m->outcome[0], RB_OUTCOME_EXPIRED);
+	ck_assert_int_eq(m->outcome[1], RB_OUTCOME_EXPIRED);
+}
+
 /*
  * Postfix logs an expired message once, "from=<...>, status=expired":
  * each recipient whose last line was a deferral expires, with the reason
@@ -276,8 +300,7 @@ feed_deferral(struct logproc *lp, const char *when, const char *qid,
  */
 START_TEST(test_expiry)
 {
-	char err[256], line[512];
-	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	char line[512];
 	struct logproc_options o;
 	logproc_options_default(&o);
 	o.max_entries = 2000;
@@ -305,11 +328,7 @@ START_TEST(test_expiry)
 
 	m.n = 0;
 	feed(lp, "Nov 25 08:00:06 mx1 postfix/qmgr[10]: 55555EEEEE: from=<news@shop.example>, status=expired, returned to sender", &m);
-	ck_assert_int_eq(m.n, 2);
-	ck_assert_str_eq(m.rcpt[0], "bob@slow.example");
-	ck_assert_str_eq(m.rcpt[1], "carol@full.example");
-	ck_assert_int_eq(m.outcome[0], RB_OUTCOME_EXPIRED);
-	ck_assert_int_eq(m.outcome[1], RB_OUTCOME_EXPIRED);
+	expect_expired(&m, "bob@slow.example", "carol@full.example");
 	ck_assert_int_eq(m.reason[1], RB_REASON_MAILBOXFULL);
 	ck_assert_str_eq(m.last.sender, "news@shop.example");
 	ck_assert_str_eq(m.last.message_id, "exp@shop.example");
@@ -362,7 +381,6 @@ START_TEST(test_expiry)
 	logproc_get_stats(lp, &st);
 	ck_assert_uint_eq(st.pending, 0);
 	logproc_free(lp);
-	classifier_free(cl);
 }
 END_TEST
 
@@ -375,8 +393,6 @@ END_TEST
  */
 START_TEST(test_sendmail_expiry)
 {
-	char err[256];
-	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
 	struct logproc_options o;
 	logproc_options_default(&o);
 	struct logproc *lp = logproc_new(cl, &o);
@@ -391,12 +407,8 @@ START_TEST(test_sendmail_expiry)
 	feed(lp, "Nov 20 12:00:07 mx1 sm-mta[3004]: x4KAO0P0000001: x4KC07P0000009: sender notify: Warning: could not send message for past 4 hours", &m);
 	ck_assert_int_eq(m.n, 0);
 	feed(lp, "Nov 25 08:00:07 mx1 sm-mta[3005]: x4KAO0P0000001: x4P807P0000010: DSN: Cannot send message for 5 days", &m);
-	ck_assert_int_eq(m.n, 2);
-	ck_assert_str_eq(m.rcpt[0], "bob@full.example");
-	ck_assert_str_eq(m.rcpt[1], "dave@slow.example");
-	ck_assert_int_eq(m.outcome[0], RB_OUTCOME_EXPIRED);
+	expect_expired(&m, "bob@full.example", "dave@slow.example");
 	ck_assert_int_eq(m.reason[0], RB_REASON_MAILBOXFULL);
-	ck_assert_int_eq(m.outcome[1], RB_OUTCOME_EXPIRED);
 	ck_assert_str_eq(m.last.sender, "news@shop.example");
 	ck_assert_str_eq(m.last.queue_id, "x4KAO0P0000001");
 	/* Told once. */
@@ -404,7 +416,6 @@ START_TEST(test_sendmail_expiry)
 	feed(lp, "Nov 25 08:00:07 mx1 sm-mta[3005]: x4KAO0P0000001: x4P807P0000010: DSN: Cannot send message for 5 days", &m);
 	ck_assert_int_eq(m.n, 0);
 	logproc_free(lp);
-	classifier_free(cl);
 }
 END_TEST
 
@@ -414,6 +425,7 @@ main(void)
 	Suite *s = suite_create("logline");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_times);
 	tcase_add_test(tc, test_correlation_and_bounds);
