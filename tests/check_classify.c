@@ -178,11 +178,12 @@ static const struct {
 	{ "554 5.6.211 Invalid MIME Content: Single text value size (32781) exceeded allowed maximum (32768) for the 'DKIM-Signature' header", NULL, 0, "contenterror", 0, "bounced" },
 	/* A deferral that gives no cause is on hold; one that says the server is unwell is its error. */
 	{ "450 4.0.0 Temporary failure", NULL, 0, "onhold", 0, "deferred" },
+	{ "451 Temporary local problem - please try later", NULL, 0, "systemerror", 0, "deferred" },
+	{ "421 4.3.2 Service not available, closing transmission channel", NULL, 0, "systemerror", 0, "deferred" },
 	/* A notice's words that delivery failed, and no cause: on hold, never suppressed. */
 	{ "Your Message To: <a@b.example> Did not reach the following recipient: a@b.example", "5.0.0", RB_OUTCOME_BOUNCED, "onhold", 0, "bounced" },
 	{ "\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc(\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88)", "5.0.0", RB_OUTCOME_BOUNCED, "onhold", 0, "bounced" },
-	{ "451 Temporary local problem - please try later", NULL, 0, "systemerror", 0, "deferred" },
-	{ "421 4.3.2 Service not available, closing transmission channel", NULL, 0, "systemerror", 0, "deferred" },
+	/* The sending IP refused: a dynamic range, T-Online's generic refusal. */
 	{ "550 rejected because your IP is in a dynamic range", NULL, 0, "blocked", 0, "bounced" },
 	{ "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)", NULL, 0, "blocked", 0, "bounced" },
 	/*
