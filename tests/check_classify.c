@@ -165,6 +165,8 @@ static const struct {
 	{ "cannot update mailbox /var/mail/bob for user bob. error writing message: File too large", "5.2.2", RB_OUTCOME_BOUNCED, "mailboxfull", 0, "bounced" },
 	/* Exim's own words: MX hosts that do not exist; a host given up on. */
 	{ "all relevant MX records point to non-existent hosts", "5.0.0", RB_OUTCOME_BOUNCED, "hostunknown", 1, "bounced" },
+	/* cPanel's words for a domain its DNS router could not route: the domain, not a blocklist. */
+	{ "The mail server could not deliver mail to a@b.example.  The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.", "5.0.0", RB_OUTCOME_BOUNCED, "hostunknown", 1, "bounced" },
 	{ "all hosts for 'example.com' have been failing for a long time (and retry time not reached)", "5.0.0", RB_OUTCOME_BOUNCED, "expired", 0, "bounced" },
 	/* The sender's limits and its From:, whatever X.1.x code they come with. */
 	{ "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", NULL, 0, "speeding", 0, "bounced" },
@@ -174,6 +176,10 @@ static const struct {
 	{ "554 DT:SPM mx14,QMCowAD3Sp4V2 1706787349 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "spamdetected", 0, "bounced" },
 	{ "554 IP:B037 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "blocked", 0, "bounced" },
 	{ "451 MI:DMC mx14,QMCowAD3Sp4V2 1706787349 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "speeding", 0, "deferred" },
+	/* Spectrum's acceptable-use codes settle it, whatever the reply's words: 13x0 its rate limits, 10x0 a refused IP. */
+	{ "550 5.1.0 <a@b.example> sender rejected. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1310", NULL, 0, "toomanyconn", 0, "bounced" },
+	{ "421 cmsmtp 192.0.2.1 blocked AUP#In-1340", NULL, 0, "toomanyconn", 0, "deferred" },
+	{ "554 dnvrco-cmimta15 esmtp ESMTP server not available AUP#I-1010", NULL, 0, "blocked", 0, "bounced" },
 	{ "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726", NULL, 0, "contenterror", 0, "bounced" },
 	{ "554 5.6.211 Invalid MIME Content: Single text value size (32781) exceeded allowed maximum (32768) for the 'DKIM-Signature' header", NULL, 0, "contenterror", 0, "bounced" },
 	/* A deferral that gives no cause is on hold; one that says the server is unwell is its error. */
@@ -328,6 +334,7 @@ START_TEST(test_multiline_and_codes)
 		"550 Your domain does not exist",
 		"550 The sender's mailbox does not exist",
 		"550 Verification failed for <a@s.example> The mail server could not deliver mail to a@s.example. The account or domain may not exist, they may be blacklisted. Sender verify failed",
+		"550 Verification failed for <a@s.example> The mail server could not deliver mail to a@s.example.  The account or domain may not exist, they may be blacklisted, or missing the proper dns entries. Sender verify failed",
 		"550 Unknown sender",
 		"550 5.7.1 <mx.sender.example>: Helo command rejected: Host not found",
 		"550 Invalid HELO/EHLO: domain does not exist",
