@@ -356,6 +356,13 @@ START_TEST(test_multiline_and_codes)
 		"554 5.7.0 Your message could not be delivered because the recipient mailbox is currently not accepting messages from your domain",
 		"550 5.1.1 User unknown for sending address alice@sender.example",
 		"550 5.7.1 Rejected: your account does not exist",
+		/* This system's own faults, in Postfix's words: never an address's. */
+		"client TLS configuration problem",
+		"delivery temporarily suspended: unknown mail transport error",
+		"mail transport unavailable",
+		"mail system configuration error",
+		"connect to mx.example[private/dovecot-lmtp]: No such file or directory",
+		"connect to mx.example[/var/run/dovecot/lmtp]: Connection refused",
 	};
 	for (size_t i = 0; i < sizeof(sender_side) / sizeof(sender_side[0]);
 	    i++) {
