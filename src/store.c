@@ -64,6 +64,8 @@ static const char *const queries[Q__COUNT] = {
 	    "fingerprint,offset,cursor) VALUES (?,?,?,?,?,?)",
 	[Q_POS_GET] = "SELECT dev, ino, fingerprint, offset, cursor FROM "
 	    "positions WHERE source_id = ?",
+	[Q_FLOW_PUT] = "INSERT INTO deliveries(transport,last) VALUES (?,?) "
+	    "ON CONFLICT DO UPDATE SET last = max(last, excluded.last)",
 };
 
 
@@ -292,6 +294,10 @@ open_store(const char *path, const struct store_options *opt, int with_set,
 			goto fail;
 		}
 	}
+	if (store_flow_load(st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	if (!with_set)
 		return (st);
 	/* The set the milter reads: every current suppression. */
@@ -367,6 +373,7 @@ store_close(struct store *st)
 	free(st->ck);
 	free(st->ck_index);
 	free(st->ord);
+	store_flow_free(st);
 	free(st->path);
 	free(st);
 }
@@ -622,10 +629,13 @@ is_soft_evidence(const struct rb_verdict *v)
 	    v->outcome == RB_OUTCOME_EXPIRED));
 }
 
-/* addr: o's recipient as store_fold_address() gives it. */
+/*
+ * addr: o's recipient as store_fold_address() gives it; i: o's place in
+ * the batch as it came.
+ */
 static int
-apply_one(struct store *st, const struct rb_outcome_rec *o, const char *addr,
-    const struct rb_position *pos, time_t now)
+apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
+    const char *addr, const struct rb_position *pos, time_t now)
 {
 	const struct rb_verdict *v = &o->v;
 	sqlite3_stmt *s = st->q[Q_OUTCOME_INSERT];
@@ -675,7 +685,8 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, const char *addr,
 		if (o->time < first)
 			first = o->time;
 		if (failures >= st->opt.escalation_failures &&
-		    o->time - first >= st->opt.escalation_span) {
+		    o->time - first >= st->opt.escalation_span &&
+		    store_flow_allows(st, i, first)) {
 			char why[160];
 			snprintf(why, sizeof(why), "%ld soft failures over %ld hours",
 			    failures, (long)((o->time - first) / 3600));
@@ -765,13 +776,15 @@ store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
 	st->npend = 0;
 	st->tx_outcomes = 0;
 	ck_reset(st);
+	if (store_flow_batch(st, recs, n) != 0)
+		return (-1);
 	if (store_exec(st, "BEGIN IMMEDIATE") != 0)
 		return (-1);
 	for (size_t i = 0; i < n; i++)
-		if (apply_one(st, &recs[st->ord[i].i], st->ord[i].addr, pos,
-		    now) < 0)
+		if (apply_one(st, &recs[st->ord[i].i], st->ord[i].i,
+		    st->ord[i].addr, pos, now) < 0)
 			goto fail;
-	if (ck_flush(st) != 0)
+	if (ck_flush(st) != 0 || store_flow_save(st) != 0)
 		goto fail;
 	if (pos != NULL) {
 		sqlite3_stmt *s = st->q[Q_POS_PUT];
@@ -787,6 +800,7 @@ store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
 	if (store_exec(st, "COMMIT") != 0)
 		goto fail;
 	store_pend_apply(st);
+	store_flow_saved(st);
 	if (st->n_outcomes >= 0)
 		st->n_outcomes += st->tx_outcomes;
 	return (0);
@@ -987,6 +1001,7 @@ store_maintain(struct store *st, time_t now)
 	if (store_exec(st, "COMMIT") != 0)
 		goto fail;
 	store_pend_apply(st);
+	store_flow_saved(st);
 	if (st->n_outcomes >= 0)
 		st->n_outcomes -= pruned;
 	return (0);

@@ -20,7 +20,7 @@
 enum {
 	Q_OUTCOME_INSERT, Q_COUNTER_ADD, Q_RETRY_GET, Q_RETRY_PUT, Q_RETRY_DEL,
 	Q_SUP_GET, Q_SUP_ADD, Q_SUP_DEL, Q_AUDIT, Q_POS_PUT, Q_POS_GET,
-	Q__COUNT
+	Q_FLOW_PUT, Q__COUNT
 };
 
 /* A suppression-set change waiting for its transaction to commit. */
@@ -49,6 +49,13 @@ struct ckey {
 	long n;
 };
 
+/* The latest delivery through one transport (store_flow.c). */
+struct flow {
+	char transport[RB_NAME_MAX];
+	time_t last;
+	int dirty;		/* changed by the open transaction */
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -69,6 +76,13 @@ struct store {
 	 * -1: not counted yet.  tx_outcomes: added by the open transaction.
 	 */
 	long long n_outcomes, tx_outcomes;
+	/* Whether mail was flowing (store_flow.c). */
+	struct flow *flow;
+	size_t nflow, flow_cap;
+	time_t flow_any;	/* through any transport; 0: none yet */
+	int flow_any_dirty;
+	time_t *flow_before;	/* per outcome of the batch, in its order */
+	size_t flow_before_cap;
 };
 
 /* sqlite3_exec with the error logged; 0 or -1. */
@@ -87,5 +101,25 @@ int store_suppress_tx(struct store *, const char *addr, const char *reason,
     const char *who, const char *why);
 /* After a commit: apply the pending changes to the suppression set. */
 void store_pend_apply(struct store *);
+
+/* store_flow.c: load at open; 0 or -1. */
+int store_flow_load(struct store *);
+/*
+ * Before a batch is applied: note for each outcome the latest delivery
+ * that came before it, and learn the batch's deliveries.  0 or -1.
+ */
+int store_flow_batch(struct store *, const struct rb_outcome_rec *,
+    size_t n);
+/* Inside the batch's transaction: write what changed.  0 or -1. */
+int store_flow_save(struct store *);
+/* After its commit. */
+void store_flow_saved(struct store *);
+/*
+ * May outcome i of the batch escalate a recipient whose first counted
+ * failure was at first?  Yes when mail went out through its transport
+ * since then, or when no delivery was ever recorded.
+ */
+int store_flow_allows(const struct store *, size_t i, time_t first);
+void store_flow_free(struct store *);
 
 #endif

@@ -52,7 +52,10 @@ static const char store_schema_sql[] =
 ") WITHOUT ROWID;"
 "CREATE TABLE IF NOT EXISTS positions("
 "  source_id TEXT PRIMARY KEY, dev INTEGER, ino INTEGER,"
-"  fingerprint INTEGER, offset INTEGER, cursor TEXT) WITHOUT ROWID;";
+"  fingerprint INTEGER, offset INTEGER, cursor TEXT) WITHOUT ROWID;"
+/* The latest delivery per transport, '' for any (store_flow.c). */
+"CREATE TABLE IF NOT EXISTS deliveries("
+"  transport TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;";
 
 /*
  * The outcomes indexes of version 2, apart so that a version 1 database

@@ -182,6 +182,93 @@ START_TEST(test_escalation)
 }
 END_TEST
 
+/*
+ * A sending system cut off from the world fails every recipient softly,
+ * again and again: no escalation until mail went out through the same
+ * transport after the recipient's first failure -- in the order the
+ * outcomes came, wherever the batches were cut.
+ */
+START_TEST(test_escalation_needs_flow)
+{
+	time_t t0 = 1800000000;
+	struct rb_outcome_rec r, b[2];
+	char q[16];
+
+	/* Mail flowed once, then the outage: four failures over 73 hours. */
+	r = mk("other@example.net", "D0", RB_OUTCOME_DELIVERED,
+	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, t0 - 3600);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(q, sizeof(q), "F%d", i);
+		r = mk("stuck@example.com", q, RB_OUTCOME_DEFERRED,
+		    RB_CATEGORY_NETWORK, RB_ACTION_RETRY, RB_REASON_NETWORKERROR,
+		    t0 + i * 24 * 3600 + (i == 3 ? 3600 : 0));
+		ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	}
+	ck_assert_int_eq(supset_lookup(store_supset(st), "stuck@example.com", NULL), 0);
+	json_t *l = store_lookup(st, "stuck@example.com", t0);
+	ck_assert_int_eq(jint(l, "retry", "failures"), 4);
+	json_decref(l);
+
+	/* A local delivery proves nothing about the way out. */
+	r = mk("local@example.net", "D1", RB_OUTCOME_DELIVERED,
+	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, t0 + 74 * 3600);
+	snprintf(r.transport, sizeof(r.transport), "local");
+	outcome_make_key(&r);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	r = mk("stuck@example.com", "F4", RB_OUTCOME_DEFERRED,
+	    RB_CATEGORY_NETWORK, RB_ACTION_RETRY, RB_REASON_NETWORKERROR, t0 + 75 * 3600);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "stuck@example.com", NULL), 0);
+
+	/*
+	 * One batch: the failure came before the delivery (which sorts
+	 * first by address): not yet.  The next failure, after it: escalated.
+	 */
+	b[0] = mk("stuck@example.com", "F5", RB_OUTCOME_DEFERRED,
+	    RB_CATEGORY_NETWORK, RB_ACTION_RETRY, RB_REASON_NETWORKERROR, t0 + 76 * 3600);
+	b[1] = mk("another@example.net", "D2", RB_OUTCOME_DELIVERED,
+	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, t0 + 76 * 3600);
+	ck_assert_int_eq(store_apply(st, b, 2, NULL, t0), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "stuck@example.com", NULL), 0);
+
+	/* Closed and opened again: the delivery through smtp is remembered. */
+	store_close(st);
+	char err[256];
+	st = store_open(path, NULL, err, sizeof(err));
+	ck_assert_ptr_nonnull(st);
+	r = mk("stuck@example.com", "F6", RB_OUTCOME_DEFERRED,
+	    RB_CATEGORY_NETWORK, RB_ACTION_RETRY, RB_REASON_NETWORKERROR, t0 + 77 * 3600);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "stuck@example.com", NULL), 1);
+
+	/*
+	 * A failure from a bounce message names no transport: a delivery
+	 * through any counts.
+	 */
+	for (int i = 0; i < 3; i++) {
+		snprintf(q, sizeof(q), "G%d", i);
+		r = mk("dsn@example.com", q, RB_OUTCOME_DEFERRED,
+		    RB_CATEGORY_MAILBOX_FULL, RB_ACTION_RETRY, RB_REASON_MAILBOXFULL,
+		    t0 + 80 * 3600 + i * 37 * 3600);
+		r.source = RB_SOURCE_DSN;
+		r.transport[0] = '\0';
+		outcome_make_key(&r);
+		if (i == 2) {
+			b[0] = mk("x@example.org", "D3", RB_OUTCOME_DELIVERED,
+			    RB_CATEGORY_DELIVERED, RB_ACTION_NONE,
+			    RB_REASON_DELIVERED, t0 + 100 * 3600);
+			snprintf(b[0].transport, sizeof(b[0].transport), "relay");
+			outcome_make_key(&b[0]);
+			b[1] = r;
+			ck_assert_int_eq(store_apply(st, b, 2, NULL, t0), 0);
+		} else
+			ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	}
+	ck_assert_int_eq(supset_lookup(store_supset(st), "dsn@example.com", NULL), 1);
+}
+END_TEST
+
 START_TEST(test_manual_and_expiry)
 {
 	time_t now = 1800000000;
@@ -461,6 +548,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dedup_and_suppress);
 	tcase_add_test(tc, test_escalation);
+	tcase_add_test(tc, test_escalation_needs_flow);
 	tcase_add_test(tc, test_manual_and_expiry);
 	tcase_add_test(tc, test_positions_and_reopen);
 	tcase_add_test(tc, test_schema_v1_upgraded);

@@ -68,4 +68,6 @@ daemon_dump() {
 	sqlite3 "$db" "SELECT address, reason, category, source FROM suppressions ORDER BY address;"
 	echo "--"
 	sqlite3 "$db" "SELECT address, failures, first, last, last_code FROM retry ORDER BY address;"
+	echo "--"
+	sqlite3 "$db" "SELECT transport, last FROM deliveries ORDER BY transport;"
 }
