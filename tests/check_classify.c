@@ -165,6 +165,10 @@ static const struct {
 	{ "cannot update mailbox /var/mail/bob for user bob. error writing message: File too large", "5.2.2", RB_OUTCOME_BOUNCED, "mailboxfull", 0, "bounced" },
 	/* Exim's own words: MX hosts that do not exist; a host given up on. */
 	{ "all relevant MX records point to non-existent hosts", "5.0.0", RB_OUTCOME_BOUNCED, "hostunknown", 1, "bounced" },
+	/* A filtering gateway's list of its customers' addresses, whatever X.7.1 comes with it; an inactive account. */
+	{ "550 5.7.1 <a@b.example>: Recipient address rejected: User email address is marked as invalid.", NULL, 0, "userunknown", 1, "bounced" },
+	{ "554 5.7.1 <a@b.example>: Recipient address rejected: Not in recipient list", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 Account is not active.", NULL, 0, "suspend", 0, "bounced" },
 	/* cPanel's words for a domain its DNS router could not route: the domain, not a blocklist. */
 	{ "The mail server could not deliver mail to a@b.example.  The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.", "5.0.0", RB_OUTCOME_BOUNCED, "hostunknown", 1, "bounced" },
 	{ "all hosts for 'example.com' have been failing for a long time (and retry time not reached)", "5.0.0", RB_OUTCOME_BOUNCED, "expired", 0, "bounced" },
@@ -356,6 +360,14 @@ START_TEST(test_multiline_and_codes)
 		"554 5.7.0 Your message could not be delivered because the recipient mailbox is currently not accepting messages from your domain",
 		"550 5.1.1 User unknown for sending address alice@sender.example",
 		"550 5.7.1 Rejected: your account does not exist",
+		/* The sending client's login, its protocol, its sender domain, its pace. */
+		"550 Login credentials no longer valid. Please re-authenticate.",
+		"535 5.7.8 Error: authentication failed: invalid credentials",
+		"550 Your account is not active",
+		"550 [permfail] example.net requires valid sender domain",
+		"550 Invalid syntax. Syntax should be MAIL FROM:<user@domain>",
+		"503 must have sender first.",
+		"550 This message has exceeded the max number of messages per session. Open a new session and try again.",
 		/* This system's own faults, in Postfix's words: never an address's. */
 		"client TLS configuration problem",
 		"delivery temporarily suspended: unknown mail transport error",
