@@ -180,10 +180,11 @@ static const struct {
 	{ "554 DT:SPM mx14,QMCowAD3Sp4V2 1706787349 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "spamdetected", 0, "bounced" },
 	{ "554 IP:B037 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "blocked", 0, "bounced" },
 	{ "451 MI:DMC mx14,QMCowAD3Sp4V2 1706787349 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "speeding", 0, "deferred" },
-	/* Spectrum's acceptable-use codes settle it, whatever the reply's words: 13x0 its rate limits, 10x0 a refused IP. */
+	/* Spectrum's and Cox's acceptable-use codes settle it, whatever the reply's words: rate and connection limits, a refused IP. */
 	{ "550 5.1.0 <a@b.example> sender rejected. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1310", NULL, 0, "toomanyconn", 0, "bounced" },
 	{ "421 cmsmtp 192.0.2.1 blocked AUP#In-1340", NULL, 0, "toomanyconn", 0, "deferred" },
 	{ "554 dnvrco-cmimta15 esmtp ESMTP server not available AUP#I-1010", NULL, 0, "blocked", 0, "bounced" },
+	{ "421 cmsmtp blocked. Refer to Error Codes section at for more information. AUP#CXCNCT", NULL, 0, "toomanyconn", 0, "deferred" },
 	{ "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726", NULL, 0, "contenterror", 0, "bounced" },
 	{ "554 5.6.211 Invalid MIME Content: Single text value size (32781) exceeded allowed maximum (32768) for the 'DKIM-Signature' header", NULL, 0, "contenterror", 0, "bounced" },
 	/* A deferral that gives no cause is on hold; one that says the server is unwell is its error. */
