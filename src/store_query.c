@@ -229,5 +229,11 @@ store_status(struct store *st)
 	json_object_set_new(o, "retry_states", json_integer(store_count_of(st, "SELECT count(*) FROM retry")));
 	json_object_set_new(o, "suppression_set", json_integer((json_int_t)supset_count(st->set)));
 	json_object_set_new(o, "size_bytes", json_integer(stat(st->path, &sb) == 0 ? sb.st_size : -1));
+	/* The latest delivery per transport: what escalation waits for. */
+	json_t *d = json_object();
+	for (size_t i = 0; i < st->nflow; i++)
+		json_object_set_new(d, st->flow[i].transport,
+		    json_integer((json_int_t)st->flow[i].last));
+	json_object_set_new(o, "deliveries", d);
 	return (o);
 }

@@ -233,6 +233,10 @@ START_TEST(test_escalation_needs_flow)
 	ck_assert_int_eq(supset_lookup(store_supset(st), "stuck@example.com", NULL), 0);
 
 	/* Closed and opened again: the delivery through smtp is remembered. */
+	json_t *status = store_status(st);
+	ck_assert_int_eq(jint(status, "deliveries", "smtp"), t0 + 76 * 3600);
+	ck_assert_int_eq(jint(status, "deliveries", "local"), t0 + 74 * 3600);
+	json_decref(status);
 	store_close(st);
 	char err[256];
 	st = store_open(path, NULL, err, sizeof(err));
