@@ -172,6 +172,8 @@ static const struct {
 	/* cPanel's words for a domain its DNS router could not route: the domain, not a blocklist. */
 	{ "The mail server could not deliver mail to a@b.example.  The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.", "5.0.0", RB_OUTCOME_BOUNCED, "hostunknown", 1, "bounced" },
 	{ "all hosts for 'example.com' have been failing for a long time (and retry time not reached)", "5.0.0", RB_OUTCOME_BOUNCED, "expired", 0, "bounced" },
+	/* Sendmail's words on giving up a message. */
+	{ "Cannot send message for 5 days", NULL, 0, "expired", 0, "unknown" },
 	/* The sender's limits and its From:, whatever X.1.x code they come with. */
 	{ "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", NULL, 0, "speeding", 0, "bounced" },
 	{ "550 Rejected by header based Anti-Spoofing policy: alice@sender.example", NULL, 0, "authfailure", 0, "bounced" },
