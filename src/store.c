@@ -1001,7 +1001,6 @@ store_maintain(struct store *st, time_t now)
 	if (store_exec(st, "COMMIT") != 0)
 		goto fail;
 	store_pend_apply(st);
-	store_flow_saved(st);
 	if (st->n_outcomes >= 0)
 		st->n_outcomes -= pruned;
 	return (0);
