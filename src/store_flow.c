@@ -22,7 +22,10 @@
  * as one clean run.
  *
  * The latest times are kept in the deliveries table, written in the same
- * transaction as the outcomes that moved them, and loaded at open.  The
+ * transaction as the outcomes that moved them, and loaded at open.  A
+ * batch works on its own copy of them (next, next_any) that becomes the
+ * store's only when it commits: a batch that rolls back and is applied
+ * again sees what it saw the first time.  The
  * in-memory table holds at most FLOW_MAX transports (a master.cf has a
  * handful); deliveries through others still count for "any transport".
  *
@@ -61,7 +64,7 @@ slot(struct store *st, const char *t, int add)
 	struct flow *f = &st->flow[st->nflow];
 	util_strlcpy(f->transport, t, sizeof(f->transport));
 	f->last = 0;
-	f->dirty = 0;
+	f->next = 0;
 	return ((int)st->nflow++);
 }
 
@@ -86,7 +89,7 @@ store_flow_load(struct store *st)
 		}
 		int i = slot(st, t, 1);
 		if (i >= 0 && last > st->flow[i].last)
-			st->flow[i].last = last;
+			st->flow[i].last = st->flow[i].next = last;
 	}
 	sqlite3_finalize(s);
 	return (0);
@@ -103,28 +106,27 @@ store_flow_batch(struct store *st, const struct rb_outcome_rec *recs,
 		st->flow_before = b;
 		st->flow_before_cap = n;
 	}
+	/* From what the store has committed, whatever a failed batch saw. */
+	st->next_any = st->flow_any;
+	for (size_t k = 0; k < st->nflow; k++)
+		st->flow[k].next = st->flow[k].last;
 	for (size_t i = 0; i < n; i++) {
 		const struct rb_outcome_rec *o = &recs[i];
 		int k = o->transport[0] ? slot(st, o->transport, 0) : -1;
-		if (st->flow_any == 0)
+		if (st->next_any == 0)
 			st->flow_before[i] = -1;	/* no delivery seen yet */
 		else if (o->transport[0] == '\0')
-			st->flow_before[i] = st->flow_any;
+			st->flow_before[i] = st->next_any;
 		else
-			st->flow_before[i] = k >= 0 ? st->flow[k].last : 0;
+			st->flow_before[i] = k >= 0 ? st->flow[k].next : 0;
 		if (o->v.outcome != RB_OUTCOME_DELIVERED)
 			continue;
-		if (o->time > st->flow_any) {
-			st->flow_any = o->time;
-			st->flow_any_dirty = 1;
-		}
-		if (o->transport[0] == '\0')
-			continue;
-		if ((k = slot(st, o->transport, 1)) >= 0 &&
-		    o->time > st->flow[k].last) {
-			st->flow[k].last = o->time;
-			st->flow[k].dirty = 1;
-		}
+		if (o->time > st->next_any)
+			st->next_any = o->time;
+		if (o->transport[0] != '\0' &&
+		    (k = slot(st, o->transport, 1)) >= 0 &&
+		    o->time > st->flow[k].next)
+			st->flow[k].next = o->time;
 	}
 	return (0);
 }
@@ -149,15 +151,11 @@ put(struct store *st, const char *transport, time_t t)
 int
 store_flow_save(struct store *st)
 {
-	/*
-	 * Flags are cleared only when the batch commits (store_flow_saved):
-	 * a batch that rolls back is applied again, and writes them again.
-	 */
-	if (st->flow_any_dirty && put(st, "", st->flow_any) != 0)
+	if (st->next_any > st->flow_any && put(st, "", st->next_any) != 0)
 		return (-1);
 	for (size_t i = 0; i < st->nflow; i++)
-		if (st->flow[i].dirty &&
-		    put(st, st->flow[i].transport, st->flow[i].last) != 0)
+		if (st->flow[i].next > st->flow[i].last &&
+		    put(st, st->flow[i].transport, st->flow[i].next) != 0)
 			return (-1);
 	return (0);
 }
@@ -165,9 +163,9 @@ store_flow_save(struct store *st)
 void
 store_flow_saved(struct store *st)
 {
-	st->flow_any_dirty = 0;
+	st->flow_any = st->next_any;
 	for (size_t i = 0; i < st->nflow; i++)
-		st->flow[i].dirty = 0;
+		st->flow[i].last = st->flow[i].next;
 }
 
 int

@@ -52,8 +52,8 @@ struct ckey {
 /* The latest delivery through one transport (store_flow.c). */
 struct flow {
 	char transport[RB_NAME_MAX];
-	time_t last;
-	int dirty;		/* changed by the open transaction */
+	time_t last;		/* committed */
+	time_t next;		/* with the batch being applied */
 };
 
 struct store {
@@ -80,7 +80,7 @@ struct store {
 	struct flow *flow;
 	size_t nflow, flow_cap;
 	time_t flow_any;	/* through any transport; 0: none yet */
-	int flow_any_dirty;
+	time_t next_any;	/* with the batch being applied */
 	time_t *flow_before;	/* per outcome of the batch, in its order */
 	size_t flow_before_cap;
 };
@@ -112,7 +112,7 @@ int store_flow_batch(struct store *, const struct rb_outcome_rec *,
     size_t n);
 /* Inside the batch's transaction: write what changed.  0 or -1. */
 int store_flow_save(struct store *);
-/* After its commit. */
+/* After its commit: the batch's deliveries become the store's. */
 void store_flow_saved(struct store *);
 /*
  * May outcome i of the batch escalate a recipient whose first counted

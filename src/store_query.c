@@ -232,7 +232,8 @@ store_status(struct store *st)
 	/* The latest delivery per transport: what escalation waits for. */
 	json_t *d = json_object();
 	for (size_t i = 0; i < st->nflow; i++)
-		json_object_set_new(d, st->flow[i].transport,
+		if (st->flow[i].last > 0)
+			json_object_set_new(d, st->flow[i].transport,
 		    json_integer((json_int_t)st->flow[i].last));
 	json_object_set_new(o, "deliveries", d);
 	return (o);

@@ -446,6 +446,64 @@ START_TEST(test_full_then_recovers)
 }
 END_TEST
 
+/*
+ * A batch that could not be committed (disk full) and is applied again
+ * gives the verdicts it would have given the first time: the deliveries
+ * it carried are not yet the store's.
+ */
+START_TEST(test_escalation_flow_rollback)
+{
+	time_t t0 = 1800000000;
+	static struct rb_outcome_rec r, b[202];
+
+	r = mk("other@example.net", "D0", RB_OUTCOME_DELIVERED,
+	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, t0 - 3600);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	for (int i = 0; i < 2; i++) {
+		char q[16];
+		snprintf(q, sizeof(q), "F%d", i);
+		r = mk("rb@example.com", q, RB_OUTCOME_DEFERRED,
+		    RB_CATEGORY_MAILBOX_FULL, RB_ACTION_RETRY, RB_REASON_MAILBOXFULL,
+		    t0 + i * 24 * 3600);
+		ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	}
+	/* The third failure, then a delivery to someone else. */
+	b[0] = mk("rb@example.com", "F2", RB_OUTCOME_DEFERRED,
+	    RB_CATEGORY_MAILBOX_FULL, RB_ACTION_RETRY, RB_REASON_MAILBOXFULL,
+	    t0 + 73 * 3600);
+	b[1] = mk("another@example.net", "D1", RB_OUTCOME_DELIVERED,
+	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED,
+	    t0 + 73 * 3600);
+	/* Enough of the sender's own failures to need new pages. */
+	for (int i = 2; i < 202; i++) {
+		char a[64], q[16];
+		snprintf(a, sizeof(a), "pad%d@example.org", i);
+		snprintf(q, sizeof(q), "P%d", i);
+		b[i] = mk(a, q, RB_OUTCOME_BOUNCED, RB_CATEGORY_AUTHENTICATION,
+		    RB_ACTION_FIX_SENDER, RB_REASON_AUTHFAILURE, t0 + 73 * 3600);
+		memset(b[i].text, 'x', 900);
+	}
+	store_limit_pages(st, 2);
+	ck_assert_int_eq(store_apply(st, b, 202, NULL, t0), -1);
+	json_t *s1 = store_status(st);
+	ck_assert(json_is_null(json_object_get(json_object_get(s1, "deliveries"), "smtp")) ||
+	    jint(s1, "deliveries", "smtp") == t0 - 3600);
+	json_decref(s1);
+	store_limit_pages(st, 0);
+	ck_assert_int_eq(store_apply(st, b, 202, NULL, t0), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "rb@example.com", NULL), 0);
+	s1 = store_status(st);
+	ck_assert_int_eq(jint(s1, "deliveries", "smtp"), t0 + 73 * 3600);
+	json_decref(s1);
+	/* The next failure comes after that delivery: escalated. */
+	r = mk("rb@example.com", "F3", RB_OUTCOME_DEFERRED,
+	    RB_CATEGORY_MAILBOX_FULL, RB_ACTION_RETRY, RB_REASON_MAILBOXFULL,
+	    t0 + 74 * 3600);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "rb@example.com", NULL), 1);
+}
+END_TEST
+
 /* Import CSV text into the store; the answer of store_import_csv. */
 static long
 import_text(const char *text, time_t now, char *err, size_t errlen)
@@ -557,6 +615,7 @@ main(void)
 	tcase_add_test(tc, test_positions_and_reopen);
 	tcase_add_test(tc, test_schema_v1_upgraded);
 	tcase_add_test(tc, test_full_then_recovers);
+	tcase_add_test(tc, test_escalation_flow_rollback);
 	tcase_add_test(tc, test_csv_roundtrip);
 	tcase_add_test(tc, test_supset);
 	suite_add_tcase(s, tc);
