@@ -9,25 +9,26 @@
  * again and again, and after escalation_span all of them would be
  * suppressed at once.  So escalation also needs proof that the same way
  * out worked in the meantime: a delivery to anyone through the
- * recipient's transport ("smtp", "postfix-out/smtp") after the
- * recipient's first counted failure.  A failure with no transport (from
- * a bounce message) takes any transport's delivery.  A store that has
- * recorded no delivery at all (no log source, only bounce messages)
- * has no such proof to ask for, and escalates as before.
+ * recipient's transport (the program that logged it: "postfix/smtp",
+ * "postfix-out/smtp", Sendmail's mailer) after the recipient's first
+ * counted failure.  A failure with no transport (from a bounce message)
+ * takes any transport's delivery.  A store that has recorded no delivery
+ * at all (no log source, only bounce messages) has no such proof to ask
+ * for, and escalates on the failures alone.
  *
  * "After" is in the order the outcomes arrived, not the order a batch is
- * applied in (by address, see store.c): flow_batch() walks the batch as
- * it came, so the verdict for an outcome does not depend on where the
- * batches were cut -- a restart after kill -9 ends with the same store
- * as one clean run.
+ * applied in (by address, see store.c): store_flow_batch() walks the
+ * batch as it came, so the verdict for an outcome does not depend on
+ * where the batches were cut -- a restart after kill -9 ends with the
+ * same store as one clean run.
  *
  * The latest times are kept in the deliveries table, written in the same
  * transaction as the outcomes that moved them, and loaded at open.  A
  * batch works on its own copy of them (next, next_any) that becomes the
  * store's only when it commits: a batch that rolls back and is applied
- * again sees what it saw the first time.  The
- * in-memory table holds at most FLOW_MAX transports (a master.cf has a
- * handful); deliveries through others still count for "any transport".
+ * again sees what it saw the first time.  The in-memory table holds at
+ * most FLOW_MAX transports (a master.cf has a handful); deliveries
+ * through others still count for "any transport".
  *
  * Owned by the store's thread, as the rest of the store.
  */
