@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <hs/hs.h>
 
@@ -658,6 +659,28 @@ provider_find(const struct classifier *cl, int is_mx, const char *name,
 	return (best == UINT_MAX ? NO_PID : cl->line_pid[best]);
 }
 
+/*
+ * Does the text say that the recipient's domain, one the provider map
+ * names as a domain, was not found?  The text must name it ("name=
+ * gmail.com type=MX"): a reply that names another domain is about that
+ * one.
+ */
+static int
+provider_domain_named(const struct classifier *cl, const char *recipient,
+    const char *text, size_t textlen)
+{
+	const char *at = strrchr(recipient, '@');
+	const char *dom = at ? at + 1 : recipient;
+	size_t dl = strlen(dom);
+
+	if (dl < 4 || provider_find(cl, 0, dom, 1) == NO_PID)
+		return (0);
+	for (size_t i = 0; i + dl <= textlen; i++)
+		if (strncasecmp(text + i, dom, dl) == 0)
+			return (1);
+	return (0);
+}
+
 /* The MX is the better witness; then the recipient's domain. */
 static unsigned
 provider_of(const struct classifier *cl, const char *recipient,
@@ -1215,6 +1238,24 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		out->category = category_of_reason(out->reason);
 		out->action = action_of(out->category, permanent);
 		out->rule = "none";
+	}
+	/*
+	 * The domain of a mailbox provider on the provider map (gmail.com,
+	 * outlook.com, yahoo.*) exists: "host not found" naming it says that
+	 * the resolver which looked it up is broken -- this system's, or a
+	 * relay's -- not that the address is dead.  Left as host unknown,
+	 * one bad resolver would suppress every recipient at those domains.
+	 */
+	if (out->reason == RB_REASON_HOSTUNKNOWN && in->recipient != NULL &&
+	    provider_domain_named(cl, in->recipient, in->text, in->textlen)) {
+		out->reason = RB_REASON_NETWORKERROR;
+		out->category = RB_CATEGORY_ROUTING;
+		out->action = RB_ACTION_FIX_SENDER;
+		out->rule = "provider-domain-exists";
+		out->fix = "A resolver said that a large mailbox provider's domain "
+		    "does not exist: check the resolver this system uses "
+		    "(/etc/resolv.conf, and its copy in Postfix's chroot) or "
+		    "the relay's.";
 	}
 	if (out->outcome == RB_OUTCOME_UNKNOWN && permanent)
 		out->outcome = RB_OUTCOME_BOUNCED;

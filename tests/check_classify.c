@@ -408,6 +408,24 @@ START_TEST(test_providers)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		ck_assert_msg(strcmp(classifier_provider(cl, t[i].rcpt, t[i].mx), t[i].want) == 0,
 		    "%s / %s", t[i].rcpt, t[i].mx);
+
+	/*
+	 * A provider's own domain "not found" is a broken resolver, never a
+	 * dead address; another domain not found is that domain's.
+	 */
+	struct rb_verdict v;
+	run("Host or domain name not found. Name service error for name=gmail.com type=MX: Host not found",
+	    "5.4.4", "a@gmail.com", NULL, RB_OUTCOME_BOUNCED, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "networkerror");
+	ck_assert_str_eq(taxonomy_action_name(v.action), "fix-sender");
+	ck_assert_int_eq(v.hardbounce, 0);
+	run("Host or domain name not found. Name service error for name=gmial.com type=MX: Host not found",
+	    "5.4.4", "a@gmial.com", NULL, RB_OUTCOME_BOUNCED, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "hostunknown");
+	ck_assert_str_eq(taxonomy_action_name(v.action), "suppress");
+	run("550 5.4.310 DNS domain example.com does not exist", NULL, "a@outlook.com",
+	    NULL, 0, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "hostunknown");
 }
 END_TEST
 
