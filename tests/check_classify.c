@@ -169,6 +169,7 @@ static const struct {
 	{ "550 5.7.1 <a@b.example>: Recipient address rejected: User email address is marked as invalid.", NULL, 0, "userunknown", 1, "bounced" },
 	{ "554 5.7.1 <a@b.example>: Recipient address rejected: Not in recipient list", NULL, 0, "userunknown", 1, "bounced" },
 	{ "550 Account is not active.", NULL, 0, "suspend", 0, "bounced" },
+	{ "Boite du destinataire archivee. Archived recipient.", "5.0.0", RB_OUTCOME_BOUNCED, "suspend", 0, "bounced" },
 	/* cPanel's words for a domain its DNS router could not route: the domain, not a blocklist. */
 	{ "The mail server could not deliver mail to a@b.example.  The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.", "5.0.0", RB_OUTCOME_BOUNCED, "hostunknown", 1, "bounced" },
 	{ "all hosts for 'example.com' have been failing for a long time (and retry time not reached)", "5.0.0", RB_OUTCOME_BOUNCED, "expired", 0, "bounced" },
@@ -370,6 +371,8 @@ START_TEST(test_multiline_and_codes)
 		"550 [permfail] example.net requires valid sender domain",
 		"550 Invalid syntax. Syntax should be MAIL FROM:<user@domain>",
 		"503 must have sender first.",
+		"550 message sending for this account is disabled",
+		"550 No MX for your FROM address",
 		"550 This message has exceeded the max number of messages per session. Open a new session and try again.",
 		/* This system's own faults, in Postfix's words: never an address's. */
 		"client TLS configuration problem",
