@@ -188,6 +188,14 @@ static const struct {
 	{ "421 cmsmtp 192.0.2.1 blocked AUP#In-1340", NULL, 0, "toomanyconn", 0, "deferred" },
 	{ "554 dnvrco-cmimta15 esmtp ESMTP server not available AUP#I-1010", NULL, 0, "blocked", 0, "bounced" },
 	{ "421 cmsmtp blocked. Refer to Error Codes section at for more information. AUP#CXCNCT", NULL, 0, "toomanyconn", 0, "deferred" },
+	{ "421 HL:ICC http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "speeding", 0, "deferred" },
+	{ "421 HL:REP http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "badreputation", 0, "deferred" },
+	{ "450 WM:BLI http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "blocked", 0, "deferred" },
+	{ "450 MI:CEL http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "syntaxerror", 0, "deferred" },
+	/* The terse replies of Chinese webmail servers. */
+	{ "555 helohost error.", NULL, 0, "blocked", 0, "bounced" },
+	{ "552 looping message.", NULL, 0, "networkerror", 0, "bounced" },
+	{ "554 attachment is too long.", NULL, 0, "mesgtoobig", 0, "bounced" },
 	{ "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726", NULL, 0, "contenterror", 0, "bounced" },
 	{ "554 5.6.211 Invalid MIME Content: Single text value size (32781) exceeded allowed maximum (32768) for the 'DKIM-Signature' header", NULL, 0, "contenterror", 0, "bounced" },
 	/* A deferral that gives no cause is on hold; one that says the server is unwell is its error. */
@@ -373,6 +381,9 @@ START_TEST(test_multiline_and_codes)
 		"503 must have sender first.",
 		"550 message sending for this account is disabled",
 		"550 No MX for your FROM address",
+		"552 mail from invalid.",
+		"554 sender is unvalidated.",
+		"553 host denies the sender.",
 		"550 This message has exceeded the max number of messages per session. Open a new session and try again.",
 		/* This system's own faults, in Postfix's words: never an address's. */
 		"client TLS configuration problem",
