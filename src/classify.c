@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <hs/hs.h>
 
@@ -673,12 +672,8 @@ provider_domain_named(const struct classifier *cl, const char *recipient,
 	const char *dom = at ? at + 1 : recipient;
 	size_t dl = strlen(dom);
 
-	if (dl < 4 || provider_find(cl, 0, dom, 1) == NO_PID)
-		return (0);
-	for (size_t i = 0; i + dl <= textlen; i++)
-		if (strncasecmp(text + i, dom, dl) == 0)
-			return (1);
-	return (0);
+	return (dl >= 4 && provider_find(cl, 0, dom, 1) != NO_PID &&
+	    util_memcasemem(text, textlen, dom) != NULL);
 }
 
 /* The MX is the better witness; then the recipient's domain. */

@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "dsn_int.h"
+#include "util.h"
 
 /* Lines after which the returned message starts. */
 static const char *const orig_markers[] = {
@@ -139,7 +140,7 @@ header_block_at(const char *t, size_t n, size_t ls)
 			const char *e = memchr(t + at, '\n', n - at);
 			size_t fl = e ? (size_t)(e - t) - at : n - at;
 			for (int d = 0; daemons[d] != NULL; d++)
-				if (dsn_memcasemem(t + at, fl, daemons[d]))
+				if (util_memcasemem(t + at, fl, daemons[d]))
 					return (0);
 		}
 		found++;
@@ -152,7 +153,7 @@ any_in(const char *s, const char *const *list)
 {
 	size_t n = strlen(s);
 	for (int i = 0; list[i] != NULL; i++)
-		if (dsn_memcasemem(s, n, list[i]) != NULL)
+		if (util_memcasemem(s, n, list[i]) != NULL)
 			return (1);
 	return (0);
 }
@@ -172,7 +173,7 @@ dsn_body_is_bounce(struct dsn_ctx *ctx)
 		return (0);
 	size_t cut = cut_at(ctx);
 	for (int i = 0; bounce_words[i] != NULL; i++)
-		if (dsn_memcasemem(ctx->text, cut, bounce_words[i]) != NULL)
+		if (util_memcasemem(ctx->text, cut, bounce_words[i]) != NULL)
 			return (1);
 	return (0);
 }
@@ -239,7 +240,7 @@ cut_at(struct dsn_ctx *ctx)
 	for (int i = 0; orig_markers[i] != NULL; i++) {
 		size_t off = 0;
 		const char *p;
-		while (off < cut && (p = dsn_memcasemem(ctx->text + off,
+		while (off < cut && (p = util_memcasemem(ctx->text + off,
 		    cut - off, orig_markers[i])) != NULL) {
 			if (!marker_line(ctx->text, ctx->textlen, p)) {
 				/* One test per line: the answer is the line's. */
@@ -361,8 +362,8 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 	dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), why, whylen);
 	ctx->block = why;
 	ctx->blocklen = whylen;
-	if (dsn_memcasemem(ctx->subject, strlen(ctx->subject), "delay") ||
-	    dsn_memcasemem(ctx->subject, strlen(ctx->subject), "warning"))
+	if (util_memcasemem(ctx->subject, strlen(ctx->subject), "delay") ||
+	    util_memcasemem(ctx->subject, strlen(ctx->subject), "warning"))
 		hint = RB_OUTCOME_DEFERRED;
 	dsn_copy(r->action, sizeof(r->action),
 	    hint == RB_OUTCOME_DEFERRED ? "delayed" : "failed", 7);
@@ -556,7 +557,7 @@ next_other(const char *t, const struct spot *sp, size_t n, size_t i,
 			continue;
 		size_t off = from;
 		const char *q;
-		while (off < end && (q = dsn_memcasemem(t + off, end - off,
+		while (off < end && (q = util_memcasemem(t + off, end - off,
 		    sp[j].addr)) != NULL) {
 			size_t at = (size_t)(q - t);
 			if (heads_line(t, at)) {
@@ -610,7 +611,7 @@ transcript_line(const char *t, size_t ls, size_t n)
 		return (0);
 	const char *e = memchr(t + ls, '\n', n - ls);
 	size_t le = e ? (size_t)(e - t) : n;
-	return (dsn_memcasemem(t + ls, le - ls, "... ") != NULL);
+	return (util_memcasemem(t + ls, le - ls, "... ") != NULL);
 }
 
 /*
@@ -699,7 +700,7 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		while (dsn_find_addr(p, pl, &st, &al) &&
 		    (s = spot_add(&ss)) != NULL) {
 			dsn_addr_clean(s->addr, sizeof(s->addr), p + st, al);
-			const char *q = dsn_memcasemem(t, cut, s->addr);
+			const char *q = util_memcasemem(t, cut, s->addr);
 			s->at = q ? line_start(t, (size_t)(q - t)) : cut;
 			p += st + al;
 			pl -= st + al;
@@ -766,7 +767,7 @@ dsn_body_fill(struct dsn_ctx *ctx)
 		if (r->diagnostic[0] != '\0' || r->v.outcome ==
 		    RB_OUTCOME_COMPLAINT)
 			continue;
-		const char *p = r->recipient[0] ? dsn_memcasemem(ctx->text,
+		const char *p = r->recipient[0] ? util_memcasemem(ctx->text,
 		    cut, r->recipient) : NULL;
 		size_t from = p ? line_start(ctx->text,
 		    (size_t)(p - ctx->text)) : 0;

@@ -91,7 +91,6 @@ time_t dsn_date_parse(const char *);
 /* dsn_util.c: small text helpers. */
 void dsn_copy(char *dst, size_t dstlen, const char *src, size_t n);
 void dsn_squeeze(char *dst, size_t dstlen, const char *src, size_t n);
-const char *dsn_memcasemem(const char *h, size_t hl, const char *n);
 int dsn_find_addr(const char *s, size_t n, size_t *start, size_t *alen);
 void dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n);
 void dsn_codes(const char *s, size_t n, char *status, size_t slen,

@@ -584,7 +584,7 @@ boundaries_find(const char *s, size_t n, struct boundaries *bs, int max)
 	int count = 0;
 
 	bs->n = 0;
-	while (count <= max && (p = dsn_memcasemem(p, (size_t)(e - p),
+	while (count <= max && (p = util_memcasemem(p, (size_t)(e - p),
 	    "boundary=")) != NULL) {
 		count++;
 		p += 9;
@@ -637,7 +637,7 @@ opaque_returned(char *s, size_t n, const struct boundaries *bs)
 	 * mentions the rest are left to GMime as they are.
 	 */
 	int tries = 0;
-	while (tries < OPAQUE_TRIES && (p = (char *)dsn_memcasemem(p,
+	while (tries < OPAQUE_TRIES && (p = (char *)util_memcasemem(p,
 	    (size_t)(e - p), "/rfc822")) != NULL) {
 		tries++;
 		if (p - s < 7) {
@@ -890,7 +890,7 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 		 * its text names the recipients too, with no failure to
 		 * read into them.
 		 */
-	} else if (ctx->text != NULL && (p = dsn_memcasemem(ctx->text,
+	} else if (ctx->text != NULL && (p = util_memcasemem(ctx->text,
 	    ctx->textlen, "\nFinal-Recipient:")) != NULL &&
 	    dsn_report_status(ctx, p + 1, ctx->textlen -
 	    (size_t)(p + 1 - ctx->text)) > 0) {

@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "dsn_int.h"
+#include "util.h"
 
 struct dsn_record *
 dsn_record_new(struct dsn_ctx *ctx)
@@ -146,8 +147,8 @@ stage_of_transcript(const char *t, size_t n)
 	 * server's "503 need RCPT" that follows says so.
 	 */
 	if (g_ascii_strncasecmp(last, "DATA", 4) == 0 &&
-	    (dsn_memcasemem(last, (size_t)(e - last), "<<< 503") != NULL ||
-	    dsn_memcasemem(last, (size_t)(e - last), "need rcpt") != NULL))
+	    (util_memcasemem(last, (size_t)(e - last), "<<< 503") != NULL ||
+	    util_memcasemem(last, (size_t)(e - last), "need rcpt") != NULL))
 		return (RB_STAGE_RCPT);
 	for (int i = 0; cmds[i] != NULL; i++)
 		if (g_ascii_strncasecmp(last, cmds[i], 4) == 0)
@@ -283,7 +284,7 @@ gave_up_retrying(const char *s, size_t n)
 	static const char *const words[] = { "retry timeout exceeded",
 	    "after a long failure period", NULL };
 	for (int i = 0; words[i] != NULL; i++)
-		if (dsn_memcasemem(s, n, words[i]) != NULL)
+		if (util_memcasemem(s, n, words[i]) != NULL)
 			return (1);
 	return (0);
 }
@@ -310,7 +311,7 @@ whole_reply(const struct dsn_ctx *ctx, struct dsn_record *r)
 	const char *t = ctx->text, *end = ctx->text + ctx->textlen;
 	const char *p, *q = NULL;
 	for (size_t off = 0; off < ctx->textlen &&
-	    (p = dsn_memcasemem(t + off, ctx->textlen - off, key)) != NULL;
+	    (p = util_memcasemem(t + off, ctx->textlen - off, key)) != NULL;
 	    off = (size_t)(p - t) + 1) {
 		/* The transcript's line, not a sentence that quotes it. */
 		q = p;
@@ -435,7 +436,7 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	if (in.stage == RB_STAGE_UNKNOWN && ctx->text != NULL &&
 	    r->recipient[0] != '\0') {
 		/* The transcript about this recipient, in the readable text. */
-		const char *p = dsn_memcasemem(ctx->text, ctx->textlen,
+		const char *p = util_memcasemem(ctx->text, ctx->textlen,
 		    r->recipient);
 		if (p != NULL) {
 			size_t off = (size_t)(p - ctx->text);

@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "dsn_int.h"
+#include "util.h"
 
 static const char *
 str(json_t *o, const char *key)
@@ -162,8 +163,8 @@ complaints(struct dsn_ctx *ctx, json_t *c, json_t *mail)
 int
 dsn_ses_scan(struct dsn_ctx *ctx)
 {
-	if (ctx->text == NULL || (dsn_memcasemem(ctx->text, ctx->textlen,
-	    "notificationType") == NULL && dsn_memcasemem(ctx->text,
+	if (ctx->text == NULL || (util_memcasemem(ctx->text, ctx->textlen,
+	    "notificationType") == NULL && util_memcasemem(ctx->text,
 	    ctx->textlen, "eventType") == NULL))
 		return (0);
 	json_t *top = load(ctx->text, ctx->textlen), *n = top;

@@ -14,5 +14,10 @@ size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
 void util_strncpy0(char *dst, size_t dstsize, const char *src, size_t n);
 /* Lower-case ASCII in place. */
 void util_lower(char *s);
+/*
+ * The first place in h (hl bytes, not necessarily terminated) where the
+ * terminated n occurs, ASCII letters compared without case; or NULL.
+ */
+const char *util_memcasemem(const char *h, size_t hl, const char *n);
 
 #endif

@@ -17,6 +17,7 @@
 #include "dsn.h"
 #include "dsn_int.h"
 #include "taxonomy.h"
+#include "util.h"
 
 static struct classifier *cl;
 static struct classify_scratch *sc;
@@ -1244,7 +1245,7 @@ START_TEST(test_top_fields)
 }
 END_TEST
 
-/* The plain definition dsn_memcasemem must agree with. */
+/* The plain definition util_memcasemem must agree with. */
 static const char *
 naive_casemem(const char *h, size_t hl, const char *n)
 {
@@ -1306,14 +1307,14 @@ START_TEST(test_memcasemem)
 			n[nl] = '\0';
 			nd = n;
 		}
-		ck_assert_msg(dsn_memcasemem(h, hl, nd) ==
+		ck_assert_msg(util_memcasemem(h, hl, nd) ==
 		    naive_casemem(h, hl, nd), "round %d: \"%s\" in %zu bytes",
 		    round, nd, hl);
 	}
 	/* A match that ends on the last byte, after a block's worth. */
 	const char *t = "0123456789abcdefghijklmnopqrstuvwXYZ";
-	ck_assert_ptr_eq(dsn_memcasemem(t, strlen(t), "xyz"), t + 33);
-	ck_assert_ptr_null(dsn_memcasemem(t, strlen(t) - 1, "xyz"));
+	ck_assert_ptr_eq(util_memcasemem(t, strlen(t), "xyz"), t + 33);
+	ck_assert_ptr_null(util_memcasemem(t, strlen(t) - 1, "xyz"));
 }
 END_TEST
 
