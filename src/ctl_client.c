@@ -197,16 +197,13 @@ print_status(json_t *a)
 	printf("store %s: %lld outcomes, %lld suppressed, %lld retry states, %lld bytes\n",
 	    str(st, "database"), num(st, "outcomes"), num(st, "suppressions"),
 	    num(st, "retry_states"), num(st, "size_bytes"));
+	json_t *dl = json_object_get(st, "deliveries");
 	const char *tp;
 	json_t *t;
-	json_object_foreach(json_object_get(st, "deliveries"), tp, t) {
-		char when[32];
-		time_t w = (time_t)json_integer_value(t);
-		struct tm tm;
-		if (gmtime_r(&w, &tm) == NULL ||
-		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-			snprintf(when, sizeof(when), "%lld", (long long)w);
-		printf("latest delivery through %s: %s\n", tp, when);
+	json_object_foreach(dl, tp, t) {
+		char tb[32];
+		printf("latest delivery through %s: %s\n", tp,
+		    when(dl, tp, tb, sizeof(tb)));
 	}
 	json_array_foreach(json_object_get(a, "sources"), i, src)
 		printf("source %s: offset %lld, lag %lld bytes, %lld lines, %lld outcomes, "

@@ -234,7 +234,7 @@ store_status(struct store *st)
 	for (size_t i = 0; i < st->nflow; i++)
 		if (st->flow[i].last > 0)
 			json_object_set_new(d, st->flow[i].transport,
-		    json_integer((json_int_t)st->flow[i].last));
+			    json_integer((json_int_t)st->flow[i].last));
 	json_object_set_new(o, "deliveries", d);
 	return (o);
 }
