@@ -387,6 +387,7 @@ START_TEST(test_multiline_and_codes)
 		"550 This message has exceeded the max number of messages per session. Open a new session and try again.",
 		/* This system's own faults, in Postfix's words: never an address's. */
 		"client TLS configuration problem",
+		"TLS is required, but our TLS engine is unavailable",
 		"delivery temporarily suspended: unknown mail transport error",
 		"mail transport unavailable",
 		"mail system configuration error",
