@@ -1227,6 +1227,16 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 			out->category = RB_CATEGORY_CONTENT;
 			out->action = RB_ACTION_FIX_SENDER;
 		}
+		/*
+		 * A permanent refusal for want of TLS ("Must issue a STARTTLS
+		 * command first", "This route requires TLS 1.2") asks this
+		 * system to change its TLS, which no retry does: counted as
+		 * a soft failure it would escalate every recipient of a
+		 * domain that requires TLS.
+		 */
+		if (out->reason == RB_REASON_FAILEDSTARTTLS && permanent &&
+		    out->action == RB_ACTION_RETRY)
+			out->action = RB_ACTION_FIX_SENDER;
 	} else {
 		out->reason = out->outcome == RB_OUTCOME_EXPIRED ?
 		    RB_REASON_EXPIRED : RB_REASON_UNDEFINED;
