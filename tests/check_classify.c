@@ -411,6 +411,7 @@ START_TEST(test_multiline_and_codes)
 		"501 <sender@example.net>: sender address must contain a domain",
 		"450 4.7.1 Error: too much mail from 192.0.2.10",
 		"421 you have exceeded your messaging limits (#4.3.0)",
+		"550 sender <sender@example.net> denied",
 		/* This system's own faults, in Postfix's words: never an address's. */
 		"client TLS configuration problem",
 		"TLS is required, but our TLS engine is unavailable",
