@@ -166,6 +166,16 @@ charset_pin(const char *cs)
 }
 
 /* Decode a leaf part's content to UTF-8, at most max bytes. */
+/* Whether any of the n bytes at s is outside ASCII. */
+static int
+has_8bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return (1);
+	return (0);
+}
+
 static char *
 part_text(GMimePart *part, size_t max, size_t *lenp)
 {
@@ -180,7 +190,7 @@ part_text(GMimePart *part, size_t max, size_t *lenp)
 	int convert = cs != NULL && !ascii_compatible(cs);
 	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
 	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
-	if (!convert && raw != NULL && (enc == GMIME_CONTENT_ENCODING_DEFAULT ||
+	if (raw != NULL && (enc == GMIME_CONTENT_ENCODING_DEFAULT ||
 	    enc == GMIME_CONTENT_ENCODING_7BIT ||
 	    enc == GMIME_CONTENT_ENCODING_8BIT ||
 	    enc == GMIME_CONTENT_ENCODING_BINARY)) {
@@ -203,8 +213,18 @@ part_text(GMimePart *part, size_t max, size_t *lenp)
 				n += (size_t)k;
 			}
 		s[n] = '\0';
-		*lenp = n;
-		return (s);
+		/*
+		 * A part labelled with a 7-bit or multi-byte charset
+		 * (ISO-2022-JP, Shift_JIS) whose bytes are UTF-8 with 8-bit
+		 * characters was re-encoded on its way and its label left
+		 * behind: converting it from the label would drop its text.
+		 */
+		if (!convert || (has_8bit(s, n) && g_utf8_validate(s,
+		    (gssize)n, NULL))) {
+			*lenp = n;
+			return (s);
+		}
+		free(s);
 	}
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GMimeStream *out = g_mime_stream_filter_new(mem);

@@ -774,6 +774,39 @@ START_TEST(test_original_id)
 END_TEST
 
 /*
+ * A body labelled ISO-2022-JP whose bytes are UTF-8 (re-encoded on the
+ * way, the label left behind) is read as UTF-8, not converted into
+ * nothing; a body that really is ISO-2022-JP is still converted.
+ */
+START_TEST(test_mislabelled_charset)
+{
+#define JP_HEAD "From: MAILER-DAEMON@mx.sender.example\n" \
+	"To: news@sender.example\nSubject: Undelivered Mail Returned to Sender\n" \
+	"Content-Type: text/plain; charset=ISO-2022-JP\n\n" \
+	"This is the mail system at host mx.sender.example.\n\n" \
+	"I'm sorry to have to inform you that your message could not\n" \
+	"be delivered to one or more recipients.\n\n" \
+	"<bob@rcpt.example>: host mx.rcpt.example[192.0.2.1] said: 550 5.1.1 "
+	static const char utf8[] = JP_HEAD
+	    "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc unknown "
+	    "(in reply to RCPT TO command)\n";
+	static const char jis[] = JP_HEAD
+	    "\x1b$B%f!<%6!<\x1b(B unknown (in reply to RCPT TO command)\n";
+#undef JP_HEAD
+	const char *want = "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc";
+
+	const struct dsn_record *r = one_record(utf8, sizeof(utf8) - 1,
+	    "bob@rcpt.example");
+	ck_assert_msg(strstr(r->diagnostic, want) != NULL, "utf-8: %s",
+	    r->diagnostic);
+	ck_assert_str_eq(r->status, "5.1.1");
+	r = one_record(jis, sizeof(jis) - 1, "bob@rcpt.example");
+	ck_assert_msg(strstr(r->diagnostic, want) != NULL, "iso-2022-jp: %s",
+	    r->diagnostic);
+}
+END_TEST
+
+/*
  * Amazon SES notifications: a bounce inside the SNS envelope (the
  * notification a JSON string, its long line folded by the mailer), and
  * a complaint published raw.
@@ -1329,6 +1362,7 @@ main(void)
 	tcase_add_loop_test(tc, test_inline, 0,
 	    (int)(sizeof(icases) / sizeof(icases[0])));
 	tcase_add_test(tc, test_not_bounce);
+	tcase_add_test(tc, test_mislabelled_charset);
 	tcase_add_test(tc, test_folded_and_dates);
 	tcase_add_test(tc, test_line_ends);
 	tcase_add_test(tc, test_repeated_notice);
