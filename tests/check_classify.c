@@ -399,6 +399,8 @@ START_TEST(test_multiline_and_codes)
 		"521 Block permanently (Sender Filtering/Authentication)",
 		"554 5.5.7 e-mail Rejected Content Attachment",
 		"550 5.4.5 Daily SMTP relay limit exceeded for user.",
+		"450 4.2.1 Peak SMTP relay limit exceeded for customer. This is a temporary error.",
+		"421 4.7.0 TLS is required, but our TLS engine is unavailable",
 		/* Mail servers' own words for the client's faults (Postfix,
 		 * qmail's chkuser, Haraka, hMailServer). */
 		"511 sorry, can't find a valid MX for sender domain (#5.1.1 - chkuser)",
@@ -407,6 +409,7 @@ START_TEST(test_multiline_and_codes)
 		"550 HELO must have a dot",
 		"503 5.5.0 <DATA>: Data command rejected: Improper use of SMTP command pipelining",
 		"554 SMTP synchronization error",
+		"554 SMTP protocol violation",
 		"554 Rejected - Message containing bare LF's.",
 		"501 <sender@example.net>: sender address must contain a domain",
 		"450 4.7.1 Error: too much mail from 192.0.2.10",
