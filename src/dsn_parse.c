@@ -166,16 +166,6 @@ charset_pin(const char *cs)
 }
 
 /* Decode a leaf part's content to UTF-8, at most max bytes. */
-/* Whether any of the n bytes at s is outside ASCII. */
-static int
-has_8bit(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return (1);
-	return (0);
-}
-
 static char *
 part_text(GMimePart *part, size_t max, size_t *lenp)
 {
@@ -197,7 +187,9 @@ part_text(GMimePart *part, size_t max, size_t *lenp)
 		/*
 		 * Nothing to decode: the bytes as they stand in the message,
 		 * read straight from the part's stream, at most max of them
-		 * (no stream objects built, nothing beyond max copied).
+		 * (no stream objects built, nothing beyond max copied).  In
+		 * a charset that needs converting they are kept only if they
+		 * are UTF-8 already (below).
 		 */
 		gint64 len = g_mime_stream_length(raw);
 		size_t cap = len >= 0 && (guint64)len < max ? (size_t)len : max;
@@ -219,7 +211,7 @@ part_text(GMimePart *part, size_t max, size_t *lenp)
 		 * characters was re-encoded on its way and its label left
 		 * behind: converting it from the label would drop its text.
 		 */
-		if (!convert || (has_8bit(s, n) && g_utf8_validate(s,
+		if (!convert || (!g_str_is_ascii(s) && g_utf8_validate(s,
 		    (gssize)n, NULL))) {
 			*lenp = n;
 			return (s);
