@@ -111,6 +111,45 @@ START_TEST(test_seed_codes)
 }
 END_TEST
 
+/*
+ * Replies whose meaning their senders document (vendors' error code
+ * pages, mail servers' sources), beyond the seed articles: what they say
+ * about the recipient decides the category and the action.
+ */
+static const struct {
+	const char *reply, *category, *action;
+} documented[] = {
+	/* qmail's list of valid recipients, whatever X.7.1 it gives. */
+	{ "553 sorry, this recipient is not in my validrcptto list (#5.7.1)", "invalid-address", "suppress" },
+	/* Sophos Email: the protected domain has no such recipient. */
+	{ "550 5.7.1 XGEMAIL_0011 Command rejected", "invalid-address", "suppress" },
+	/* ... and its other codes stay the sender's. */
+	{ "550 5.7.1 XGEMAIL_0008 Command rejected", "policy", "fix-sender" },
+	/* Null MX (RFC 7505), in Exim's words and Postfix's. */
+	{ "550 an MX or SRV record indicated no SMTP service", "invalid-domain", "suppress" },
+	{ "556 5.1.10 <a@b.example>: Recipient address rejected: Domain b.example does not accept mail (nullMX)", "invalid-domain", "suppress" },
+	/* The recipient unsubscribed; the receiver refuses our mail to them. */
+	{ "550 5.7.1 [UNS] Recipient has unsubscribed from your list.", "policy", "suppress" },
+	/* Mimecast's words for a message over its size limit. */
+	{ "554 Maximum email size exceeded - https://community.mimecast.com/docs/DOC-1369#554", "message", "fix-sender" },
+};
+
+START_TEST(test_documented)
+{
+	struct rb_verdict v;
+
+	for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++) {
+		run(documented[i].reply, NULL, "a@b.example", NULL, 0, &v);
+		ck_assert_msg(strcmp(taxonomy_category_name(v.category),
+		    documented[i].category) == 0 &&
+		    strcmp(taxonomy_action_name(v.action), documented[i].action) == 0,
+		    "\"%s\": %s/%s (rule %s), want %s/%s", documented[i].reply,
+		    taxonomy_category_name(v.category), taxonomy_action_name(v.action),
+		    v.rule, documented[i].category, documented[i].action);
+	}
+}
+END_TEST
+
 /* Reasons, hard bounce flag and outcome. */
 static const struct {
 	const char *reply, *enh;
@@ -606,6 +645,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_seed_codes);
+	tcase_add_test(tc, test_documented);
 	tcase_add_test(tc, test_reasons);
 	tcase_add_test(tc, test_multiline_and_codes);
 	tcase_add_test(tc, test_providers);
