@@ -454,6 +454,10 @@ START_TEST(test_multiline_and_codes)
 		"450 4.7.1 Error: too much mail from 192.0.2.10",
 		"421 you have exceeded your messaging limits (#4.3.0)",
 		"550 sender <sender@example.net> denied",
+		/* Postfix's postscreen to a client on its access list's block
+		 * side: the server works and refuses this client. */
+		"550 5.3.2 Service currently unavailable",
+		"521 5.3.2 Service currently unavailable",
 		/* This system's own faults, in Postfix's words: never an address's. */
 		"client TLS configuration problem",
 		"TLS is required, but our TLS engine is unavailable",
