@@ -418,6 +418,23 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	    dst[0] != r->status[0] && r->replycode / 100 == dst[0] - '0')
 		memcpy(r->status, dst, sizeof(r->status));
 
+	/*
+	 * An expiry (X.4.7) that quotes the last attempt's reply ("554 4.4.7
+	 * Message expired: unable to deliver in 840 minutes.<421 4.4.2
+	 * Connection timed out>") is reported with that reply's code: the
+	 * cause, which the outcome (expired) does not tell.  Only a code of
+	 * the same class; the reason stays the expiry.
+	 */
+	if (strlen(r->status) == 5 && r->status[2] == '4' &&
+	    r->status[4] == '7') {
+		const char *p = strstr(r->diagnostic, r->status);
+		dst[0] = '\0';
+		if (p != NULL)
+			dsn_codes(p + 5, strlen(p + 5), dst, sizeof(dst), NULL);
+		if (dst[0] == r->status[0] && strcmp(dst + 1, ".4.7") != 0)
+			memcpy(r->status, dst, sizeof(r->status));
+	}
+
 	struct classify_input in;
 	memset(&in, 0, sizeof(in));
 	in.replycode = r->replycode;

@@ -807,6 +807,38 @@ START_TEST(test_mislabelled_charset)
 END_TEST
 
 /*
+ * An expiry that quotes the last attempt's reply is reported with that
+ * reply's code, the cause; one that quotes nothing keeps X.4.7.  Both
+ * stay expired.
+ */
+START_TEST(test_expiry_cause)
+{
+#define EXP_HEAD "From: MAILER-DAEMON@mx.sender.example\n" \
+	"To: news@sender.example\nSubject: Delivery Status Notification\n" \
+	"MIME-Version: 1.0\nContent-Type: multipart/report; " \
+	"report-type=delivery-status; boundary=\"Q\"\n\n--Q\n" \
+	"Content-Type: message/delivery-status\n\n" \
+	"Reporting-MTA: dns; mx.sender.example\n\n" \
+	"Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\n" \
+	"Status: 4.4.7\nDiagnostic-Code: smtp; "
+	static const char cause[] = EXP_HEAD "554 4.4.7 Message expired: "
+	    "unable to deliver in 840 minutes.<421 4.4.2 Connection timed out>"
+	    "\n--Q--\n";
+	static const char bare[] = EXP_HEAD "550 4.4.7 QUEUE.Expired; "
+	    "message expired\n--Q--\n";
+#undef EXP_HEAD
+	const struct dsn_record *r = one_record(cause, sizeof(cause) - 1,
+	    "bob@rcpt.example");
+	ck_assert_str_eq(r->status, "4.4.2");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "expired");
+	ck_assert_int_eq(r->v.outcome, RB_OUTCOME_EXPIRED);
+	r = one_record(bare, sizeof(bare) - 1, "bob@rcpt.example");
+	ck_assert_str_eq(r->status, "4.4.7");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "expired");
+}
+END_TEST
+
+/*
  * Amazon SES notifications: a bounce inside the SNS envelope (the
  * notification a JSON string, its long line folded by the mailer), and
  * a complaint published raw.
@@ -1363,6 +1395,7 @@ main(void)
 	    (int)(sizeof(icases) / sizeof(icases[0])));
 	tcase_add_test(tc, test_not_bounce);
 	tcase_add_test(tc, test_mislabelled_charset);
+	tcase_add_test(tc, test_expiry_cause);
 	tcase_add_test(tc, test_folded_and_dates);
 	tcase_add_test(tc, test_line_ends);
 	tcase_add_test(tc, test_repeated_notice);
