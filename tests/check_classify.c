@@ -130,6 +130,8 @@ static const struct {
 	{ "556 5.1.10 <a@b.example>: Recipient address rejected: Domain b.example does not accept mail (nullMX)", "invalid-domain", "suppress" },
 	/* The recipient unsubscribed; the receiver refuses our mail to them. */
 	{ "550 5.7.1 [UNS] Recipient has unsubscribed from your list.", "policy", "suppress" },
+	/* Mimecast: a sender invalid because DMARC failed is authentication. */
+	{ "550 DMARC Sender Invalid - envelope rejected - https://community.mimecast.com/docs/DOC-1369#550", "authentication", "fix-sender" },
 	/* Mimecast's words for a message over its size limit. */
 	{ "554 Maximum email size exceeded - https://community.mimecast.com/docs/DOC-1369#554", "message", "fix-sender" },
 };
