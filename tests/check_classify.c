@@ -460,6 +460,20 @@ START_TEST(test_multiline_and_codes)
 		 * side: the server works and refuses this client. */
 		"550 5.3.2 Service currently unavailable",
 		"521 5.3.2 Service currently unavailable",
+		/* Mailbox providers' codes and words for the sending IP's
+		 * pace and standing (Yahoo, AOL, Outlook.com, Microsoft 365,
+		 * iCloud, Amazon SES as a relay). */
+		"421 Message from (192.0.2.10) temporarily deferred - 4.16.50",
+		"421 CON:B1",
+		"554 RTR:DU",
+		"421 RP-001",
+		"550 DY-001",
+		"550 OU-002",
+		"451 4.7.500 Server busy. Please try again later from [192.0.2.10]. (AS761)",
+		"454 Throttling failure: Daily message quota exceeded",
+		"550 command rejected due to Sender ID validation failure.",
+		"421 Max message per connection reached, closing transmission channel",
+		"421 4.7.1 Messages to user@icloud.com deferred due to excessive volume. Try again later",
 		/* This system's own faults, in Postfix's words: never an address's. */
 		"client TLS configuration problem",
 		"TLS is required, but our TLS engine is unavailable",
