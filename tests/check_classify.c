@@ -130,6 +130,11 @@ static const struct {
 	{ "556 5.1.10 <a@b.example>: Recipient address rejected: Domain b.example does not accept mail (nullMX)", "invalid-domain", "suppress" },
 	/* The recipient unsubscribed; the receiver refuses our mail to them. */
 	{ "550 5.7.1 [UNS] Recipient has unsubscribed from your list.", "policy", "suppress" },
+	/* A bare "Invalid User" (Tencent QQ) is a recipient that does not exist. */
+	{ "550 Invalid User", "invalid-address", "suppress" },
+	/* GMX and WEB.DE: a mailbox out of storage or holding too many messages. */
+	{ "550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space.", "mailbox-full", "retry" },
+	{ "550 Benutzer hat zuviele Mails auf dem Server. / User has too many messages on the server.", "mailbox-full", "retry" },
 	/* Mimecast: a sender invalid because DMARC failed is authentication. */
 	{ "550 DMARC Sender Invalid - envelope rejected - https://community.mimecast.com/docs/DOC-1369#550", "authentication", "fix-sender" },
 	/* Mimecast's words for a message over its size limit. */
@@ -474,6 +479,17 @@ START_TEST(test_multiline_and_codes)
 		"550 command rejected due to Sender ID validation failure.",
 		"421 Max message per connection reached, closing transmission channel",
 		"421 4.7.1 Messages to user@icloud.com deferred due to excessive volume. Try again later",
+		/* NetEase's coded refusals, SFR's of a sending IP, and other
+		 * European and Asian providers' words for the sender's faults. */
+		"451 RP:QRC",
+		"550 MI:NHD",
+		"554 DT:SUM",
+		"550 MI:DMA",
+		"450 4.7.1 SFR_IN_105",
+		"535 Invalid username or password",
+		"554 IP is rejected, smtp auth error limit exceed",
+		"552 Illegal Attachment",
+		"550 Requested mail action not taken: too much recipient",
 		/* This system's own faults, in Postfix's words: never an address's. */
 		"client TLS configuration problem",
 		"TLS is required, but our TLS engine is unavailable",
