@@ -137,6 +137,9 @@ static const struct {
 	{ "550 Benutzer hat zuviele Mails auf dem Server. / User has too many messages on the server.", "mailbox-full", "retry" },
 	/* Mimecast: a sender invalid because DMARC failed is authentication. */
 	{ "550 DMARC Sender Invalid - envelope rejected - https://community.mimecast.com/docs/DOC-1369#550", "authentication", "fix-sender" },
+	/* Microsoft 365: a group that takes mail only from its own
+	 * organisation's signed-in senders is policy, not SPF or DKIM. */
+	{ "550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; Authentication required; Delivery restriction check failed because the sender was not authenticated when sending to this group", "policy", "fix-sender" },
 	/* Mimecast's words for a message over its size limit. */
 	{ "554 Maximum email size exceeded - https://community.mimecast.com/docs/DOC-1369#554", "message", "fix-sender" },
 };
