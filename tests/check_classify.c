@@ -502,6 +502,10 @@ START_TEST(test_multiline_and_codes)
 		"connect to mx.example[private/dovecot-lmtp]: No such file or directory",
 		"connect to mx.example[/var/run/dovecot/lmtp]: Connection refused",
 	};
+	/* "removed" is not "moved": a note that the copy was left out. */
+	run("550 <a@b.example>: Original message removed", NULL, "a@b.example",
+	    NULL, 0, &v);
+	ck_assert_msg(v.reason != RB_REASON_HASMOVED, "removed: rule %s", v.rule);
 	for (size_t i = 0; i < sizeof(sender_side) / sizeof(sender_side[0]);
 	    i++) {
 		run(sender_side[i], NULL, "a@b.example", NULL, 0, &v);
