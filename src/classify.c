@@ -1207,15 +1207,17 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		out->rule = best->id;
 		out->fix = best->fix;
 		/*
-		 * "No such user" only after the message body was seen is a
-		 * content or header rule at the recipient dressed up as an
-		 * unknown user: not evidence that the mailbox is dead --
-		 * unless the DATA reply only repeats an earlier RCPT
-		 * refusal ("503 need RCPT", "no valid recipients").
-		 */
-		/*
-		 * Nor with the code X.2.0, which by RFC 3463 says the
-		 * mailbox exists: something else about it refused.
+		 * "No such user" only after the message body was seen may be
+		 * a content or header rule at the recipient dressed up as an
+		 * unknown user (Japanese carriers' domain filters say it so):
+		 * not proof that the mailbox is dead -- unless the DATA reply
+		 * only repeats an earlier RCPT refusal ("503 need RCPT", "no
+		 * valid recipients").  Nor with the code X.2.0, which by
+		 * RFC 3463 says the mailbox exists.  Most such replies still
+		 * mean what they say, so the verdict is review, not a
+		 * problem of the sender: not suppressed at once, but counted
+		 * toward escalation, so an address refused again and again
+		 * while mail flows elsewhere is suppressed in the end.
 		 */
 		int mailbox_exists = f.have_code && f.code.subj == 2 &&
 		    f.code.detail == 0;
@@ -1224,8 +1226,14 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		    f.stage == RB_STAGE_EOM) &&
 		    s->mark_at[MARK_RCPT_REFUSED] == 0))) {
 			out->reason = RB_REASON_FILTERED;
-			out->category = RB_CATEGORY_CONTENT;
-			out->action = RB_ACTION_FIX_SENDER;
+			out->category = RB_CATEGORY_INVALID_ADDRESS;
+			out->action = RB_ACTION_REVIEW;
+			out->fix = "Refused in an unknown user's words, but only "
+			    "after the message was sent (or the report does not "
+			    "say when): a filter at the recipient may have used "
+			    "them. Not suppressed at once; if the address is "
+			    "refused again while mail flows elsewhere, it is "
+			    "suppressed by escalation. Check the address.";
 		}
 		/*
 		 * A permanent refusal for want of TLS ("Must issue a STARTTLS

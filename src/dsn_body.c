@@ -191,8 +191,11 @@ dsn_body_is_autoreply(const struct dsn_ctx *ctx)
  * blank nor a rule of dashes is anything but a header field: the words
  * were a sentence of the explanation ("delete your own text from the
  * attached returned message.", "The original message was received at
- * ..."), and the failed recipients follow it.  A marker with nothing
- * after it is one whose message was left out.
+ * ..."), and the failed recipients follow it -- unless the marker's line
+ * opens with a rule of dashes (qmail's "--- Below this line is a copy of
+ * the message.", Exim's "------ This is a copy of the message, ..."): a
+ * separator, never a sentence, whatever comes under it.  A marker with
+ * nothing after it is one whose message was left out.
  */
 static int
 marker_line(const char *t, size_t n, const char *m)
@@ -206,6 +209,11 @@ marker_line(const char *t, size_t n, const char *m)
 		q++;
 	if (q == p)
 		return (0);
+	q = p;
+	while (q < m && (*q == ' ' || *q == '\t'))
+		q++;
+	if (m - q >= 3 && strncmp(q, "---", 3) == 0)
+		return (1);
 	p = memchr(m, '\n', (size_t)(end - m));
 	while (p != NULL && p < end) {
 		p++;
@@ -414,9 +422,10 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 }
 
 /*
- * Is the line at ls the address alone ("a@b", "<a@b>")?  Then it is an
- * item of a list that an explanation above heads (EZweb, Notes, old
- * Sendmail), not a line or field that carries its own reason.
+ * Is the line at ls the address alone ("a@b", "<a@b>", or qmail's
+ * "<a@b>:" with no reason lines under it)?  Then it is an item of a list
+ * that an explanation above heads (EZweb, Notes, old Sendmail, qmail),
+ * not a line or field that carries its own reason.
  */
 static int
 alone_on_line(const char *t, size_t ls, size_t n, const char *addr)
@@ -428,6 +437,8 @@ alone_on_line(const char *t, size_t ls, size_t n, const char *addr)
 	dsn_squeeze(line, sizeof(line), t + ls, le - ls);
 	const char *l = line;
 	size_t ll = strlen(line), al = strlen(addr);
+	if (ll >= 3 && l[0] == '<' && l[ll - 1] == ':' && l[ll - 2] == '>')
+		ll--;
 	if (ll >= 2 && l[0] == '<' && l[ll - 1] == '>') {
 		l++;
 		ll -= 2;

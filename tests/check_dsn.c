@@ -560,6 +560,48 @@ START_TEST(test_cause_unknown)
 END_TEST
 
 /*
+ * qmail: an address heading no reason lines ("<bob@rcpt.example>:") is
+ * still a failed recipient, on hold for review; its separator "--- Below
+ * this line is a copy of the message." ends the report whatever follows
+ * it, so an address in the copy is nobody's failure.  And an unknown user
+ * whose report does not say at which command is review, not a fault of
+ * the sender.
+ */
+START_TEST(test_qmail_items)
+{
+	static const char bare[] =
+	    "From: MAILER-DAEMON@mx.sender.example\n"
+	    "To: alice@sender.example\nSubject: failure notice\n\n"
+	    "Hi. This is the qmail-send program at mx.sender.example.\n"
+	    "I'm afraid I wasn't able to deliver your message to the following "
+	    "addresses.\nThis is a permanent error; I've given up. Sorry it "
+	    "didn't work out.\n\n<bob@rcpt.example>:\n\n"
+	    "--- Below this line is a copy of the message.\n\n"
+	    "Message removed by the list software.\n\n<decoy@other.example>:\n"
+	    "550 5.1.1 user unknown\n";
+	static const char nostage[] =
+	    "From: MAILER-DAEMON@mx.sender.example\n"
+	    "To: alice@sender.example\nSubject: failure notice\n\n"
+	    "Hi. This is the qmail-send program at mx.sender.example.\n"
+	    "I'm afraid I wasn't able to deliver your message to the following "
+	    "addresses.\nThis is a permanent error; I've given up. Sorry it "
+	    "didn't work out.\n\n<bob@rcpt.example>:\nNo such user here.\n\n"
+	    "--- Below this line is a copy of the message.\n\n"
+	    "Original message removed.\n";
+
+	const struct dsn_record *r = one_record(bare, sizeof(bare) - 1,
+	    "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "onhold");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "review");
+	r = one_record(nostage, sizeof(nostage) - 1, "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "filtered");
+	ck_assert_str_eq(taxonomy_category_name(r->v.category),
+	    "invalid-address");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "review");
+}
+END_TEST
+
+/*
  * Old Sendmail lists no failed addresses: each recipient's summary line
  * ("554 <a@b>... Remote protocol error") closes the transcript about it,
  * above it.  Its verdict comes from there, not from the next recipient's
@@ -1401,6 +1443,7 @@ main(void)
 	tcase_add_test(tc, test_repeated_notice);
 	tcase_add_test(tc, test_short_notice);
 	tcase_add_test(tc, test_cause_unknown);
+	tcase_add_test(tc, test_qmail_items);
 	tcase_add_test(tc, test_sendmail_v5);
 	tcase_add_test(tc, test_message_id_not_address);
 	tcase_add_test(tc, test_success_report);
