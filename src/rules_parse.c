@@ -279,6 +279,18 @@ parse_rule_line(struct rule_set *rs, const char *name, int lineno,
 		return (parse_advice(rs, name, lineno, c, err, errlen));
 	if (t <= 0 || !valid_word(tok))
 		return (fail(err, errlen, name, lineno, "rule must start with an identifier"));
+	/*
+	 * An identifier names one rule of its file: explanations cite it.
+	 * Another file (the local overrides) may reuse a built-in one.
+	 */
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (strcmp(rs->rules[i].id, tok) == 0 &&
+		    strncmp(rs->rules[i].origin, name, nl) == 0 &&
+		    rs->rules[i].origin[nl] == ':')
+			return (fail(err, errlen, name, lineno,
+			    "rule %s is already defined at %s", tok,
+			    rs->rules[i].origin));
 	r.id = strdup(tok);
 	char origin[300];
 	snprintf(origin, sizeof(origin), "%s:%d", name, lineno);
