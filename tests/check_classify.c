@@ -135,6 +135,12 @@ static const struct {
 	/* GMX and WEB.DE: a mailbox out of storage or holding too many messages. */
 	{ "550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space.", "mailbox-full", "retry" },
 	{ "550 Benutzer hat zuviele Mails auf dem Server. / User has too many messages on the server.", "mailbox-full", "retry" },
+	/* Old mail systems' notices, from public bounce collections. */
+	{ "550 L'adresse de messagerie r\xc3\xa9" "f\xc3\xa9renc\xc3\xa9" "e ci-dessus n'existe pas. Veuillez en v\xc3\xa9rifier l'orthographe.", "invalid-address", "suppress" },
+	{ "553 Exceeded maximum inbound message size", "message", "fix-sender" },
+	{ "554 Messages without To: fields are not accepted here", "message", "fix-sender" },
+	{ "554 No Resent-From field given", "message", "fix-sender" },
+	{ "550 Delivery failed 20 attempts: a@b.example", "expired", "retry" },
 	/* Mimecast: a sender invalid because DMARC failed is authentication. */
 	{ "550 DMARC Sender Invalid - envelope rejected - https://community.mimecast.com/docs/DOC-1369#550", "authentication", "fix-sender" },
 	/* Microsoft 365: a group that takes mail only from its own
@@ -616,6 +622,7 @@ static const struct { const char *text, *want; } bad_rules[] = {
 	{ "x provider:gmail provider:yahoo -> reason=userunknown\n", "t.rules:1: \"provider\" given twice" },
 	{ "x text:\"a\" -> reason=userunknown fix=a fix=b\n", "t.rules:1: \"fix\" given twice" },
 	{ "x code:5.1.1 code:5.1.2 -> reason=userunknown\n", "t.rules:1: \"code\" given twice" },
+	{ "x text:\"a\" -> reason=userunknown\n\nx text:\"b\" -> reason=hasmoved\n", "t.rules:3: rule x is already defined at t.rules:1" },
 };
 
 START_TEST(test_bad_rules)
