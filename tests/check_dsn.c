@@ -569,25 +569,20 @@ END_TEST
  */
 START_TEST(test_qmail_items)
 {
-	static const char bare[] =
-	    "From: MAILER-DAEMON@mx.sender.example\n"
-	    "To: alice@sender.example\nSubject: failure notice\n\n"
-	    "Hi. This is the qmail-send program at mx.sender.example.\n"
-	    "I'm afraid I wasn't able to deliver your message to the following "
-	    "addresses.\nThis is a permanent error; I've given up. Sorry it "
-	    "didn't work out.\n\n<bob@rcpt.example>:\n\n"
+#define QMAIL_HEAD "From: MAILER-DAEMON@mx.sender.example\n" \
+	"To: alice@sender.example\nSubject: failure notice\n\n" \
+	"Hi. This is the qmail-send program at mx.sender.example.\n" \
+	"I'm afraid I wasn't able to deliver your message to the following " \
+	"addresses.\nThis is a permanent error; I've given up. Sorry it " \
+	"didn't work out.\n\n<bob@rcpt.example>:\n"
+	static const char bare[] = QMAIL_HEAD "\n"
 	    "--- Below this line is a copy of the message.\n\n"
 	    "Message removed by the list software.\n\n<decoy@other.example>:\n"
 	    "550 5.1.1 user unknown\n";
-	static const char nostage[] =
-	    "From: MAILER-DAEMON@mx.sender.example\n"
-	    "To: alice@sender.example\nSubject: failure notice\n\n"
-	    "Hi. This is the qmail-send program at mx.sender.example.\n"
-	    "I'm afraid I wasn't able to deliver your message to the following "
-	    "addresses.\nThis is a permanent error; I've given up. Sorry it "
-	    "didn't work out.\n\n<bob@rcpt.example>:\nNo such user here.\n\n"
+	static const char nostage[] = QMAIL_HEAD "No such user here.\n\n"
 	    "--- Below this line is a copy of the message.\n\n"
 	    "Original message removed.\n";
+#undef QMAIL_HEAD
 
 	const struct dsn_record *r = one_record(bare, sizeof(bare) - 1,
 	    "bob@rcpt.example");
