@@ -775,8 +775,12 @@ dsn_body_fill(struct dsn_ctx *ctx)
 	size_t cut = cut_at(ctx);
 	for (size_t i = 0; i < ctx->res->n; i++) {
 		struct dsn_record *r = &ctx->res->rec[i];
+		/*
+		 * A delivery needs no explanation, and the text near it may
+		 * well be another recipient's failure.
+		 */
 		if (r->diagnostic[0] != '\0' || r->v.outcome ==
-		    RB_OUTCOME_COMPLAINT)
+		    RB_OUTCOME_COMPLAINT || r->v.outcome == RB_OUTCOME_DELIVERED)
 			continue;
 		const char *p = r->recipient[0] ? util_memcasemem(ctx->text,
 		    cut, r->recipient) : NULL;

@@ -387,6 +387,17 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	char dst[RB_ENHANCED_MAX] = "";
 	dsn_codes(r->diagnostic, dl, dst, sizeof(dst), &r->replycode);
 	/*
+	 * dsn_codes reads only failure replies, since a transcript's "250
+	 * Ok" comes before the refusal; a delivery's own reply leads its
+	 * text ("250 2.6.0 Message received").
+	 */
+	if (hint == RB_OUTCOME_DELIVERED && r->replycode == 0 && dl >= 3 &&
+	    r->diagnostic[0] == '2' && isdigit((unsigned char)r->diagnostic[1]) &&
+	    isdigit((unsigned char)r->diagnostic[2]) && (dl == 3 ||
+	    r->diagnostic[3] == ' ' || r->diagnostic[3] == '-'))
+		r->replycode = 200 + (r->diagnostic[1] - '0') * 10 +
+		    (r->diagnostic[2] - '0');
+	/*
 	 * The Status: field wins over a code in the text, except that a
 	 * generic x.y.0 says less than the remote server's own code; the
 	 * reporter often repeats its own field first, so look past it.

@@ -117,11 +117,13 @@ status_emit(struct status_walk *w)
 		return;
 	w->have = 0;
 	enum rb_outcome hint = action_hint(w->cur.action);
-	/* Successes are not what a bounce parser reports. */
-	if (hint == RB_OUTCOME_DELIVERED) {
+	/*
+	 * A success (NOTIFY=SUCCESS, or relayed to where DSNs end) is
+	 * reported too: it is evidence that the address works, and resets
+	 * its soft-bounce history as a delivery in the log does.
+	 */
+	if (hint == RB_OUTCOME_DELIVERED)
 		w->ctx->successes++;
-		return;
-	}
 	struct dsn_record *r = dsn_record_new(w->ctx);
 	if (r == NULL)
 		return;

@@ -11,9 +11,11 @@
  *     reportingMTA;
  *   complaint: complainedRecipients[] { emailAddress },
  *     complaintFeedbackType;
+ *   delivery: recipients[] (plain addresses), smtpResponse, reportingMTA;
  *   mail: source, commonHeaders { messageId }.
  * The same notification without the SNS wrapper (raw delivery) is read
- * too.  Deliveries are not reported, as for RFC 3464 reports.
+ * too.  A delivery is reported as one (outcome delivered), as in RFC 3464
+ * reports: it is evidence that the address works.
  *
  * Works on the dsn_ctx of one call; any thread.  jansson does the JSON.
  */
@@ -80,15 +82,13 @@ load(const char *t, size_t n)
 }
 
 /*
- * A record for the recipient item it of the notification, with what
- * every record shares; NULL when the item names nobody or no record can
- * be added.
+ * A record for the recipient addr of the notification, with what every
+ * record shares; NULL when addr names nobody or no record can be added.
  */
 static struct dsn_record *
-rcpt_record(struct dsn_ctx *ctx, json_t *it, json_t *mail)
+rcpt_record(struct dsn_ctx *ctx, const char *addr, json_t *mail)
 {
-	const char *addr = str(it, "emailAddress");
-	if (addr[0] == '\0')
+	if (addr == NULL || addr[0] == '\0')
 		return (NULL);
 	struct dsn_record *r = dsn_record_new(ctx);
 	if (r == NULL)
@@ -119,7 +119,8 @@ bounces(struct dsn_ctx *ctx, json_t *b, json_t *mail)
 	int added = 0;
 
 	json_array_foreach(list, i, it) {
-		struct dsn_record *r = rcpt_record(ctx, it, mail);
+		struct dsn_record *r = rcpt_record(ctx,
+		    str(it, "emailAddress"), mail);
 		if (r == NULL)
 			continue;
 		const char *act = str(it, "action");
@@ -139,6 +140,31 @@ bounces(struct dsn_ctx *ctx, json_t *b, json_t *mail)
 	return (added);
 }
 
+/* Delivered: the recipients are plain strings, the reply is shared. */
+static int
+deliveries(struct dsn_ctx *ctx, json_t *d, json_t *mail)
+{
+	json_t *list = json_object_get(d, "recipients"), *it;
+	const char *reply = str(d, "smtpResponse");
+	size_t i;
+	int added = 0;
+
+	json_array_foreach(list, i, it) {
+		struct dsn_record *r = rcpt_record(ctx,
+		    json_string_value(it), mail);
+		if (r == NULL)
+			continue;
+		dsn_copy(r->action, sizeof(r->action), "delivered", 9);
+		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), reply,
+		    strlen(reply));
+		untyped_copy(r->reporting_mta, sizeof(r->reporting_mta),
+		    str(d, "reportingMTA"));
+		dsn_record_finish(ctx, r, RB_OUTCOME_DELIVERED);
+		added++;
+	}
+	return (added);
+}
+
 static int
 complaints(struct dsn_ctx *ctx, json_t *c, json_t *mail)
 {
@@ -148,7 +174,8 @@ complaints(struct dsn_ctx *ctx, json_t *c, json_t *mail)
 	int added = 0;
 
 	json_array_foreach(list, i, it) {
-		struct dsn_record *r = rcpt_record(ctx, it, mail);
+		struct dsn_record *r = rcpt_record(ctx,
+		    str(it, "emailAddress"), mail);
 		if (r == NULL)
 			continue;
 		dsn_copy(r->feedback_type, sizeof(r->feedback_type),
@@ -187,6 +214,9 @@ dsn_ses_scan(struct dsn_ctx *ctx)
 			added = bounces(ctx, json_object_get(n, "bounce"), mail);
 		else if (strcmp(type, "Complaint") == 0)
 			added = complaints(ctx, json_object_get(n, "complaint"),
+			    mail);
+		else if (strcmp(type, "Delivery") == 0)
+			added = deliveries(ctx, json_object_get(n, "delivery"),
 			    mail);
 	}
 	json_decref(inner);

@@ -878,6 +878,7 @@ job_run(void *item, struct store *st)
 			if (!ok && j->require_verified) {
 				/* Recorded for the operator; changes nothing. */
 				r->v.action = RB_ACTION_NONE;
+				r->unverified = 1;
 				char t[RB_TEXT_MAX];
 				/* Cut to the field, as outcomes are. */
 				if (snprintf(t, sizeof(t), "unverified: %s", r->text) < 0)
@@ -900,7 +901,9 @@ job_run(void *item, struct store *st)
 
 /*
  * Parse the collected DSN, have the loop thread verify and record it, and
- * write the verdict into hdr.  Returns 1 when records were recorded.
+ * write the verdict into hdr.  Returns 1 when records were recorded and
+ * the message is a failure report, which milter_dsn_action may discard or
+ * hold.
  * Called with the read lock held; releases it before waiting for the loop
  * thread and leaves it released (*locked = 0).  Returns 0 as well when the
  * loop did not answer in time or could not take the records: the caller
@@ -1021,10 +1024,23 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 	 * could not take, is delivered as it came rather than lost.
 	 */
 	int taken = done && j->stored == 0;
-	log_info("milter: dsn=recorded records=%zu%s%s", j->n,
-	    done ? "" : " verified=pending", taken ? "" : " taken=no");
+	/*
+	 * A success notice (NOTIFY=SUCCESS) or an out-of-office reply is
+	 * recorded like a bounce but was meant for a person: it is
+	 * delivered whatever milter_dsn_action says.
+	 */
+	int notice = 0;
+	for (size_t i = 0; i < j->n; i++)
+		if (j->recs[i].v.outcome == RB_OUTCOME_DELIVERED ||
+		    j->recs[i].v.outcome == RB_OUTCOME_AUTOREPLY)
+			notice = 1;
+	if (notice)
+		hdr_add(hdr, ";\n\t(a notice for the sender: delivered)");
+	log_info("milter: dsn=recorded records=%zu%s%s%s", j->n,
+	    done ? "" : " verified=pending", taken ? "" : " taken=no",
+	    notice ? " notice=yes" : "");
 	job_unref(j);
-	return (taken);
+	return (taken && !notice);
 }
 
 /* Replace the envelope sender with its signed form. */

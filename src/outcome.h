@@ -37,6 +37,11 @@ struct rb_outcome_rec {
 	char text[RB_TEXT_MAX];		/* reply / diagnostic text */
 	long size;			/* message size, -1 if unknown */
 	/*
+	 * A DSN nobody vouches for (milter_require_verified): recorded for
+	 * the operator, but it changes no state, a delivery included.
+	 */
+	int unverified;
+	/*
 	 * Identity of this outcome for de-duplication: the same outcome
 	 * seen twice (replay, restart, log and DSN) has the same key.
 	 */

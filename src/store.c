@@ -666,7 +666,8 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
 		return (-1);
 
 	/* Retry state and escalation. */
-	if (v->outcome == RB_OUTCOME_DELIVERED) {
+	/* A forged success notice must not wipe a failure history. */
+	if (v->outcome == RB_OUTCOME_DELIVERED && !o->unverified) {
 		store_bind_text(st->q[Q_RETRY_DEL], 1, addr);
 		if (step_done(st, st->q[Q_RETRY_DEL]) != 0)
 			return (-1);

@@ -120,7 +120,7 @@ store_flow_batch(struct store *st, const struct rb_outcome_rec *recs,
 			st->flow_before[i] = st->next_any;
 		else
 			st->flow_before[i] = k >= 0 ? st->flow[k].next : 0;
-		if (o->v.outcome != RB_OUTCOME_DELIVERED)
+		if (o->v.outcome != RB_OUTCOME_DELIVERED || o->unverified)
 			continue;
 		if (o->time > st->next_any)
 			st->next_any = o->time;

@@ -115,14 +115,18 @@ struct rcase {
 
 static const struct rcase rcases[] = {
 	/* The domain is lower-cased, the local part kept (Bob@One.example). */
-	{ "rfc3464-multi.eml", 2, 0, "bob@one.example", "Bob@one.example",
+	{ "rfc3464-multi.eml", 3, 0, "bob@one.example", "Bob@one.example",
 	  "5.1.1", 550, "failed", "mx.one.example",
 	  "User unknown in virtual mailbox table", "<orig-1@sender.example>",
 	  "4Qx1Yz2AbC", "", "bounced", "userunknown", "rfc3464" },
-	{ "rfc3464-multi.eml", 2, 1, "carol@two.example", NULL, "4.2.2", 452,
+	{ "rfc3464-multi.eml", 3, 1, "carol@two.example", NULL, "4.2.2", 452,
 	  "delayed", "mx.two.example", "Mailbox full",
 	  "<orig-1@sender.example>", "4Qx1Yz2AbC", "", "deferred",
 	  "mailboxfull", "rfc3464" },
+	/* A delivery in the same report is one too, with no text read in. */
+	{ "rfc3464-multi.eml", 3, 2, "dave@three.example", NULL, "2.0.0", 0,
+	  "delivered", "", NULL, "<orig-1@sender.example>", "4Qx1Yz2AbC", "",
+	  "delivered", "delivered", "rfc3464" },
 	{ "arf.eml", 1, 0, "erin@isp.example", NULL, "", 0, "complaint", "",
 	  NULL, "<news-7@sender.example>", "", "abuse", "complaint",
 	  "feedback", "arf" },
@@ -660,8 +664,9 @@ START_TEST(test_message_id_not_address)
 END_TEST
 
 /*
- * A report of deliveries only (Action: relayed) is not a bounce, though
- * it comes from the mailer daemon and its text names the recipient.
+ * A report of deliveries only (Action: relayed) is a delivery, though it
+ * comes from the mailer daemon: outcome delivered, action none, the
+ * status its own, not a failure read into it from the text.
  */
 START_TEST(test_success_report)
 {
@@ -680,7 +685,13 @@ START_TEST(test_success_report)
 	    "Final-Recipient: rfc822; bob@rcpt.example\nAction: relayed\n"
 	    "Status: 2.0.0\n--B--\n";
 
-	no_record(msg, sizeof(msg) - 1);
+	const struct dsn_record *r = one_record(msg, sizeof(msg) - 1,
+	    "bob@rcpt.example");
+	ck_assert_int_eq(r->v.outcome, RB_OUTCOME_DELIVERED);
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "delivered");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "none");
+	ck_assert_str_eq(r->status, "2.0.0");
+	ck_assert_int_eq(r->v.hardbounce, 0);
 }
 END_TEST
 
@@ -878,7 +889,7 @@ END_TEST
 /*
  * Amazon SES notifications: a bounce inside the SNS envelope (the
  * notification a JSON string, its long line folded by the mailer), and
- * a complaint published raw.
+ * a complaint, a transient bounce and a delivery published raw.
  */
 START_TEST(test_amazon_ses)
 {
@@ -933,6 +944,28 @@ START_TEST(test_amazon_ses)
 	ck_assert_str_eq(res.rec[0].recipient, "dave@rcpt.example");
 	ck_assert_int_eq(res.rec[0].v.outcome, RB_OUTCOME_EXPIRED);
 	ck_assert_int_eq(res.rec[0].v.hardbounce, 0);
+
+	/* A delivery: each recipient delivered, with the shared reply. */
+	static const char delivery[] = "From: ses@sender.example\n"
+	    "To: ops@sender.example\nSubject: delivery\n\n"
+	    "{\"notificationType\":\"Delivery\",\"delivery\":{\"recipients\":"
+	    "[\"erin@rcpt.example\",\"fred@rcpt.example\"],\"smtpResponse\":"
+	    "\"250 2.6.0 Message received\",\"reportingMTA\":"
+	    "\"a2.smtp-out.example\"},\"mail\":{\"source\":"
+	    "\"news@sender.example\"}}\n";
+	ck_assert_int_eq(dsn_parse(delivery, sizeof(delivery) - 1, &opt, cl,
+	    sc, &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 2);
+	ck_assert_str_eq(res.rec[1].recipient, "fred@rcpt.example");
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(res.rec[i].v.outcome, RB_OUTCOME_DELIVERED);
+		ck_assert_str_eq(taxonomy_action_name(res.rec[i].v.action),
+		    "none");
+		ck_assert_str_eq(res.rec[i].status, "2.6.0");
+		ck_assert_int_eq(res.rec[i].replycode, 250);
+		ck_assert_str_eq(res.rec[i].reporting_mta,
+		    "a2.smtp-out.example");
+	}
 
 	/* Broken JSON that names the type: nothing from it, no crash. */
 	static const char broken[] = "From: x@sender.example\nTo: y@sender.example\n"
@@ -1000,7 +1033,7 @@ static void
 still_works(void)
 {
 	ck_assert_int_eq(parse_file("rfc3464-multi.eml"), DSN_OK);
-	ck_assert_uint_eq(res.n, 2);
+	ck_assert_uint_eq(res.n, 3);
 }
 
 static double

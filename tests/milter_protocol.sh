@@ -90,9 +90,28 @@ wait_suppressed() { # ADDR
 	"$CTL" -s "$D/ctl.sock" lookup "$1" >&2
 	fail "the DSN for $1 did not suppress it"
 }
+# A recipient with a soft failure in the log keeps it when a success
+# notice nobody vouches for (no mail to it was logged) comes in.
+now=$(date '+%b %e %H:%M:%S')
+echo "$now mx1 postfix/smtp[11]: 9F8E7D6C5B: to=<fine@remote.example>, relay=mx.remote.example[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=4.2.2, status=deferred (host mx.remote.example[192.0.2.9] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command))" >> "$D/mail.log"
+daemon_caught_up "$D"
+retry_failures() {
+	"$CTL" -s "$D/ctl.sock" --json lookup fine@remote.example |
+		python3 -c 'import json,sys; r=json.load(sys.stdin)["retry"]; print(r["failures"] if r else 0)'
+}
+[ "$(retry_failures)" = 1 ] || fail "no retry state from the deferral"
 reload "milter_dsn_action = discard"
 run discard
 recorded discard@remote.example
+seen=0
+for _ in $(seq 1 200); do
+	seen=$("$CTL" -s "$D/ctl.sock" --json lookup fine@remote.example |
+		python3 -c 'import json,sys; print(sum(r.get("outcome") == "delivered" for r in json.load(sys.stdin)["recent"]))')
+	[ "$seen" = 1 ] && break
+	sleep 0.05
+done
+[ "$seen" = 1 ] || fail "the success notice was not recorded: $("$CTL" -s "$D/ctl.sock" lookup fine@remote.example)"
+[ "$(retry_failures)" = 1 ] || fail "an unverified success notice reset the retry state"
 [ "$(status "m['dsn_discarded'] == 1 and m['dsn_not_bounce'] == 1 and m['dsn_too_big'] == 2")" = True ] ||
 	fail "discard counters: $(status m)"
 "$CTL" -s "$D/ctl.sock" --json lookup huge@remote.example |
