@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dsn_int.h"
 
@@ -95,18 +96,72 @@ dsn_find_addr(const char *s, size_t n, size_t *start, size_t *alen)
 }
 
 /*
+ * The mail address inside an X.400 O/R address, as Exchange and other
+ * gateways write it ("/dda:SMTP=bob@example.org/O=Org/", RFC 2156's
+ * "/RFC-822=bob(a)example.org/"), into dst with RFC 2156's escapes
+ * undone; 0 when there is none.
+ */
+static int
+x400_mail_addr(char *dst, size_t dstlen, const char *s, size_t n)
+{
+	static const char *const keys[] = { "SMTP=", "RFC-822=", "RFC822=" };
+	const char *v = NULL;
+	for (size_t k = 0; k < 3 && v == NULL; k++) {
+		size_t kl = strlen(keys[k]);
+		for (size_t i = 0; i + kl <= n && v == NULL; i++)
+			if (strncasecmp(s + i, keys[k], kl) == 0 && (i == 0 ||
+			    s[i - 1] == '/' || s[i - 1] == ':' || s[i - 1] == ' '))
+				v = s + i + kl;
+	}
+	if (v == NULL || dstlen == 0)
+		return (0);
+	size_t j = 0;
+	for (const char *p = v; p < s + n && *p != '/' && *p != ';' &&
+	    j + 1 < dstlen; p++) {
+		char c = 0;
+		if (*p == '(' && s + n - p >= 3 && p[2] == ')')
+			switch (tolower((unsigned char)p[1])) {
+			case 'a': c = '@'; break;
+			case 'p': c = '%'; break;
+			case 'b': c = '!'; break;
+			case 'q': c = '"'; break;
+			case 'u': c = '_'; break;
+			case 'l': c = '('; break;
+			case 'r': c = ')'; break;
+			}
+		if (c != 0) {
+			dst[j++] = c;
+			p += 2;
+		} else
+			dst[j++] = *p;
+	}
+	dst[j] = '\0';
+	return (strchr(dst, '@') != NULL);
+}
+
+/*
  * Normalise an address field: drop an "rfc822;" type, angle brackets,
- * quotes and spaces; lower-case the domain.
+ * quotes and spaces; lower-case the domain.  An X.400 address gives the
+ * mail address inside it, if it holds one.
  */
 void
 dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n)
 {
 	const char *semi = memchr(src, ';', n);
 	size_t st, al;
+	char x400[RB_ADDR_MAX];
 
 	if (semi != NULL && memchr(src, '@', (size_t)(semi - src)) == NULL) {
+		const char *t = src;
+		while (t < semi && isspace((unsigned char)*t))
+			t++;
+		int is_x400 = semi - t >= 4 && strncasecmp(t, "x400", 4) == 0;
 		n -= (size_t)(semi + 1 - src);
 		src = semi + 1;
+		if (is_x400 && x400_mail_addr(x400, sizeof(x400), src, n)) {
+			src = x400;
+			n = strlen(x400);
+		}
 	}
 	if (dsn_find_addr(src, n, &st, &al)) {
 		src += st;

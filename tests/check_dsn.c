@@ -700,7 +700,8 @@ END_TEST
  * lower case, local part as sent ("Bob.Smith@Rcpt.Example" was sent to
  * Bob.Smith@rcpt.example; the store folds it further only if told to).
  * A Final-Recipient with no domain gives way to an Original-Recipient
- * that has one, and one that is no mail address (x400) is no recipient.
+ * that has one, and an x400 address is no recipient unless it holds a
+ * mail address.
  */
 START_TEST(test_address_case)
 {
@@ -723,9 +724,23 @@ START_TEST(test_address_case)
 	    "Final-Recipient: x400; /C=US/ADMD=/PRMD=rcpt/O=Example/S=Smith/\n"
 	    "Action: failed\nStatus: 5.1.1\n--B--\n";
 
+	/* One that holds a mail address: Exchange's, RFC 2156's escapes. */
+	static const char x400_dda[] = DSN_HEAD("")
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Final-Recipient: X400; /dda:SMTP=Carol@Rcpt.Example/O=Ex/\n"
+	    "Action: failed\nStatus: 5.1.1\n\n"
+	    "Final-Recipient: x400; /C=US/RFC-822=dan(u)lee(a)rcpt.example/\n"
+	    "Action: failed\nStatus: 5.1.1\n--B--\n";
+
 	one_record(mixed, sizeof(mixed) - 1, "Bob.Smith@rcpt.example");
 	one_record(local, sizeof(local) - 1, "bob@rcpt.example");
 	no_record(x400, sizeof(x400) - 1);
+	ck_assert_int_eq(dsn_parse(x400_dda, sizeof(x400_dda) - 1, &opt, cl,
+	    sc, &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 2);
+	ck_assert_str_eq(res.rec[0].recipient, "Carol@rcpt.example");
+	ck_assert_str_eq(res.rec[1].recipient, "dan_lee@rcpt.example");
 }
 END_TEST
 
