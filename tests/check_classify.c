@@ -282,6 +282,10 @@ static const struct {
 	{ "550 Ese buz\xc3\xb3n no existe", NULL, 0, "userunknown", 1, "bounced" },
 	{ "550 Questo indirizzo non esiste", NULL, 0, "userunknown", 1, "bounced" },
 	{ "550 Deze gebruiker bestaat niet", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 Esta cuenta ha sido deshabilitada", NULL, 0, "suspend", 0, "bounced" },
+	{ "550 La casilla ha expirado por falta de uso", NULL, 0, "suspend", 0, "bounced" },
+	{ "550 Die Mailbox wurde deaktiviert", NULL, 0, "suspend", 0, "bounced" },
+	{ "550 Ce compte est d\xc3\xa9sactiv\xc3\xa9", NULL, 0, "suspend", 0, "bounced" },
 	{ "550 user has no mailbox", NULL, 0, "userunknown", 1, "bounced" },
 	{ "550 5.1.1 User is on vacation", NULL, 0, "vacation", 0, "bounced" },
 	/* ...but the sender's address in the same words is not the recipient's. */
@@ -394,6 +398,11 @@ START_TEST(test_multiline_and_codes)
 	 * A warning, never a suppression.
 	 */
 	static const char *const sender_side[] = {
+		/* The sender's own account, in the providers' languages. */
+		"550 Ihr Konto wurde gesperrt",
+		"550 Votre compte a \xc3\xa9t\xc3\xa9 suspendu",
+		"550 Il tuo account \xc3\xa8 sospeso",
+		"550 Sua conta foi suspensa",
 		"550 5.7.1 Connection refused - <192.0.2.1> - Too many invalid recipients",
 		"550 5.7.1 Sender domain does not exist",
 		"554 Message rejected: The email address is on the Amazon SES suppression list",
