@@ -96,7 +96,12 @@ static const char *const autoreply_subjects[] = {
 	"auto:", "automatic reply", "auto reply", "auto-reply", "autoreply",
 	"out of office", "out of the office", "vacation", "abwesenheit",
 	"absence", "away from", "autosvar", "risposta automatica",
-	"respuesta autom", "réponse automatique", NULL
+	"respuesta autom", "réponse automatique", "automatische antwort",
+	"autoresponder", "auto response", "auto-response",
+	/* The acknowledgements help desks and people send by machine. */
+	"thank you for your e-mail", "thank you for your email",
+	"thank you for your message", "thanks for your e-mail",
+	"thanks for your email", "thanks for your message", NULL
 };
 
 static size_t cut_at(struct dsn_ctx *);

@@ -147,6 +147,16 @@ static const struct {
 	{ "554 Messages without To: fields are not accepted here", "message", "fix-sender" },
 	{ "554 No Resent-From field given", "message", "fix-sender" },
 	{ "550 Delivery failed 20 attempts: a@b.example", "expired", "retry" },
+	/* qmail's badrcptto list; a mailbox the site has deactivated. */
+	{ "553 sorry, badrcptto(user mail-box not found) (#5.7.1)", "invalid-address", "suppress" },
+	{ "551 <a@b.example> is a deactivated mailbox", "mailbox-inactive", "suppress" },
+	/*
+	 * Challenge-response filters (Boxbe, Bluebottle) holding the message
+	 * for the sender to prove itself a person: no failure of the address,
+	 * nothing to retry or escalate.
+	 */
+	{ "Sender not pre-approved.  Follow instructions in above notice", "auto-reply", "none" },
+	{ "This account is protected by Bluebottle.  Please click on the following link to have your address added to the recipient's allowed list", "auto-reply", "none" },
 	/* Mimecast: a sender invalid because DMARC failed is authentication. */
 	{ "550 DMARC Sender Invalid - envelope rejected - https://community.mimecast.com/docs/DOC-1369#550", "authentication", "fix-sender" },
 	/* Microsoft 365: a group that takes mail only from its own

@@ -696,6 +696,42 @@ START_TEST(test_success_report)
 END_TEST
 
 /*
+ * Automatic answers that are no failure: an acknowledgement sent by
+ * machine with no Auto-Submitted field (only its subject says so), and a
+ * challenge-response filter's report that holds the message until the
+ * sender proves itself a person.  Neither is retried or escalated.
+ */
+START_TEST(test_automatic_answers)
+{
+	static const char thanks[] =
+	    "From: John Smith <john@help.example>\n"
+	    "To: <bounces+x@sender.example>\n"
+	    "Subject: Thank you for your e-mail\nPrecedence: bulk\n\n"
+	    "Thank you for your e-mail.\n"
+	    "I will endeavour to reply as soon as possible.\n";
+	static const char challenge[] =
+	    "From: noreply@cr.example\nTo: alice@sender.example\n"
+	    "Subject: Re: hello\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\n"
+	    "Your message has been waitlisted.\n\n"
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; cr.example\n\n"
+	    "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\n"
+	    "Diagnostic-Code: X-Notice; Sender not pre-approved.  Follow "
+	    "instructions in above notice\nStatus: 4.7.0\n--B--\n";
+
+	const struct dsn_record *r = one_record(thanks, sizeof(thanks) - 1,
+	    "john@help.example");
+	ck_assert_int_eq(r->v.outcome, RB_OUTCOME_AUTOREPLY);
+	r = one_record(challenge, sizeof(challenge) - 1, "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_category_name(r->v.category), "auto-reply");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "none");
+	ck_assert_int_eq(r->v.hardbounce, 0);
+}
+END_TEST
+
+/*
  * A recipient is written as the log and the milter see it: domain in
  * lower case, local part as sent ("Bob.Smith@Rcpt.Example" was sent to
  * Bob.Smith@rcpt.example; the store folds it further only if told to).
@@ -1490,6 +1526,7 @@ main(void)
 	tcase_add_test(tc, test_sendmail_v5);
 	tcase_add_test(tc, test_message_id_not_address);
 	tcase_add_test(tc, test_success_report);
+	tcase_add_test(tc, test_automatic_answers);
 	tcase_add_test(tc, test_address_case);
 	tcase_add_test(tc, test_subject_address);
 	tcase_add_test(tc, test_original_id);
