@@ -150,6 +150,14 @@ static const struct {
 	/* qmail's badrcptto list; a mailbox the site has deactivated. */
 	{ "553 sorry, badrcptto(user mail-box not found) (#5.7.1)", "invalid-address", "suppress" },
 	{ "551 <a@b.example> is a deactivated mailbox", "mailbox-inactive", "suppress" },
+	{ "550 5.7.1 No mailbox found", "invalid-address", "suppress" },
+	/* An SPF refusal in words, without naming SPF. */
+	{ "550 192.0.2.68 is not allowed to send mail from test.example", "authentication", "fix-sender" },
+	/*
+	 * Postfix on a garbled DNS reply: nothing said about the domain, which
+	 * a 5.4.4 would otherwise have suppressed as nonexistent.
+	 */
+	{ "554 5.4.4 Name service error for name=b.example type=MX: Malformed or unexpected name server reply", "routing", "review" },
 	/*
 	 * Challenge-response filters (Boxbe, Bluebottle) holding the message
 	 * for the sender to prove itself a person: no failure of the address,
