@@ -151,6 +151,10 @@ static const struct {
 	{ "553 sorry, badrcptto(user mail-box not found) (#5.7.1)", "invalid-address", "suppress" },
 	{ "551 <a@b.example> is a deactivated mailbox", "mailbox-inactive", "suppress" },
 	{ "550 5.7.1 No mailbox found", "invalid-address", "suppress" },
+	{ "550 ** No mail box available for this user **", "invalid-address", "suppress" },
+	/* A filter's spam patterns are the content; a spam list, senders. */
+	{ "553 Blocked using spam pattern, your message may contain the spam contents", "content", "fix-sender" },
+	{ "550 Denied due to spam list", "blocklist", "fix-sender" },
 	/* An SPF refusal in words, without naming SPF. */
 	{ "550 192.0.2.68 is not allowed to send mail from test.example", "authentication", "fix-sender" },
 	/*
