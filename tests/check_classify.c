@@ -155,6 +155,13 @@ static const struct {
 	/* A filter's spam patterns are the content; a spam list, senders. */
 	{ "553 Blocked using spam pattern, your message may contain the spam contents", "content", "fix-sender" },
 	{ "550 Denied due to spam list", "blocklist", "fix-sender" },
+	{ "554 5.7.1 Your message failed several antispam checks (SCORING) and it was rejected", "content", "fix-sender" },
+	{ "553 5.7.3 CONTENT REJECT:192.0.2.162.2011101001.XXYIvtHf:dspam check:4", "content", "fix-sender" },
+	{ "550 Message refused by MailMarshal SpamProfiler", "content", "fix-sender" },
+	/* A mailbox over its size, not a message too big. */
+	{ "550 5.7.1 The recipient mailbox has exceeded its disk space limit.", "mailbox-full", "retry" },
+	{ "552 5.3.4 Message exceeds the maximum size", "message", "fix-sender" },
+	{ "554 5.4.4 Name service error for name=b.example type=MX: Malformed name server reply", "routing", "review" },
 	/* An SPF refusal in words, without naming SPF. */
 	{ "550 192.0.2.68 is not allowed to send mail from test.example", "authentication", "fix-sender" },
 	/*
