@@ -97,7 +97,9 @@ static const char *const autoreply_subjects[] = {
 	"out of office", "out of the office", "vacation", "abwesenheit",
 	"absence", "away from", "autosvar", "risposta automatica",
 	"respuesta autom", "réponse automatique", "automatische antwort",
-	"autoresponder", "auto response", "auto-response",
+	"autoresponder", "auto response", "auto-response", "automatyczna",
+	"automatisch antwoord", "resposta autom", "automatisk svar",
+	"automaattinen vastaus",
 	/* The acknowledgements help desks and people send by machine. */
 	"thank you for your e-mail", "thank you for your email",
 	"thank you for your message", "thanks for your e-mail",

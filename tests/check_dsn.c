@@ -721,8 +721,16 @@ START_TEST(test_automatic_answers)
 	    "Diagnostic-Code: X-Notice; Sender not pre-approved.  Follow "
 	    "instructions in above notice\nStatus: 4.7.0\n--B--\n";
 
+	/* The same in Polish, its subject still encoded. */
+	static const char polish[] =
+	    "From: Jan <jan@wp.example>\nTo: bob@sender.example\n"
+	    "Subject: [Automatyczna =?iso-8859-2?Q?odpowied=BC?=] test\n"
+	    "Precedence: junk\n\nJestem na urlopie.\n";
+
 	const struct dsn_record *r = one_record(thanks, sizeof(thanks) - 1,
 	    "john@help.example");
+	ck_assert_int_eq(r->v.outcome, RB_OUTCOME_AUTOREPLY);
+	r = one_record(polish, sizeof(polish) - 1, "jan@wp.example");
 	ck_assert_int_eq(r->v.outcome, RB_OUTCOME_AUTOREPLY);
 	r = one_record(challenge, sizeof(challenge) - 1, "bob@rcpt.example");
 	ck_assert_str_eq(taxonomy_category_name(r->v.category), "auto-reply");
