@@ -39,6 +39,7 @@ static const char *const orig_markers[] = {
 	"returned message",
 	"below this line is a copy",
 	"message headers follow",
+	"message header follows",
 	"header of the original",
 	"headers of the original",
 	"unsent message below",

@@ -916,6 +916,17 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 		if (dsn_body_scan(ctx) > 0)
 			dsn_copy(ctx->res->format,
 			    sizeof(ctx->res->format), "body", 4);
+	} else if (dsn_body_is_autoreply(ctx) &&
+	    strchr(ctx->from, '@') == NULL) {
+		/*
+		 * An automatic answer from nobody ("From: <>"): no address is
+		 * away.  Some sites answer an unknown user so ("You sent mail
+		 * to a@b.  That's not a valid user here."); what its text says
+		 * of an address in the words of a failure is read as a bounce.
+		 */
+		if (dsn_body_scan(ctx) > 0)
+			dsn_copy(ctx->res->format, sizeof(ctx->res->format),
+			    "body", 4);
 	} else if (dsn_body_is_autoreply(ctx)) {
 		struct dsn_record *r = dsn_record_new(ctx);
 		if (r != NULL) {

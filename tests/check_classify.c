@@ -152,6 +152,11 @@ static const struct {
 	{ "551 <a@b.example> is a deactivated mailbox", "mailbox-inactive", "suppress" },
 	{ "550 5.7.1 No mailbox found", "invalid-address", "suppress" },
 	{ "550 ** No mail box available for this user **", "invalid-address", "suppress" },
+	{ "550 BAD_RECIPIENT - see http://mail.b.example/undelivered.php?r=BAD_RECIPIENT", "invalid-address", "suppress" },
+	{ "550 a@b.example is not an active address at this host (invalid username)", "invalid-address", "suppress" },
+	/* A relay's footer about scanning for viruses is no virus found. */
+	{ "550 5.1.1 a@b.example **** This email has come from the internet and has been scanned for all viruses and potentially offensive content ****", "invalid-address", "suppress" },
+	{ "554 5.7.1 ClamAV: virus found: \"Eicar-Signature\"", "content", "fix-sender" },
 	/* A filter's spam patterns are the content; a spam list, senders. */
 	{ "553 Blocked using spam pattern, your message may contain the spam contents", "content", "fix-sender" },
 	{ "550 Denied due to spam list", "blocklist", "fix-sender" },
@@ -427,6 +432,8 @@ START_TEST(test_multiline_and_codes)
 	 * A warning, never a suppression.
 	 */
 	static const char *const sender_side[] = {
+		"550 5.1.0 Sender is not a valid user",
+		"553 Your address is not an active user here",
 		/* The sender's own account, in the providers' languages. */
 		"550 Ihr Konto wurde gesperrt",
 		"550 Votre compte a \xc3\xa9t\xc3\xa9 suspendu",

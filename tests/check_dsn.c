@@ -288,6 +288,20 @@ static const struct icase icases[] = {
 	  "<<< 550 Unknown user bob@rcpt.example\n")
 	  DSN_PART("5.2.0", "550 Unknown user bob@rcpt.example"),
 	  1, "bob@rcpt.example", "5.2.0", "filtered" },
+	/*
+	 * Old Sendmail returns the original's header under "Message header
+	 * follows": its fields (a DKIM-Signature) are not the reason.
+	 */
+	{ "header follows", BODY_HEAD("Returned mail: see transcript for details")
+	  "   ----- The following addresses had permanent fatal errors -----\n"
+	  "<bob@rcpt.example>\n    (reason: 552 5.2.2 Over quota)\n\n"
+	  "   ----- Transcript of session follows -----\n"
+	  "... while talking to localhost:\n>>> DATA\n<<< 552 5.2.2 Over quota\n\n"
+	  "   ----- Message header follows -----\n"
+	  "Return-Path: <alice@sender.example>\n"
+	  "DKIM-Signature: v=1; a=rsa-sha256; d=sender.example; s=k\n"
+	  "Subject: hello\n",
+	  1, "bob@rcpt.example", "5.2.2", "mailboxfull" },
 	/* No stage given, no x.1.x code: not proof the mailbox is dead. */
 	{ "no stage", BODY_HEAD("Mail delivery failed")
 	  "The following address failed:\n\n  <bob@rcpt.example>: 550 unknown user\n",
@@ -727,8 +741,21 @@ START_TEST(test_automatic_answers)
 	    "Subject: [Automatyczna =?iso-8859-2?Q?odpowied=BC?=] test\n"
 	    "Precedence: junk\n\nJestem na urlopie.\n";
 
-	const struct dsn_record *r = one_record(thanks, sizeof(thanks) - 1,
-	    "john@help.example");
+	/*
+	 * An automatic answer from nobody that is a bounce in its words:
+	 * read as one, for the address it names, not as someone away.
+	 */
+	static const char from_nobody[] =
+	    "From: <>\nTo: bounces@sender.example\nSubject: Re: hello\n"
+	    "Auto-Submitted: auto-replied\n\n"
+	    "You sent mail to sarah@rcpt.example. That's not a valid user "
+	    "here.\n";
+
+	const struct dsn_record *r = one_record(from_nobody,
+	    sizeof(from_nobody) - 1, "sarah@rcpt.example");
+	ck_assert_int_eq(r->v.outcome, RB_OUTCOME_BOUNCED);
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "filtered");
+	r = one_record(thanks, sizeof(thanks) - 1, "john@help.example");
 	ck_assert_int_eq(r->v.outcome, RB_OUTCOME_AUTOREPLY);
 	r = one_record(polish, sizeof(polish) - 1, "jan@wp.example");
 	ck_assert_int_eq(r->v.outcome, RB_OUTCOME_AUTOREPLY);
