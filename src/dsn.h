@@ -53,6 +53,7 @@ struct dsn_record {
 	char orig_queue_id[RB_QUEUEID_MAX];	/* X-Postfix-Queue-ID */
 	char feedback_type[32];		/* ARF Feedback-Type, "" otherwise */
 	int address_refused;		/* the reporter says the address was */
+	int own_verdict;		/* the reporter's own agent failed it */
 	struct rb_verdict v;
 };
 

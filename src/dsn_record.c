@@ -478,9 +478,12 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	 * the server refused.  Unless the status code itself names the
 	 * recipient's address, take the latest stage it could have been:
 	 * "no such user" after the server read the message may be its filter
-	 * speaking, not proof that the mailbox is dead.
+	 * speaking, not proof that the mailbox is dead.  Postfix's own
+	 * agent ("X-Postfix; unknown user") had no filter to speak for:
+	 * taken as said at RCPT.
 	 */
-	if (r->address_refused)
+	if (r->address_refused || (r->own_verdict &&
+	    in.stage == RB_STAGE_UNKNOWN))
 		in.stage = RB_STAGE_RCPT;
 	else if (in.stage == RB_STAGE_UNKNOWN && !code_names_mailbox(r->status))
 		in.stage = RB_STAGE_DATA;

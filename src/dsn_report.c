@@ -177,6 +177,18 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		dsn_codes(v, vl, st, sizeof(st), NULL);
 		memcpy(r->status, st, sizeof(st));
 	} else if (is(name, nl, "Diagnostic-Code")) {
+		/*
+		 * "X-Postfix;": Postfix's own delivery agent (local, virtual,
+		 * a lookup) failed it, with no remote server and so no remote
+		 * filter speaking.
+		 */
+		const char *t = v;
+		size_t tl = vl;
+		while (tl > 0 && (*t == ' ' || *t == '\t')) {
+			t++;
+			tl--;
+		}
+		r->own_verdict = tl > 10 && strncasecmp(t, "x-postfix;", 10) == 0;
 		dsn_untyped(&v, &vl);
 		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), v, vl);
 	} else if (is(name, nl, "Remote-MTA")) {

@@ -302,6 +302,16 @@ static const struct icase icases[] = {
 	  "DKIM-Signature: v=1; a=rsa-sha256; d=sender.example; s=k\n"
 	  "Subject: hello\n",
 	  1, "bob@rcpt.example", "5.2.2", "mailboxfull" },
+	/*
+	 * Postfix's local agent, under an old generic 5.0.0: its own
+	 * verdict ("X-Postfix;"), no remote filter, so the user is unknown.
+	 */
+	{ "postfix local", DSN_HEAD("<bob@rcpt.example>: unknown user: \"bob\"\n")
+	  "--B\nContent-Type: message/delivery-status\n\n"
+	  "Reporting-MTA: dns; mx.rcpt.example\n\n"
+	  "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\n"
+	  "Status: 5.0.0\nDiagnostic-Code: X-Postfix; unknown user: \"bob\"\n--B--\n",
+	  1, "bob@rcpt.example", NULL, "userunknown" },
 	/* No stage given, no x.1.x code: not proof the mailbox is dead. */
 	{ "no stage", BODY_HEAD("Mail delivery failed")
 	  "The following address failed:\n\n  <bob@rcpt.example>: 550 unknown user\n",
