@@ -157,6 +157,8 @@ static const struct {
 	/* A relay's footer about scanning for viruses is no virus found. */
 	{ "550 5.1.1 a@b.example **** This email has come from the internet and has been scanned for all viruses and potentially offensive content ****", "invalid-address", "suppress" },
 	{ "554 5.7.1 ClamAV: virus found: \"Eicar-Signature\"", "content", "fix-sender" },
+	/* The scanner's own trouble is no virus in the message. */
+	{ "550 5.7.1 Message rejected because our antivirus scanner is unavailable", "policy", "fix-sender" },
 	/* A filter's spam patterns are the content; a spam list, senders. */
 	{ "553 Blocked using spam pattern, your message may contain the spam contents", "content", "fix-sender" },
 	{ "550 Denied due to spam list", "blocklist", "fix-sender" },
@@ -433,6 +435,8 @@ START_TEST(test_multiline_and_codes)
 	 */
 	static const char *const sender_side[] = {
 		"550 5.1.0 Sender is not a valid user",
+		"550 5.7.1 From header is not a valid address",
+		"553 Reply-To is not a valid address",
 		"553 Your address is not an active user here",
 		/* The sender's own account, in the providers' languages. */
 		"550 Ihr Konto wurde gesperrt",
