@@ -169,6 +169,8 @@ static const struct {
 	{ "550 5.7.1 The recipient mailbox has exceeded its disk space limit.", "mailbox-full", "retry" },
 	{ "552 5.3.4 Message exceeds the maximum size", "message", "fix-sender" },
 	{ "554 5.4.4 Name service error for name=b.example type=MX: Malformed name server reply", "routing", "review" },
+	/* ...while a name with no record for mail is still a dead domain. */
+	{ "550 5.4.4 Name service error for name=b.example type=MX: No address associated with hostname", "invalid-domain", "suppress" },
 	/* An SPF refusal in words, without naming SPF. */
 	{ "550 192.0.2.68 is not allowed to send mail from test.example", "authentication", "fix-sender" },
 	/*
