@@ -62,6 +62,7 @@ struct dsn_ctx {
 
 /* dsn_report.c: RFC 3464 and RFC 5965 field blocks. */
 void dsn_untyped(const char **, size_t *);
+int dsn_type_is(const char *, size_t, const char *);
 int dsn_report_status(struct dsn_ctx *, const char *, size_t);
 int dsn_report_feedback(struct dsn_ctx *, const char *, size_t);
 void dsn_report_rfc822_headers(struct dsn_ctx *, const char *, size_t);

@@ -85,6 +85,19 @@ dsn_untyped(const char **v, size_t *vl)
 	}
 }
 
+/* Is the type of a typed field ("X-Postfix; ...", " x400; ...") type? */
+int
+dsn_type_is(const char *v, size_t vl, const char *type)
+{
+	size_t tl = strlen(type);
+	while (vl > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vl--;
+	}
+	return (vl > tl && strncasecmp(v, type, tl) == 0 &&
+	    (v[tl] == ';' || v[tl] == ' ' || v[tl] == '\t'));
+}
+
 struct status_walk {
 	struct dsn_ctx *ctx;
 	struct dsn_record permsg;	/* per-message fields */
@@ -182,13 +195,7 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		 * a lookup) failed it, with no remote server and so no remote
 		 * filter speaking.
 		 */
-		const char *t = v;
-		size_t tl = vl;
-		while (tl > 0 && (*t == ' ' || *t == '\t')) {
-			t++;
-			tl--;
-		}
-		r->own_verdict = tl > 10 && strncasecmp(t, "x-postfix;", 10) == 0;
+		r->own_verdict = dsn_type_is(v, vl, "x-postfix");
 		dsn_untyped(&v, &vl);
 		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), v, vl);
 	} else if (is(name, nl, "Remote-MTA")) {

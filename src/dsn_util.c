@@ -152,10 +152,7 @@ dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n)
 	char x400[RB_ADDR_MAX];
 
 	if (semi != NULL && memchr(src, '@', (size_t)(semi - src)) == NULL) {
-		const char *t = src;
-		while (t < semi && isspace((unsigned char)*t))
-			t++;
-		int is_x400 = semi - t >= 4 && strncasecmp(t, "x400", 4) == 0;
+		int is_x400 = dsn_type_is(src, n, "x400");
 		n -= (size_t)(semi + 1 - src);
 		src = semi + 1;
 		if (is_x400 && x400_mail_addr(x400, sizeof(x400), src, n)) {
