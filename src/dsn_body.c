@@ -774,24 +774,36 @@ dsn_body_scan(struct dsn_ctx *ctx)
 	return (added);
 }
 
-/* RFC 3464 records that carry no Diagnostic-Code get the readable text. */
+/*
+ * RFC 3464 records that carry no Diagnostic-Code get the readable text,
+ * up to limit when that is not 0 (where a pasted status block begins).
+ */
 void
-dsn_body_fill(struct dsn_ctx *ctx)
+dsn_body_fill(struct dsn_ctx *ctx, size_t limit)
 {
 	if (ctx->text == NULL)
 		return;
 	size_t cut = cut_at(ctx);
+	if (limit > 0 && limit < cut)
+		cut = limit;
 	for (size_t i = 0; i < ctx->res->n; i++) {
 		struct dsn_record *r = &ctx->res->rec[i];
 		/*
 		 * A delivery needs no explanation, and the text near it may
 		 * well be another recipient's failure.
 		 */
-		if (r->diagnostic[0] != '\0' || r->v.outcome ==
-		    RB_OUTCOME_COMPLAINT || r->v.outcome == RB_OUTCOME_DELIVERED)
+		if ((r->diagnostic[0] != '\0' && !r->diag_is_comment) ||
+		    r->v.outcome == RB_OUTCOME_COMPLAINT ||
+		    r->v.outcome == RB_OUTCOME_DELIVERED)
 			continue;
 		const char *p = r->recipient[0] ? util_memcasemem(ctx->text,
 		    cut, r->recipient) : NULL;
+		/*
+		 * A text that does not name this recipient of several speaks
+		 * of the others.
+		 */
+		if (p == NULL && ctx->res->n > 1)
+			continue;
 		size_t from = p ? line_start(ctx->text,
 		    (size_t)(p - ctx->text)) : 0;
 		size_t end = cut - from > 1000 ? from + 1000 : cut;

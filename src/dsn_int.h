@@ -74,7 +74,7 @@ int dsn_ses_scan(struct dsn_ctx *);
 int dsn_body_scan(struct dsn_ctx *);
 int dsn_body_is_bounce(struct dsn_ctx *);
 int dsn_body_is_autoreply(const struct dsn_ctx *);
-void dsn_body_fill(struct dsn_ctx *);
+void dsn_body_fill(struct dsn_ctx *, size_t);
 void dsn_body_quoted_headers(struct dsn_ctx *);
 
 /* dsn_verp.c: recipient from a VERP return path. */

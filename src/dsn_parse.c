@@ -895,7 +895,7 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 	    dsn_report_status(ctx, ctx->status, ctx->statuslen) > 0) {
 		dsn_copy(ctx->res->format, sizeof(ctx->res->format),
 		    "rfc3464", 7);
-		dsn_body_fill(ctx);
+		dsn_body_fill(ctx, 0);
 	} else if (ctx->successes > 0) {
 		/*
 		 * A report of deliveries only (Action: relayed, delivered):
@@ -909,6 +909,10 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 		/* A delivery-status block pasted into the readable text. */
 		dsn_copy(ctx->res->format, sizeof(ctx->res->format),
 		    "rfc3464-text", 12);
+		/* Its words are those above the block, never the block's. */
+		const char *b = util_memcasemem(ctx->text, (size_t)(p -
+		    ctx->text), "\nReporting-MTA:");
+		dsn_body_fill(ctx, (size_t)((b != NULL ? b : p) - ctx->text));
 	} else if (dsn_ses_scan(ctx) > 0) {
 		dsn_copy(ctx->res->format, sizeof(ctx->res->format),
 		    "amazonses", 9);

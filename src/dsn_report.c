@@ -189,6 +189,20 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		char st[RB_ENHANCED_MAX] = "";
 		dsn_codes(v, vl, st, sizeof(st), NULL);
 		memcpy(r->status, st, sizeof(st));
+		/*
+		 * "Status: 4.0.0 (example.net: host name lookup failure)":
+		 * the reporter's words, the only ones some records carry.
+		 * Kept until a Diagnostic-Code or the readable text says
+		 * more.
+		 */
+		const char *o = memchr(v, '(', vl);
+		const char *c = o ? memrchr(o, ')', vl - (size_t)(o - v)) :
+		    NULL;
+		if (c != NULL && c - o > 1 && r->diagnostic[0] == '\0') {
+			dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), o + 1,
+			    (size_t)(c - o - 1));
+			r->diag_is_comment = 1;
+		}
 	} else if (is(name, nl, "Diagnostic-Code")) {
 		/*
 		 * "X-Postfix;": Postfix's own delivery agent (local, virtual,
@@ -196,6 +210,7 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		 * filter speaking.
 		 */
 		r->own_verdict = dsn_type_is(v, vl, "x-postfix");
+		r->diag_is_comment = 0;
 		dsn_untyped(&v, &vl);
 		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), v, vl);
 	} else if (is(name, nl, "Remote-MTA")) {

@@ -231,6 +231,8 @@ static const struct {
 	{ "450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]", NULL, 0, "requireptr", 0, "deferred" },
 	{ "554 5.7.1 <x.example[192.0.2.1]>: Client host rejected: Access denied", NULL, 0, "blocked", 0, "bounced" },
 	{ "421 Too many concurrent SMTP connections from this IP address; please try again later.", NULL, 0, "toomanyconn", 0, "deferred" },
+	/* Sendmail defers on a DNS failure so (a DSN's Status: comment). */
+	{ "4.0.0 two.example: host name lookup failure", NULL, 0, "networkerror", 0, "deferred" },
 	{ "421 4.7.0 [GL01] Message from (192.0.2.1) temporarily deferred - 4.16.50", NULL, 0, "badreputation", 0, "deferred" },
 	{ "550 5.7.1 Message rejected because of unacceptable content.", NULL, 0, "contenterror", 0, "bounced" },
 	{ "554 rejecting banned content", NULL, 0, "contenterror", 0, "bounced" },

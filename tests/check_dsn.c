@@ -588,6 +588,69 @@ START_TEST(test_cause_unknown)
 END_TEST
 
 /*
+ * Records without a Diagnostic-Code.  The comment of "Status: 4.0.0
+ * (two.example: host name lookup failure)" is the reporter's word on it
+ * when the readable text does not name that recipient; and a readable
+ * text that names only the other recipients of the report is not read
+ * into this one.  A status block pasted into a plain text takes its words
+ * from the lines above the block, never from the block itself.
+ */
+START_TEST(test_words_without_diagnostic)
+{
+	static const char comment[] =
+	    "From: MAILER-DAEMON@mx.sender.example\n"
+	    "To: alice@sender.example\nSubject: Returned mail\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\n"
+	    " boundary=\"B\"\n\n"
+	    "--B\nContent-Type: text/plain\n\n"
+	    "The following addresses had delivery problems:\n"
+	    "<bob@one.example> (unrecoverable error)\n\n"
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Final-Recipient: rfc822; bob@one.example\n"
+	    "Action: failed\nStatus: 5.1.1\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 user unknown\n\n"
+	    "Final-Recipient: rfc822; carol@two.example\n"
+	    "Action: delayed\n"
+	    "Status: 4.0.0 (two.example: host name lookup failure)\n\n"
+	    "--B--\n";
+	static const char pasted[] =
+	    "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.sender.example>\n"
+	    "To: alice@sender.example\nSubject: Returned mail: Service "
+	    "unavailable\n\n"
+	    "   ----- The following addresses had permanent fatal errors "
+	    "-----\n"
+	    "\"|/usr/bin/procmail -f-\"\n"
+	    "    (expanded from: <dave@sender.example>)\n\n"
+	    "   ----- Transcript of session follows -----\n"
+	    "554 \"|/usr/bin/procmail -f-\"... Service unavailable\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Final-Recipient: RFC822; dave@mx.sender.example\n"
+	    "Action: failed\nStatus: 5.5.0\n\n"
+	    "From: alice@sender.example\nTo: dave@sender.example\n"
+	    "Subject: hi\n\nhello\n";
+
+	ck_assert_int_eq(dsn_parse(comment, sizeof(comment) - 1, &opt, cl, sc,
+	    &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 2);
+	const struct dsn_record *r = &res.rec[1];
+	ck_assert_str_eq(r->recipient, "carol@two.example");
+	ck_assert_str_eq(r->diagnostic, "two.example: host name lookup failure");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "networkerror");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "retry");
+
+	r = one_record(pasted, sizeof(pasted) - 1, "dave@mx.sender.example");
+	ck_assert_msg(strstr(r->diagnostic, "procmail") != NULL, "%s",
+	    r->diagnostic);
+	ck_assert_msg(strstr(r->diagnostic, "Final-Recipient") == NULL, "%s",
+	    r->diagnostic);
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "mailererror");
+	ck_assert_int_eq(r->v.hardbounce, 0);
+}
+END_TEST
+
+/*
  * qmail: an address heading no reason lines ("<bob@rcpt.example>:") is
  * still a failed recipient, on hold for review; its separator "--- Below
  * this line is a copy of the message." ends the report whatever follows
@@ -1567,6 +1630,7 @@ main(void)
 	tcase_add_test(tc, test_repeated_notice);
 	tcase_add_test(tc, test_short_notice);
 	tcase_add_test(tc, test_cause_unknown);
+	tcase_add_test(tc, test_words_without_diagnostic);
 	tcase_add_test(tc, test_qmail_items);
 	tcase_add_test(tc, test_sendmail_v5);
 	tcase_add_test(tc, test_message_id_not_address);
