@@ -104,13 +104,20 @@ parse_3164(const char *p, size_t n, time_t now, time_t *t)
 	if (mo == 0 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
 	    mi > 59 || s < 0 || s > 60)
 		return (0);
-	/* No year in the line: the latest that is not in the future. */
+	/*
+	 * No year in the line: the latest that is not in the future (a
+	 * day's slack for clocks).  The local year may be one ahead of the
+	 * UTC year ("Jan  1 00:25" east of Greenwich while it is still 31
+	 * December in UTC) or one behind it, so all three are tried: a line
+	 * dated a year early would make hours of failures look like a year
+	 * of them, and escalate.
+	 */
 	struct tm nt;
 	gmtime_r(&now, &nt);
 	int y = nt.tm_year + 1900;
-	time_t v = local_to_epoch(y, mo, d, h, mi, s);
-	if (v > now + 86400)
-		v = local_to_epoch(y - 1, mo, d, h, mi, s);
+	time_t v = local_to_epoch(y + 1, mo, d, h, mi, s);
+	for (int k = 0; k <= 1 && v > now + 86400; k++)
+		v = local_to_epoch(y - k, mo, d, h, mi, s);
 	*t = v;
 	return (16);
 }

@@ -105,6 +105,24 @@ START_TEST(test_times)
 	const char *dec = "Dec 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed";
 	logline_parse(dec, strlen(dec), NOW, &ll);
 	ck_assert(ll.time < NOW - 300 * 86400L);
+
+	/*
+	 * East of Greenwich the new year starts before it does in UTC: at
+	 * 2026-12-31 14:30 UTC it is already 1 January 2027, 00:30, ten
+	 * hours east.  A line of that first half hour is minutes old, not a
+	 * year (a year early, it made three deferrals of one morning span
+	 * "8,771 hours" and escalated).
+	 */
+	setenv("TZ", "XST-10", 1);
+	tzset();
+	const time_t newyear = 1798727400;	/* 2026-12-31 14:30:00 UTC */
+	const char *jan = "Jan  1 00:25:00 mx1 postfix/qmgr[1]: ABCDE12345: removed";
+	logline_parse(jan, strlen(jan), newyear, &ll);
+	ck_assert_int_eq(ll.time, newyear - 300);
+	/* And the evening before is still last year's, hours old. */
+	const char *eve = "Dec 31 23:00:00 mx1 postfix/qmgr[1]: ABCDE12345: removed";
+	logline_parse(eve, strlen(eve), newyear, &ll);
+	ck_assert_int_eq(ll.time, newyear - 5400);
 }
 END_TEST
 
