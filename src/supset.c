@@ -98,10 +98,18 @@ find(struct slot *slots, size_t cap, uint64_t h, int for_insert)
 	return (for_insert ? first_free : NULL);
 }
 
+/*
+ * Room for k more entries.  Deleted slots count against the load (they
+ * lengthen probes) but are not entries: when they are what fills the
+ * table, it is rebuilt at the same size without them, so churn (expiry,
+ * removal, re-suppression) never grows it.  Only live entries double it.
+ */
 static int
-grow(struct supset *s)
+make_room(struct supset *s, size_t k)
 {
-	size_t ncap = s->cap * 2;
+	if ((s->used + s->tomb + k) * 10 <= s->cap * 6)
+		return (0);
+	size_t ncap = (s->used + k) * 10 > s->cap * 4 ? s->cap * 2 : s->cap;
 	struct slot *ns = calloc(ncap, sizeof(*ns));
 
 	if (ns == NULL)
@@ -125,7 +133,7 @@ supset_add(struct supset *s, const char *folded, enum rb_category cat,
 	int rc = 0;
 
 	pthread_rwlock_wrlock(&s->lock);
-	if ((s->used + s->tomb + 1) * 10 > s->cap * 6 && grow(s) != 0) {
+	if (make_room(s, 1) != 0) {
 		rc = -1;
 		goto out;
 	}
@@ -159,7 +167,7 @@ supset_add_many(struct supset *s, const struct supset_entry *e, size_t n)
 	pthread_rwlock_wrlock(&s->lock);
 	for (size_t i = 0; i < n; i += AHEAD) {
 		size_t k = n - i < AHEAD ? n - i : AHEAD;
-		if ((s->used + s->tomb + k) * 10 > s->cap * 6 && grow(s) != 0) {
+		if (make_room(s, k) != 0) {
 			rc = -1;
 			break;
 		}
@@ -227,6 +235,16 @@ supset_count(struct supset *s)
 {
 	pthread_rwlock_rdlock(&s->lock);
 	size_t n = s->used;
+	pthread_rwlock_unlock(&s->lock);
+	return (n);
+}
+
+/* Slots in the table: its memory, for status and tests. */
+size_t
+supset_capacity(struct supset *s)
+{
+	pthread_rwlock_rdlock(&s->lock);
+	size_t n = s->cap;
 	pthread_rwlock_unlock(&s->lock);
 	return (n);
 }

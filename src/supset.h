@@ -41,5 +41,6 @@ int supset_remove(struct supset *, const char *folded);
 /* 1 and *hit filled (hit may be NULL) when present, 0 when not. */
 int supset_lookup(struct supset *, const char *folded, struct supset_hit *hit);
 size_t supset_count(struct supset *);
+size_t supset_capacity(struct supset *);
 
 #endif

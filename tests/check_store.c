@@ -598,6 +598,22 @@ START_TEST(test_supset)
 	ck_assert_int_eq(supset_lookup(s, "steady@example.com", &hit), 1);
 	ck_assert_int_eq(hit.category, RB_CATEGORY_COMPLAINT);
 	supset_free(s);
+
+	/*
+	 * Churn -- addresses suppressed and removed, again and again --
+	 * leaves the table the size its live entries need: deleted slots
+	 * are swept out, not doubled over.
+	 */
+	s = supset_new(0);
+	size_t cap0 = supset_capacity(s);
+	for (int i = 0; i < 500000; i++) {
+		snprintf(a, sizeof(a), "churn%d@example.com", i);
+		ck_assert_int_eq(supset_add(s, a, RB_CATEGORY_INVALID_ADDRESS, RB_REASON_USERUNKNOWN, i), 0);
+		ck_assert_int_eq(supset_remove(s, a), 1);
+	}
+	ck_assert_int_eq(supset_count(s), 0);
+	ck_assert_uint_eq(supset_capacity(s), cap0);
+	supset_free(s);
 }
 END_TEST
 
