@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <hs/hs.h>
 
@@ -676,6 +677,85 @@ provider_domain_named(const struct classifier *cl, const char *recipient,
 	    util_memcasemem(text, textlen, dom) != NULL);
 }
 
+/*
+ * The host name a failed lookup names: Sendmail's "Name server: NAME:
+ * host not found", Postfix's "Name service error for name=NAME type=A".
+ * Copied to out without quotes, brackets or a final dot; 0 if none.
+ */
+static int
+looked_up_name(const char *text, size_t textlen, char *out, size_t outsz)
+{
+	static const char *const keys[] = { "name server: ", "name=" };
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *p = util_memcasemem(text, textlen, keys[k]);
+		if (p == NULL)
+			continue;
+		p += strlen(keys[k]);
+		const char *end = text + textlen;
+		size_t n = 0;
+		while (p < end && (*p == '\'' || *p == '"' || *p == '['))
+			p++;
+		while (p < end && *p != ':' && *p != ' ' && *p != '\'' &&
+		    *p != '"' && *p != ']' && n + 1 < outsz)
+			out[n++] = *p++;
+		while (n > 0 && out[n - 1] == '.')
+			n--;
+		out[n] = '\0';
+		if (n > 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * "Host not found" for a name that is neither the recipient's domain nor
+ * a host under it: the lookup that failed was of a relay (Sendmail's
+ * mailer=relay to a smart host; Postfix's relayhost) or of an MX host in
+ * another domain -- not proof that the recipient's domain is dead.
+ * Returns 2 when that name is the relay this system was using (its own
+ * configuration to fix), 1 for another name, 0 when the recipient's
+ * domain is the one named or nothing is named.
+ */
+static int
+other_name_not_found(const char *recipient, const char *mx,
+    const char *text, size_t textlen)
+{
+	char name[256];
+	const char *at = strrchr(recipient, '@');
+
+	if (recipient[0] == '\0' ||
+	    !looked_up_name(text, textlen, name, sizeof(name)))
+		return (0);
+	if (at == NULL)		/* a local name: any lookup was a relay's */
+		at = recipient + strlen(recipient) - 1;
+	/*
+	 * The recipient's side: a name that ends in the last two labels of
+	 * its domain (mx2.example.org for bob@example.org or for
+	 * bob@mail.example.org).
+	 */
+	const char *dom = at + 1;
+	const char *tail = dom + strlen(dom);
+	for (int dots = 0; tail > dom; tail--)
+		if (tail[-1] == '.' && ++dots == 2)
+			break;
+	size_t dl = strlen(tail), nl = strlen(name);
+	if ((nl == dl && strcasecmp(name, tail) == 0) ||
+	    (nl > dl && name[nl - dl - 1] == '.' &&
+	    strcasecmp(name + nl - dl, tail) == 0))
+		return (0);
+	if (mx != NULL) {
+		while (*mx == '\'' || *mx == '[')
+			mx++;
+		size_t ml = strcspn(mx, "[]' :");
+		while (ml > 0 && mx[ml - 1] == '.')
+			ml--;
+		if (ml == nl && strncasecmp(mx, name, nl) == 0)
+			return (2);
+	}
+	return (1);
+}
+
 /* The MX is the better witness; then the recipient's domain. */
 static unsigned
 provider_of(const struct classifier *cl, const char *recipient,
@@ -1269,6 +1349,24 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		    "does not exist: check the resolver this system uses "
 		    "(/etc/resolv.conf, and its copy in Postfix's chroot) or "
 		    "the relay's.";
+	}
+	int other;
+	if (out->reason == RB_REASON_HOSTUNKNOWN && in->recipient != NULL &&
+	    (other = other_name_not_found(in->recipient, in->mx, in->text,
+	    in->textlen)) != 0) {
+		out->reason = RB_REASON_NETWORKERROR;
+		out->category = RB_CATEGORY_ROUTING;
+		out->action = other == 2 ? RB_ACTION_FIX_SENDER :
+		    RB_ACTION_REVIEW;
+		out->rule = "other-name-not-found";
+		out->fix = other == 2 ? "The relay this system sends through "
+		    "could not be found in DNS: check the relay host in the "
+		    "MTA's configuration (Sendmail's SMART_HOST, Postfix's "
+		    "relayhost or transport) and the resolver." :
+		    "A host name other than the recipient's domain could not "
+		    "be found (a relay, or an MX host in another domain): "
+		    "check the relay configuration and the resolver, and the "
+		    "recipient domain's MX records.";
 	}
 	if (out->outcome == RB_OUTCOME_UNKNOWN && permanent)
 		out->outcome = RB_OUTCOME_BOUNCED;

@@ -220,6 +220,14 @@ strip_angle(const char *v, const char *ve)
 {
 	if (ve - v >= 2 && v[0] == '<' && ve[-1] == '>')
 		return (SL(v + 1, ve - v - 2));
+	/* Sendmail keeps a display name: "to=Vasya <vasya@example.org>". */
+	if (ve - v >= 3 && ve[-1] == '>') {
+		const char *lt = ve - 1;
+		while (lt > v && lt[-1] != '<')
+			lt--;
+		if (lt > v)
+			return (SL(lt, ve - 1 - lt));
+	}
 	return (SL(v, ve - v));
 }
 
@@ -266,7 +274,14 @@ set_postfix(struct logline *ll, const char *k, size_t kl, const char *v,
 			const char *close = end;
 			while (close > open && close[-1] != ')')
 				close--;
-			if (close > open + 1)
+			/*
+			 * No ')' at all: syslog cut the line at its size
+			 * limit (Gmail's long replies reach it).  What is
+			 * left still says why.
+			 */
+			if (close == open)
+				ll->text = SL(open + 1, end - (open + 1));
+			else if (close > open + 1)
 				ll->text = SL(open + 1, close - 1 - (open + 1));
 		}
 	}
@@ -350,9 +365,18 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 		return (LL_NONE);
 	p += used;
 	const char *sp = find_char(p, end, ' ');
-	ll->host = SL(p, sp - p);
-	if (sp >= end)
-		return (LL_NONE);
+	/*
+	 * Some syslog setups write no host name: the word after the time is
+	 * already the program ("postfix/pipe[18710]:").
+	 */
+	if (!rfc5424 && sp > p && (sp[-1] == ':' || find_char(p, sp, '[') <
+	    sp))
+		sp = p - 1;
+	else {
+		ll->host = SL(p, sp - p);
+		if (sp >= end)
+			return (LL_NONE);
+	}
 	p = sp + 1;
 	/* The program: "postfix/smtp[123]: " or in 5424 "postfix/smtp 123 - - " */
 	const char *prog = p;

@@ -620,8 +620,11 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 			set_str(&e->msgid, ll.msgid);
 			if (ll.size.n > 0)
 				e->size = size_of(ll.size);
-			if (ll.mta == LL_MTA_POSTFIX && ll.status.n == 7 &&
-			    memcmp(ll.status.p, "expired", 7) == 0)
+			/* "force-expired": postsuper -e / postqueue -e. */
+			if (ll.mta == LL_MTA_POSTFIX && ((ll.status.n == 7 &&
+			    memcmp(ll.status.p, "expired", 7) == 0) ||
+			    (ll.status.n == 13 && memcmp(ll.status.p,
+			    "force-expired", 13) == 0)))
 				n += emit_expired(lp, &ll, e, emit, arg);
 		}
 		break;

@@ -231,6 +231,7 @@ static const struct {
 	{ "450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]", NULL, 0, "requireptr", 0, "deferred" },
 	{ "554 5.7.1 <x.example[192.0.2.1]>: Client host rejected: Access denied", NULL, 0, "blocked", 0, "bounced" },
 	{ "421 Too many concurrent SMTP connections from this IP address; please try again later.", NULL, 0, "toomanyconn", 0, "deferred" },
+	{ "550-5.7.26 This message does not have authentication information or fails to 550-5.7.26 pass authentication checks. To best protect our users from spam, the 550-5.7.26 message has been blocked.", NULL, 0, "authfailure", 0, "bounced" },
 	/* Sendmail defers on a DNS failure so (a DSN's Status: comment). */
 	{ "4.0.0 two.example: host name lookup failure", NULL, 0, "networkerror", 0, "deferred" },
 	{ "421 4.7.0 [GL01] Message from (192.0.2.1) temporarily deferred - 4.16.50", NULL, 0, "badreputation", 0, "deferred" },
@@ -607,6 +608,27 @@ START_TEST(test_providers)
 	    "5.4.4", "a@gmial.com", NULL, RB_OUTCOME_BOUNCED, &v);
 	ck_assert_str_eq(taxonomy_reason_name(v.reason), "hostunknown");
 	ck_assert_str_eq(taxonomy_action_name(v.action), "suppress");
+	/* The domain's own MX host not found is still the domain's. */
+	run("Host unknown (Name server: mx2.gmial.com: host not found)",
+	    "5.1.2", "a@gmial.com", "mx2.gmial.com", RB_OUTCOME_BOUNCED, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "hostunknown");
+	/*
+	 * A smart host not found (Sendmail's mailer=relay) is this system's
+	 * configuration, whatever the recipient; another name not found is
+	 * no proof the recipient's domain is dead.
+	 */
+	run("Host unknown (Name server: 'smtp.relay.example': host not found)",
+	    "5.1.2", "a@example.org", "'smtp.relay.example'", RB_OUTCOME_BOUNCED, &v);
+	ck_assert_str_eq(taxonomy_reason_name(v.reason), "networkerror");
+	ck_assert_str_eq(taxonomy_action_name(v.action), "fix-sender");
+	ck_assert_int_eq(v.hardbounce, 0);
+	run("Host unknown (Name server: 192.0.2.2: host not found)",
+	    "5.1.2", "postmaster", "192.0.2.2", RB_OUTCOME_BOUNCED, &v);
+	ck_assert_str_eq(taxonomy_action_name(v.action), "fix-sender");
+	run("Host or domain name not found. Name service error for name=mx.hoster.example type=A: Host not found",
+	    "5.4.4", "a@example.org", "none", RB_OUTCOME_BOUNCED, &v);
+	ck_assert_str_eq(taxonomy_category_name(v.category), "routing");
+	ck_assert_str_eq(taxonomy_action_name(v.action), "review");
 	run("550 5.4.310 DNS domain example.com does not exist", NULL, "a@outlook.com",
 	    NULL, 0, &v);
 	ck_assert_str_eq(taxonomy_reason_name(v.reason), "hostunknown");

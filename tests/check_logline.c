@@ -56,6 +56,15 @@ static const struct {
 	  LL_DELIVERY, "sm-mta", "x266f43P000001", "a@example.org>,<b@example.org", "550", "5.1.1", "mx.example.org. [192.0.2.217]", "550 5.1.1" },
 	{ "Nov 25 11:00:02 mx1 sendmail[3002]: x266f43P000002: to=<c@example.org>, delay=00:00:05, mailer=esmtp, pri=30000, relay=mx.example.org. [192.0.2.1], dsn=4.0.0, stat=Deferred: Connection timed out with mx.example.org.",
 	  LL_DELIVERY, "sendmail", "x266f43P000002", "c@example.org", "Deferred", "4.0.0", "mx.example.org. [192.0.2.1]", "Deferred: " },
+	/* Cut by syslog's size limit: no closing parenthesis, the text kept. */
+	{ "Nov 25 10:00:01 mx1 postfix/smtp[2001]: 2C1DEF38F9: to=<h@t-online.example>, relay=mx01.t-online.example[192.0.2.72]:25, delay=0.3, delays=0.02/0/0.11/0.17, dsn=5.7.0, status=bounced (host mx01.t-online.example[192.0.2.72] said: 550-5.7.0 Message considered as spam or virus, rejected 550-5.7.0 Message rejected because it was",
+	  LL_DELIVERY, "postfix/smtp", "2C1DEF38F9", "h@t-online.example", "bounced", "5.7.0", "mx01.t-online.example[192.0.2.72]:25", "host mx01.t-online" },
+	/* No host name after the time. */
+	{ "Mar 22 10:38:04 postfix/pipe[18710]: D77AA3601B1: to=<fax@example.com>, orig_to=<fax>, relay=fax, delay=0.3, delays=0.2/0/0/0.1, dsn=5.3.0, status=bounced (Command died with status 255: \"/usr/bin/faxmail\". )",
+	  LL_DELIVERY, "postfix/pipe", "D77AA3601B1", "fax@example.com", "bounced", "5.3.0", "fax", "Command died" },
+	/* Sendmail keeps the display name of an alias expansion. */
+	{ "Oct 25 12:50:21 localhost sendmail[6666]: v9PCoLxI006666: to=Vasya <vasya@example.com>, ctladdr=dm (1000/1000), delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=30127, relay=[127.0.0.1] [127.0.0.1], dsn=2.0.0, stat=Sent (v9PCoLiO006667 Message accepted for delivery)",
+	  LL_DELIVERY, "sendmail", "v9PCoLxI006666", "vasya@example.com", "Sent", "2.0.0", "[127.0.0.1] [127.0.0.1]", "Sent (" },
 	/* not outcomes */
 	{ "Nov 25 10:00:01 mx1 postfix/smtpd[13]: connect from app1.example[192.0.2.5]", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 sshd[99]: Accepted publickey for root", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
@@ -373,6 +382,12 @@ START_TEST(test_expiry)
 	m.n = 0;
 	feed(lp, "Nov 25 08:20:00 mx1 postfix/qmgr[10]: 66666FFFFF: from=<news@shop.example>, status=expired, returned to sender", &m);
 	ck_assert_int_eq(m.n, 1000);
+
+	/* An operator's "postsuper -e" expires them the same way. */
+	feed_deferral(lp, "Nov 25 08:30:00", "99999CCCCC", "erin@slow.example", &m);
+	m.n = 0;
+	feed(lp, "Nov 25 08:40:00 mx1 postfix/qmgr[10]: 99999CCCCC: from=<news@shop.example>, status=force-expired, returned to sender", &m);
+	ck_assert_int_eq(m.n, 1);
 	logproc_free(lp);
 
 	/* ...and at most max_entries in all. */
