@@ -472,6 +472,11 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	milter_stop(d->milter);
 	stop_sources(d);
 	ctlsock_close(d->cs);
+	/* What the store refused until now is offered once more; never dropped unsaid. */
+	size_t left = evqueue_flush(d->q);
+	if (left > 0)
+		log_warnx("daemon: queued=%zu lost=yes error=\"the store refused "
+		    "them until shutdown\"", left);
 	evqueue_free(d->q);
 	store_close(d->st);
 	classifier_free(d->cl);

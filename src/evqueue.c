@@ -236,6 +236,39 @@ evqueue_push_outcomes(struct evqueue *q, const struct rb_outcome_rec *recs,
 	return (0);
 }
 
+int
+evqueue_apply_now(struct evqueue *q, const struct rb_outcome_rec *recs,
+    size_t n)
+{
+	if (n == 0)
+		return (0);
+	/*
+	 * A refused batch still waiting goes first: order is kept, and the
+	 * store is not asked again before its timer.
+	 */
+	pthread_mutex_lock(&q->mu);
+	int waiting = q->head != NULL;
+	pthread_mutex_unlock(&q->mu);
+	if (!waiting && q->apply != NULL &&
+	    q->apply(q->apply_arg, recs, n) == 0)
+		return (0);
+	return (evqueue_push_outcomes(q, recs, n) == 0 ? 1 : -1);
+}
+
+size_t
+evqueue_flush(struct evqueue *q)
+{
+	if (evtimer_pending(q->ev_retry, NULL))
+		evtimer_del(q->ev_retry);
+	drain(q);
+	size_t left = 0;
+	pthread_mutex_lock(&q->mu);
+	for (struct msg *m = q->head; m != NULL; m = m->next)
+		left += m->n;
+	pthread_mutex_unlock(&q->mu);
+	return (left);
+}
+
 size_t
 evqueue_pending(struct evqueue *q)
 {

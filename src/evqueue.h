@@ -5,7 +5,8 @@
  * Producers on any thread push; everything pushed is run or applied later
  * on the loop's thread, in push order.  The store belongs to the loop
  * thread only, so this is the one way for another thread to change it.
- * evqueue_new, evqueue_set_apply and evqueue_free are for the loop thread;
+ * evqueue_new, evqueue_set_apply, evqueue_apply_now, evqueue_flush and
+ * evqueue_free are for the loop thread;
  * evqueue_push, evqueue_push_outcomes and evqueue_pending for any thread.
  */
 #ifndef REBOUND_EVQUEUE_H
@@ -50,6 +51,18 @@ int evqueue_push(struct evqueue *, evqueue_fn fn, void *item);
  */
 int evqueue_push_outcomes(struct evqueue *, const struct rb_outcome_rec *recs,
     size_t n);
+/*
+ * Loop thread (an evqueue_fn): commit the records now, behind any refused
+ * batch still waiting.  0 committed; 1 the store refused them or a batch
+ * waits, so they were queued to be retried; -1 queue full.
+ */
+int evqueue_apply_now(struct evqueue *, const struct rb_outcome_rec *recs,
+    size_t n);
+/*
+ * Loop thread, at shutdown: offer what waits to the store once more.
+ * Returns the number of records still not committed.
+ */
+size_t evqueue_flush(struct evqueue *);
 /* Any thread: messages waiting. */
 size_t evqueue_pending(struct evqueue *);
 

@@ -886,8 +886,15 @@ job_run(void *item, struct store *st)
 				util_strlcpy(r->text, t, sizeof(r->text));
 			}
 		}
-		j->stored = evqueue_push_outcomes(j->q, j->recs, j->n);
-		if (j->stored != 0) {
+		/*
+		 * Committed here, on the loop's thread, before the milter
+		 * answers: a DSN may be discarded or held only once its
+		 * records are on disk.  Queued behind a store that refuses
+		 * them (a full disk), they are kept and retried, and the DSN
+		 * is delivered as it came.
+		 */
+		j->stored = evqueue_apply_now(j->q, j->recs, j->n);
+		if (j->stored < 0) {
 			count(C_QUEUE_FULL);
 			log_warnx("milter: dsn=not-recorded records=%zu error=\"queue full\"", j->n);
 		}
@@ -1002,7 +1009,8 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 		for (size_t i = 0; i < j->n; i++)
 			nv += j->verified[i] != 0;
 		hdr_add(hdr, " verified=%zu unverified=%zu%s", nv, j->n - nv,
-		    j->stored == 0 ? "" : " recorded=no");
+		    j->stored == 0 ? "" : j->stored > 0 ? " recorded=queued" :
+		    " recorded=no");
 	}
 	if (m->batv != 0)
 		hdr_add(hdr, " batv=%s", batv_result_name(m->batv_why));
@@ -1019,9 +1027,9 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 	if (j->n > HDR_RECORDS_MAX || truncated)
 		hdr_add(hdr, ";\n\t(more not shown)");
 	/*
-	 * Only a DSN whose records the loop has taken for the store may be
-	 * discarded or held: one the loop has not answered for in time, or
-	 * could not take, is delivered as it came rather than lost.
+	 * Only a DSN whose records the store has committed may be discarded
+	 * or held: one the loop has not answered for in time, or could only
+	 * queue, is delivered as it came rather than lost.
 	 */
 	int taken = done && j->stored == 0;
 	/*

@@ -117,6 +117,18 @@ done
 "$CTL" -s "$D/ctl.sock" --json lookup huge@remote.example |
 	python3 -c 'import json,sys; sys.exit(len(json.load(sys.stdin)["recent"]))' ||
 	fail "a DSN over milter_max_body was recorded"
+# The store cannot commit (another process holds the write lock): the
+# DSN is delivered, not discarded, and its record lands once the lock
+# is gone.
+db=$(ls "$D/state/"*.db | head -1)
+python3 -c 'import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN IMMEDIATE"); open(sys.argv[2], "w").close(); time.sleep(8); c.execute("ROLLBACK")' "$db" "$T/locked" &
+locker=$!
+for _ in $(seq 1 100); do [ -f "$T/locked" ] && break; sleep 0.05; done
+run locked
+wait $locker
+recorded locked@remote.example
+[ "$(status "m['dsn_discarded'] == 1")" = True ] ||
+	fail "a DSN the store could not take was discarded: $(status m)"
 reload "milter_dsn_action = quarantine"
 run quarantine
 recorded held@remote.example
