@@ -872,6 +872,27 @@ normalise(const char *text, size_t len, char *buf, size_t cap)
 		if (at + 1 >= buf + n)
 			break;
 	}
+	/*
+	 * Mask host names given with their address ("spamfilter.example.net
+	 * [192.0.2.7]", as Postfix writes them): a relay's name says who
+	 * answered, not why; "spam" in it is no spam verdict.
+	 */
+	for (char *lb = memchr(buf, '[', n); lb != NULL;
+	    lb = memchr(lb + 1, '[', n - (size_t)(lb + 1 - buf))) {
+		if (lb + 1 >= buf + n || !isdigit((unsigned char)lb[1]) ||
+		    lb == buf || lb[-1] == ' ')
+			continue;
+		int dot = 0;
+		char *p = lb - 1;
+		while (p >= buf && (isalnum((unsigned char)*p) || *p == '.' ||
+		    *p == '-'))
+			dot |= *p-- == '.';
+		if (!dot)
+			continue;
+		for (p++; p < lb; p++)
+			if (isalpha((unsigned char)*p))
+				*p = 'x';
+	}
 	return (n);
 }
 

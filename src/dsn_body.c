@@ -374,7 +374,20 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 	struct dsn_record *r = dsn_record_new(ctx);
 	if (r == NULL)
 		return (0);
+	/*
+	 * Exchange 5.5 names the recipient in X.400 words, the mail address
+	 * its last attribute: "c=US;p=IKON;o=Nexus2;dda:SMTP=bob@example.COM;".
+	 */
+	static const char *const x400_keys[] = { "smtp=", "rfc-822=", "rfc822=" };
+	for (size_t k = 0; k < 3; k++)
+		if (strncasecmp(addr, x400_keys[k], strlen(x400_keys[k])) == 0 &&
+		    strchr(addr, '@') != NULL) {
+			addr += strlen(x400_keys[k]);
+			break;
+		}
 	dsn_copy(r->recipient, sizeof(r->recipient), addr, strlen(addr));
+	for (char *d = strrchr(r->recipient, '@'); d != NULL && *d; d++)
+		*d = (char)tolower((unsigned char)*d);
 	dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), why, whylen);
 	ctx->block = why;
 	ctx->blocklen = whylen;
@@ -798,6 +811,9 @@ dsn_body_fill(struct dsn_ctx *ctx, size_t limit)
 			continue;
 		const char *p = r->recipient[0] ? util_memcasemem(ctx->text,
 		    cut, r->recipient) : NULL;
+		/* The text may name the address it was rewritten into. */
+		if (p == NULL && r->orig_recipient[0] != '\0')
+			p = util_memcasemem(ctx->text, cut, r->orig_recipient);
 		/*
 		 * A text that does not name this recipient of several speaks
 		 * of the others.

@@ -123,6 +123,24 @@ action_hint(const char *a)
 	return (RB_OUTCOME_UNKNOWN);
 }
 
+/* a and b alike but for case and quotes ("\"a..b\"@x" and "a..b@x"). */
+static int
+same_unquoted(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '"')
+			a++;
+		while (*b == '"')
+			b++;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return (0);
+		if (*a == '\0')
+			return (1);
+		a++;
+		b++;
+	}
+}
+
 static void
 status_emit(struct status_walk *w)
 {
@@ -141,6 +159,22 @@ status_emit(struct status_walk *w)
 	if (r == NULL)
 		return;
 	*r = w->cur;
+	/*
+	 * The address this system sent to is the Original-Recipient (the
+	 * sender's ORCPT); the Final-Recipient may be what the receiving
+	 * side rewrote it into ("bob@mailcluster.local", an alias's
+	 * target).  Suppressing that would stop nothing: the record names
+	 * the original and keeps the final beside it.
+	 */
+	const char *od = strrchr(r->orig_recipient, '@');
+	if (od != NULL && od > r->orig_recipient && strchr(od, '.') != NULL &&
+	    od[strlen(od) - 1] != '.' &&
+	    !same_unquoted(r->orig_recipient, r->recipient)) {
+		char t[sizeof(r->recipient)];
+		memcpy(t, r->recipient, sizeof(t));
+		memcpy(r->recipient, r->orig_recipient, sizeof(r->recipient));
+		memcpy(r->orig_recipient, t, sizeof(r->orig_recipient));
+	}
 	if (r->reporting_mta[0] == '\0')
 		memcpy(r->reporting_mta, w->permsg.reporting_mta,
 		    sizeof(r->reporting_mta));
@@ -272,8 +306,9 @@ fb_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		dsn_squeeze(w->type, sizeof(w->type), v, vl);
 		for (char *p = w->type; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
-	} else if (is(name, nl, "Original-Rcpt-To") &&
-	    w->nrcpt < FB_RCPT_MAX) {
+	} else if ((is(name, nl, "Original-Rcpt-To") ||
+	    is(name, nl, "Removal-Recipient")) && w->nrcpt < FB_RCPT_MAX) {
+		/* Removal-Recipient: who opted out (an opt-out report). */
 		/* Grown as they come: most reports name one. */
 		if (w->nrcpt == w->cap) {
 			size_t nc = w->cap ? w->cap * 2 : 4;
@@ -336,6 +371,21 @@ dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 			r->last_attempt = dsn_date_parse(w.date);
 		dsn_copy(r->action, sizeof(r->action), "complaint", 9);
 		dsn_record_finish(ctx, r, RB_OUTCOME_COMPLAINT);
+		/*
+		 * Providers redact the complainant ("redacted@example.net",
+		 * AOL's "Redacted-Address: redacted@"), or name nobody: the
+		 * complaint is counted, but there is no address to suppress.
+		 */
+		const char *at = strrchr(r->recipient, '@');
+		if (at == NULL || (at - r->recipient == 8 &&
+		    strncasecmp(r->recipient, "redacted", 8) == 0)) {
+			r->v.action = RB_ACTION_NONE;
+			r->v.fix = "The report does not name the recipient who "
+			    "complained (the provider redacts it): counted, "
+			    "nothing suppressed. Find the recipient from the "
+			    "returned message (a VERP return path, your own "
+			    "headers) and suppress it by hand.";
+		}
 		added++;
 	}
 	free(w.rcpt);

@@ -232,6 +232,11 @@ static const struct {
 	{ "554 5.7.1 <x.example[192.0.2.1]>: Client host rejected: Access denied", NULL, 0, "blocked", 0, "bounced" },
 	{ "421 Too many concurrent SMTP connections from this IP address; please try again later.", NULL, 0, "toomanyconn", 0, "deferred" },
 	{ "550-5.7.26 This message does not have authentication information or fails to 550-5.7.26 pass authentication checks. To best protect our users from spam, the 550-5.7.26 message has been blocked.", NULL, 0, "authfailure", 0, "bounced" },
+	{ "500 (err.nosuchuser)", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 5.1.2 DNS Error: Domain name not found", NULL, 0, "hostunknown", 1, "bounced" },
+	{ "550 Benutzer bob ist nicht im Domino-Verzeichnis aufgef\xc3\xbchrt", NULL, 0, "userunknown", 1, "bounced" },
+	/* A relay's name is not a verdict: "spam" in it says nothing. */
+	{ "conversation with spamfilter.example.net[192.0.2.7] timed out while sending end of data -- message may be sent more than once", NULL, 0, "networkerror", 0, "unknown" },
 	/* Sendmail defers on a DNS failure so (a DSN's Status: comment). */
 	{ "4.0.0 two.example: host name lookup failure", NULL, 0, "networkerror", 0, "deferred" },
 	{ "421 4.7.0 [GL01] Message from (192.0.2.1) temporarily deferred - 4.16.50", NULL, 0, "badreputation", 0, "deferred" },

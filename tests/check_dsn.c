@@ -651,6 +651,84 @@ START_TEST(test_words_without_diagnostic)
 END_TEST
 
 /*
+ * Feedback reports: an opt-out report names who opted out in
+ * Removal-Recipient; a provider that redacts the complainant
+ * ("redacted@example.net") or names nobody has its complaint counted, but
+ * nothing is suppressed.
+ */
+START_TEST(test_feedback_recipients)
+{
+#define ARF(fields) \
+	"From: fbl@isp.example\nTo: abuse@sender.example\n" \
+	"Subject: complaint\nMIME-Version: 1.0\n" \
+	"Content-Type: multipart/report; report-type=feedback-report;\n" \
+	" boundary=\"F\"\n\n" \
+	"--F\nContent-Type: text/plain\n\nA complaint.\n\n" \
+	"--F\nContent-Type: message/feedback-report\n\n" fields "\n" \
+	"--F\nContent-Type: text/rfc822-headers\n\n" \
+	"From: news@sender.example\nTo: someone@isp.example\n" \
+	"Message-ID: <n-1@sender.example>\nSubject: news\n\n--F--\n"
+	static const char optout[] = ARF("Feedback-Type: opt-out\n"
+	    "User-Agent: fbl/1.0\nVersion: 1\n"
+	    "Removal-Recipient: carol@isp.example\n");
+	static const char redacted[] = ARF("Feedback-Type: abuse\n"
+	    "User-Agent: fbl/1.0\nVersion: 1\n"
+	    "Original-Rcpt-To: undisclosed recipient <redacted@isp.example>\n");
+
+	const struct dsn_record *r = one_record(optout, sizeof(optout) - 1,
+	    "carol@isp.example");
+	ck_assert_str_eq(r->feedback_type, "opt-out");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "suppress");
+
+	r = one_record(redacted, sizeof(redacted) - 1, "redacted@isp.example");
+	ck_assert_str_eq(taxonomy_outcome_name(r->v.outcome), "complaint");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "none");
+#undef ARF
+}
+END_TEST
+
+/*
+ * Which address a record names: the Original-Recipient (what this system
+ * sent to) over a Final-Recipient the receiving side rewrote it into; the
+ * mail address inside Exchange 5.5's X.400 words, not "SMTP=bob@...".
+ */
+START_TEST(test_which_address)
+{
+	static const char rewritten[] =
+	    "From: MAILER-DAEMON@mx.one.example\n"
+	    "To: alice@sender.example\nSubject: Undelivered Mail\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\n"
+	    " boundary=\"B\"\n\n"
+	    "--B\nContent-Type: text/plain\n\nCould not deliver.\n\n"
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.one.example\n\n"
+	    "Final-Recipient: rfc822; bob@mailcluster.local\n"
+	    "Original-Recipient: rfc822;bob@one.example\n"
+	    "Action: failed\nStatus: 5.1.1\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 user unknown\n\n"
+	    "--B--\n";
+	static const char x400[] =
+	    "From: System Administrator <postmaster@ikon.example>\n"
+	    "To: alice@sender.example\nSubject: Undeliverable: hello\n\n"
+	    "Your message did not reach some or all of the intended "
+	    "recipients.\n\n"
+	    "did not reach the following recipient(s):\n\n"
+	    "c=US;a= ;p=IKON;o=Nexus2;dda:SMTP=bob@Two.EXAMPLE; on Fri, 4 Oct "
+	    "2002 17:12:28 -0400\n"
+	    "    The recipient name is not recognized\n";
+
+	const struct dsn_record *r = one_record(rewritten,
+	    sizeof(rewritten) - 1, "bob@one.example");
+	ck_assert_str_eq(r->orig_recipient, "bob@mailcluster.local");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "userunknown");
+
+	r = one_record(x400, sizeof(x400) - 1, "bob@two.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "userunknown");
+}
+END_TEST
+
+/*
  * qmail: an address heading no reason lines ("<bob@rcpt.example>:") is
  * still a failed recipient, on hold for review; its separator "--- Below
  * this line is a copy of the message." ends the report whatever follows
@@ -1631,6 +1709,8 @@ main(void)
 	tcase_add_test(tc, test_short_notice);
 	tcase_add_test(tc, test_cause_unknown);
 	tcase_add_test(tc, test_words_without_diagnostic);
+	tcase_add_test(tc, test_feedback_recipients);
+	tcase_add_test(tc, test_which_address);
 	tcase_add_test(tc, test_qmail_items);
 	tcase_add_test(tc, test_sendmail_v5);
 	tcase_add_test(tc, test_message_id_not_address);
