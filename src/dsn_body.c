@@ -50,6 +50,7 @@ static const char *const orig_markers[] = {
 	"your message reads",
 	"this is the beginning of your message",
 	"--- message text",
+	"message you sent follows",
 	NULL
 };
 

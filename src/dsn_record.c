@@ -108,6 +108,8 @@ static const struct {
 	{ W("command data"), RB_STAGE_DATA },
 	{ W("data command"), RB_STAGE_DATA },
 	{ W("rcpt"), RB_STAGE_RCPT },
+	/* qmail-remote's refusal of the RCPT command. */
+	{ W("does not like recipient"), RB_STAGE_RCPT },
 	{ W("after mail from"), RB_STAGE_MAIL },
 	{ W("reply to mail from"), RB_STAGE_MAIL },
 	{ W("our mail from"), RB_STAGE_MAIL },
@@ -218,7 +220,8 @@ stage_of(const char *t, size_t n)
 			if (stage_words[k].word[0] == c &&
 			    phrase_at(t, n, i, stage_words[k].word,
 			    stage_words[k].len, &e) &&
-			    (e == n || !word_char(t[e])))
+			    (e == n || !word_char(t[e]) ||
+			    (t[e] == '.' && (e + 1 == n || blank(t[e + 1])))))
 				return (stage_words[k].stage);
 		}
 	}

@@ -235,6 +235,8 @@ static const struct {
 	{ "500 (err.nosuchuser)", NULL, 0, "userunknown", 1, "bounced" },
 	{ "550 5.1.2 DNS Error: Domain name not found", NULL, 0, "hostunknown", 1, "bounced" },
 	{ "550 Benutzer bob ist nicht im Domino-Verzeichnis aufgef\xc3\xbchrt", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 Mailing to remote domains not supported", NULL, 0, "norelaying", 0, "bounced" },
+	{ "554 Message looping (received 6 times)", NULL, 0, "networkerror", 0, "bounced" },
 	/* A relay's name is not a verdict: "spam" in it says nothing. */
 	{ "conversation with spamfilter.example.net[192.0.2.7] timed out while sending end of data -- message may be sent more than once", NULL, 0, "networkerror", 0, "unknown" },
 	/* Sendmail defers on a DNS failure so (a DSN's Status: comment). */

@@ -751,6 +751,17 @@ START_TEST(test_qmail_items)
 	static const char nostage[] = QMAIL_HEAD "No such user here.\n\n"
 	    "--- Below this line is a copy of the message.\n\n"
 	    "Original message removed.\n";
+	/* qmail-remote names the command: "does not like recipient." */
+	static const char atrcpt[] = QMAIL_HEAD
+	    "192.0.2.7 does not like recipient.\n"
+	    "Remote host said: 550 <bob@rcpt.example>: User unknown\n"
+	    "Giving up on 192.0.2.7.\n\n"
+	    "--- Below this line is a copy of the message.\n\n"
+	    "Original message removed.\n";
+	static const char nohost[] = QMAIL_HEAD
+	    "Sorry, I couldn't find any host by that name.\n\n"
+	    "--- Below this line is a copy of the message.\n\n"
+	    "Original message removed.\n";
 #undef QMAIL_HEAD
 
 	const struct dsn_record *r = one_record(bare, sizeof(bare) - 1,
@@ -762,6 +773,11 @@ START_TEST(test_qmail_items)
 	ck_assert_str_eq(taxonomy_category_name(r->v.category),
 	    "invalid-address");
 	ck_assert_str_eq(taxonomy_action_name(r->v.action), "review");
+	r = one_record(atrcpt, sizeof(atrcpt) - 1, "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "userunknown");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "suppress");
+	r = one_record(nohost, sizeof(nohost) - 1, "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "hostunknown");
 }
 END_TEST
 
