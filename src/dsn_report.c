@@ -141,6 +141,29 @@ same_unquoted(const char *a, const char *b)
 	}
 }
 
+/*
+ * A name only the receiving side uses: no domain, a domain without a dot
+ * or under a local-only suffix, or an address with a route in it.
+ */
+static int
+internal_name(const char *a)
+{
+	static const char *const local[] = { ".local", ".localdomain",
+	    ".internal", ".lan", ".localhost", ".intra", NULL };
+	const char *at = strrchr(a, '@');
+
+	if (at == NULL || at == a || strchr(a, ':') != NULL ||
+	    strchr(at + 1, '.') == NULL)
+		return (1);
+	size_t n = strlen(at);
+	for (int i = 0; local[i] != NULL; i++) {
+		size_t l = strlen(local[i]);
+		if (n > l && strcasecmp(at + n - l, local[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 static void
 status_emit(struct status_walk *w)
 {
@@ -160,15 +183,18 @@ status_emit(struct status_walk *w)
 		return;
 	*r = w->cur;
 	/*
-	 * The address this system sent to is the Original-Recipient (the
-	 * sender's ORCPT); the Final-Recipient may be what the receiving
-	 * side rewrote it into ("bob@mailcluster.local", an alias's
-	 * target).  Suppressing that would stop nothing: the record names
-	 * the original and keeps the final beside it.
+	 * The Final-Recipient is the address that failed.  It stays the
+	 * record's even when the Original-Recipient (the sender's ORCPT)
+	 * differs: an alias or list that expanded to several mailboxes
+	 * must not be suppressed for one dead member.  But a receiving
+	 * side's own internal name ("bob@mailcluster.local",
+	 * "bob@ims-ms-daemon", an LMTP route) is no address anyone mails:
+	 * then the record names the original, and keeps the final beside
+	 * it.
 	 */
 	const char *od = strrchr(r->orig_recipient, '@');
 	if (od != NULL && od > r->orig_recipient && strchr(od, '.') != NULL &&
-	    od[strlen(od) - 1] != '.' &&
+	    od[strlen(od) - 1] != '.' && internal_name(r->recipient) &&
 	    !same_unquoted(r->orig_recipient, r->recipient)) {
 		char t[sizeof(r->recipient)];
 		memcpy(t, r->recipient, sizeof(t));

@@ -689,8 +689,10 @@ END_TEST
 
 /*
  * Which address a record names: the Original-Recipient (what this system
- * sent to) over a Final-Recipient the receiving side rewrote it into; the
- * mail address inside Exchange 5.5's X.400 words, not "SMTP=bob@...".
+ * sent to) over a Final-Recipient that is the receiving side's internal
+ * name for it, but the Final-Recipient when it is a mail address of its
+ * own (an alias's member: the alias may have others); the mail address
+ * inside Exchange 5.5's X.400 words, not "SMTP=bob@...".
  */
 START_TEST(test_which_address)
 {
@@ -722,6 +724,22 @@ START_TEST(test_which_address)
 	    sizeof(rewritten) - 1, "bob@one.example");
 	ck_assert_str_eq(r->orig_recipient, "bob@mailcluster.local");
 	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "userunknown");
+
+	static const char expanded[] =
+	    "From: MAILER-DAEMON@mx.one.example\n"
+	    "To: alice@sender.example\nSubject: Undelivered Mail\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\n"
+	    " boundary=\"B\"\n\n"
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.one.example\n\n"
+	    "Final-Recipient: rfc822; carol@one.example\n"
+	    "Original-Recipient: rfc822;team@one.example\n"
+	    "Action: failed\nStatus: 5.1.1\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 user unknown\n\n"
+	    "--B--\n";
+	r = one_record(expanded, sizeof(expanded) - 1, "carol@one.example");
+	ck_assert_str_eq(r->orig_recipient, "team@one.example");
 
 	r = one_record(x400, sizeof(x400) - 1, "bob@two.example");
 	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "userunknown");
