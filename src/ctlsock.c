@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -149,22 +150,49 @@ tokenize(char *line, char **argv, int max)
 	return (n);
 }
 
+/*
+ * The longest window or lifetime a request may name.  Far inside time_t
+ * either way, so "now + life" and "now - window" cannot wrap: a wrapped
+ * product suppressed until 1970 or counted from a time to come.
+ */
+#define MAX_WINDOW	(100L * 366 * 86400)
+
+/*
+ * A duration as rebound.conf(5) writes one: a whole number, then at most
+ * one unit of s, m, h, d or w, and nothing after it ("1month" is not one
+ * minute).  Returns seconds, or -1 when it is not a duration or longer
+ * than MAX_WINDOW.
+ */
 static long
 parse_window(const char *s)
 {
-	char *e;
-	long v = strtol(s, &e, 10);
+	const char *p = s;
+	long v = 0, unit;
 
-	if (e == s || v < 0)
+	if (!isdigit((unsigned char)*p))
 		return (-1);
-	switch (*e) {
-	case 'm': return (v * 60);
-	case 'h': return (v * 3600);
-	case 'd': return (v * 86400);
-	case '\0': case 's': return (v);
+	for (; isdigit((unsigned char)*p); p++) {
+		v = v * 10 + (*p - '0');
+		if (v > MAX_WINDOW)
+			return (-1);
+	}
+	switch (*p) {
+	case '\0': case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	case 'w': unit = 7 * 86400; break;
 	default: return (-1);
 	}
+	if (*p != '\0' && p[1] != '\0')
+		return (-1);
+	if (v > MAX_WINDOW / unit)
+		return (-1);
+	return (v * unit);
 }
+
+#define WINDOW_HELP	"a whole number and one unit of s, m, h, d or w " \
+	"(30d, 2w), at most 100 years"
 
 static const char *
 opt_value(int argc, char **argv, const char *name)
@@ -271,7 +299,7 @@ handle(struct client *c, char *line)
 			const char *exp = opt_value(argc, argv, "--expires");
 			long life = exp ? parse_window(exp) : 0;
 			if (life < 0)
-				return (reply_error(c, "--expires takes a duration such as 30d"));
+				return (reply_error(c, "--expires takes " WINDOW_HELP));
 			r = store_suppress_add(st, argv[2], why ? why : "manual", RB_SOURCE_MANUAL,
 			    who, now, life ? now + life : 0);
 		} else {
@@ -288,7 +316,7 @@ handle(struct client *c, char *line)
 		const char *lim = opt_value(argc, argv, "--limit");
 		long w = since ? parse_window(since) : -1;
 		if (since && w < 0)
-			return (reply_error(c, "--since takes 1h, 24h, 7d, 30d or seconds"));
+			return (reply_error(c, "--since takes " WINDOW_HELP));
 		json_t *rows = store_list(st, opt_value(argc, argv, "--category") ?: "",
 		    opt_value(argc, argv, "--source") ?: "", since ? now - w : 0,
 		    lim ? (size_t)strtoul(lim, NULL, 10) : 0);
@@ -297,7 +325,7 @@ handle(struct client *c, char *line)
 		const char *since = opt_value(argc, argv, "--since");
 		long w = since ? parse_window(since) : 86400;
 		if (w < 0)
-			return (reply_error(c, "--since takes 1h, 24h, 7d, 30d or seconds"));
+			return (reply_error(c, "--since takes " WINDOW_HELP));
 		json_t *s = store_stats(st, opt_value(argc, argv, "--provider") ?: "",
 		    now - w, opt_value(argc, argv, "--by") ?: "provider", now);
 		if (json_object_get(s, "error") != NULL) {

@@ -88,6 +88,27 @@ c --json suppress add Some.One@Example.ORG --reason x | grep -q '"address": *"So
 c suppress remove some.one@example.org --reason x | grep -q 'some.one@example.org: nothing to change' ||
 	fail "removing another local part changed something"
 
+# Durations are strict and bounded: no wrap past time_t, no text after the
+# unit, and w as in rebound.conf.
+for bad in 106751991167300d 92874232315551562d 1month 5x 1d2h -1d d ""; do
+	if c suppress add dur@example.com --expires "$bad" 2> "$T/dur"; then
+		fail "--expires $bad accepted"
+	fi
+	grep -q "expires takes" "$T/dur" || fail "--expires $bad: $(cat "$T/dur")"
+done
+c --json lookup dur@example.com | grep -q '"suppressed": *false' || fail "a refused --expires suppressed"
+c suppress add week@example.com --expires 2w >/dev/null || fail "--expires 2w refused"
+c --json lookup week@example.com | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["suppression"]
+assert s["expires"] - s["created"] == 14 * 86400, s' || fail "--expires 2w is not two weeks"
+c suppress remove week@example.com >/dev/null
+for bad in 99999999999999999999 36600000d 1hour; do
+	if c stats --since "$bad" 2>/dev/null; then fail "stats --since $bad accepted"; fi
+	if c list --since "$bad" 2>/dev/null; then fail "list --since $bad accepted"; fi
+done
+c stats --since 1w >/dev/null || fail "stats --since 1w refused"
+
 # export / import round trip is idempotent
 c export > "$T/export.csv"
 grep -q '"Gone@example.com"' "$T/export.csv" || fail "export lacks the suppression"
