@@ -128,7 +128,13 @@ when(json_t *o, const char *k, char *buf, size_t len)
 
 	if (t == 0)
 		return ("never");
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+	/*
+	 * A year past what struct tm holds (an imported or hand-edited row)
+	 * has no local time: show the number rather than crash on it.
+	 */
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "@%lld", num(o, k));
 	return (buf);
 }
 

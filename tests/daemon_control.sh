@@ -109,6 +109,16 @@ for bad in 99999999999999999999 36600000d 1hour; do
 done
 c stats --since 1w >/dev/null || fail "stats --since 1w refused"
 
+# A date past what struct tm holds (a row edited by hand) is shown, not
+# crashed on.
+db() { sqlite3 -cmd ".timeout 5000" "$D/state/rebound.db" "$@"; }
+db "INSERT INTO suppressions VALUES('huge@example.com', 'x', 'policy', '', '', 'manual', '', 9223372036854775807, 9223372036854775000)"
+c list > "$T/list" 2>&1 || fail "list on a far date: exit $?: $(cat "$T/list")"
+grep -q "huge@example.com.*@9223372036854775807.*expires @9223372036854775000" "$T/list" ||
+	fail "list on a far date: $(cat "$T/list")"
+c lookup huge@example.com > "$T/lookup" 2>&1 || fail "lookup on a far date: exit $?"
+db "DELETE FROM suppressions WHERE address = 'huge@example.com'"
+
 # export / import round trip is idempotent
 c export > "$T/export.csv"
 grep -q '"Gone@example.com"' "$T/export.csv" || fail "export lacks the suppression"
