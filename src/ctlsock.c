@@ -39,6 +39,11 @@
  * are dropped and counted, so one stuck client cannot grow the daemon.
  */
 #define MAX_PENDING_OUT	(8 * 1024 * 1024)
+/*
+ * The most CSV one "import" may carry, counted as it comes in, together
+ * with a last line still unended: the lines are kept until the "." line.
+ */
+#define MAX_IMPORT	(64 * 1024 * 1024)
 
 struct client {
 	struct ctlsock *cs;
@@ -51,7 +56,9 @@ struct client {
 	int discarding;		/* answered "too long": reading to the end */
 	FILE *import;		/* CSV being received, or NULL */
 	char *import_buf;
-	size_t import_len;
+	size_t import_len;	/* set by open_memstream on fclose only */
+	size_t import_size;	/* bytes written to import so far */
+	int import_skip;	/* import refused: dropping its CSV up to "." */
 	struct client *next, *prev;
 };
 
@@ -250,6 +257,7 @@ finish_import(struct client *c)
 	free(c->import_buf);
 	c->import_buf = NULL;
 	c->import_len = 0;
+	c->import_size = 0;
 	if (n < 0)
 		reply_error(c, in ? err : "out of memory");
 	else
@@ -348,11 +356,20 @@ handle(struct client *c, char *line)
 		reply(c, ok_with(json_pack("{s:I,s:s}", "rows", (json_int_t)n, "csv", buf)));
 		free(buf);
 	} else if (strcmp(verb, "import") == 0) {
-		if (!c->may_change)
+		/*
+		 * Refused or not, the CSV and its "." follow: they are data,
+		 * never requests, so a refused import drops them.
+		 */
+		if (!c->may_change) {
+			c->import_skip = 1;
 			return (reply_error(c, "permission denied: changes need root or the admin group"));
+		}
 		c->import = open_memstream(&c->import_buf, &c->import_len);
-		if (c->import == NULL)
+		c->import_size = 0;
+		if (c->import == NULL) {
+			c->import_skip = 1;
 			return (reply_error(c, "out of memory"));
+		}
 	} else if (strcmp(verb, "events") == 0) {
 		if (argc > 1 && strcmp(argv[1], "--follow") == 0) {
 			c->following = 1;
@@ -364,6 +381,30 @@ handle(struct client *c, char *line)
 	} else {
 		reply_error(c, "unknown verb");
 	}
+}
+
+/*
+ * Answer, then swallow the rest until the client hangs up (or 5 s pass):
+ * closing with unread bytes would reset the connection and lose the answer.
+ */
+static void
+discard_rest(struct client *c, const char *msg)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct timeval tv = { 5, 0 };
+
+	reply_error(c, msg);
+	c->discarding = 1;
+	if (c->import != NULL) {
+		fclose(c->import);
+		c->import = NULL;
+		free(c->import_buf);
+		c->import_buf = NULL;
+		c->import_len = c->import_size = 0;
+	}
+	c->import_skip = 0;
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
 }
 
 static void
@@ -380,16 +421,23 @@ on_read(struct bufferevent *bev, void *arg)
 	}
 	while (evbuffer_get_length(bufferevent_get_output(bev)) < MAX_PENDING_OUT &&
 	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
-		if (c->import != NULL) {
-			if (strcmp(line, ".") == 0)
-				finish_import(c);
-			else if (c->import_len + n > 64 * 1024 * 1024) {
+		if (c->import != NULL || c->import_skip) {
+			if (strcmp(line, ".") == 0) {
+				if (c->import != NULL)
+					finish_import(c);
+				c->import_skip = 0;
+			} else if (c->import_skip) {
+				/* The data of a refused import. */
+			} else if (n + 1 > MAX_IMPORT - c->import_size) {
 				free(line);
-				reply_error(c, "import too large");
-				client_free(c);
+				log_warnx("control: uid=%u import=refused size=%zu",
+				    (unsigned)c->uid, c->import_size + n + 1);
+				discard_rest(c, "import too large (64 MiB at most)");
 				return;
-			} else
+			} else {
 				fprintf(c->import, "%s\n", line);
+				c->import_size += n + 1;
+			}
 		} else if (n > c->cs->max_request) {
 			reply_error(c, "request too long");
 		} else if (memchr(line, '\0', n) != NULL) {
@@ -404,18 +452,16 @@ on_read(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_READ);
 		return;
 	}
-	if (c->import == NULL && evbuffer_get_length(in) > c->cs->max_request) {
-		/*
-		 * Answer, then swallow the rest until the client hangs up (or 5 s
-		 * pass): closing with unread bytes would reset the connection and
-		 * lose the answer.
-		 */
-		reply_error(c, "request too long");
-		c->discarding = 1;
-		evbuffer_drain(in, evbuffer_get_length(in));
-		struct timeval tv = { 5, 0 };
-		bufferevent_set_timeouts(bev, &tv, NULL);
-	}
+	if (c->import != NULL || c->import_skip) {
+		/* A line not yet ended counts too: it is held until it ends. */
+		size_t have = c->import_skip ? 0 : c->import_size;
+		if (evbuffer_get_length(in) > MAX_IMPORT - have) {
+			log_warnx("control: uid=%u import=refused size=%zu",
+			    (unsigned)c->uid, have + evbuffer_get_length(in));
+			discard_rest(c, "import too large (64 MiB at most)");
+		}
+	} else if (evbuffer_get_length(in) > c->cs->max_request)
+		discard_rest(c, "request too long");
 }
 
 /* The output drained below the low mark: take requests again. */

@@ -119,6 +119,49 @@ grep -q "huge@example.com.*@9223372036854775807.*expires @9223372036854775000" "
 c lookup huge@example.com > "$T/lookup" 2>&1 || fail "lookup on a far date: exit $?"
 db "DELETE FROM suppressions WHERE address = 'huge@example.com'"
 
+# An import is bounded as it comes in, a last line without its end too:
+# answered with an error, not held in memory without end.
+python3 - "$D/ctl.sock" <<'PY' || fail "unbounded import"
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.settimeout(20)
+s.sendall(b"import\nbig@example.com,x\n")
+chunk = b"a" * (1 << 20)
+try:
+    for _ in range(80):
+        s.sendall(chunk)
+except (BrokenPipeError, ConnectionResetError):
+    pass
+buf = b""
+while not buf.endswith(b"\n"):
+    d = s.recv(4096)
+    if not d:
+        break
+    buf += d
+assert b"import too large" in buf, buf[:200]
+PY
+c --json lookup big@example.com | grep -q '"suppressed": *false' || fail "a refused import was applied"
+
+# A refused import: its CSV and "." are data, never requests.
+# (the system's python: nobody may not read root's own)
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && [ -x /usr/bin/python3 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 - "$D/ctl.sock" <<'PY' ||
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.settimeout(10)
+s.sendall(b"import\nperm4@example.com,x\n.\nstatus\n")
+f = s.makefile("rb")
+a = json.loads(f.readline())
+assert a["ok"] is False and "permission denied" in a["error"], a
+a = json.loads(f.readline())
+assert a["ok"] is True and "control" in a, a
+PY
+		fail "refused import misread"
+	grep -q "verb=perm4@example.com" "$D/reboundd.log" && fail "import data read as a request"
+fi
+
 # export / import round trip is idempotent
 c export > "$T/export.csv"
 grep -q '"Gone@example.com"' "$T/export.csv" || fail "export lacks the suppression"
