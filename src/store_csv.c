@@ -5,9 +5,11 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 
@@ -99,6 +101,34 @@ csv_split(char *line, char **f, int max)
 	return (n);
 }
 
+/*
+ * The latest time an imported record may carry: 9999-12-31 23:59:59 UTC,
+ * beyond which the readable forms have no date to show.
+ */
+#define CSV_TIME_MAX	253402300799LL
+
+/*
+ * A created or expires field: seconds since 1970, digits only.  strtoll
+ * alone took "soon" as 0 (never expires) and clamped what overflowed.
+ */
+static int
+csv_time(const char *v, time_t *out)
+{
+	long long t = 0;
+
+	if (*v == '\0')
+		return (-1);
+	for (const char *p = v; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return (-1);
+		t = t * 10 + (*p - '0');
+		if (t > CSV_TIME_MAX)
+			return (-1);
+	}
+	*out = (time_t)t;
+	return (0);
+}
+
 long
 store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
     char *err, size_t errlen)
@@ -119,12 +149,13 @@ store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
 		/* A spreadsheet's byte order mark; its header line. */
 		if (lineno == 1 && strncmp(rec, "\xef\xbb\xbf", 3) == 0)
 			rec += 3;
-		if (lineno == 1 && strncmp(rec, "address,", 8) == 0)
-			continue;
 		/* Blank lines (a last empty line, CRLF files) carry nothing. */
 		if (rec[strspn(rec, " \t\r\n")] == '\0')
 			continue;
 		int n = csv_split(rec, f, 9);
+		/* The header export writes, in whatever case a spreadsheet keeps. */
+		if (lineno == 1 && n >= 1 && strcasecmp(f[0], "address") == 0)
+			continue;
 		if (n < 1 || f[0][0] == '\0' || strchr(f[0], '@') == NULL) {
 			snprintf(err, errlen, "line %ld: bad record (need address first)", lineno);
 			goto fail;
@@ -137,8 +168,17 @@ store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
 			snprintf(err, errlen, "line %ld: unknown category \"%s\"", lineno, cat);
 			goto fail;
 		}
-		time_t created = n > 4 && f[4][0] ? (time_t)strtoll(f[4], NULL, 10) : now;
-		time_t expires = n > 5 && f[5][0] ? (time_t)strtoll(f[5], NULL, 10) : 0;
+		time_t created = now, expires = 0;
+		if (n > 4 && f[4][0] && csv_time(f[4], &created) != 0) {
+			snprintf(err, errlen, "line %ld: created \"%.40s\" is not seconds "
+			    "since 1970 (up to the year 9999)", lineno, f[4]);
+			goto fail;
+		}
+		if (n > 5 && f[5][0] && csv_time(f[5], &expires) != 0) {
+			snprintf(err, errlen, "line %ld: expires \"%.40s\" is not seconds "
+			    "since 1970 (up to the year 9999; 0 is never)", lineno, f[5]);
+			goto fail;
+		}
 		int r = store_suppress_tx(st, addr, n > 1 && f[1][0] ? f[1] : "suppressed",
 		    cat, n > 6 ? f[6] : "", n > 8 ? f[8] : "", "import",
 		    n > 7 ? f[7] : "", created, expires, who, "import");

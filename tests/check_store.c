@@ -617,6 +617,51 @@ START_TEST(test_supset)
 }
 END_TEST
 
+/*
+ * Import: created and expires are seconds since 1970 or refuse the whole
+ * file with the line; the header export writes is skipped in any case.
+ */
+static const struct {
+	const char *csv;
+	const char *err;	/* NULL: imported */
+} import_cases[] = {
+	{ "g@example.com,x,policy,import,soon,0\n", "line 1: created" },
+	{ "g@example.com,x,policy,import,1800000000,later\n", "line 1: expires" },
+	{ "g@example.com,x,policy,import,1800000000,99999999999999999999\n", "line 1: expires" },
+	{ "h@example.com,x,policy\ng@example.com,x,policy,manual,1796507004,99999999999999999999\n", "line 2: expires" },
+	{ "g@example.com,x,policy,import,-5,0\n", "line 1: created" },
+	{ "g@example.com,x,policy,import,1800000000,9223372036854775807\n", "line 1: expires" },
+	{ "g@example.com,x,policy,import,12 34,0\n", "line 1: created" },
+	{ "Address,Reason,Category,Source,Created,Expires,Codes,Evidence,Text\n"
+	  "g@example.com,x,policy,import,1800000000,1900000000\n", NULL },
+	{ "\"ADDRESS\",\"REASON\"\nh@example.com,x,policy,import,,\n", NULL },
+};
+
+START_TEST(test_csv_import_checks)
+{
+	char err[256];
+	time_t now = 1800000000;
+
+	for (size_t i = 0; i < sizeof(import_cases) / sizeof(import_cases[0]); i++) {
+		err[0] = '\0';
+		long n = import_text(import_cases[i].csv, now, err, sizeof(err));
+		if (import_cases[i].err == NULL) {
+			ck_assert_msg(n == 1, "case %zu: %ld (%s)", i, n, err);
+		} else {
+			ck_assert_msg(n == -1, "case %zu accepted", i);
+			ck_assert_msg(strstr(err, import_cases[i].err) != NULL,
+			    "case %zu: \"%s\"", i, err);
+			ck_assert_int_eq(supset_lookup(store_supset(st), "g@example.com", NULL), 0);
+			ck_assert_int_eq(supset_lookup(store_supset(st), "h@example.com", NULL), 0);
+		}
+	}
+	json_t *l = store_lookup(st, "g@example.com", now);
+	json_t *sup = json_object_get(l, "suppression");
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), 1900000000);
+	json_decref(l);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -634,6 +679,7 @@ main(void)
 	tcase_add_test(tc, test_escalation_flow_rollback);
 	tcase_add_test(tc, test_csv_roundtrip);
 	tcase_add_test(tc, test_supset);
+	tcase_add_test(tc, test_csv_import_checks);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
