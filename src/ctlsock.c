@@ -44,6 +44,12 @@
  * with a last line still unended: the lines are kept until the "." line.
  */
 #define MAX_IMPORT	(64 * 1024 * 1024)
+/*
+ * A client that sends nothing for this long is closed: max_clients idle
+ * connections would otherwise lock every other client out.  A follower
+ * only reads, and is exempt.
+ */
+#define IDLE_TIMEOUT	30
 
 struct client {
 	struct ctlsock *cs;
@@ -373,6 +379,7 @@ handle(struct client *c, char *line)
 	} else if (strcmp(verb, "events") == 0) {
 		if (argc > 1 && strcmp(argv[1], "--follow") == 0) {
 			c->following = 1;
+			bufferevent_set_timeouts(c->bev, NULL, NULL);
 			reply(c, ok_with(json_pack("{s:b}", "following", 1)));
 		} else {
 			reply(c, ok_with(json_pack("{s:o}", "events",
@@ -479,8 +486,19 @@ on_write(struct bufferevent *bev, void *arg)
 static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
+	struct client *c = arg;
+
+	if ((what & BEV_EVENT_TIMEOUT) && !c->discarding &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		/* Still taking a long answer (export): not idle. */
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && !c->discarding)
+		log_warnx("control: uid=%u idle=%ds closed=yes%s", (unsigned)c->uid,
+		    IDLE_TIMEOUT, c->import != NULL ? " import=unfinished" : "");
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		client_free(arg);
+		client_free(c);
 }
 
 static void
@@ -510,6 +528,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	c->bev = bufferevent_socket_new(cs->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, MAX_PENDING_OUT / 2, 0);
+	struct timeval idle = { IDLE_TIMEOUT, 0 };
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->next = cs->clients;
 	if (cs->clients)

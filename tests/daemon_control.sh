@@ -20,6 +20,22 @@ LOG
 daemon_caught_up "$D"
 c() { "$CTL" -s "$D/ctl.sock" "$@"; }
 
+# A client that connects and never sends is closed after 30 s (checked at
+# the end): idle connections up to max_clients locked everyone out.
+python3 - "$D/ctl.sock" > "$T/idle" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.settimeout(60)
+t = time.time()
+try:
+    closed = s.recv(1) == b""
+except socket.timeout:
+    closed = False
+print("closed" if closed else "open", int(time.time() - t))
+PY
+idle_pid=$!
+
 # The local part keeps its case (address_case_fold = domain), the domain folds.
 c --json lookup Gone@example.com | grep -q '"suppressed": *true' || fail "bounced address not suppressed"
 c --json lookup gone@example.com | grep -q '"suppressed": *false' || fail "local part folded"
@@ -166,6 +182,11 @@ fi
 c export > "$T/export.csv"
 grep -q '"Gone@example.com"' "$T/export.csv" || fail "export lacks the suppression"
 c --json import "$T/export.csv" | grep -q '"imported": *0' || fail "re-import was not idempotent"
+
+wait "$idle_pid"
+read -r idle secs < "$T/idle"
+[ "$idle" = closed ] && [ "$secs" -ge 29 ] || fail "idle client: $(cat "$T/idle")"
+grep -q "control: uid=0 idle=30s closed=yes" "$D/reboundd.log" || fail "idle client not logged"
 
 # SIGHUP with a broken file: still running, old configuration kept.
 pid=$(cat "$D/pid")
