@@ -113,7 +113,7 @@ store_list(struct store *st, const char *category, const char *source,
 	const char *sql = "SELECT address, reason, category, source, created, "
 	    "expires, codes, evidence FROM suppressions WHERE (?1 = '' OR "
 	    "category = ?1) AND (?2 = '' OR source = ?2) AND created >= ?3 "
-	    "ORDER BY created, address LIMIT ?4";
+	    "ORDER BY created DESC, address LIMIT ?4";
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return (arr);

@@ -662,6 +662,28 @@ START_TEST(test_csv_import_checks)
 }
 END_TEST
 
+/* list is newest first, so that --limit keeps the latest. */
+START_TEST(test_list_newest_first)
+{
+	time_t now = 1800000000;
+	char a[32];
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(a, sizeof(a), "n%d@example.com", i);
+		ck_assert_int_ge(store_suppress_add(st, a, "x", RB_SOURCE_MANUAL,
+		    "uid:0", now + i, 0), 0);
+	}
+	json_t *l = store_list(st, "", "", 0, 3);
+	ck_assert_uint_eq(json_array_size(l), 3);
+	for (int i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "n%d@example.com", 7 - i);
+		ck_assert_str_eq(json_string_value(json_object_get(json_array_get(l,
+		    (size_t)i), "address")), a);
+	}
+	json_decref(l);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -680,6 +702,7 @@ main(void)
 	tcase_add_test(tc, test_csv_roundtrip);
 	tcase_add_test(tc, test_supset);
 	tcase_add_test(tc, test_csv_import_checks);
+	tcase_add_test(tc, test_list_newest_first);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
