@@ -371,8 +371,11 @@ ctl_client(int argc, char **argv)
 	FILE *in = fdopen(fd, "r");
 	char *line = NULL;
 	size_t cap = 0;
-	int rc = 0, follow = strcmp(verb, "events") == 0 && i + 1 < argc &&
-	    strcmp(argv[i + 1], "--follow") == 0;
+	int rc = 0, follow = 0;
+	/* --follow wherever it stands among the verb's options. */
+	for (int k = i + 1; k < argc && strcmp(verb, "events") == 0; k++)
+		if (strcmp(argv[k], "--follow") == 0)
+			follow = 1;
 	do {
 		if (getline(&line, &cap, in) <= 0) {
 			if (!follow) {

@@ -377,7 +377,10 @@ handle(struct client *c, char *line)
 			return (reply_error(c, "out of memory"));
 		}
 	} else if (strcmp(verb, "events") == 0) {
-		if (argc > 1 && strcmp(argv[1], "--follow") == 0) {
+		int follow = 0;
+		for (int k = 1; k < argc; k++)
+			follow |= strcmp(argv[k], "--follow") == 0;
+		if (follow) {
 			c->following = 1;
 			bufferevent_set_timeouts(c->bev, NULL, NULL);
 			reply(c, ok_with(json_pack("{s:b}", "following", 1)));

@@ -183,6 +183,26 @@ c export > "$T/export.csv"
 grep -q '"Gone@example.com"' "$T/export.csv" || fail "export lacks the suppression"
 c --json import "$T/export.csv" | grep -q '"imported": *0' || fail "re-import was not idempotent"
 
+# reboundctl's options: --json before an offline verb is kept, an unknown
+# option refused, --help answered without a daemon, --follow in any place.
+"$CTL" --json classify "550 5.1.1 user unknown" | grep -q '^{.*"reason": *"userunknown"' ||
+	fail "global --json dropped for classify"
+if "$CTL" -x status 2> "$T/opt"; then fail "-x accepted"; fi
+grep -q 'unknown option "-x"' "$T/opt" || fail "-x: $(cat "$T/opt")"
+"$CTL" -s "$T/none.sock" status --help | grep -q "usage: reboundctl status" ||
+	fail "status --help did not print help"
+"$CTL" --help | grep -q -- "list .*--limit" || fail "--help lacks list --limit"
+c events --json --follow > "$T/follow" &
+follow_pid=$!
+wait_until 10 grep -q following "$T/follow" || fail "events --json --follow: $(cat "$T/follow")"
+cat >> "$D/mail.log" <<LOG
+$now mx1 postfix/qmgr[10]: 2B3C4D5E6F: from=<news@shop.example>, size=2048, nrcpt=1 (queue active)
+$now mx1 postfix/smtp[11]: 2B3C4D5E6F: to=<followed@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)
+LOG
+wait_until 10 grep -q followed@example.com "$T/follow" ||
+	fail "events --json --follow stopped: $(cat "$T/follow")"
+kill "$follow_pid"
+
 wait "$idle_pid"
 read -r idle secs < "$T/idle"
 [ "$idle" = closed ] && [ "$secs" -ge 29 ] || fail "idle client: $(cat "$T/idle")"
