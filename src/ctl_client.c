@@ -32,8 +32,11 @@ connect_to(const char *path)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path)) {
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+			/* Not "No such file": the name does not fit sun_path. */
+			errno = ENAMETOOLONG;
+		}
 		return (-1);
 	}
 	util_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));

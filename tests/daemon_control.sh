@@ -192,6 +192,8 @@ grep -q 'unknown option "-x"' "$T/opt" || fail "-x: $(cat "$T/opt")"
 "$CTL" -s "$T/none.sock" status --help | grep -q "usage: reboundctl status" ||
 	fail "status --help did not print help"
 "$CTL" --help | grep -q -- "list .*--limit" || fail "--help lacks list --limit"
+"$CTL" -s "$T/$(printf '%0120d' 0).sock" status 2>&1 | grep -q "File name too long" ||
+	fail "a socket path too long for sun_path is not said so"
 c events --json --follow > "$T/follow" &
 follow_pid=$!
 wait_until 10 grep -q following "$T/follow" || fail "events --json --follow: $(cat "$T/follow")"
