@@ -294,8 +294,12 @@ add_matches(sd_journal *j, const char *match, char *err, size_t errlen)
 /*
  * Step back up to resume_entries entries from the current one and read
  * forward again with outcomes discarded, to rebuild queue correlation:
- * up to the entry at cursor `until` (left current), or with until NULL to
- * the newest entry (left current).
+ * up to and including the entry at cursor `until` (left current), or with
+ * until NULL to the newest entry (left current).  The entry at the cursor
+ * was committed too, so it belongs to the correlation like those before
+ * it: a deferral that was the last entry read before a restart must still
+ * expire when qmgr gives up on its message (as the file tail's prime()
+ * re-reads up to and including the last committed line).
  */
 static void
 prime_before(struct journal *jr, const char *until)
@@ -303,15 +307,21 @@ prime_before(struct journal *jr, const char *until)
 	time_t now = time(NULL);
 	uint64_t k = jr->opt.resume_entries > 0 ? (uint64_t)jr->opt.resume_entries : 1;
 
-	if (sd_journal_previous_skip(jr->j, k) <= 0)
-		return;
+	if (until == NULL) {
+		if (sd_journal_previous_skip(jr->j, k) <= 0)
+			return;
+	} else if (sd_journal_previous_skip(jr->j, k) <= 0) {
+		/* The saved entry is the first one: only it to re-read. */
+		if (sd_journal_seek_cursor(jr->j, until) < 0 ||
+		    sd_journal_next(jr->j) <= 0)
+			return;
+	}
 	for (;;) {
-		if (until != NULL && sd_journal_test_cursor(jr->j, until) > 0)
-			break;
+		int last = until != NULL && sd_journal_test_cursor(jr->j, until) > 0;
 		size_t n = entry_line(jr, jr->line, LINE_MAX_BYTES);
 		if (n > 0)
 			logproc_line(jr->lp, jr->line, n, now, discard, NULL);
-		if (sd_journal_next(jr->j) <= 0)
+		if (last || sd_journal_next(jr->j) <= 0)
 			break;
 	}
 }

@@ -4,7 +4,9 @@
 # mail facility, as journald stores it), read live as they grow, entries
 # of other facilities ignored, and the saved cursor resumed exactly: killed
 # with SIGKILL between writes and restarted, it ends with the same store as
-# a run that was never interrupted, holding every outcome of the log.
+# a run that was never interrupted, holding every outcome of the log; the
+# entry at the saved cursor is re-read for queue correlation after a clean
+# restart, so a deferral read last still expires.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
 JR=/lib/systemd/systemd-journal-remote
@@ -86,4 +88,30 @@ PY
 )
 wait_stored "$T/late" "$n1" "entries written after start"
 daemon_stop "$T/late"
-pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run"
+# The last committed entry counts for correlation after a restart: a
+# deferral that was the last entry read before a clean stop still expires
+# when qmgr gives up on its message after the restart.
+journal_config "$T/defer"
+daemon_start "$T/defer"
+usec=$(( $(date +%s) * 1000000 ))
+entry() {
+	usec=$((usec + 1000))
+	printf '__REALTIME_TIMESTAMP=%d\n_HOSTNAME=mx1\nSYSLOG_IDENTIFIER=%s\nSYSLOG_FACILITY=2\n_PID=9\nMESSAGE=%s\n\n' \
+		"$usec" "$1" "$2"
+}
+{
+	entry postfix/qmgr '4F2A81C0D3: from=<sender@example.com>, size=1234, nrcpt=1 (queue active)'
+	entry postfix/smtp '4F2A81C0D3: to=<late@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=5, delays=0/0/0/5, dsn=4.2.0, status=deferred (host mx.example.org[192.0.2.1] said: 450 4.2.0 Mailbox busy, try later (in reply to RCPT TO command))'
+} > "$T/defer1.export"
+entry postfix/qmgr '4F2A81C0D3: from=<sender@example.com>, status=expired, returned to sender' > "$T/defer2.export"
+journal_write "$T/defer" "$T/defer1.export"
+wait_stored "$T/defer" 1 "the deferral"
+daemon_stop "$T/defer"
+journal_write "$T/defer" "$T/defer2.export"
+daemon_start "$T/defer"
+wait_stored "$T/defer" 2 "the expiry of a deferral read before the restart"
+daemon_stop "$T/defer"
+[ "$(sqlite3 "$T/defer/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'late@example.org' AND outcome = 'expired'")" = 1 ] ||
+	fail "the deferral read before the restart did not expire"
+
+pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart"
