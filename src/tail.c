@@ -7,7 +7,15 @@
  * again as it is: parsing the same lines twice would not do, because the
  * queue correlation has already moved on (a "removed" line forgets the
  * sender its queue ID had).  Rotation is noticed by the
- * inode at the path changing: the old file is read to its end first.
+ * inode at the path changing: the old file is read to its end first, and
+ * then kept open and read on ("draining") until it has been quiet for
+ * rotate_grace_ms, because syslog goes on writing to the file it holds
+ * open until logrotate's postrotate signal makes it reopen the path.
+ * Its lines are read before those of the new file in each pass.  The
+ * position saved is always the new file's: the old one's lines are
+ * committed as they are read, with it, so a crash while draining reads
+ * nothing twice and loses only what reached the old file after the last
+ * pass (a position names one file).
  * Truncation (copytruncate) is noticed by the size dropping below what was
  * read: reading restarts at 0.  A saved position whose file is gone from
  * the path (rotated while the daemon was down) is looked for among the
@@ -32,6 +40,19 @@
 
 #define READ_CHUNK	(256 * 1024)
 
+/* Checks of a quiet rotated file before it is closed, whatever the time. */
+#define DRAIN_MIN_CHECKS	3
+
+/* One open log file and what has been read of it. */
+struct tfile {
+	int fd;			/* -1: none */
+	uint64_t dev, ino, fp;
+	uint64_t committed;	/* offset of buf[0]: a line boundary */
+	char *buf;
+	size_t have, cap;
+	int skipping;		/* inside an over-long line */
+};
+
 struct tail {
 	struct event_base *base;
 	char *path;
@@ -40,12 +61,10 @@ struct tail {
 	void *sink_arg;
 	struct tail_options opt;
 
-	int fd;
-	uint64_t dev, ino, fp;
-	uint64_t committed;	/* offset of buf[0]: a line boundary */
-	char *buf;
-	size_t have, cap;
-	int skipping;		/* inside an over-long line */
+	struct tfile cur;	/* at the path; its identity is the position */
+	struct tfile old;	/* rotated away and still draining, or fd -1 */
+	uint64_t old_grew_ms;	/* monotonic time the old file last grew */
+	int old_quiet;		/* checks since then */
 	char *carry;		/* unfinished last line of a rotated file */
 	size_t carry_len;
 
@@ -56,7 +75,8 @@ struct tail {
 	struct event *inotify_ev, *poll_ev, *read_ev;
 	int read_scheduled;
 	int stalled;
-	size_t held;		/* while stalled: bytes the held batch covers */
+	struct tfile *held_file; /* while stalled: the file of the held batch */
+	size_t held;		/* and the bytes of it that batch covers */
 
 	uint64_t lines, outcomes, rotations, truncations, refused;
 	uint64_t size_seen;
@@ -69,6 +89,16 @@ tail_options_default(struct tail_options *o)
 	o->coalesce_ms = 200;
 	o->resume_window = 4 * 1024 * 1024;
 	o->batch = 5000;
+	o->rotate_grace_ms = 60 * 1000;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 uint64_t
@@ -125,26 +155,31 @@ discard(void *arg, const struct rb_outcome_rec *o)
 	(void)o;
 }
 
-/* Hand the collected outcomes and the position after `consumed` over. */
+/*
+ * Hand the collected outcomes over, with `consumed` bytes of f's buffer
+ * read.  The position handed over is always the current file's: lines of
+ * a draining rotated file are committed beside it.
+ */
 static int
-commit(struct tail *t, size_t consumed)
+commit(struct tail *t, struct tfile *f, size_t consumed)
 {
 	struct rb_position pos;
 
 	memset(&pos, 0, sizeof(pos));
 	util_strlcpy(pos.source_id, t->path, sizeof(pos.source_id));
-	pos.dev = t->dev;
-	pos.ino = t->ino;
+	pos.dev = t->cur.dev;
+	pos.ino = t->cur.ino;
 	/* The fingerprint is known once the file holds 64 bytes. */
-	if (t->fp == 0)
-		t->fp = tail_fingerprint(t->fd);
-	pos.fingerprint = t->fp;
-	pos.offset = t->committed + consumed;
+	if (t->cur.fp == 0 && t->cur.fd >= 0)
+		t->cur.fp = tail_fingerprint(t->cur.fd);
+	pos.fingerprint = t->cur.fp;
+	pos.offset = t->cur.committed + (f == &t->cur ? consumed : 0);
 	if (t->sink(t->sink_arg, t->recs, t->nrecs, &pos) != 0) {
 		if (!t->stalled)
 			log_warnx("tail: file=%s offset=%llu error=\"store refused the batch, will retry\"",
-			    t->path, (unsigned long long)t->committed);
+			    t->path, (unsigned long long)t->cur.committed);
 		t->stalled = 1;
+		t->held_file = f;
 		t->held = consumed;
 		t->refused++;
 		return (-1);
@@ -155,37 +190,35 @@ commit(struct tail *t, size_t consumed)
 	t->stalled = 0;
 	t->outcomes += t->nrecs;
 	t->nrecs = 0;
-	t->committed = pos.offset;
+	f->committed += consumed;
 	if (consumed > 0) {
-		memmove(t->buf, t->buf + consumed, t->have - consumed);
-		t->have -= consumed;
+		memmove(f->buf, f->buf + consumed, f->have - consumed);
+		f->have -= consumed;
 	}
 	return (0);
 }
 
 /*
- * Read and process everything available in the open file.  Returns 0, or
- * -1 when the sink refused (the tail then waits for the next try).
+ * Read and process everything available in f (the current file or the
+ * draining one); *grew, if given, tells whether anything was.  Returns 0,
+ * or -1 when the sink refused (the tail then waits for the next try).
  */
 static int
-read_available(struct tail *t)
+read_file(struct tail *t, struct tfile *f, int *grew)
 {
-	if (t->fd < 0)
+	if (f->fd < 0)
 		return (0);
-	/* First the batch the store refused last time, exactly as it was. */
-	if (t->stalled && commit(t, t->held) != 0)
-		return (-1);
 	for (;;) {
-		if (t->cap - t->have < READ_CHUNK) {
-			size_t ncap = t->cap ? t->cap * 2 : 2 * READ_CHUNK;
-			char *nb = realloc(t->buf, ncap);
+		if (f->cap - f->have < READ_CHUNK) {
+			size_t ncap = f->cap ? f->cap * 2 : 2 * READ_CHUNK;
+			char *nb = realloc(f->buf, ncap);
 			if (nb == NULL)
 				return (-1);
-			t->buf = nb;
-			t->cap = ncap;
+			f->buf = nb;
+			f->cap = ncap;
 		}
-		ssize_t r = pread(t->fd, t->buf + t->have, t->cap - t->have,
-		    (off_t)(t->committed + t->have));
+		ssize_t r = pread(f->fd, f->buf + f->have, f->cap - f->have,
+		    (off_t)(f->committed + f->have));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -194,46 +227,48 @@ read_available(struct tail *t)
 		}
 		if (r == 0)
 			break;
-		t->have += (size_t)r;
+		if (grew != NULL)
+			*grew = 1;
+		f->have += (size_t)r;
 		size_t consumed = 0;
 		time_t now = time(NULL);
 		for (;;) {
-			char *nl = memchr(t->buf + consumed, '\n', t->have - consumed);
+			char *nl = memchr(f->buf + consumed, '\n', f->have - consumed);
 			if (nl == NULL)
 				break;
-			size_t len = (size_t)(nl - (t->buf + consumed));
-			if (t->carry_len > 0) {
+			size_t len = (size_t)(nl - (f->buf + consumed));
+			if (f == &t->cur && t->carry_len > 0) {
 				/* The first line of a new file ends a line the old one began. */
 				char *j = realloc(t->carry, t->carry_len + len);
 				if (j != NULL) {
-					memcpy(j + t->carry_len, t->buf + consumed, len);
+					memcpy(j + t->carry_len, f->buf + consumed, len);
 					t->lines++;
 					logproc_line(t->lp, j, t->carry_len + len, now, collect, t);
 					t->carry = j;
 				}
 				t->carry_len = 0;
-			} else if (t->skipping)
-				t->skipping = 0;
+			} else if (f->skipping)
+				f->skipping = 0;
 			else {
 				t->lines++;
-				logproc_line(t->lp, t->buf + consumed, len, now, collect, t);
+				logproc_line(t->lp, f->buf + consumed, len, now, collect, t);
 			}
 			consumed += len + 1;
 			if (t->nrecs >= t->opt.batch) {
-				if (commit(t, consumed) != 0)
+				if (commit(t, f, consumed) != 0)
 					return (-1);
 				consumed = 0;
 			}
 		}
-		if (commit(t, consumed) != 0)
+		if (commit(t, f, consumed) != 0)
 			return (-1);
 		/* A line longer than any limit: drop it to its newline. */
-		if (t->have > 8 * 1024 * 1024) {
+		if (f->have > 8 * 1024 * 1024) {
 			t->lines++;
-			logproc_line(t->lp, t->buf, t->have, now, discard, NULL);
-			t->skipping = 1;
-			t->committed += t->have;
-			t->have = 0;
+			logproc_line(t->lp, f->buf, f->have, now, discard, NULL);
+			f->skipping = 1;
+			f->committed += f->have;
+			f->have = 0;
 		}
 	}
 	return (0);
@@ -297,6 +332,99 @@ find_rotated(const char *path, uint64_t dev, uint64_t ino)
 	return (fd);
 }
 
+/*
+ * Close the draining rotated file.  An unfinished last line is processed
+ * as it is: whoever was writing it has been quiet for the whole grace
+ * period.  Returns -1 (the file stays open) when the sink refused.
+ */
+static int
+close_old(struct tail *t)
+{
+	struct tfile *o = &t->old;
+
+	if (o->fd < 0)
+		return (0);
+	if (o->have > 0 && !o->skipping) {
+		t->lines++;
+		logproc_line(t->lp, o->buf, o->have, time(NULL), collect, t);
+		if (commit(t, o, o->have) != 0)
+			return (-1);
+	}
+	log_info("tail: file=%s rotated_file_closed=yes offset=%llu", t->path,
+	    (unsigned long long)(o->committed + o->have));
+	close(o->fd);
+	o->fd = -1;
+	o->have = 0;
+	o->skipping = 0;
+	return (0);
+}
+
+/*
+ * Read the draining rotated file, and close it once it has been quiet for
+ * the grace period over at least DRAIN_MIN_CHECKS checks (so that a loop
+ * kept busy for as long does not count as quiet).  Returns -1 when the
+ * sink refused.
+ */
+static int
+drain(struct tail *t)
+{
+	int grew = 0;
+
+	if (t->old.fd < 0)
+		return (0);
+	if (read_file(t, &t->old, &grew) != 0)
+		return (-1);
+	uint64_t now = now_ms();
+	if (grew) {
+		t->old_grew_ms = now;
+		t->old_quiet = 0;
+		return (0);
+	}
+	if (++t->old_quiet < DRAIN_MIN_CHECKS ||
+	    now - t->old_grew_ms < (uint64_t)t->opt.rotate_grace_ms)
+		return (0);
+	return (close_old(t));
+}
+
+/*
+ * The current file was rotated away: it becomes the draining one (a file
+ * still draining from an earlier rotation is closed first).  Returns -1
+ * when the sink refused.
+ */
+static int
+retire(struct tail *t)
+{
+	struct tfile *c = &t->cur, *o = &t->old;
+
+	if (close_old(t) != 0)
+		return (-1);
+	if (c->have > 0 && !c->skipping) {
+		/*
+		 * The old file ended inside a line: keep its beginning for
+		 * the first line of the new one, and drain the old file
+		 * from after it.
+		 */
+		char *cp = realloc(t->carry, c->have);
+		if (cp != NULL) {
+			memcpy(cp, c->buf, c->have);
+			t->carry = cp;
+			t->carry_len = c->have;
+		}
+	}
+	/* Swap, so each keeps a buffer of its own. */
+	char *b = o->buf;
+	size_t cap = o->cap;
+	*o = *c;
+	o->committed += o->have;
+	o->have = 0;
+	c->buf = b;
+	c->cap = cap;
+	c->fd = -1;
+	t->old_grew_ms = now_ms();
+	t->old_quiet = 0;
+	return (0);
+}
+
 /* Switch to the file now at the path, reading from its start. */
 static void
 reopen(struct tail *t)
@@ -306,31 +434,22 @@ reopen(struct tail *t)
 
 	if (fd < 0)
 		return;
-	if (t->fd >= 0 && t->have > 0 && !t->skipping) {
-		/* The old file ended inside a line: keep its beginning. */
-		char *c = realloc(t->carry, t->have);
-		if (c != NULL) {
-			memcpy(c, t->buf, t->have);
-			t->carry = c;
-			t->carry_len = t->have;
-		}
-	}
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = fd;
-	t->dev = dev;
-	t->ino = ino;
-	t->fp = fp;
-	t->committed = 0;
-	t->have = 0;
-	t->skipping = 0;
+	if (t->cur.fd >= 0)
+		close(t->cur.fd);
+	t->cur.fd = fd;
+	t->cur.dev = dev;
+	t->cur.ino = ino;
+	t->cur.fp = fp;
+	t->cur.committed = 0;
+	t->cur.have = 0;
+	t->cur.skipping = 0;
 	/*
 	 * Commit the switch itself, so a restart does not look for the old
 	 * file.  (If refused, the old position stands and its file is found
 	 * among the rotated ones.)
 	 */
 	t->nrecs = 0;
-	commit(t, 0);
+	commit(t, &t->cur, 0);
 }
 
 static void
@@ -338,36 +457,46 @@ check(struct tail *t)
 {
 	struct stat sb, fsb;
 
-	/* A held batch goes first, before truncation or rotation moves on. */
-	if (t->stalled && t->fd >= 0 && commit(t, t->held) != 0)
+	/*
+	 * A held batch goes first, exactly as it was, before truncation or
+	 * rotation moves on.
+	 */
+	if (t->stalled && commit(t, t->held_file, t->held) != 0)
 		return;
-	if (t->fd < 0) {
+	/* The rotated file's lines are older than the new file's. */
+	if (drain(t) != 0)
+		return;
+	if (t->cur.fd < 0) {
 		reopen(t);
-		read_available(t);
+		read_file(t, &t->cur, NULL);
 		return;
 	}
 	int at_path = stat(t->path, &sb) == 0;
-	if (fstat(t->fd, &fsb) == 0 && (uint64_t)fsb.st_size < t->committed + t->have) {
+	if (fstat(t->cur.fd, &fsb) == 0 &&
+	    (uint64_t)fsb.st_size < t->cur.committed + t->cur.have) {
 		/* copytruncate: the file was cut under us. */
 		log_info("tail: file=%s truncated=yes offset=%llu", t->path,
-		    (unsigned long long)t->committed);
+		    (unsigned long long)t->cur.committed);
 		t->truncations++;
-		t->committed = 0;
-		t->have = 0;
-		t->skipping = 0;
-		t->fp = 0;
+		t->cur.committed = 0;
+		t->cur.have = 0;
+		t->cur.skipping = 0;
+		t->cur.fp = 0;
 	}
-	if (read_available(t) != 0)
+	if (read_file(t, &t->cur, NULL) != 0)
 		return;
-	if (at_path && ((uint64_t)sb.st_ino != t->ino || (uint64_t)sb.st_dev != t->dev)) {
+	if (at_path && ((uint64_t)sb.st_ino != t->cur.ino ||
+	    (uint64_t)sb.st_dev != t->cur.dev)) {
 		/* Rotated: the old file was read to its end just above. */
 		log_info("tail: file=%s rotated=yes old_offset=%llu", t->path,
-		    (unsigned long long)(t->committed + t->have));
+		    (unsigned long long)(t->cur.committed + t->cur.have));
+		if (retire(t) != 0)
+			return;
 		t->rotations++;
 		reopen(t);
-		read_available(t);
+		read_file(t, &t->cur, NULL);
 	}
-	if (fstat(t->fd, &fsb) == 0)
+	if (t->cur.fd >= 0 && fstat(t->cur.fd, &fsb) == 0)
 		t->size_seen = (uint64_t)fsb.st_size;
 }
 
@@ -425,7 +554,8 @@ tail_new(struct event_base *base, const char *path,
 		t->opt = *opt;
 	else
 		tail_options_default(&t->opt);
-	t->fd = -1;
+	t->cur.fd = -1;
+	t->old.fd = -1;
 	t->ifd = -1;
 
 	uint64_t dev = 0, ino = 0, fp = 0;
@@ -439,49 +569,49 @@ tail_new(struct event_base *base, const char *path,
 		int same = fd >= 0 && dev == resume->dev && ino == resume->ino &&
 		    (resume->fingerprint == 0 || fp == 0 || fp == resume->fingerprint);
 		if (same) {
-			t->fd = fd;
+			t->cur.fd = fd;
 			fd = -1;
 		} else {
 			/* Rotated while we were down: finish the old file first. */
-			t->fd = find_rotated(path, resume->dev, resume->ino);
-			if (t->fd >= 0)
+			t->cur.fd = find_rotated(path, resume->dev, resume->ino);
+			if (t->cur.fd >= 0)
 				log_info("tail: file=%s resuming=rotated-file offset=%llu",
 				    path, (unsigned long long)resume->offset);
 			else
 				log_warnx("tail: file=%s saved position names a file that is gone; starting at the beginning",
 				    path);
 		}
-		if (t->fd >= 0) {
+		if (t->cur.fd >= 0) {
 			struct stat sb;
-			t->dev = resume->dev;
-			t->ino = resume->ino;
-			t->fp = resume->fingerprint;
-			t->committed = resume->offset;
-			if (fstat(t->fd, &sb) == 0 && (uint64_t)sb.st_size < resume->offset) {
+			t->cur.dev = resume->dev;
+			t->cur.ino = resume->ino;
+			t->cur.fp = resume->fingerprint;
+			t->cur.committed = resume->offset;
+			if (fstat(t->cur.fd, &sb) == 0 && (uint64_t)sb.st_size < resume->offset) {
 				log_info("tail: file=%s truncated-while-down=yes", path);
-				t->committed = 0;
+				t->cur.committed = 0;
 			}
-			prime(t, t->fd, t->committed);
+			prime(t, t->cur.fd, t->cur.committed);
 		}
 	} else if (fd >= 0) {
 		/* No saved position: start at the end; the past is for replay. */
 		struct stat sb;
-		t->fd = fd;
+		t->cur.fd = fd;
 		fd = -1;
-		t->dev = dev;
-		t->ino = ino;
-		t->fp = fp;
-		if (fstat(t->fd, &sb) == 0) {
+		t->cur.dev = dev;
+		t->cur.ino = ino;
+		t->cur.fp = fp;
+		if (fstat(t->cur.fd, &sb) == 0) {
 			/* back to the last line boundary */
-			t->committed = (uint64_t)sb.st_size;
-			prime(t, t->fd, t->committed);
+			t->cur.committed = (uint64_t)sb.st_size;
+			prime(t, t->cur.fd, t->cur.committed);
 		}
 		/*
 		 * Save where following began, before the first batch: a
 		 * crash before then must resume here, not at a later end.
 		 */
 		t->nrecs = 0;
-		commit(t, 0);
+		commit(t, &t->cur, 0);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -525,14 +655,14 @@ tail_path(const struct tail *t)
 json_t *
 tail_status(const struct tail *t)
 {
-	uint64_t pos = t->committed;
+	uint64_t pos = t->cur.committed;
 	struct logproc_stats st;
 
 	logproc_get_stats(t->lp, &st);
 	return (json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 	    "file", t->path, "offset", (json_int_t)pos,
 	    "lag_bytes", (json_int_t)(t->size_seen > pos ? t->size_seen - pos : 0),
-	    "inode", (json_int_t)t->ino, "lines", (json_int_t)t->lines,
+	    "inode", (json_int_t)t->cur.ino, "lines", (json_int_t)t->lines,
 	    "outcomes", (json_int_t)t->outcomes,
 	    "skipped", (json_int_t)st.skipped, "oversized", (json_int_t)st.oversized,
 	    "evicted", (json_int_t)st.evicted,
@@ -555,9 +685,12 @@ tail_free(struct tail *t)
 		event_free(t->inotify_ev);
 	if (t->ifd >= 0)
 		close(t->ifd);
-	if (t->fd >= 0)
-		close(t->fd);
-	free(t->buf);
+	if (t->cur.fd >= 0)
+		close(t->cur.fd);
+	if (t->old.fd >= 0)
+		close(t->old.fd);
+	free(t->cur.buf);
+	free(t->old.buf);
 	free(t->carry);
 	free(t->recs);
 	free(t->path);

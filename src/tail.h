@@ -6,8 +6,9 @@
  * complete line (file identity: device, inode, fingerprint of the first
  * bytes; offset).  If the sink refuses (-1: disk full, database read-only)
  * the tail stays where it was and offers the same lines again later, so
- * nothing is lost and nothing is counted twice.  Owned by the event-loop
- * thread.
+ * nothing is lost and nothing is counted twice.  A file rotated away is
+ * read on until it has been quiet for rotate_grace_ms, its lines committed
+ * beside the new file's position.  Owned by the event-loop thread.
  */
 #ifndef REBOUND_TAIL_H
 #define REBOUND_TAIL_H
@@ -24,6 +25,8 @@ struct tail_options {
 	long resume_window;	/* bytes re-read before a saved position to
 				   rebuild queue correlation; default 4 MiB */
 	size_t batch;		/* outcomes per sink call; default 5000 */
+	long rotate_grace_ms;	/* a rotated file is read on until quiet for
+				   this long; default 60 s */
 };
 
 struct tail;

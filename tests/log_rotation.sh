@@ -1,8 +1,9 @@
 #!/bin/sh
 # log_rotation.sh - the live follower loses nothing and duplicates nothing
 # through rename rotation, copytruncate, a rotation while reboundd is not
-# running (it finishes the rotated file from its saved position), and a
-# line split across a rotation.  Every delivery line has its own queue ID,
+# running (it finishes the rotated file from its saved position), a
+# line split across a rotation, and lines written to the old file after
+# the rename (syslog until its reopen signal), also across a kill -9.  Every delivery line has its own queue ID,
 # so the store must end with exactly one outcome per line written.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
@@ -64,8 +65,28 @@ tail -c +61 "$T/one" > "$D/mail.log"
 lines 4 >> "$D/mail.log"
 wait_stored 155 "a line split across the rotation"
 
+# 5. syslog writes on to the file it holds open after the rename, until
+#    logrotate's postrotate signal makes it reopen the path: lines that
+#    reach the old file after the new one has been read are read too
+exec 3>> "$D/mail.log"
+mv "$D/mail.log" "$D/mail.log.5"
+lines 10 > "$D/mail.log"
+wait_stored 165 "the new file after a rename"
+lines 10 >&3
+wait_stored 175 "lines written to the old file after the new one was read"
+lines 5 >> "$D/mail.log"
+lines 5 >&3
+wait_stored 185 "both files written to"
+#    and a kill -9 while the old file is still read doubles nothing: the
+#    position saved is the new file's
+kill -9 "$(cat "$D/pid")"; wait "$(cat "$D/pid")" 2>/dev/null
+exec 3>&-
+daemon_start "$D"
+lines 5 >> "$D/mail.log"
+wait_stored 190 "the new file after a kill -9 while the old one was read"
+
 # and nothing twice: every recipient exactly once
 dups=$(sqlite3 "$D/state/rebound.db" 'SELECT count(*) FROM (SELECT recipient FROM outcomes GROUP BY recipient HAVING count(*) > 1)')
 [ "$dups" = 0 ] || fail "$dups recipients stored twice"
 daemon_stop "$D"
-pass "155 lines through 4 rotations, each stored once"
+pass "190 lines through 5 rotations and a kill -9, each stored once"
