@@ -17,7 +17,8 @@
  * nothing twice and loses only what reached the old file after the last
  * pass (a position names one file).
  * Truncation (copytruncate) is noticed by the size dropping below what was
- * read: reading restarts at 0.  A saved position whose file is gone from
+ * read, or, when the file has grown since, by its first bytes changing:
+ * reading restarts at 0.  A saved position whose file is gone from
  * the path (rotated while the daemon was down) is looked for among the
  * path's siblings ("mail.log.1", "mail.log-20261125") by inode.
  */
@@ -472,9 +473,20 @@ check(struct tail *t)
 		return;
 	}
 	int at_path = stat(t->path, &sb) == 0;
-	if (fstat(t->cur.fd, &fsb) == 0 &&
-	    (uint64_t)fsb.st_size < t->cur.committed + t->cur.have) {
-		/* copytruncate: the file was cut under us. */
+	int cut = 0;
+	if (fstat(t->cur.fd, &fsb) == 0) {
+		uint64_t read_to = t->cur.committed + t->cur.have;
+		/*
+		 * copytruncate: the file was cut under us.  It may have
+		 * grown past where we were by the time we look; then its
+		 * first bytes are another file's, and reading on from the
+		 * old offset would start in the middle of a new line.
+		 */
+		cut = (uint64_t)fsb.st_size < read_to ||
+		    ((uint64_t)fsb.st_size > read_to && t->cur.fp != 0 &&
+		    tail_fingerprint(t->cur.fd) != t->cur.fp);
+	}
+	if (cut) {
 		log_info("tail: file=%s truncated=yes offset=%llu", t->path,
 		    (unsigned long long)t->cur.committed);
 		t->truncations++;

@@ -1,10 +1,12 @@
 #!/bin/sh
 # log_rotation.sh - the live follower loses nothing and duplicates nothing
-# through rename rotation, copytruncate, a rotation while reboundd is not
+# through rename rotation, copytruncate (also when the file has grown past
+# the old offset by the time it is read), a rotation while reboundd is not
 # running (it finishes the rotated file from its saved position), a
 # line split across a rotation, and lines written to the old file after
-# the rename (syslog until its reopen signal), also across a kill -9.  Every delivery line has its own queue ID,
-# so the store must end with exactly one outcome per line written.
+# the rename (syslog until its reopen signal), also across a kill -9.
+# Every delivery line has its own queue ID, so the store must end with
+# exactly one outcome per line written.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
 command -v sqlite3 >/dev/null || skip "no sqlite3"
@@ -85,8 +87,14 @@ daemon_start "$D"
 lines 5 >> "$D/mail.log"
 wait_stored 190 "the new file after a kill -9 while the old one was read"
 
+# 6. copytruncate, and the file grows past the old offset before it is
+#    read again: the new first bytes tell it is another file
+lines 40 > "$T/regrown"
+cat "$T/regrown" > "$D/mail.log"
+wait_stored 230 "a truncated file grown past the old offset"
+
 # and nothing twice: every recipient exactly once
 dups=$(sqlite3 "$D/state/rebound.db" 'SELECT count(*) FROM (SELECT recipient FROM outcomes GROUP BY recipient HAVING count(*) > 1)')
 [ "$dups" = 0 ] || fail "$dups recipients stored twice"
 daemon_stop "$D"
-pass "190 lines through 5 rotations and a kill -9, each stored once"
+pass "230 lines through 6 rotations and a kill -9, each stored once"
