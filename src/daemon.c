@@ -134,37 +134,52 @@ load_rules(const struct rb_settings *cfg, char *err, size_t errlen)
 }
 
 static void
+source_free(struct source *s)
+{
+	tail_free(s->tail);
+#ifdef HAVE_SYSTEMD
+	journal_free(s->journal);
+#endif
+	logproc_free(s->lp);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
 stop_sources(struct daemon *d)
 {
-	for (int i = 0; i < d->nsrc; i++) {
-		tail_free(d->src[i].tail);
-#ifdef HAVE_SYSTEMD
-		journal_free(d->src[i].journal);
-#endif
-		logproc_free(d->src[i].lp);
-	}
+	for (int i = 0; i < d->nsrc; i++)
+		source_free(&d->src[i]);
 	d->nsrc = 0;
 }
 
+static void
+source_options(const struct rb_settings *cfg, struct tail_options *to,
+    struct logproc_options *lo)
+{
+	tail_options_default(to);
+	to->poll_ms = cfg->poll_interval_ms;
+	to->coalesce_ms = cfg->commit_interval_ms;
+	to->resume_window = cfg->resume_window;
+	to->batch = (size_t)cfg->commit_batch;
+	logproc_options_default(lo);
+	lo->idle_timeout = cfg->queue_idle_timeout;
+	lo->deferred_timeout = cfg->queue_deferred_timeout;
+	lo->max_entries = (size_t)cfg->queue_max_entries;
+}
+
+/* Start following path, or with path NULL the journal, into *s. */
 static int
-start_sources(struct daemon *d)
+source_start(struct daemon *d, const char *path, struct source *s)
 {
 	struct tail_options to;
 	struct logproc_options lo;
+	struct rb_position pos;
 
-	tail_options_default(&to);
-	to.poll_ms = d->cfg->poll_interval_ms;
-	to.coalesce_ms = d->cfg->commit_interval_ms;
-	to.resume_window = d->cfg->resume_window;
-	to.batch = (size_t)d->cfg->commit_batch;
-	logproc_options_default(&lo);
-	lo.idle_timeout = d->cfg->queue_idle_timeout;
-	lo.deferred_timeout = d->cfg->queue_deferred_timeout;
-	lo.max_entries = (size_t)d->cfg->queue_max_entries;
-	if (d->cfg->journal) {
+	source_options(d->cfg, &to, &lo);
+	memset(s, 0, sizeof(*s));
+	if (path == NULL) {
 #ifdef HAVE_SYSTEMD
 		struct journal_options jo;
-		struct rb_position pos;
 		char err[512];
 		int have = store_position_get(d->st, JOURNAL_SOURCE_ID, &pos) == 0;
 		struct logproc *lp = logproc_new(d->cl, &lo);
@@ -183,42 +198,140 @@ start_sources(struct daemon *d)
 			logproc_free(lp);
 			return (-1);
 		}
-		memset(&d->src[0], 0, sizeof(d->src[0]));
-		d->src[0].journal = j;
-		d->src[0].lp = lp;
-		d->nsrc = 1;
+		s->journal = j;
+		s->lp = lp;
 		log_info("source: journal=%s match=\"%s\" resume=%s",
 		    jo.directory[0] ? jo.directory : "system", jo.match,
 		    have ? "saved" : "end");
-		if (d->cfg->nlog_files > 0)
-			log_info("source: log_files ignored (journal = yes)");
 		return (0);
 #else
 		log_warnx("source: journal=unsupported (built without libsystemd)");
 		return (-1);
 #endif
 	}
+	int have = store_position_get(d->st, path, &pos) == 0;
+	struct logproc *lp = logproc_new(d->cl, &lo);
+	if (lp == NULL)
+		return (-1);
+	struct tail *t = tail_new(d->base, path, have ? &pos : NULL, lp,
+	    sink, d, &to);
+	if (t == NULL) {
+		logproc_free(lp);
+		return (-1);
+	}
+	s->tail = t;
+	s->lp = lp;
+	log_info("source: file=%s resume=%s offset=%llu", path,
+	    have ? "saved" : "end", have ? (unsigned long long)pos.offset : 0ULL);
+	return (0);
+}
+
+static int
+start_sources(struct daemon *d)
+{
+	if (d->cfg->journal) {
+		if (source_start(d, NULL, &d->src[0]) != 0)
+			return (-1);
+		d->nsrc = 1;
+		if (d->cfg->nlog_files > 0)
+			log_info("source: log_files ignored (journal = yes)");
+		return (0);
+	}
 	for (int i = 0; i < d->cfg->nlog_files; i++) {
-		struct rb_position pos;
-		const char *path = d->cfg->log_files[i];
-		int have = store_position_get(d->st, path, &pos) == 0;
-		struct logproc *lp = logproc_new(d->cl, &lo);
-		if (lp == NULL)
+		if (source_start(d, d->cfg->log_files[i], &d->src[d->nsrc]) != 0)
 			return (-1);
-		struct tail *t = tail_new(d->base, path, have ? &pos : NULL, lp,
-		    sink, d, &to);
-		if (t == NULL) {
-			logproc_free(lp);
-			return (-1);
-		}
-		memset(&d->src[d->nsrc], 0, sizeof(d->src[0]));
-		d->src[d->nsrc].tail = t;
-		d->src[d->nsrc].lp = lp;
 		d->nsrc++;
-		log_info("source: file=%s resume=%s offset=%llu", path,
-		    have ? "saved" : "end", have ? (unsigned long long)pos.offset : 0ULL);
 	}
 	return (0);
+}
+
+/*
+ * After a reload (d->cfg and d->cl are the new ones, old the previous
+ * settings): keep every running source the new file still names with the
+ * same reading options, only switching its logproc to the new classifier
+ * and bounds.  A logproc holds the queue correlation (senders,
+ * message-ids, deferred recipients waiting for "expired"), which a fresh
+ * one could rebuild only from the lines inside resume_window; restarting
+ * every source on each SIGHUP lost the rest.  Sources no longer named, or
+ * read with changed options, are stopped and started afresh.  Returns -1
+ * if a source could not be started (the others run).
+ */
+static int
+reload_sources(struct daemon *d, const struct rb_settings *old)
+{
+	struct source prev[RB_SETTINGS_MAX_FILES];
+	const char *want[RB_SETTINGS_MAX_FILES];
+	int nprev = d->nsrc, nwant, rc = 0;
+	const struct rb_settings *c = d->cfg;
+	/* A tail's options are fixed when it starts. */
+	int same_reading = old->poll_interval_ms == c->poll_interval_ms &&
+	    old->commit_interval_ms == c->commit_interval_ms &&
+	    old->resume_window == c->resume_window &&
+	    old->commit_batch == c->commit_batch;
+	struct tail_options to;
+	struct logproc_options lo;
+
+	source_options(c, &to, &lo);
+	memcpy(prev, d->src, sizeof(prev));
+	memset(d->src, 0, sizeof(d->src));
+	d->nsrc = 0;
+	if (c->journal) {
+		want[0] = NULL;
+		nwant = 1;
+	} else {
+		for (nwant = 0; nwant < c->nlog_files; nwant++)
+			want[nwant] = c->log_files[nwant];
+	}
+
+	/* First take over what can be kept ... */
+	for (int i = 0; i < nwant; i++) {
+		for (int j = 0; j < nprev && same_reading; j++) {
+			struct source *p = &prev[j];
+			int match;
+			if (want[i] == NULL) {
+#ifdef HAVE_SYSTEMD
+				match = p->journal != NULL && old->journal &&
+				    strcmp(old->journal_directory, c->journal_directory) == 0 &&
+				    strcmp(old->journal_match, c->journal_match) == 0;
+#else
+				match = 0;
+#endif
+			} else {
+				match = p->tail != NULL &&
+				    strcmp(tail_path(p->tail), want[i]) == 0;
+			}
+			if (!match || logproc_set_classifier(p->lp, d->cl) != 0)
+				continue;
+			logproc_set_options(p->lp, &lo);
+			d->src[i] = *p;
+			memset(p, 0, sizeof(*p));
+			log_info("source: %s=%s kept=yes", want[i] ? "file" : "journal",
+			    want[i] ? want[i] : "system");
+			break;
+		}
+	}
+	/*
+	 * ... then stop the rest (their logprocs still point to the old
+	 * classifier, which the caller frees after this), and only then
+	 * start the new ones, so one file never has two readers.
+	 */
+	for (int j = 0; j < nprev; j++)
+		source_free(&prev[j]);
+	for (int i = 0; i < nwant; i++) {
+		if (d->src[i].lp != NULL)
+			continue;
+		if (source_start(d, want[i], &d->src[i]) != 0)
+			rc = -1;
+	}
+	/* Compact: a source that failed to start leaves a hole. */
+	for (int i = 0; i < nwant; i++)
+		if (d->src[i].lp != NULL)
+			d->src[d->nsrc++] = d->src[i];
+	for (int i = d->nsrc; i < nwant; i++)
+		memset(&d->src[i], 0, sizeof(d->src[i]));
+	if (c->journal && c->nlog_files > 0)
+		log_info("source: log_files ignored (journal = yes)");
+	return (rc);
 }
 
 static void
@@ -250,28 +363,32 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		settings_free(ncfg);
 		return;
 	}
-	/* Everything loaded: swap.  Sources resume from their saved positions. */
+	/*
+	 * Everything loaded: swap.  Sources whose configuration is unchanged
+	 * keep running; the others resume from their saved positions.
+	 */
 	for (int i = 0; i < d->nsrc; i++)
 		source_flush(&d->src[i]);
-	stop_sources(d);
-	classifier_free(d->cl);
-	d->cl = ncl;
 	if (strcmp(ncfg->control_socket, d->cfg->control_socket) != 0 ||
 	    strcmp(ncfg->database, d->cfg->database) != 0)
 		log_warnx("config: control_socket and database changes take effect at restart");
 	/* Keep what cannot change without a restart. */
+	struct rb_settings *ocfg = d->cfg;
+	struct classifier *ocl = d->cl;
 	char *keep_sock = ncfg->control_socket, *keep_db = ncfg->database;
-	ncfg->control_socket = d->cfg->control_socket;
-	ncfg->database = d->cfg->database;
-	d->cfg->control_socket = keep_sock;
-	d->cfg->database = keep_db;
-	settings_free(d->cfg);
+	ncfg->control_socket = ocfg->control_socket;
+	ncfg->database = ocfg->database;
+	ocfg->control_socket = keep_sock;
+	ocfg->database = keep_db;
 	d->cfg = ncfg;
+	d->cl = ncl;
+	if (reload_sources(d, ocfg) != 0)
+		log_warnx("config: sources could not all be started");
+	classifier_free(ocl);
+	settings_free(ocfg);
 	store_set_options(d->st, &ncfg->store);
 	ctlsock_reconfigure(d->cs, ncfg);
 	log_set_verbose(ncfg->verbose);
-	if (start_sources(d) != 0)
-		log_warnx("config: sources could not all be started");
 	d->reloads++;
 	log_info("config: reload=done file=%s rules=%zu", ncfg->file,
 	    classifier_rule_count(ncl));

@@ -127,6 +127,31 @@ logproc_free(struct logproc *lp)
 	free(lp);
 }
 
+int
+logproc_set_classifier(struct logproc *lp, const struct classifier *cl)
+{
+	/* The scratch space is sized for one classifier's patterns. */
+	struct classify_scratch *sc = classify_scratch_new(cl);
+
+	if (sc == NULL)
+		return (-1);
+	classify_scratch_free(lp->scratch);
+	lp->scratch = sc;
+	lp->cl = cl;
+	return (0);
+}
+
+/*
+ * The hash table keeps its size: it chains, so a larger max_entries only
+ * makes chains longer, and a smaller one is enforced by eviction as lines
+ * arrive.
+ */
+void
+logproc_set_options(struct logproc *lp, const struct logproc_options *opt)
+{
+	lp->opt = *opt;
+}
+
 static size_t
 hash_qid(const char *p, size_t n, size_t nb)
 {

@@ -56,6 +56,15 @@ void logproc_options_default(struct logproc_options *);
 struct logproc *logproc_new(const struct classifier *cl,
     const struct logproc_options *);
 void logproc_free(struct logproc *);
+/*
+ * Reload: classify with cl from now on (it must outlive the logproc; the
+ * old one may be freed once this returns 0) and take the new bounds.  The
+ * queue IDs held stay, so a deferral seen before a reload still gives its
+ * recipient an expired outcome after it.  -1 (nothing changed) when the
+ * classifier's scratch space cannot be allocated.
+ */
+int logproc_set_classifier(struct logproc *, const struct classifier *cl);
+void logproc_set_options(struct logproc *, const struct logproc_options *);
 
 /*
  * Feed one line (without or with its newline).  now is the reader's clock,

@@ -1,0 +1,62 @@
+#!/bin/sh
+# daemon_reload.sh - a SIGHUP keeps the queue correlation of the sources
+# it does not change: a recipient deferred before the reload, whose lines
+# are far outside resume_window by then, still expires with its sender
+# and message-id after it; a source whose options change restarts.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$S/tests/daemon-lib.sh"
+command -v sqlite3 >/dev/null || skip "no sqlite3"
+command -v python3 >/dev/null || skip "no python3"
+D=$T/d
+daemon_config "$D" "resume_window = 1k"
+daemon_start "$D"
+at_exit "daemon_stop $D"
+pid=$(cat "$D/pid")
+c() { "$CTL" -s "$D/ctl.sock" "$@"; }
+now=$(date '+%b %e %H:%M:%S')
+cat >> "$D/mail.log" <<LOG
+$now mx1 postfix/cleanup[12]: 5A5A5A5A5A: message-id=<kept@shop.example>
+$now mx1 postfix/qmgr[10]: 5A5A5A5A5A: from=<news@shop.example>, size=900, nrcpt=1 (queue active)
+$now mx1 postfix/smtp[14]: 5A5A5A5A5A: to=<bob@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.9]:25: Connection refused)
+LOG
+# Far more than resume_window of other mail.
+python3 - "$now" >> "$D/mail.log" <<'PY'
+import sys
+for i in range(200):
+    print("%s mx1 postfix/qmgr[10]: %010X: from=<a@b.example>, size=1, nrcpt=1 (queue active)" % (sys.argv[1], 0x300000 + i))
+PY
+daemon_caught_up "$D"
+
+reloads() { c --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reloads"])'; }
+reload() {
+	want=$(( $(reloads) + 1 ))
+	kill -HUP "$pid"
+	wait_until 20 sh -c "[ \"\$($CTL -s $D/ctl.sock --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"reloads\"])')\" = $want ]" ||
+		fail "reload not applied: $(tail -3 "$D/reboundd.log")"
+}
+echo "escalation_failures = 5" >> "$D/rebound.conf"
+reload
+
+echo "$now mx1 postfix/qmgr[10]: 5A5A5A5A5A: from=<news@shop.example>, status=expired, returned to sender" >> "$D/mail.log"
+daemon_caught_up "$D"
+got=$(sqlite3 "$D/state/rebound.db" "SELECT outcome, sender, message_id FROM outcomes WHERE recipient = 'bob@slow.example' ORDER BY outcome")
+want="deferred|news@shop.example|kept@shop.example
+expired|news@shop.example|kept@shop.example"
+[ "$got" = "$want" ] || fail "outcomes after the reload:
+$got
+want:
+$want"
+grep -q "source: file=$D/mail.log kept=yes" "$D/reboundd.log" ||
+	fail "unchanged source not kept: $(tail -5 "$D/reboundd.log")"
+
+# Changed reading options restart the source, from its saved position.
+echo "poll_interval = 200ms" >> "$D/rebound.conf"
+sed -i '/^poll_interval = 100ms$/d' "$D/rebound.conf"
+reload
+grep -q "source: file=$D/mail.log resume=saved" "$D/reboundd.log" ||
+	fail "changed source not restarted: $(tail -5 "$D/reboundd.log")"
+echo "$now mx1 postfix/smtp[14]: 6B6B6B6B6B: to=<after@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)" >> "$D/mail.log"
+daemon_caught_up "$D"
+[ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'after@example.org'")" = 1 ] ||
+	fail "restarted source does not follow the log"
+pass "reload keeps queue correlation"
