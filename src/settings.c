@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "batv.h"
 #include "dsn.h"
@@ -276,6 +278,43 @@ settings_words(const char *list, char *buf, size_t bufsize, const char **words,
 	return (n);
 }
 
+/*
+ * journal_match as journal.c reads it: words separated by blanks or
+ * commas, each a lone "+" or FIELD=value with a field name sd-journal
+ * takes (upper case, digits, '_', not a leading digit, at most 64).
+ * Checked here so that -t and a reload refuse a bad one with its line,
+ * instead of a reload that is accepted and then cannot start the journal.
+ */
+static int
+check_journal_match(const char *v, char *why, size_t whylen)
+{
+	const char *p = v;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		size_t n = strcspn(p, " \t,");
+		if (!(n == 1 && *p == '+')) {
+			const char *eq = memchr(p, '=', n);
+			size_t f = eq ? (size_t)(eq - p) : 0;
+			int ok = f > 0 && f <= 64 && !(f == 1 && p[0] == '_') &&
+			    !isdigit((unsigned char)p[0]);
+			for (size_t i = 0; ok && i < f; i++)
+				ok = isupper((unsigned char)p[i]) ||
+				    isdigit((unsigned char)p[i]) || p[i] == '_';
+			if (!ok) {
+				snprintf(why, whylen, "\"%.*s\" is not FIELD=value "
+				    "(field names are upper case)", (int)n, p);
+				return (-1);
+			}
+		}
+		p += n;
+	}
+	return (0);
+}
+
 static char *
 trim(char *s)
 {
@@ -304,8 +343,17 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 	case K_PATH:
 		if (*v != '\0' && *v != '/')
 			return (fail(err, errlen, name, line, "%s: \"%s\" is not an absolute path", k->name, v));
+		/* bind() would refuse it at start-up only. */
+		if (k->off == offsetof(struct rb_settings, control_socket) &&
+		    strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return (fail(err, errlen, name, line, "%s: \"%s\" is longer than "
+			    "a socket path may be (%zu bytes)", k->name, v,
+			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1));
 		/* FALLTHROUGH */
 	case K_STR:
+		if (k->off == offsetof(struct rb_settings, journal_match) &&
+		    check_journal_match(v, why, sizeof(why)) != 0)
+			return (fail(err, errlen, name, line, "%s: %s", k->name, why));
 		free(*(char **)slot);
 		*(char **)slot = strdup(v);
 		return (0);
@@ -558,13 +606,26 @@ settings_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return (NULL);
 	}
+	/* fopen() opens a directory, whose read then fails: not an empty file. */
+	struct stat sb;
+	if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
+		fclose(fp);
+		return (NULL);
+	}
 	FILE *mem = open_memstream(&text, &len);
 	char buf[8192];
 	size_t n;
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 && len < 1024 * 1024)
 		fwrite(buf, 1, n, mem);
+	int rerr = ferror(fp) ? errno : 0;
 	fclose(fp);
 	fclose(mem);
+	if (rerr != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(rerr));
+		free(text);
+		return (NULL);
+	}
 	if (len >= 1024 * 1024 || memchr(text, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s: not a configuration file", path);
 		free(text);

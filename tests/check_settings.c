@@ -24,6 +24,7 @@ START_TEST(test_good)
 	    "control_socket_mode = 0640\n"
 	    "address_case_fold = all\n"
 	    "suppression_lifetime = mailbox-full:30d, complaint:never\n"
+	    "journal_match = _SYSTEMD_UNIT=postfix@-.service + SYSLOG_IDENTIFIER=postfix/smtp, SYSLOG_FACILITY=2\n"
 	    "verbose = yes\n", err, sizeof(err));
 
 	ck_assert_msg(c != NULL, "%s", err);
@@ -101,6 +102,12 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "batv_max_age = 0d\n", "t.conf:1: batv_max_age: \"0d\" is not whole days" },
 	{ "batv_max_age = 101d\n", "t.conf:1: batv_max_age: \"101d\" is not whole days" },
 	{ "batv_key_file = keys\n", "t.conf:1: batv_key_file: \"keys\" is not an absolute path" },
+	{ "\njournal_match = SYSLOG_FACILITY\n", "t.conf:2: journal_match: \"SYSLOG_FACILITY\" is not FIELD=value" },
+	{ "journal_match = syslog_identifier=postfix\n", "t.conf:1: journal_match: \"syslog_identifier=postfix\" is not FIELD=value" },
+	{ "journal_match = SYSLOG_FACILITY=2 + =postfix\n", "t.conf:1: journal_match: \"=postfix\" is not FIELD=value" },
+	{ "journal_match = 2FIELD=x\n", "t.conf:1: journal_match: \"2FIELD=x\" is not FIELD=value" },
+	{ "control_socket = /run/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/r.sock\n",
+	    "t.conf:1: control_socket: \"/run/0123456789/" },
 	{ "milter_batv_sign = sometimes\n", "t.conf:1: milter_batv_sign: \"sometimes\" is not yes or no" },
 };
 
@@ -223,6 +230,9 @@ START_TEST(test_bad)
 	}
 	ck_assert_ptr_null(settings_load("/nonexistent/rebound.conf", err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/rebound.conf: No such file"));
+	/* A directory is no empty configuration. */
+	ck_assert_ptr_null(settings_load(RB_TEST_DATA, err, sizeof(err)));
+	ck_assert_str_eq(err, RB_TEST_DATA ": Is a directory");
 }
 END_TEST
 

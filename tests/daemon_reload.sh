@@ -59,4 +59,15 @@ echo "$now mx1 postfix/smtp[14]: 6B6B6B6B6B: to=<after@example.org>, relay=mx.ex
 daemon_caught_up "$D"
 [ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'after@example.org'")" = 1 ] ||
 	fail "restarted source does not follow the log"
+# A bad journal_match is refused whole: the sources keep running.
+cp "$D/rebound.conf" "$T/good.conf"
+echo "journal_match = SYSLOG_FACILITY" >> "$D/rebound.conf"
+kill -HUP "$pid"
+wait_until 20 grep -q "reload=refused.*journal_match" "$D/reboundd.log" ||
+	fail "bad journal_match not refused: $(tail -3 "$D/reboundd.log")"
+cp "$T/good.conf" "$D/rebound.conf"
+echo "$now mx1 postfix/smtp[14]: 7C7C7C7C7C: to=<refused@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)" >> "$D/mail.log"
+daemon_caught_up "$D"
+[ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'refused@example.org'")" = 1 ] ||
+	fail "sources stopped by a refused reload"
 pass "reload keeps queue correlation"
