@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -479,6 +481,10 @@ drop_privileges(const struct rb_settings *cfg)
 	if (chown(cfg->state_directory, pw->pw_uid, pw->pw_gid) != 0)
 		log_warn("daemon: chown %s", cfg->state_directory);
 	char p[4096];
+	/* So that the user can take the lock when started as itself. */
+	snprintf(p, sizeof(p), "%s/reboundd.lock", cfg->state_directory);
+	if (chown(p, pw->pw_uid, pw->pw_gid) != 0)
+		log_warn("daemon: chown %s", p);
 	static const char *const sfx[] = { "", "-wal", "-shm" };
 	for (int i = 0; i < 3; i++) {
 		snprintf(p, sizeof(p), "%s%s", cfg->database, sfx[i]);
@@ -515,6 +521,47 @@ mkdirs(const char *path)
 	return (mkdir(p, 0750) == 0 || errno == EEXIST ? 0 : -1);
 }
 
+/*
+ * One daemon per state directory.  A second one with the same file would
+ * follow the same logs into the same database, and on exit unlink the
+ * first one's control socket.  The lock is taken before the socket is
+ * touched and held, through the open descriptor, for the life of the
+ * process (the kernel drops it however the process ends); the file holds
+ * the owner's pid for the message below.  It is never unlinked: a lock on
+ * a file being removed would not exclude a daemon opening a new one.
+ */
+static int
+lock_state(const struct rb_settings *cfg)
+{
+	char path[4096], buf[32];
+
+	snprintf(path, sizeof(path), "%s/reboundd.lock", cfg->state_directory);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		log_fatalx("daemon: lock=%s error=\"%s\"", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			log_fatalx("daemon: lock=%s error=\"%s\"", path, strerror(errno));
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		long pid = 0;
+		if (n > 0) {
+			buf[n] = '\0';
+			pid = strtol(buf, NULL, 10);
+		}
+		if (pid > 0)
+			log_fatalx("daemon: another reboundd (pid %ld) is running on "
+			    "state_directory=%s (lock %s); not starting", pid,
+			    cfg->state_directory, path);
+		log_fatalx("daemon: another reboundd is running on "
+		    "state_directory=%s (lock %s); not starting",
+		    cfg->state_directory, path);
+	}
+	int len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len)
+		log_warn("daemon: lock=%s pid not written", path);
+	return (fd);
+}
+
 int
 daemon_run(struct rb_settings *cfg, const char *config_path)
 {
@@ -529,6 +576,7 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	signal(SIGPIPE, SIG_IGN);
 	if (mkdirs(cfg->state_directory) != 0)
 		log_fatalx("daemon: state_directory=%s error=\"%s\"", cfg->state_directory, strerror(errno));
+	int lock_fd = lock_state(cfg);
 	char sockdir[4096];
 	snprintf(sockdir, sizeof(sockdir), "%s", cfg->control_socket);
 	char *slash = strrchr(sockdir, '/');
@@ -606,5 +654,6 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	event_base_free(d->base);
 	settings_free(d->cfg);
 	log_info("daemon: stopped=yes");
+	close(lock_fd);
 	return (rc);
 }
