@@ -356,6 +356,11 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		settings_free(ncfg);
 		return;
 	}
+	/* A group that does not exist is not applied: say so, as at start. */
+	char warn[1024];
+	if (settings_check_accounts(ncfg, 0, err, sizeof(err), warn,
+	    sizeof(warn)) == 0 && warn[0] != '\0')
+		log_warnx("config: %s", warn);
 	/* The milter lets go of the old classifier before it is freed. */
 	if (d->milter != NULL &&
 	    milter_reconfigure(d->milter, ncfg, ncl, err, sizeof(err)) != 0) {
@@ -474,10 +479,9 @@ drop_privileges(const struct rb_settings *cfg)
 	if (geteuid() != 0 || cfg->user[0] == '\0')
 		return;
 	struct passwd *pw = getpwnam(cfg->user);
-	if (pw == NULL) {
-		log_info("daemon: user=%s missing=yes running-as=root", cfg->user);
-		return;
-	}
+	/* Checked at start (settings_check_accounts); never stay root silently. */
+	if (pw == NULL)
+		log_fatalx("daemon: user=%s missing=yes (refusing to run as root)", cfg->user);
 	if (chown(cfg->state_directory, pw->pw_uid, pw->pw_gid) != 0)
 		log_warn("daemon: chown %s", cfg->state_directory);
 	char p[4096];
@@ -574,6 +578,13 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	d->config_path = config_path;
 	d->started = time(NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Before anything is created that would then belong to root. */
+	char warn[1024];
+	if (settings_check_accounts(cfg, geteuid() == 0, err, sizeof(err),
+	    warn, sizeof(warn)) != 0)
+		log_fatalx("daemon: %s", err);
+	if (warn[0] != '\0')
+		log_warnx("daemon: %s", warn);
 	if (mkdirs(cfg->state_directory) != 0)
 		log_fatalx("daemon: state_directory=%s error=\"%s\"", cfg->state_directory, strerror(errno));
 	int lock_fd = lock_state(cfg);

@@ -77,6 +77,16 @@ main(int argc, char **argv)
 		return (0);
 	}
 	if (test) {
+		/* As start-up would: refused as root, warned otherwise. */
+		char warn[1024];
+		if (settings_check_accounts(cfg, geteuid() == 0, err, sizeof(err),
+		    warn, sizeof(warn)) != 0) {
+			fprintf(stderr, "reboundd: %s\n", err);
+			settings_free(cfg);
+			return (1);
+		}
+		if (warn[0] != '\0')
+			fprintf(stderr, "reboundd: warning: %s\n", warn);
 		/* settings_load() ran these line by line; the defaults too. */
 		if (milter_check(cfg, err, sizeof(err)) != 0) {
 			fprintf(stderr, "reboundd: %s: %s\n", cfg->file, err);

@@ -8,6 +8,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -752,4 +754,34 @@ settings_dsn_options(const struct rb_settings *c, struct dsn_options *o,
 	int n = settings_words(c->verp_pattern, buf, bufsize, w, DSN_VERP_MAX);
 	for (int i = 0; i < DSN_VERP_MAX; i++)
 		o->verp[i] = i < n ? w[i] : NULL;
+}
+
+int
+settings_check_accounts(const struct rb_settings *c, int as_root, char *err,
+    size_t errlen, char *warn, size_t warnlen)
+{
+	size_t used = 0;
+
+	warn[0] = '\0';
+	if (c->user[0] != '\0' && getpwnam(c->user) == NULL) {
+		if (as_root) {
+			snprintf(err, errlen, "%s: user: \"%s\" does not exist; "
+			    "refusing to keep running as root (user = with no value "
+			    "stays the starting user)", c->file, c->user);
+			return (-1);
+		}
+		used += (size_t)snprintf(warn + used, warnlen - used,
+		    "%s: user: \"%s\" does not exist (started as root, reboundd "
+		    "would refuse to run)", c->file, c->user);
+	}
+	const char *const gkeys[] = { "control_socket_group", "admin_group" };
+	const char *const gvals[] = { c->control_socket_group, c->admin_group };
+	for (int i = 0; i < 2 && used < warnlen; i++) {
+		if (gvals[i][0] == '\0' || getgrnam(gvals[i]) != NULL)
+			continue;
+		used += (size_t)snprintf(warn + used, warnlen - used,
+		    "%s%s: %s: group \"%s\" does not exist (not applied)",
+		    used ? "; " : "", c->file, gkeys[i], gvals[i]);
+	}
+	return (0);
 }

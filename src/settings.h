@@ -102,6 +102,15 @@ int settings_words(const char *list, char *buf, size_t bufsize,
 struct dsn_options;
 void settings_dsn_options(const struct rb_settings *, struct dsn_options *o,
     char *buf, size_t bufsize);
+/*
+ * Look up the accounts the settings name (getpwnam, getgrnam; not pure).
+ * -1 with the reason in err when as_root and user is set but no such user
+ * exists: started as root, reboundd would otherwise keep running as root.
+ * Otherwise 0, with warn naming any control_socket_group or admin_group
+ * that does not exist (empty when all do): such a group is not applied.
+ */
+int settings_check_accounts(const struct rb_settings *, int as_root,
+    char *err, size_t errlen, char *warn, size_t warnlen);
 /* Print the effective configuration in the file's own syntax. */
 void settings_print(const struct rb_settings *, FILE *fp);
 /* The same, each key preceded by its one-line description. */

@@ -28,4 +28,22 @@ if "$B/reboundd" -t -c "$T" > "$T/out" 2>&1; then
 	fail "a directory accepted as the configuration file"
 fi
 grep -q "$T: Is a directory" "$T/out" || fail "directory: $(cat "$T/out")"
+# A user that does not exist: as root, -t and start-up refuse rather than
+# keep running as root; "user =" stays the starting user.
+nouser=rebound-test-no-such-user
+if [ "$(id -u)" = 0 ] && ! getent passwd "$nouser" >/dev/null; then
+	refused "user = $nouser" "t.conf: user: \"$nouser\" does not exist; refusing to keep running as root"
+	rm -rf "$D/state"
+	if timeout 10 "$B/reboundd" -f -c "$T/t.conf" > "$T/out" 2>&1; then
+		fail "reboundd started as root with a missing user: $(cat "$T/out")"
+	fi
+	grep -q "user: \"$nouser\" does not exist; refusing" "$T/out" || fail "start-up said: $(cat "$T/out")"
+	[ ! -e "$D/state" ] && [ ! -e "$D/ctl.sock" ] || fail "a refused start-up left files behind"
+fi
+# A group that does not exist is warned about, not refused.
+grep -v '^admin_group =' "$D/rebound.conf" > "$T/t.conf"
+echo "admin_group = rebound-test-no-such-group" >> "$T/t.conf"
+"$B/reboundd" -t -c "$T/t.conf" > "$T/out" 2>&1 || fail "a missing group refused: $(cat "$T/out")"
+grep -q 'warning: .*admin_group: group "rebound-test-no-such-group" does not exist' "$T/out" ||
+	fail "no warning for a missing group: $(cat "$T/out")"
 pass "reboundd -t"

@@ -23,6 +23,14 @@ tail -n +2 "$T/defaults" > "$T/again.conf"
 	fail "reboundd -n output does not read back the same"
 
 # -t: a good file passes, a bad one names its line.
+# As root without the rebound user, -t refuses it as start-up would.
+if [ "$(id -u)" = 0 ] && ! getent passwd rebound >/dev/null; then
+	if "$B/reboundd" -t -c "$T/shipped.conf" > "$T/t.out" 2>&1; then
+		fail "-t as root accepted a missing user"
+	fi
+	grep -q 'user: "rebound" does not exist; refusing' "$T/t.out" || fail "-t said: $(cat "$T/t.out")"
+	sed -i "s/^user = .*/user =/" "$T/shipped.conf"
+fi
 "$B/reboundd" -t -c "$T/shipped.conf" > "$T/t.out" 2>&1 || fail "-t refused the shipped file: $(cat "$T/t.out")"
 printf 'verbose = yes\n\nmilter_policy = bounce\n' > "$T/bad.conf"
 if "$B/reboundd" -t -c "$T/bad.conf" > "$T/t.out" 2>&1; then fail "-t accepted a bad file"; fi
@@ -38,9 +46,10 @@ milter_client_networks = 127.0.0.0/8, 10.0.0.0/99|milter_client_networks: "10.0.
 milter_reject_reply = Suppressed (%r)|milter_reject_reply: "Suppressed (%r)" does not start with a 4xx or 5xx code
 milter_bounce_addresses = bounces+%s@shop.example|milter_bounce_addresses: "bounces+%s@shop.example" has %s: only %l and %d
 CASES
-printf 'milter_socket = inet:10025@127.0.0.1\nmilter_bounce_addresses = bounces+%%l=%%d@shop.example\n' > "$T/milter.conf"
+printf 'user =\nmilter_socket = inet:10025@127.0.0.1\nmilter_bounce_addresses = bounces+%%l=%%d@shop.example\n' > "$T/milter.conf"
 "$B/reboundd" -t -c "$T/milter.conf" > "$T/t.out" 2>&1 || fail "-t refused a good milter file: $(cat "$T/t.out")"
 grep -q "ok, .* rules, milter on inet:10025@127.0.0.1" "$T/t.out" || fail "-t said: $(cat "$T/t.out")"
-printf 'rules_file = %s/no/such.rules\n' "$T" > "$T/norules.conf"
+printf 'user =\nrules_file = %s/no/such.rules\n' "$T" > "$T/norules.conf"
 if "$B/reboundd" -t -c "$T/norules.conf" > "$T/t.out" 2>&1; then fail "-t accepted a missing rule file"; fi
+grep -q "no/such.rules" "$T/t.out" || fail "-t on a missing rule file said: $(cat "$T/t.out")"
 pass "$(wc -l < "$T/code.keys") keys documented one to one; -n, -t and the shipped file agree; -t checks the milter settings"
