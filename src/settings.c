@@ -385,9 +385,23 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 	case K_DURATION_MS:
 		if (parse_duration(v, k->type == K_DURATION ? 1000 : 1, &n, 0) != 0)
 			return (fail(err, errlen, name, line, "%s: \"%s\" is not a duration (30s, 5m, 1h, 7d)", k->name, v));
-		/* Timers that fire every 0 s would spin the loop. */
+		/* Kept in seconds: "500ms" would silently become 0s. */
+		if (k->type == K_DURATION) {
+			long ms;
+			if (parse_duration(v, 1, &ms, 0) != 0 || ms % 1000 != 0)
+				return (fail(err, errlen, name, line, "%s: \"%s\" is not a whole number of seconds", k->name, v));
+		}
+		/*
+		 * Timers that fire every 0 s would spin the loop; a queue ID
+		 * forgotten at once correlates nothing; outcomes kept for 0 s
+		 * are pruned as they arrive.
+		 */
 		if (n == 0 && (k->off == offsetof(struct rb_settings, maintenance_interval) ||
-		    k->off == offsetof(struct rb_settings, poll_interval_ms)))
+		    k->off == offsetof(struct rb_settings, poll_interval_ms) ||
+		    k->off == offsetof(struct rb_settings, commit_interval_ms) ||
+		    k->off == offsetof(struct rb_settings, queue_idle_timeout) ||
+		    k->off == offsetof(struct rb_settings, queue_deferred_timeout) ||
+		    k->off == offsetof(struct rb_settings, store.outcome_retention)))
 			return (fail(err, errlen, name, line, "%s: must be more than 0", k->name));
 		/* The tag holds the expiry day, modulo 1000 (batv.h). */
 		if (k->off == offsetof(struct rb_settings, batv_max_age) &&
@@ -399,6 +413,14 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 	case K_SIZE:
 		if (parse_size(v, &n) != 0)
 			return (fail(err, errlen, name, line, "%s: \"%s\" is not a size (64k, 10m)", k->name, v));
+		/*
+		 * Below 1k no control request (max_request_size) or bounce
+		 * (dsn_max_size) fits: the socket or the DSN parser would
+		 * refuse everything.
+		 */
+		if (n < 1024 && (k->off == offsetof(struct rb_settings, max_request_size) ||
+		    k->off == offsetof(struct rb_settings, dsn_max_size)))
+			return (fail(err, errlen, name, line, "%s: \"%s\" is less than 1k", k->name, v));
 		*(long *)slot = n;
 		return (0);
 	case K_INT: {
@@ -446,11 +468,23 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 		if (out == NULL)
 			return (fail(err, errlen, name, line, "out of memory"));
 		out[0] = '\0';
+		int nw = 0;
+		int verp = k->off == offsetof(struct rb_settings, verp_pattern);
 		for (char *save = NULL, *t = strtok_r(v, ", \t", &save); t;
 		    t = strtok_r(NULL, ", \t", &save)) {
 			if (k->choices != NULL && !is_choice(k->choices, t)) {
 				free(out);
 				return (fail(err, errlen, name, line, "%s: \"%s\" is not one of %s", k->name, t, k->choices));
+			}
+			/* The DSN parser takes DSN_VERP_MAX and drops the rest. */
+			if (verp && ++nw > DSN_VERP_MAX) {
+				free(out);
+				return (fail(err, errlen, name, line, "%s: more than %d patterns", k->name, DSN_VERP_MAX));
+			}
+			/* Without both, no recipient address can be read back. */
+			if (verp && (strstr(t, "%l") == NULL || strstr(t, "%d") == NULL)) {
+				free(out);
+				return (fail(err, errlen, name, line, "%s: \"%s\" lacks %%l or %%d", k->name, t));
 			}
 			used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? ", " : "", t);
 		}

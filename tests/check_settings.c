@@ -25,9 +25,13 @@ START_TEST(test_good)
 	    "address_case_fold = all\n"
 	    "suppression_lifetime = mailbox-full:30d, complaint:never\n"
 	    "journal_match = _SYSTEMD_UNIT=postfix@-.service + SYSLOG_IDENTIFIER=postfix/smtp, SYSLOG_FACILITY=2\n"
+	    "verp_pattern = a+%l=%d@x.example, b+%l=%d@x.example, c+%l=%d@x.example, d+%d-%l@x.example\n"
+	    "max_request_size = 1k\n"
+	    "queue_idle_timeout = 1.5m\n"
 	    "verbose = yes\n", err, sizeof(err));
 
 	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->queue_idle_timeout, 90);
 	ck_assert_str_eq(c->database, "/srv/rebound/rebound.db");
 	ck_assert_int_eq(c->nlog_files, 2);
 	ck_assert_str_eq(c->log_files[1], "/var/log/mail-out.log");
@@ -108,6 +112,17 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "journal_match = 2FIELD=x\n", "t.conf:1: journal_match: \"2FIELD=x\" is not FIELD=value" },
 	{ "control_socket = /run/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/r.sock\n",
 	    "t.conf:1: control_socket: \"/run/0123456789/" },
+	{ "max_request_size = 0\n", "t.conf:1: max_request_size: \"0\" is less than 1k" },
+	{ "dsn_max_size = 0\n", "t.conf:1: dsn_max_size: \"0\" is less than 1k" },
+	{ "commit_interval = 0\n", "t.conf:1: commit_interval: must be more than 0" },
+	{ "outcome_retention = 0d\n", "t.conf:1: outcome_retention: must be more than 0" },
+	{ "queue_idle_timeout = 0\n", "t.conf:1: queue_idle_timeout: must be more than 0" },
+	{ "queue_idle_timeout = 500ms\n", "t.conf:1: queue_idle_timeout: \"500ms\" is not a whole number of seconds" },
+	{ "queue_deferred_timeout = 1.5s\n", "t.conf:1: queue_deferred_timeout: \"1.5s\" is not a whole number of seconds" },
+	{ "verp_pattern = a+%l=%d@x.example, b+%l=%d@x.example, c+%l=%d@x.example, d+%l=%d@x.example, e+%l=%d@x.example\n",
+	    "t.conf:1: verp_pattern: more than 4 patterns" },
+	{ "verp_pattern = bounces@x.example\n", "t.conf:1: verp_pattern: \"bounces@x.example\" lacks %l or %d" },
+	{ "verp_pattern = a+%l=%d@x.example b+%l@x.example\n", "t.conf:1: verp_pattern: \"b+%l@x.example\" lacks %l or %d" },
 	{ "milter_batv_sign = sometimes\n", "t.conf:1: milter_batv_sign: \"sometimes\" is not yes or no" },
 };
 
@@ -196,7 +211,7 @@ START_TEST(test_print_roundtrip)
 	size_t alen, blen;
 	struct rb_settings *c = settings_parse("t.conf",
 	    "escalation_span = 90m\nmilter_scope = all\ncommit_batch = 77\n"
-	    "outcome_retention = 0\n"
+	    "escalation_lifetime = 0\n"
 	    "suppression_lifetime = mailbox-full:30d\n", err, sizeof(err));
 
 	ck_assert_msg(c != NULL, "%s", err);
