@@ -12,6 +12,15 @@ sed -n '/^\.Sh KEYS/,/^\.Sh FILES/p' "$S/man/rebound.conf.5.in" |
 diff "$T/code.keys" "$T/man.keys" > "$T/keys.diff" ||
 	fail "rebound.conf(5) and the code disagree (< code, > man): $(cat "$T/keys.diff")"
 
+# Every key has a description: no heading directly followed by another.
+sed -n '/^\.Sh KEYS/,/^\.Sh FILES/p' "$S/man/rebound.conf.5.in" |
+	awk '/^\.It Cm /{ if (prev) print prev; prev=$3; next } { prev="" }' > "$T/bare"
+[ ! -s "$T/bare" ] || fail "rebound.conf(5) keys without a description: $(cat "$T/bare")"
+# The page states the built-in socket path, not the build's runstatedir.
+sock=$(sed -n 's/^control_socket = //p' "$T/defaults")
+grep -q "^\.It Cm control_socket No = Pa $sock\$" "$S/man/rebound.conf.5.in" ||
+	fail "rebound.conf(5) does not give control_socket's default $sock"
+
 # The shipped file, every default uncommented, is the defaults.
 sed -e 's/^#\([a-z_]* =\)/\1/' "$S/conf/rebound.conf" > "$T/shipped.conf"
 "$B/reboundd" -n -c "$T/shipped.conf" > "$T/shipped" || fail "the shipped file does not parse"
