@@ -336,6 +336,35 @@ reload_sources(struct daemon *d, const struct rb_settings *old)
 	return (rc);
 }
 
+/*
+ * err as the value of a key="..." field: the reasons quote what they
+ * refuse ('unknown key "bogus"'), and a log reader splitting on quotes
+ * would otherwise end the field there.
+ */
+static const char *
+log_quote(const char *err, char *buf, size_t buflen)
+{
+	size_t n = 0;
+
+	for (const char *p = err; *p != '\0' && n + 2 < buflen; p++) {
+		if (*p == '"' || *p == '\\')
+			buf[n++] = '\\';
+		buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	return (buf);
+}
+
+static void
+refused(struct daemon *d, const char *err)
+{
+	char q[1100];
+
+	d->reload_failures++;
+	log_warnx("config: reload=refused error=\"%s\" (keeping the running configuration)",
+	    log_quote(err, q, sizeof(q)));
+}
+
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
@@ -345,14 +374,12 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	    settings_load(d->config_path, err, sizeof(err)) : settings_defaults();
 
 	if (ncfg == NULL) {
-		d->reload_failures++;
-		log_warnx("config: reload=refused error=\"%s\" (keeping the running configuration)", err);
+		refused(d, err);
 		return;
 	}
 	struct classifier *ncl = load_rules(ncfg, err, sizeof(err));
 	if (ncl == NULL) {
-		d->reload_failures++;
-		log_warnx("config: reload=refused error=\"%s\" (keeping the running configuration)", err);
+		refused(d, err);
 		settings_free(ncfg);
 		return;
 	}
@@ -364,8 +391,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	/* The milter lets go of the old classifier before it is freed. */
 	if (d->milter != NULL &&
 	    milter_reconfigure(d->milter, ncfg, ncl, err, sizeof(err)) != 0) {
-		d->reload_failures++;
-		log_warnx("config: reload=refused error=\"%s\" (keeping the running configuration)", err);
+		refused(d, err);
 		classifier_free(ncl);
 		settings_free(ncfg);
 		return;

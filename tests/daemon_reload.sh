@@ -70,4 +70,13 @@ echo "$now mx1 postfix/smtp[14]: 7C7C7C7C7C: to=<refused@example.org>, relay=mx.
 daemon_caught_up "$D"
 [ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'refused@example.org'")" = 1 ] ||
 	fail "sources stopped by a refused reload"
+# The reason inside error="..." has its own quotes escaped.
+echo "bogus = 1" >> "$D/rebound.conf"
+kill -HUP "$pid"
+wait_until 20 grep -q "reload=refused.*bogus" "$D/reboundd.log" ||
+	fail "unknown key not refused: $(tail -3 "$D/reboundd.log")"
+grep -qF 'reload=refused error="'"$D"'/rebound.conf:' "$D/reboundd.log" &&
+grep -qF ': unknown key \"bogus\"" (keeping the running configuration)' "$D/reboundd.log" ||
+	fail "refusal not quoted: $(grep bogus "$D/reboundd.log")"
+cp "$T/good.conf" "$D/rebound.conf"
 pass "reload keeps queue correlation"

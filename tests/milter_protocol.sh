@@ -145,7 +145,7 @@ for _ in $(seq 1 200); do
 	sleep 0.05
 done
 [ "$m" -gt "$failures" ] || fail "a bad milter_reject_reply was not refused at reload"
-grep -q "reload=refused error=\"$D/rebound.conf:[0-9]*: milter_reject_reply: \"250 2.0.0 fine\" does not start" "$D/reboundd.log" ||
+grep -q "reload=refused error=\"$D/rebound.conf:[0-9]*: milter_reject_reply: \\\\\"250 2.0.0 fine\\\\\" does not start" "$D/reboundd.log" ||
 	fail "reload refusal: $(grep 'reload=refused' "$D/reboundd.log")"
 run quarantine
 [ "$(status "m['dsn_quarantined'] == 2 and m['running']")" = True ] || fail "after the refused reload: $(status m)"
