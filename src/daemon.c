@@ -112,11 +112,23 @@ sink(void *arg, const struct rb_outcome_rec *recs, size_t n,
     const struct rb_position *pos)
 {
 	struct daemon *d = arg;
+	unsigned char *fresh = NULL;
 
-	if (store_apply(d->st, recs, n, pos, time(NULL)) != 0)
+	if (n > 0 && d->cs != NULL && (fresh = calloc(n, 1)) == NULL)
+		return (-1);	/* offered again, like a refused commit */
+	if (store_apply(d->st, recs, n, pos, time(NULL), fresh) != 0) {
+		free(fresh);
 		return (-1);
-	if (n > 0 && d->cs != NULL)
-		ctlsock_publish(d->cs, recs, n);
+	}
+	/*
+	 * Only what the store took as new: the same bounce seen in the log
+	 * and as a DSN, or read again after a restart, is one outcome to a
+	 * follower as it is one in the counts.
+	 */
+	for (size_t i = 0; fresh != NULL && i < n; i++)
+		if (fresh[i])
+			ctlsock_publish(d->cs, &recs[i], 1);
+	free(fresh);
 	return (0);
 }
 

@@ -752,7 +752,7 @@ order_cmp(const void *a, const void *b)
 
 int
 store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
-    const struct rb_position *pos, time_t now)
+    const struct rb_position *pos, time_t now, unsigned char *fresh)
 {
 	if (n > st->ord_cap) {
 		struct order *o = realloc(st->ord, n * sizeof(*o));
@@ -781,10 +781,14 @@ store_apply(struct store *st, const struct rb_outcome_rec *recs, size_t n,
 		return (-1);
 	if (store_exec(st, "BEGIN IMMEDIATE") != 0)
 		return (-1);
-	for (size_t i = 0; i < n; i++)
-		if (apply_one(st, &recs[st->ord[i].i], st->ord[i].i,
-		    st->ord[i].addr, pos, now) < 0)
+	for (size_t i = 0; i < n; i++) {
+		int r = apply_one(st, &recs[st->ord[i].i], st->ord[i].i,
+		    st->ord[i].addr, pos, now);
+		if (r < 0)
 			goto fail;
+		if (fresh != NULL)
+			fresh[st->ord[i].i] = r == 1;
+	}
 	if (ck_flush(st) != 0 || store_flow_save(st) != 0)
 		goto fail;
 	if (pos != NULL) {

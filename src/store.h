@@ -74,11 +74,14 @@ struct supset *store_supset(struct store *);
  * Apply a batch in one transaction: record each outcome (an outcome whose
  * key is already stored is skipped: counted once), update counters, retry
  * state, escalation and suppressions, and save pos (may be NULL).
+ * fresh (may be NULL) is the caller's array of n flags: once committed,
+ * fresh[i] is 1 when recs[i] was stored by this call and 0 when it was
+ * skipped as seen before (so listeners hear of each outcome once).
  * Returns 0 when committed, -1 when nothing was applied (disk full,
  * read-only database, ...): the caller keeps the batch and tries again.
  */
 int store_apply(struct store *, const struct rb_outcome_rec *recs, size_t n,
-    const struct rb_position *pos, time_t now);
+    const struct rb_position *pos, time_t now, unsigned char *fresh);
 
 /*
  * Whether this system sent mail to recipient that a DSN names: 1 when an

@@ -88,9 +88,9 @@ START_TEST(test_dedup_and_suppress)
 		mk("ok@example.com", "AAA111", RB_OUTCOME_DELIVERED,
 		    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, now - 10),
 	};
-	ck_assert_int_eq(store_apply(st, r, 2, NULL, now), 0);
+	ck_assert_int_eq(store_apply(st, r, 2, NULL, now, NULL), 0);
 	/* The same batch again (a replay, a restart) counts once. */
-	ck_assert_int_eq(store_apply(st, r, 2, NULL, now), 0);
+	ck_assert_int_eq(store_apply(st, r, 2, NULL, now, NULL), 0);
 	json_t *s = store_status(st);
 	ck_assert_int_eq(jint(s, "outcomes", NULL), 2);
 	ck_assert_int_eq(jint(s, "suppressions", NULL), 1);
@@ -126,6 +126,44 @@ START_TEST(test_dedup_and_suppress)
 }
 END_TEST
 
+/*
+ * fresh marks what this batch stored, in the batch's own order although
+ * the store applies it by address: what the event stream publishes.
+ */
+START_TEST(test_fresh_marks)
+{
+	time_t now = 1800000000;
+	struct rb_outcome_rec r[4] = {
+		mk("zed@example.com", "BBB222", RB_OUTCOME_BOUNCED,
+		    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS, RB_REASON_USERUNKNOWN, now - 10),
+		mk("amy@example.com", "BBB222", RB_OUTCOME_DELIVERED,
+		    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, now - 10),
+		/* The same bounce again within the batch: a second reporter. */
+		mk("zed@example.com", "BBB222", RB_OUTCOME_BOUNCED,
+		    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS, RB_REASON_USERUNKNOWN, now - 5),
+		mk("bob@example.com", "BBB222", RB_OUTCOME_DELIVERED,
+		    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, now - 10),
+	};
+	unsigned char fresh[4];
+
+	memset(fresh, 7, sizeof(fresh));
+	ck_assert_int_eq(store_apply(st, r, 3, NULL, now, fresh), 0);
+	ck_assert_int_eq(fresh[0], 1);
+	ck_assert_int_eq(fresh[1], 1);
+	ck_assert_int_eq(fresh[2], 0);
+	ck_assert_int_eq(fresh[3], 7);	/* past n: untouched */
+	/* Read again after a restart: nothing new but bob. */
+	ck_assert_int_eq(store_apply(st, r, 4, NULL, now, fresh), 0);
+	ck_assert_int_eq(fresh[0], 0);
+	ck_assert_int_eq(fresh[1], 0);
+	ck_assert_int_eq(fresh[2], 0);
+	ck_assert_int_eq(fresh[3], 1);
+	json_t *s = store_status(st);
+	ck_assert_int_eq(jint(s, "outcomes", NULL), 3);
+	json_decref(s);
+}
+END_TEST
+
 START_TEST(test_escalation)
 {
 	time_t t0 = 1800000000;
@@ -137,13 +175,13 @@ START_TEST(test_escalation)
 		snprintf(q, sizeof(q), "Q%d", i);
 		r = mk("full@example.com", q, RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
 		    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, t0 + i * 600);
-		ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0 + i * 600), 0);
+		ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0 + i * 600, NULL), 0);
 	}
 	ck_assert_int_eq(supset_lookup(store_supset(st), "full@example.com", NULL), 0);
 	/* A fourth three days later: escalated. */
 	r = mk("full@example.com", "Q9", RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
 	    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, t0 + 73 * 3600);
-	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0 + 73 * 3600), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0 + 73 * 3600, NULL), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "full@example.com", NULL), 1);
 	json_t *l = store_lookup(st, "full@example.com", t0);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(l, "suppression"), "source")), "escalation");
@@ -155,14 +193,14 @@ START_TEST(test_escalation)
 		snprintf(q, sizeof(q), "R%d", i);
 		r = mk("busy@example.com", q, RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
 		    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, t0 + i * 40 * 3600);
-		store_apply(st, &r, 1, NULL, t0);
+		store_apply(st, &r, 1, NULL, t0, NULL);
 	}
 	r = mk("busy@example.com", "R5", RB_OUTCOME_DELIVERED, RB_CATEGORY_DELIVERED,
 	    RB_ACTION_NONE, RB_REASON_DELIVERED, t0 + 81 * 3600);
-	store_apply(st, &r, 1, NULL, t0);
+	store_apply(st, &r, 1, NULL, t0, NULL);
 	r = mk("busy@example.com", "R6", RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
 	    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, t0 + 90 * 3600);
-	store_apply(st, &r, 1, NULL, t0);
+	store_apply(st, &r, 1, NULL, t0, NULL);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "busy@example.com", NULL), 0);
 	l = store_lookup(st, "busy@example.com", t0);
 	ck_assert_int_eq(jint(l, "retry", "failures"), 1);
@@ -173,7 +211,7 @@ START_TEST(test_escalation)
 		snprintf(q, sizeof(q), "S%d", i);
 		r = mk("fine@example.com", q, RB_OUTCOME_BOUNCED, RB_CATEGORY_AUTHENTICATION,
 		    RB_ACTION_FIX_SENDER, RB_REASON_AUTHFAILURE, t0 + i * 30 * 3600);
-		store_apply(st, &r, 1, NULL, t0);
+		store_apply(st, &r, 1, NULL, t0, NULL);
 	}
 	ck_assert_int_eq(supset_lookup(store_supset(st), "fine@example.com", NULL), 0);
 	l = store_lookup(st, "fine@example.com", t0);
@@ -197,13 +235,13 @@ START_TEST(test_escalation_needs_flow)
 	/* Mail flowed once, then the outage: four failures over 73 hours. */
 	r = mk("other@example.net", "D0", RB_OUTCOME_DELIVERED,
 	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, t0 - 3600);
-	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0, NULL), 0);
 	for (int i = 0; i < 4; i++) {
 		snprintf(q, sizeof(q), "F%d", i);
 		r = mk("stuck@example.com", q, RB_OUTCOME_DEFERRED,
 		    RB_CATEGORY_NETWORK, RB_ACTION_RETRY, RB_REASON_NETWORKERROR,
 		    t0 + i * 24 * 3600 + (i == 3 ? 3600 : 0));
-		ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+		ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0, NULL), 0);
 	}
 	ck_assert_int_eq(supset_lookup(store_supset(st), "stuck@example.com", NULL), 0);
 	json_t *l = store_lookup(st, "stuck@example.com", t0);
@@ -215,10 +253,10 @@ START_TEST(test_escalation_needs_flow)
 	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, t0 + 74 * 3600);
 	snprintf(r.transport, sizeof(r.transport), "local");
 	outcome_make_key(&r);
-	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0, NULL), 0);
 	r = mk("stuck@example.com", "F4", RB_OUTCOME_DEFERRED,
 	    RB_CATEGORY_NETWORK, RB_ACTION_RETRY, RB_REASON_NETWORKERROR, t0 + 75 * 3600);
-	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0, NULL), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "stuck@example.com", NULL), 0);
 
 	/*
@@ -229,7 +267,7 @@ START_TEST(test_escalation_needs_flow)
 	    RB_CATEGORY_NETWORK, RB_ACTION_RETRY, RB_REASON_NETWORKERROR, t0 + 76 * 3600);
 	b[1] = mk("another@example.net", "D2", RB_OUTCOME_DELIVERED,
 	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, t0 + 76 * 3600);
-	ck_assert_int_eq(store_apply(st, b, 2, NULL, t0), 0);
+	ck_assert_int_eq(store_apply(st, b, 2, NULL, t0, NULL), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "stuck@example.com", NULL), 0);
 
 	/* Closed and opened again: the delivery through smtp is remembered. */
@@ -243,7 +281,7 @@ START_TEST(test_escalation_needs_flow)
 	ck_assert_ptr_nonnull(st);
 	r = mk("stuck@example.com", "F6", RB_OUTCOME_DEFERRED,
 	    RB_CATEGORY_NETWORK, RB_ACTION_RETRY, RB_REASON_NETWORKERROR, t0 + 77 * 3600);
-	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0, NULL), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "stuck@example.com", NULL), 1);
 
 	/*
@@ -265,9 +303,9 @@ START_TEST(test_escalation_needs_flow)
 			snprintf(b[0].transport, sizeof(b[0].transport), "relay");
 			outcome_make_key(&b[0]);
 			b[1] = r;
-			ck_assert_int_eq(store_apply(st, b, 2, NULL, t0), 0);
+			ck_assert_int_eq(store_apply(st, b, 2, NULL, t0, NULL), 0);
 		} else
-			ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+			ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0, NULL), 0);
 	}
 	ck_assert_int_eq(supset_lookup(store_supset(st), "dsn@example.com", NULL), 1);
 }
@@ -320,11 +358,11 @@ START_TEST(test_positions_and_reopen)
 	ck_assert_int_eq(store_position_get(st, "/var/log/mail.log", &got), 1);
 	/* A batch of no outcomes still moves the position (lines skipped). */
 	pos.offset = 2048;
-	ck_assert_int_eq(store_apply(st, NULL, 0, &pos, now), 0);
+	ck_assert_int_eq(store_apply(st, NULL, 0, &pos, now, NULL), 0);
 	ck_assert_int_eq(store_position_get(st, "/var/log/mail.log", &got), 0);
 	ck_assert_int_eq(got.offset, 2048);
 	pos.offset = 4096;
-	ck_assert_int_eq(store_apply(st, &r, 1, &pos, now), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, &pos, now, NULL), 0);
 	store_close(st);
 	/* Reopened: position and suppression set are back. */
 	st = store_open(path, NULL, err, sizeof(err));
@@ -382,7 +420,7 @@ START_TEST(test_schema_v1_upgraded)
 	st = store_open(path, NULL, err, sizeof(err));
 	ck_assert_msg(st != NULL, "%s", err);
 	/* The old row is there, and the same outcome again is not a second. */
-	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
 	json_t *j = store_status(st);
 	ck_assert_int_eq(jint(j, "outcomes", NULL), 1);
 	json_decref(j);
@@ -429,7 +467,7 @@ START_TEST(test_full_then_recovers)
 	}
 	/* The disk is full: nothing of the batch is applied, not even part. */
 	store_limit_pages(st, 2);
-	ck_assert_int_eq(store_apply(st, r, 200, &pos, now), -1);
+	ck_assert_int_eq(store_apply(st, r, 200, &pos, now, NULL), -1);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "late0@example.net", NULL), 0);
 	ck_assert_int_eq(store_position_get(st, "f", &pos), 1);
 	json_t *s1 = store_status(st);
@@ -438,7 +476,7 @@ START_TEST(test_full_then_recovers)
 	/* Space returns: the same batch goes in whole. */
 	store_limit_pages(st, 0);
 	pos.offset = 10;
-	ck_assert_int_eq(store_apply(st, r, 200, &pos, now), 0);
+	ck_assert_int_eq(store_apply(st, r, 200, &pos, now, NULL), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "late199@example.net", NULL), 1);
 	s1 = store_status(st);
 	ck_assert_int_eq(jint(s1, "outcomes", NULL), 200);
@@ -458,14 +496,14 @@ START_TEST(test_escalation_flow_rollback)
 
 	r = mk("other@example.net", "D0", RB_OUTCOME_DELIVERED,
 	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, t0 - 3600);
-	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0, NULL), 0);
 	for (int i = 0; i < 2; i++) {
 		char q[16];
 		snprintf(q, sizeof(q), "F%d", i);
 		r = mk("rb@example.com", q, RB_OUTCOME_DEFERRED,
 		    RB_CATEGORY_MAILBOX_FULL, RB_ACTION_RETRY, RB_REASON_MAILBOXFULL,
 		    t0 + i * 24 * 3600);
-		ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+		ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0, NULL), 0);
 	}
 	/* The third failure, then a delivery to someone else. */
 	b[0] = mk("rb@example.com", "F2", RB_OUTCOME_DEFERRED,
@@ -484,13 +522,13 @@ START_TEST(test_escalation_flow_rollback)
 		memset(b[i].text, 'x', 900);
 	}
 	store_limit_pages(st, 2);
-	ck_assert_int_eq(store_apply(st, b, 202, NULL, t0), -1);
+	ck_assert_int_eq(store_apply(st, b, 202, NULL, t0, NULL), -1);
 	json_t *s1 = store_status(st);
 	ck_assert(json_is_null(json_object_get(json_object_get(s1, "deliveries"), "smtp")) ||
 	    jint(s1, "deliveries", "smtp") == t0 - 3600);
 	json_decref(s1);
 	store_limit_pages(st, 0);
-	ck_assert_int_eq(store_apply(st, b, 202, NULL, t0), 0);
+	ck_assert_int_eq(store_apply(st, b, 202, NULL, t0, NULL), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "rb@example.com", NULL), 0);
 	s1 = store_status(st);
 	ck_assert_int_eq(jint(s1, "deliveries", "smtp"), t0 + 73 * 3600);
@@ -499,7 +537,7 @@ START_TEST(test_escalation_flow_rollback)
 	r = mk("rb@example.com", "F3", RB_OUTCOME_DEFERRED,
 	    RB_CATEGORY_MAILBOX_FULL, RB_ACTION_RETRY, RB_REASON_MAILBOXFULL,
 	    t0 + 74 * 3600);
-	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, t0, NULL), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "rb@example.com", NULL), 1);
 }
 END_TEST
@@ -692,6 +730,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_dedup_and_suppress);
+	tcase_add_test(tc, test_fresh_marks);
 	tcase_add_test(tc, test_escalation);
 	tcase_add_test(tc, test_escalation_needs_flow);
 	tcase_add_test(tc, test_manual_and_expiry);
