@@ -915,11 +915,22 @@ store_suppress_remove(struct store *st, const char *addr_in, const char *who,
 		return (-1);
 	sqlite3_stmt *s = st->q[Q_SUP_DEL];
 	store_bind_text(s, 1, addr);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		detail = strdup((const char *)sqlite3_column_text(s, 0));
+	/*
+	 * Only SQLITE_DONE means "not suppressed": a busy or failing database
+	 * must not answer changed:false while the entry stays.
+	 */
+	int r = sqlite3_step(s), rc = 1;
+	if (r == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(s, 0);
+		if (d == NULL || (detail = strdup(d)) == NULL)
+			rc = -1;
+	} else if (r != SQLITE_DONE) {
+		log_warnx("store: remove address=%s error=\"%s\"", addr,
+		    sqlite3_errmsg(st->db));
+		rc = -1;
+	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	int rc = 1;
 	if (detail != NULL) {
 		/* The removed entry is kept in the audit log: reversible. */
 		if (audit(st, now, addr, "remove", "manual", who, why, detail) != 0 ||
@@ -968,28 +979,27 @@ store_maintain(struct store *st, time_t now)
 	    "'expires',expires)", -1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(s, 1, now);
-	struct { char a[RB_ADDR_MAX]; char *d; } *gone = NULL;
-	size_t ngone = 0;
-	int r;
+	/*
+	 * Each row is audited and queued for the set as it is returned, inside
+	 * the transaction: the DELETE is already done by the first step (its
+	 * rows are buffered), so writing the audit log here is allowed, and
+	 * nothing is copied aside.  Copying them into a growing array lost
+	 * every row past a failed allocation: deleted by the commit, with no
+	 * audit entry and still in the set.  Any failure now rolls back.
+	 */
+	int r, bad = 0;
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		void *g = realloc(gone, (ngone + 1) * sizeof(*gone));
-		if (g == NULL)
-			break;
-		gone = g;
-		util_strlcpy(gone[ngone].a, (const char *)sqlite3_column_text(s, 0), RB_ADDR_MAX);
-		gone[ngone].d = strdup((const char *)sqlite3_column_text(s, 1));
-		ngone++;
-	}
-	sqlite3_finalize(s);
-	int bad = (r != SQLITE_DONE && r != SQLITE_ROW);
-	for (size_t i = 0; i < ngone; i++) {
-		if (!bad && (audit(st, now, gone[i].a, "expire", "", "reboundd",
-		    "lifetime reached", gone[i].d) != 0 ||
-		    pend(st, 0, gone[i].a, 0, 0, 0) != 0))
+		const char *a = (const char *)sqlite3_column_text(s, 0);
+		if (a == NULL || audit(st, now, a, "expire", "", "reboundd",
+		    "lifetime reached", (const char *)sqlite3_column_text(s, 1)) != 0 ||
+		    pend(st, 0, a, 0, 0, 0) != 0) {
 			bad = 1;
-		free(gone[i].d);
+			break;
+		}
 	}
-	free(gone);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		bad = 1;
+	sqlite3_finalize(s);
 	if (bad)
 		goto fail;
 	char sql[256];

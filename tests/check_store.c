@@ -341,6 +341,50 @@ START_TEST(test_manual_and_expiry)
 }
 END_TEST
 
+/*
+ * A database that refuses the change is an error, not "nothing to
+ * change": the operator was told changed:false while the entry stayed.
+ * Expiry that cannot be audited changes nothing, on disk or in the set.
+ */
+START_TEST(test_refused_changes)
+{
+	time_t now = 1800000000;
+	sqlite3 *db;
+
+	ck_assert_int_eq(store_suppress_add(st, "y@example.org", "asked",
+	    RB_SOURCE_MANUAL, "uid:0", now, now + 60), 0);
+	ck_assert_int_eq(store_suppress_add(st, "z@example.org", "asked",
+	    RB_SOURCE_MANUAL, "uid:0", now, now + 60), 0);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TRIGGER no_remove BEFORE "
+	    "DELETE ON suppressions WHEN old.address = 'y@example.org' BEGIN "
+	    "SELECT RAISE(ABORT, 'refused'); END; CREATE TRIGGER no_expire "
+	    "BEFORE INSERT ON audit WHEN new.op = 'expire' AND new.address = "
+	    "'z@example.org' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(store_suppress_remove(st, "y@example.org", "uid:0", "mistake", now + 1), -1);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "y@example.org", NULL), 1);
+	ck_assert_int_eq(store_maintain(st, now + 61), -1);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "y@example.org", NULL), 1);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "z@example.org", NULL), 1);
+	json_t *s = store_status(st);
+	ck_assert_int_eq(jint(s, "suppressions", NULL), 2);
+	json_decref(s);
+
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TRIGGER no_remove; "
+	    "DROP TRIGGER no_expire", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_maintain(st, now + 61), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "y@example.org", NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "z@example.org", NULL), 0);
+	json_t *l = store_lookup(st, "z@example.org", now);
+	json_t *h = json_object_get(l, "history");
+	ck_assert_int_eq(json_array_size(h), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 1), "op")), "expire");
+	json_decref(l);
+}
+END_TEST
+
 START_TEST(test_positions_and_reopen)
 {
 	char err[256];
@@ -734,6 +778,7 @@ main(void)
 	tcase_add_test(tc, test_escalation);
 	tcase_add_test(tc, test_escalation_needs_flow);
 	tcase_add_test(tc, test_manual_and_expiry);
+	tcase_add_test(tc, test_refused_changes);
 	tcase_add_test(tc, test_positions_and_reopen);
 	tcase_add_test(tc, test_schema_v1_upgraded);
 	tcase_add_test(tc, test_full_then_recovers);
