@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -527,6 +528,61 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 	lp->st.outcomes++;
 }
 
+/*
+ * The next entry of Sendmail's "to=<a@x>,<b@y>" list from p, without its
+ * angle brackets, in *one; returns where the entry after it starts, NULL
+ * past the end.  *one points into the line.
+ */
+static const char *
+next_rcpt(const char *p, const char *end, struct slice *one)
+{
+	if (p >= end)
+		return (NULL);
+	const char *c = memchr(p, ',', (size_t)(end - p));
+	const char *q = c ? c : end;
+	one->p = p;
+	one->n = (size_t)(q - p);
+	if (one->n > 0 && one->p[0] == '<')
+		one->p++, one->n--;
+	if (one->n > 0 && one->p[one->n - 1] == '>')
+		one->n--;
+	return (q + 1);
+}
+
+/* Same address: the local part exactly, the domain in any case. */
+static int
+same_rcpt(struct slice a, struct slice b)
+{
+	if (a.n != b.n)
+		return (0);
+	const char *at = memrchr(a.p, '@', a.n);
+	size_t local = at ? (size_t)(at - a.p) : a.n;
+	if (memcmp(a.p, b.p, local) != 0)
+		return (0);
+	for (size_t i = local; i < a.n; i++)
+		if (tolower((unsigned char)a.p[i]) !=
+		    tolower((unsigned char)b.p[i]))
+			return (0);
+	return (1);
+}
+
+/*
+ * Whether one, an entry of the list, came earlier in it too.  Sendmail
+ * lists a recipient twice when aliases or the envelope name it twice; it
+ * is one delivery, and its outcome is emitted once.
+ */
+static int
+listed_before(struct slice list, struct slice one)
+{
+	const char *p = list.p, *end = list.p + list.n;
+	struct slice prev;
+
+	while ((p = next_rcpt(p, end, &prev)) != NULL && prev.p < one.p)
+		if (same_rcpt(prev, one))
+			return (1);
+	return (0);
+}
+
 static int
 emit_delivery(struct logproc *lp, const struct logline *ll, struct qentry *e,
     struct slice to, logproc_emit_fn emit, void *arg)
@@ -666,18 +722,10 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 		if (ll.mta == LL_MTA_SENDMAIL) {
 			/* "to=<a@x>,<b@y>": one outcome per recipient. */
 			const char *p = ll.to.p, *end = ll.to.p + ll.to.n;
-			while (p < end) {
-				const char *c = memchr(p, ',', (size_t)(end - p));
-				const char *q = c ? c : end;
-				struct slice one = { p, (size_t)(q - p) };
-				if (one.n > 0 && one.p[0] == '<')
-					one.p++, one.n--;
-				if (one.n > 0 && one.p[one.n - 1] == '>')
-					one.n--;
-				if (one.n > 0)
+			struct slice one;
+			while ((p = next_rcpt(p, end, &one)) != NULL)
+				if (one.n > 0 && !listed_before(ll.to, one))
 					n += emit_delivery(lp, &ll, e, one, emit, arg);
-				p = q + 1;
-			}
 		} else {
 			n += emit_delivery(lp, &ll, e, ll.to, emit, arg);
 		}

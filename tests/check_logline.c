@@ -294,6 +294,33 @@ feed(struct logproc *lp, const char *line, struct many *m)
 	logproc_line(lp, line, strlen(line), NOW, collect_many, m);
 }
 
+/*
+ * A recipient Sendmail lists twice in one "to=" (aliases, the envelope) is
+ * one delivery: its outcome is emitted once, the domain compared in any
+ * case and the local part as it is.
+ */
+START_TEST(test_sendmail_repeated_rcpt)
+{
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct many m = { 0 };
+
+	feed(lp, "Nov 25 11:00:04 mx1 sm-mta[3004]: x266f43P000004: to=<a@example.org>,<b@example.org>,<b@example.org>,<B@Example.ORG>,<b@EXAMPLE.org>,<a@example.org>, delay=00:00:01, mailer=esmtp, pri=30000, relay=mx.example.org. [192.0.2.1], dsn=2.0.0, stat=Sent (ok)", &m);
+	ck_assert_int_eq(m.n, 3);
+	ck_assert_str_eq(m.rcpt[0], "a@example.org");
+	ck_assert_str_eq(m.rcpt[1], "b@example.org");
+	ck_assert_str_eq(m.rcpt[2], "B@Example.ORG");
+	/* Unbracketed and single entries are as before. */
+	m.n = 0;
+	feed(lp, "Nov 25 11:00:05 mx1 sm-mta[3005]: x266f43P000005: to=c@example.org,C@example.org,c@Example.org, delay=00:00:01, mailer=esmtp, pri=30000, relay=mx.example.org. [192.0.2.1], dsn=2.0.0, stat=Sent (ok)", &m);
+	ck_assert_int_eq(m.n, 2);
+	ck_assert_str_eq(m.rcpt[0], "c@example.org");
+	ck_assert_str_eq(m.rcpt[1], "C@example.org");
+	logproc_free(lp);
+}
+END_TEST
+
 /* Postfix's deferral of rcpt in queue ID qid at time when (log format). */
 static void
 feed_deferral(struct logproc *lp, const char *when, const char *qid,
@@ -463,6 +490,7 @@ main(void)
 	tcase_add_test(tc, test_times);
 	tcase_add_test(tc, test_correlation_and_bounds);
 	tcase_add_test(tc, test_sendmail_status);
+	tcase_add_test(tc, test_sendmail_repeated_rcpt);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_sendmail_expiry);
 	suite_add_tcase(s, tc);
