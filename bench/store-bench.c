@@ -179,7 +179,7 @@ ingest(const char *db, unsigned long n, size_t BATCH)
 			make_rec(&recs[j], i + j, t0 + (time_t)((i + j) / 20));
 		build += now_s() - t;
 		cbuild += cpu_s() - c;
-		if (store_apply(st, recs, k, NULL, t0 + (time_t)(i / 20)) != 0) {
+		if (store_apply(st, recs, k, NULL, t0 + (time_t)(i / 20), NULL) != 0) {
 			fprintf(stderr, "store-bench: store_apply failed\n");
 			return (1);
 		}
