@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -207,6 +208,64 @@ parse_window(const char *s)
 #define WINDOW_HELP	"a whole number and one unit of s, m, h, d or w " \
 	"(30d, 2w), at most 100 years"
 
+/*
+ * The words of a request after its verb (and sub-verb), from argv[first]:
+ * each "--name VALUE" for a name in names (a NULL-ended list), anywhere
+ * among them, and at most one other word, the operand, which *operand
+ * receives (NULL when there is none; when operand is NULL none may be
+ * given).  vals[i] is the value of names[i], or NULL.  An option without
+ * its value, one not in names, or a second operand is refused: taken as
+ * an address or passed over, it left "suppress add --reason x ADDR"
+ * trying to suppress "--reason".  Returns 0, or -1 with err set.
+ */
+static int
+opt_parse(int argc, char **argv, int first, const char *const *names,
+    const char **vals, const char **operand, char *err, size_t errlen)
+{
+	size_t n;
+
+	for (n = 0; names[n] != NULL; n++)
+		vals[n] = NULL;
+	if (operand != NULL)
+		*operand = NULL;
+	for (int i = first; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0) {
+			if (operand == NULL || *operand != NULL) {
+				snprintf(err, errlen, "unexpected argument \"%s\"", argv[i]);
+				return (-1);
+			}
+			*operand = argv[i];
+			continue;
+		}
+		size_t k;
+		for (k = 0; k < n && strcmp(argv[i], names[k]) != 0; k++)
+			;
+		if (k == n) {
+			int off = snprintf(err, errlen, "unknown option %s (takes", argv[i]);
+			for (k = 0; k < n && off > 0 && (size_t)off < errlen; k++)
+				off += snprintf(err + off, errlen - (size_t)off, " %s", names[k]);
+			if (off > 0 && (size_t)off < errlen)
+				snprintf(err + off, errlen - (size_t)off, "%s)", n ? "" : " none");
+			return (-1);
+		}
+		/* "--reason --expires 1d" is a forgotten reason, not one. */
+		if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0) {
+			snprintf(err, errlen, "%s needs a value", argv[i]);
+			return (-1);
+		}
+		vals[k] = argv[++i];
+	}
+	return (0);
+}
+
+/*
+ * The sources a suppression may have: where store_apply and the manual
+ * verbs put them (a journal outcome keeps "journal").
+ */
+static const char *const list_sources[] = {
+	"log", "journal", "dsn", "complaint", "manual", "escalation", "import",
+};
+
 static const char *
 opt_value(int argc, char **argv, const char *name)
 {
@@ -301,39 +360,99 @@ handle(struct client *c, char *line)
 			return (reply_error(c, "usage: lookup ADDR"));
 		reply(c, ok_with(store_lookup(st, argv[1], now)));
 	} else if (strcmp(verb, "suppress") == 0) {
-		if (argc < 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
-			return (reply_error(c, "usage: suppress add|remove ADDR --reason TEXT"));
+		static const char *const add_opts[] = { "--reason", "--expires", NULL };
+		static const char *const remove_opts[] = { "--reason", NULL };
+		const char *vals[2], *addr;
+		char err[256];
+		if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove")))
+			return (reply_error(c, "usage: suppress add ADDR [--reason TEXT] "
+			    "[--expires DURATION] | suppress remove ADDR [--reason TEXT]"));
+		int add = strcmp(argv[1], "add") == 0;
+		if (opt_parse(argc, argv, 2, add ? add_opts : remove_opts, vals, &addr,
+		    err, sizeof(err)) != 0) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "suppress %s: %s", argv[1], err);
+			return (reply_error(c, msg));
+		}
+		if (addr == NULL)
+			return (reply_error(c, add ? "suppress add: no ADDR given" :
+			    "suppress remove: no ADDR given"));
 		if (!c->may_change)
 			return (reply_error(c, "permission denied: changes need root or the admin group"));
-		const char *why = opt_value(argc, argv, "--reason");
+		const char *why = vals[0];
 		char who[32];
 		who_of(c, who, sizeof(who));
 		int r;
-		if (strcmp(argv[1], "add") == 0) {
-			const char *exp = opt_value(argc, argv, "--expires");
+		if (add) {
+			const char *exp = vals[1];
 			long life = exp ? parse_window(exp) : 0;
 			if (life < 0)
 				return (reply_error(c, "--expires takes " WINDOW_HELP));
-			r = store_suppress_add(st, argv[2], why ? why : "manual", RB_SOURCE_MANUAL,
+			r = store_suppress_add(st, addr, why ? why : "manual", RB_SOURCE_MANUAL,
 			    who, now, life ? now + life : 0);
 		} else {
-			r = store_suppress_remove(st, argv[2], who, why ? why : "manual", now);
+			r = store_suppress_remove(st, addr, who, why ? why : "manual", now);
 		}
 		if (r < 0)
 			return (reply_error(c, "not done: bad address or the database refused"));
 		/* The address as stored, so "nothing to change" explains itself. */
 		char stored[RB_ADDR_MAX];
-		store_fold_address(st, argv[2], stored, sizeof(stored));
+		store_fold_address(st, addr, stored, sizeof(stored));
 		reply(c, ok_with(json_pack("{s:s,s:b}", "address", stored, "changed", r == 0)));
 	} else if (strcmp(verb, "list") == 0) {
-		const char *since = opt_value(argc, argv, "--since");
-		const char *lim = opt_value(argc, argv, "--limit");
+		static const char *const list_opts[] = { "--category", "--source",
+		    "--since", "--limit", NULL };
+		const char *vals[4];
+		char err[256], msg[512];
+		if (opt_parse(argc, argv, 1, list_opts, vals, NULL, err, sizeof(err)) != 0) {
+			snprintf(msg, sizeof(msg), "list: %s", err);
+			return (reply_error(c, msg));
+		}
+		const char *cat = vals[0], *src = vals[1], *since = vals[2], *lim = vals[3];
+		/*
+		 * A name not in the vocabulary matches no row: answered with
+		 * an empty list it read as "nothing suppressed".
+		 */
+		enum rb_category cc;
+		if (cat != NULL) {
+			if (taxonomy_category_parse(cat, &cc) != 0) {
+				int off = snprintf(msg, sizeof(msg), "--category takes");
+				for (int k = 0; k < RB_CATEGORY__COUNT; k++)
+					off += snprintf(msg + off, sizeof(msg) - (size_t)off,
+					    "%s %s", k ? "," : "", taxonomy_category_name((enum rb_category)k));
+				return (reply_error(c, msg));
+			}
+			cat = taxonomy_category_name(cc);
+		}
+		if (src != NULL) {
+			size_t k, ns = sizeof(list_sources) / sizeof(list_sources[0]);
+			for (k = 0; k < ns && strcasecmp(src, list_sources[k]) != 0; k++)
+				;
+			if (k == ns) {
+				int off = snprintf(msg, sizeof(msg), "--source takes");
+				for (k = 0; k < ns; k++)
+					off += snprintf(msg + off, sizeof(msg) - (size_t)off,
+					    "%s %s", k ? "," : "", list_sources[k]);
+				return (reply_error(c, msg));
+			}
+			src = list_sources[k];
+		}
 		long w = since ? parse_window(since) : -1;
 		if (since && w < 0)
 			return (reply_error(c, "--since takes " WINDOW_HELP));
-		json_t *rows = store_list(st, opt_value(argc, argv, "--category") ?: "",
-		    opt_value(argc, argv, "--source") ?: "", since ? now - w : 0,
-		    lim ? (size_t)strtoul(lim, NULL, 10) : 0);
+		unsigned long long limit = 0;
+		if (lim != NULL) {
+			char *end;
+			errno = 0;
+			limit = strtoull(lim, &end, 10);
+			/* strtoull takes "-1" and " 5"; a count is digits only. */
+			if (!isdigit((unsigned char)*lim) || *end != '\0' || errno != 0 ||
+			    limit > 1000000000ULL)
+				return (reply_error(c, "--limit takes a whole number of rows "
+				    "(0 for all), at most 1000000000"));
+		}
+		json_t *rows = store_list(st, cat ?: "", src ?: "", since ? now - w : 0,
+		    (size_t)limit);
 		reply(c, ok_with(json_pack("{s:o}", "suppressions", rows)));
 	} else if (strcmp(verb, "stats") == 0) {
 		const char *since = opt_value(argc, argv, "--since");

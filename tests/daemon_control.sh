@@ -103,6 +103,37 @@ c --json suppress add Some.One@Example.ORG --reason x | grep -q '"address": *"So
 	fail "suppress add did not answer with the stored address"
 c suppress remove some.one@example.org --reason x | grep -q 'some.one@example.org: nothing to change' ||
 	fail "removing another local part changed something"
+# Options stand before or after the address; one without its value, an
+# unknown one or a second address is refused, never taken as the address.
+c suppress add --reason "options first" first@example.org > "$T/first" 2>&1 ||
+	fail "suppress add with options first: $(cat "$T/first")"
+c --json lookup first@example.org | grep -q '"why": *"options first"' ||
+	fail "options first: $(c --json lookup first@example.org)"
+c suppress remove --reason done first@example.org >/dev/null || fail "suppress remove with options first"
+for args in "noval@example.org --reason" "--reason" "noval@example.org --reason --expires 1d" \
+    "noval@example.org --bogus x" "noval@example.org other@example.org"; do
+	# shellcheck disable=SC2086
+	if c suppress add $args 2> "$T/opt"; then fail "suppress add $args accepted"; fi
+	grep -q "reboundctl: suppress add: \(.* needs a value\|unknown option\|unexpected argument\|no ADDR\)" "$T/opt" ||
+		fail "suppress add $args: $(cat "$T/opt")"
+done
+c --json lookup noval@example.org | grep -q '"suppressed": *false' || fail "a refused suppress add suppressed"
+if c suppress remove Gone@example.com --reason 2> "$T/opt"; then fail "suppress remove --reason without a value accepted"; fi
+grep -q "needs a value" "$T/opt" || fail "suppress remove --reason: $(cat "$T/opt")"
+# list refuses what no row can match, naming what it takes.
+if c list --category bogus 2> "$T/opt"; then fail "list --category bogus accepted"; fi
+grep -q "category takes.*invalid-address.*delivered" "$T/opt" || fail "list --category bogus: $(cat "$T/opt")"
+if c list --source bogus 2> "$T/opt"; then fail "list --source bogus accepted"; fi
+grep -q "source takes log, journal, dsn, complaint, manual, escalation, import" "$T/opt" ||
+	fail "list --source bogus: $(cat "$T/opt")"
+for bad in abc -1 "" 5x; do
+	if c list --limit "$bad" 2> "$T/opt"; then fail "list --limit $bad accepted"; fi
+	grep -q "limit takes a whole number" "$T/opt" || fail "list --limit $bad: $(cat "$T/opt")"
+done
+if c list --limit 2>/dev/null; then fail "list --limit without a value accepted"; fi
+c list --category Invalid-Address --source LOG --limit 1 | grep -q "Gone@example.com" ||
+	fail "list --category/--source/--limit: $(c list --category invalid-address --source log --limit 1)"
+c list --source import >/dev/null || fail "list --source import refused"
 
 # Durations are strict and bounded: no wrap past time_t, no text after the
 # unit, and w as in rebound.conf.
