@@ -25,6 +25,7 @@ struct parse_run {
 	int json;
 	int nmsg;
 	int errors;
+	int header;	/* the table's header row is printed */
 	struct dsn_options opt;
 	struct classifier *cl;
 	struct classify_scratch *scratch;
@@ -56,8 +57,8 @@ print_json(const struct parse_run *p, const struct dsn_record *r)
 	json_object_set_new(o, "file", jstr(p->file));
 	json_object_set_new(o, "recipient", jstr(r->recipient));
 	json_object_set_new(o, "status", jstr(r->status));
-	json_object_set_new(o, "replycode", r->replycode ?
-	    json_integer(r->replycode) : json_string(""));
+	/* Always a number, 0 without one: a reader need not test the type. */
+	json_object_set_new(o, "replycode", json_integer(r->replycode));
 	json_object_set_new(o, "diagnostic", jstr(r->diagnostic));
 	json_object_set_new(o, "remote_mta", jstr(r->remote_mta));
 	json_object_set_new(o, "outcome",
@@ -83,10 +84,24 @@ print_json(const struct parse_run *p, const struct dsn_record *r)
 	json_decref(o);
 }
 
+#define ROW_FORMAT	"%-24s %-32.32s %-7s %-10s %-16s %-2s %-16s %s\n"
+
 static void
-print_row(const struct parse_run *p, const struct dsn_record *r)
+print_row(struct parse_run *p, const struct dsn_record *r)
 {
-	printf("%-24.24s %-32.32s %-7s %-10s %-16s %-2s %-16s %s\n", p->file,
+	/*
+	 * The name without its directory: cut to the width of the column,
+	 * whole paths all read the same directory.  The header comes with
+	 * the first row, so a run that finds nothing prints nothing.
+	 */
+	const char *base = strrchr(p->file, '/');
+
+	if (!p->header) {
+		printf(ROW_FORMAT, "FILE", "RECIPIENT", "STATUS", "OUTCOME", "REASON",
+		    "H", "ACTION", "DIAGNOSTIC");
+		p->header = 1;
+	}
+	printf(ROW_FORMAT, base != NULL && base[1] != '\0' ? base + 1 : p->file,
 	    r->recipient[0] ? r->recipient : "-", r->status[0] ? r->status : "-",
 	    taxonomy_outcome_name(r->v.outcome),
 	    taxonomy_reason_name(r->v.reason), r->v.hardbounce ? "H" : "-",

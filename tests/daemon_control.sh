@@ -223,6 +223,22 @@ grep -q 'unknown option "-x"' "$T/opt" || fail "-x: $(cat "$T/opt")"
 "$CTL" -s "$T/none.sock" status --help | grep -q "usage: reboundctl status" ||
 	fail "status --help did not print help"
 "$CTL" --help | grep -q -- "list .*--limit" || fail "--help lacks list --limit"
+# parse: the table names each file without its directory (cut to the
+# column, whole paths all read the same directory) under a header row;
+# replycode is a number, 0 without one.
+"$CTL" parse "$S/tests/data/dsn/exim.eml" "$S/tests/data/dsn/arf.eml" > "$T/parse" ||
+	fail "parse exited $?"
+head -1 "$T/parse" | grep -q "^FILE  *RECIPIENT  *STATUS  *OUTCOME  *REASON  *H  *ACTION  *DIAGNOSTIC$" ||
+	fail "parse: no header row: $(head -1 "$T/parse")"
+grep -q "^exim.eml  " "$T/parse" && grep -q "^arf.eml  " "$T/parse" ||
+	fail "parse: file column: $(cat "$T/parse")"
+"$CTL" parse "$S/tests/data/dsn/notbounce.eml" > "$T/parse" || fail "parse notbounce exited $?"
+[ -s "$T/parse" ] && fail "parse: a header without rows: $(cat "$T/parse")"
+"$CTL" parse --json "$S/tests/data/dsn/arf.eml" "$S/tests/data/dsn/exim.eml" |
+	python3 -c '
+import json, sys
+codes = [json.loads(l)["replycode"] for l in sys.stdin]
+assert codes == [0, 550], codes' || fail "parse --json: replycode not a number"
 "$CTL" -s "$T/$(printf '%0120d' 0).sock" status 2>&1 | grep -q "File name too long" ||
 	fail "a socket path too long for sun_path is not said so"
 c events --json --follow > "$T/follow" &
