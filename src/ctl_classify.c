@@ -78,7 +78,7 @@ run_jsonl(const struct classifier *cl, struct classify_scratch *s,
 	int bad = 0;
 
 	if (fp == NULL) {
-		perror(path);
+		fprintf(stderr, "reboundctl: classify: %s: %s\n", path, strerror(errno));
 		return (1);
 	}
 	while ((len = getline(&line, &cap, fp)) > 0) {

@@ -223,6 +223,10 @@ grep -q 'unknown option "-x"' "$T/opt" || fail "-x: $(cat "$T/opt")"
 "$CTL" -s "$T/none.sock" status --help | grep -q "usage: reboundctl status" ||
 	fail "status --help did not print help"
 "$CTL" --help | grep -q -- "list .*--limit" || fail "--help lacks list --limit"
+# Every error of reboundctl says it is one of reboundctl's.
+if "$CTL" classify --jsonl "$T/no-such.jsonl" 2> "$T/opt"; then fail "classify --jsonl of a missing file succeeded"; fi
+grep -q "^reboundctl: classify: $T/no-such.jsonl: No such file or directory$" "$T/opt" ||
+	fail "classify --jsonl of a missing file: $(cat "$T/opt")"
 # parse: the table names each file without its directory (cut to the
 # column, whole paths all read the same directory) under a header row;
 # replycode is a number, 0 without one.
