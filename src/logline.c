@@ -115,8 +115,15 @@ parse_3164(const char *p, size_t n, time_t now, time_t *t)
 	struct tm nt;
 	gmtime_r(&now, &nt);
 	int y = nt.tm_year + 1900;
-	time_t v = local_to_epoch(y + 1, mo, d, h, mi, s);
-	for (int k = 0; k <= 1 && v > now + 86400; k++)
+	/*
+	 * Next year only for a January line in a UTC December: asking
+	 * local_to_epoch() for other years on every line would defeat its
+	 * per-day cache (one mktime(), with its tzset(), a line).
+	 */
+	if (mo == 1 && nt.tm_mon == 11)
+		y++;
+	time_t v = local_to_epoch(y, mo, d, h, mi, s);
+	for (int k = 1; k <= 2 && v > now + 86400; k++)
 		v = local_to_epoch(y - k, mo, d, h, mi, s);
 	*t = v;
 	return (16);
