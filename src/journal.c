@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 #include "journal.h"
 #include "log.h"
+#include "settings.h"
 #include "util.h"
 
 /* Longest line rebuilt from one entry; longer messages are cut. */
@@ -248,22 +248,15 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-valid_field(const char *p, size_t n)
-{
-	if (n == 0 || n > 64 || (p[0] == '_' && n == 1))
-		return (0);
-	for (size_t i = 0; i < n; i++)
-		if (!(isupper((unsigned char)p[i]) || isdigit((unsigned char)p[i]) ||
-		    p[i] == '_'))
-			return (0);
-	return (!isdigit((unsigned char)p[0]));
-}
-
-static int
 add_matches(sd_journal *j, const char *match, char *err, size_t errlen)
 {
 	const char *p = match ? match : "";
+	char why[256];
 
+	if (settings_journal_match_check(p, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "journal_match: %s", why);
+		return (-1);
+	}
 	while (*p) {
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
@@ -273,12 +266,6 @@ add_matches(sd_journal *j, const char *match, char *err, size_t errlen)
 		if (n == 1 && *p == '+') {
 			sd_journal_add_disjunction(j);
 		} else {
-			const char *eq = memchr(p, '=', n);
-			if (eq == NULL || !valid_field(p, (size_t)(eq - p))) {
-				snprintf(err, errlen, "journal_match: \"%.*s\" is not "
-				    "FIELD=value (field names are upper case)", (int)n, p);
-				return (-1);
-			}
 			int r = sd_journal_add_match(j, p, n);
 			if (r < 0) {
 				snprintf(err, errlen, "journal_match: \"%.*s\": %s",

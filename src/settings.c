@@ -285,10 +285,11 @@ settings_words(const char *list, char *buf, size_t bufsize, const char **words,
  * commas, each a lone "+" or FIELD=value with a field name sd-journal
  * takes (upper case, digits, '_', not a leading digit, at most 64).
  * Checked here so that -t and a reload refuse a bad one with its line,
- * instead of a reload that is accepted and then cannot start the journal.
+ * instead of a reload that is accepted and then cannot start the journal;
+ * journal.c asks the same before it adds the terms.
  */
-static int
-check_journal_match(const char *v, char *why, size_t whylen)
+int
+settings_journal_match_check(const char *v, char *why, size_t whylen)
 {
 	const char *p = v;
 
@@ -354,7 +355,7 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 		/* FALLTHROUGH */
 	case K_STR:
 		if (k->off == offsetof(struct rb_settings, journal_match) &&
-		    check_journal_match(v, why, sizeof(why)) != 0)
+		    settings_journal_match_check(v, why, sizeof(why)) != 0)
 			return (fail(err, errlen, name, line, "%s: %s", k->name, why));
 		free(*(char **)slot);
 		*(char **)slot = strdup(v);

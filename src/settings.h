@@ -90,6 +90,11 @@ struct rb_settings *settings_parse(const char *name, const char *text,
     char *err, size_t errlen);
 void settings_free(struct rb_settings *);
 /*
+ * Is v a journal_match as the journal reader takes it (blank- or
+ * comma-separated FIELD=value terms and lone "+")?  0, or -1 with why.
+ */
+int settings_journal_match_check(const char *v, char *why, size_t whylen);
+/*
  * Split a list value ("a, b c") into at most max words, copied into the
  * caller's buf (bufsize bytes); returns the count.  Thread-safe.
  */
