@@ -377,18 +377,16 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 		return (0);
 	/*
 	 * Exchange 5.5 names the recipient in X.400 words, the mail address
-	 * its last attribute: "c=US;p=IKON;o=Nexus2;dda:SMTP=bob@example.COM;".
+	 * its last attribute: "c=US;p=IKON;o=Nexus2;dda:SMTP=bob@example.COM;",
+	 * found in the text as "SMTP=bob@example.COM".
 	 */
-	static const char *const x400_keys[] = { "smtp=", "rfc-822=", "rfc822=" };
-	for (size_t k = 0; k < 3; k++)
-		if (strncasecmp(addr, x400_keys[k], strlen(x400_keys[k])) == 0 &&
-		    strchr(addr, '@') != NULL) {
-			addr += strlen(x400_keys[k]);
-			break;
-		}
+	char x400[RB_ADDR_MAX];
+	if (dsn_x400_mail_addr(x400, sizeof(x400), addr, strlen(addr)))
+		addr = x400;
 	dsn_copy(r->recipient, sizeof(r->recipient), addr, strlen(addr));
-	for (char *d = strrchr(r->recipient, '@'); d != NULL && *d; d++)
-		*d = (char)tolower((unsigned char)*d);
+	char *dom = strrchr(r->recipient, '@');
+	if (dom != NULL)
+		util_lower(dom);	/* the domain is case-blind */
 	dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), why, whylen);
 	ctx->block = why;
 	ctx->blocklen = whylen;

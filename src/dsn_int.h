@@ -94,6 +94,11 @@ void dsn_copy(char *dst, size_t dstlen, const char *src, size_t n);
 void dsn_squeeze(char *dst, size_t dstlen, const char *src, size_t n);
 int dsn_find_addr(const char *s, size_t n, size_t *start, size_t *alen);
 void dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n);
+/*
+ * The mail address inside an X.400 O/R address ("/dda:SMTP=bob@x/",
+ * "/RFC-822=bob(a)x/"), escapes undone, into dst; 0 when there is none.
+ */
+int dsn_x400_mail_addr(char *dst, size_t dstlen, const char *s, size_t n);
 void dsn_codes(const char *s, size_t n, char *status, size_t slen,
     int *replycode);
 

@@ -101,8 +101,8 @@ dsn_find_addr(const char *s, size_t n, size_t *start, size_t *alen)
  * "/RFC-822=bob(a)example.org/"), into dst with RFC 2156's escapes
  * undone; 0 when there is none.
  */
-static int
-x400_mail_addr(char *dst, size_t dstlen, const char *s, size_t n)
+int
+dsn_x400_mail_addr(char *dst, size_t dstlen, const char *s, size_t n)
 {
 	static const char *const keys[] = { "SMTP=", "RFC-822=", "RFC822=" };
 	const char *v = NULL;
@@ -155,7 +155,7 @@ dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n)
 		int is_x400 = dsn_type_is(src, n, "x400");
 		n -= (size_t)(semi + 1 - src);
 		src = semi + 1;
-		if (is_x400 && x400_mail_addr(x400, sizeof(x400), src, n)) {
+		if (is_x400 && dsn_x400_mail_addr(x400, sizeof(x400), src, n)) {
 			src = x400;
 			n = strlen(x400);
 		}
