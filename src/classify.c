@@ -777,6 +777,12 @@ classifier_provider(const struct classifier *cl, const char *recipient,
 	return (cl->pname[provider_of(cl, recipient, mx)]);
 }
 
+const char *
+classifier_provider_name(const struct classifier *cl, unsigned i)
+{
+	return (i < cl->npname ? cl->pname[i] : NULL);
+}
+
 /* ---- text and codes ---- */
 
 /*

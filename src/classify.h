@@ -74,4 +74,10 @@ size_t classifier_rule_count(const struct classifier *);
 const char *classifier_provider(const struct classifier *,
     const char *recipient, const char *mx);
 
+/*
+ * The i-th provider name the map and the rules know ("other" among them),
+ * or NULL past the last: for checking a name an operator asks about.
+ */
+const char *classifier_provider_name(const struct classifier *, unsigned i);
+
 #endif

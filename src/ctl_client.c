@@ -321,6 +321,13 @@ ctl_client(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(verb, "import") == 0) {
+			if (import_file != NULL) {
+				fprintf(stderr, "reboundctl: import takes one FILE "
+				    "(or none for standard input)\n");
+				fclose(rq);
+				free(req);
+				return (1);
+			}
 			import_file = argv[k];
 			continue;
 		}

@@ -27,6 +27,7 @@
 #include <event2/listener.h>
 #include <jansson.h>
 
+#include "classify.h"
 #include "ctlsock.h"
 #include "daemon.h"
 #include "log.h"
@@ -266,15 +267,6 @@ static const char *const list_sources[] = {
 	"log", "journal", "dsn", "complaint", "manual", "escalation", "import",
 };
 
-static const char *
-opt_value(int argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return (argv[i + 1]);
-	return (NULL);
-}
-
 static int
 peer_may_change(struct ctlsock *cs, uid_t uid, gid_t gid)
 {
@@ -348,6 +340,20 @@ handle(struct client *c, char *line)
 	}
 	const char *verb = argv[0];
 	log_debug("control: uid=%u verb=%s", (unsigned)c->uid, verb);
+	/*
+	 * Verbs that take nothing refuse what they would pass over: an
+	 * "import FILE" sent by a hand-written client uploads nothing but
+	 * must not read as done.
+	 */
+	if (argc > 1 && (strcmp(verb, "status") == 0 ||
+	    strcmp(verb, "export") == 0 || strcmp(verb, "import") == 0)) {
+		char msg[300];
+		if (strcmp(verb, "import") == 0)
+			c->import_skip = 1;	/* its CSV and "." still follow */
+		snprintf(msg, sizeof(msg), "%s: unexpected argument \"%s\" "
+		    "(takes none)", verb, argv[1]);
+		return (reply_error(c, msg));
+	}
 	if (strcmp(verb, "status") == 0) {
 		json_t *js = daemon_status(cs->d);
 		if (js != NULL)
@@ -455,12 +461,43 @@ handle(struct client *c, char *line)
 		    (size_t)limit);
 		reply(c, ok_with(json_pack("{s:o}", "suppressions", rows)));
 	} else if (strcmp(verb, "stats") == 0) {
-		const char *since = opt_value(argc, argv, "--since");
+		static const char *const stats_opts[] = { "--provider", "--since",
+		    "--by", NULL };
+		const char *vals[3];
+		char err[256], msg[1024], prov[64] = "";
+		if (opt_parse(argc, argv, 1, stats_opts, vals, NULL, err, sizeof(err)) != 0) {
+			snprintf(msg, sizeof(msg), "stats: %s", err);
+			return (reply_error(c, msg));
+		}
+		const char *since = vals[1];
 		long w = since ? parse_window(since) : 86400;
 		if (w < 0)
 			return (reply_error(c, "--since takes " WINDOW_HELP));
-		json_t *s = store_stats(st, opt_value(argc, argv, "--provider") ?: "",
-		    now - w, opt_value(argc, argv, "--by") ?: "provider", now);
+		/*
+		 * Outcomes are counted under the names of the provider map: a
+		 * name it does not have ("Gmail", "gmail.com", a typo) matched
+		 * nothing and read as "no outcomes".  Case is forgiven.
+		 */
+		if (vals[0] != NULL) {
+			const struct classifier *cl = daemon_classifier(cs->d);
+			const char *pn;
+			unsigned k;
+			snprintf(prov, sizeof(prov), "%s", vals[0]);
+			util_lower(prov);
+			for (k = 0; (pn = classifier_provider_name(cl, k)) != NULL &&
+			    strcmp(pn, prov) != 0; k++)
+				;
+			if (pn == NULL) {
+				int off = snprintf(msg, sizeof(msg),
+				    "--provider takes a name of the provider map:");
+				for (k = 0; (pn = classifier_provider_name(cl, k)) != NULL &&
+				    off > 0 && (size_t)off < sizeof(msg); k++)
+					off += snprintf(msg + off, sizeof(msg) - (size_t)off,
+					    "%s %s", k ? "," : "", pn);
+				return (reply_error(c, msg));
+			}
+		}
+		json_t *s = store_stats(st, prov, now - w, vals[2] ?: "provider", now);
 		if (json_object_get(s, "error") != NULL) {
 			reply_error(c, json_string_value(json_object_get(s, "error")));
 			json_decref(s);
@@ -497,8 +534,15 @@ handle(struct client *c, char *line)
 		}
 	} else if (strcmp(verb, "events") == 0) {
 		int follow = 0;
-		for (int k = 1; k < argc; k++)
-			follow |= strcmp(argv[k], "--follow") == 0;
+		for (int k = 1; k < argc; k++) {
+			if (strcmp(argv[k], "--follow") != 0) {
+				char msg[300];
+				snprintf(msg, sizeof(msg), "events: unexpected argument "
+				    "\"%s\" (takes --follow)", argv[k]);
+				return (reply_error(c, msg));
+			}
+			follow = 1;
+		}
 		if (follow) {
 			c->following = 1;
 			bufferevent_set_timeouts(c->bev, NULL, NULL);

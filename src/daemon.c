@@ -480,6 +480,12 @@ daemon_store(struct daemon *d)
 	return (d->st);
 }
 
+const struct classifier *
+daemon_classifier(struct daemon *d)
+{
+	return (d->cl);
+}
+
 struct evqueue *
 daemon_evqueue(struct daemon *d)
 {

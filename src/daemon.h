@@ -10,6 +10,7 @@
 
 #include "settings.h"
 
+struct classifier;
 struct daemon;
 struct evqueue;
 
@@ -18,6 +19,8 @@ int daemon_run(struct rb_settings *cfg, const char *config_path);
 
 /* For the control socket. */
 struct store *daemon_store(struct daemon *);
+/* The rules and provider map in force (replaced by a reload). */
+const struct classifier *daemon_classifier(struct daemon *);
 /* The queue other threads (the milter) push into. */
 struct evqueue *daemon_evqueue(struct daemon *);
 json_t *daemon_status(struct daemon *);

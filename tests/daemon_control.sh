@@ -155,6 +155,28 @@ for bad in 99999999999999999999 36600000d 1hour; do
 	if c list --since "$bad" 2>/dev/null; then fail "list --since $bad accepted"; fi
 done
 c stats --since 1w >/dev/null || fail "stats --since 1w refused"
+# stats: an option without its value, an unknown one or a stray word is
+# refused; a provider the map does not name is refused with the names it
+# has (it counted nothing and read as "no outcomes"), and case is forgiven.
+for args in "--provider" "--foo bar" "extra" "--since" "--provider gmail.com"; do
+	# shellcheck disable=SC2086
+	if c stats $args 2> "$T/opt"; then fail "stats $args accepted"; fi
+	grep -q "reboundctl: \(stats: .* needs a value\|stats: unknown option\|stats: unexpected argument\|--provider takes .*gmail, microsoft\)" "$T/opt" ||
+		fail "stats $args: $(cat "$T/opt")"
+done
+c --json stats --provider GMail --since 1h | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)["rows"]
+assert [r["provider"] for r in rows] == ["gmail"] and rows[0]["delivered"] == 1, rows' ||
+	fail "stats --provider GMail: $(c --json stats --provider GMail --since 1h)"
+for args in "status now" "export all" "events --bogus"; do
+	# shellcheck disable=SC2086
+	if c $args 2> "$T/opt"; then fail "$args accepted"; fi
+	grep -q "unexpected argument" "$T/opt" || fail "$args: $(cat "$T/opt")"
+done
+if c import a.csv b.csv 2> "$T/opt"; then fail "import of two files accepted"; fi
+grep -q "import takes one FILE" "$T/opt" || fail "import a b: $(cat "$T/opt")"
+c status >/dev/null || fail "status refused after the refusals"
 
 # A date past what struct tm holds (a row edited by hand) is shown, not
 # crashed on.
