@@ -43,8 +43,8 @@ verdict_to_json(json_t *o, const struct rb_verdict *v)
 	json_object_set_new(o, "action", json_string(taxonomy_action_name(v->action)));
 	json_object_set_new(o, "provider", json_string(v->provider));
 	json_object_set_new(o, "enhanced", json_string(v->enhanced));
-	if (v->replycode)
-		json_object_set_new(o, "replycode", json_integer(v->replycode));
+	/* Always a number, 0 when the text has none, as parse --json. */
+	json_object_set_new(o, "replycode", json_integer(v->replycode));
 	json_object_set_new(o, "fix", json_string(v->fix ? v->fix : ""));
 	json_object_set_new(o, "rule", json_string(v->rule ? v->rule : ""));
 }

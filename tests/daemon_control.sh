@@ -265,6 +265,13 @@ grep -q "^exim.eml  " "$T/parse" && grep -q "^arf.eml  " "$T/parse" ||
 import json, sys
 codes = [json.loads(l)["replycode"] for l in sys.stdin]
 assert codes == [0, 550], codes' || fail "parse --json: replycode not a number"
+# classify --json and --jsonl the same: 0 without a code, never left out.
+{ "$CTL" classify --json "Unknown user: x@example.org" &&
+  printf '{"reply":"550 5.1.1 no such user"}\n' | "$CTL" classify --jsonl -; } |
+	python3 -c '
+import json, sys
+codes = [json.loads(l)["replycode"] for l in sys.stdin]
+assert codes == [0, 550], codes' || fail "classify --json: replycode not always a number"
 "$CTL" -s "$T/$(printf '%0120d' 0).sock" status 2>&1 | grep -q "File name too long" ||
 	fail "a socket path too long for sun_path is not said so"
 c events --json --follow > "$T/follow" &
