@@ -268,7 +268,8 @@ check_one(const char *path)
 	    classifier_load(path, NULL, NULL, err, sizeof(err));
 
 	if (cl == NULL) {
-		fprintf(stderr, "%s\n", err);
+		/* err is "file:line: reason" or "file: reason". */
+		fprintf(stderr, "reboundctl: rules check: %s\n", err);
 		return (1);
 	}
 	printf("%s: ok\n", path);
@@ -294,11 +295,13 @@ check_dir(const char *dir)
 	int n = scandir(dir, &names, rules_or_map, alphasort), rc = 0;
 
 	if (n < 0) {
-		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "reboundctl: rules check: %s: %s\n", dir,
+		    strerror(errno));
 		return (1);
 	}
 	if (n == 0) {
-		fprintf(stderr, "%s: no *.rules or *.map files\n", dir);
+		fprintf(stderr, "reboundctl: rules check: %s: no *.rules or "
+		    "*.map files\n", dir);
 		rc = 1;
 	}
 	for (int i = 0; i < n; i++) {
@@ -325,7 +328,7 @@ ctl_rules(int argc, char **argv)
 		struct classifier *cl = classifier_load(NULL, NULL, NULL, err,
 		    sizeof(err));
 		if (cl == NULL) {
-			fprintf(stderr, "reboundctl: %s\n", err);
+			fprintf(stderr, "reboundctl: rules check: %s\n", err);
 			return (1);
 		}
 		printf("built-in rules: %zu rules, ok\n", classifier_rule_count(cl));

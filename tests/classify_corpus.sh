@@ -39,7 +39,11 @@ grep -q '"category":"invalid-address"' "$T/out" && grep -q '"action":"suppress"'
 # A broken rule file is refused with its line, and the exit status says so.
 printf 'ok text:"a" -> reason=userunknown\nbroken text:"b" -> reason=nope\n' > "$T/bad.rules"
 if "$B/reboundctl" rules check "$T/bad.rules" 2> "$T/err"; then fail "bad rules accepted"; fi
-grep -q "bad.rules:2: unknown reason" "$T/err" || fail "no file:line in: $(cat "$T/err")"
+grep -q "^reboundctl: rules check: $T/bad.rules:2: unknown reason" "$T/err" ||
+	fail "no file:line in: $(cat "$T/err")"
+if "$B/reboundctl" rules check "$T/none.rules" 2> "$T/err"; then fail "a missing file accepted"; fi
+grep -q "^reboundctl: rules check: $T/none.rules: No such file or directory$" "$T/err" ||
+	fail "a missing rule file: $(cat "$T/err")"
 "$B/reboundctl" rules check "$S/conf/rules/30-phrases.rules" >/dev/null || fail "shipped rules refused"
 # A directory is every rule file and map in it; one bad file fails the whole.
 "$B/reboundctl" rules check "$S/conf/rules" "$S/conf" > "$T/out" || fail "shipped rule directory refused"
