@@ -160,12 +160,13 @@ print_summary(struct replay_out *ro, const struct logproc_stats *st)
 		i = j;
 	}
 	printf("\nlines %llu, outcomes %llu (delivered %lu, deferred %lu, bounced %lu, expired %lu), "
-	    "not outcomes %llu, oversized %llu, queue IDs evicted %llu\n",
+	    "not outcomes %llu, oversized %llu, queue IDs evicted %llu, "
+	    "address probes %llu\n",
 	    (unsigned long long)st->lines, (unsigned long long)st->outcomes,
 	    ro->by_outcome[RB_OUTCOME_DELIVERED], ro->by_outcome[RB_OUTCOME_DEFERRED],
 	    ro->by_outcome[RB_OUTCOME_BOUNCED], ro->by_outcome[RB_OUTCOME_EXPIRED],
 	    (unsigned long long)st->skipped, (unsigned long long)st->oversized,
-	    (unsigned long long)st->evicted);
+	    (unsigned long long)st->evicted, (unsigned long long)st->probes);
 }
 
 int

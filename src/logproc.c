@@ -430,11 +430,11 @@ outcome_of(const struct logline *ll)
 
 #define IS(lit) (s.n == sizeof(lit) - 1 && memcmp(s.p, lit, s.n) == 0)
 	if (ll->mta == LL_MTA_POSTFIX) {
-		if (IS("sent") || IS("deliverable"))
+		if (IS("sent"))
 			return (RB_OUTCOME_DELIVERED);
 		if (IS("deferred"))
 			return (RB_OUTCOME_DEFERRED);
-		if (IS("bounced") || IS("undeliverable"))
+		if (IS("bounced"))
 			return (RB_OUTCOME_BOUNCED);
 		if (IS("expired"))
 			return (RB_OUTCOME_EXPIRED);
@@ -718,6 +718,21 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 			n += emit_expired(lp, &ll, e, emit, arg);
 		break;
 	case LL_DELIVERY:
+		/*
+		 * "status=deliverable" and "status=undeliverable" report an
+		 * address verification probe (reject_unverified_sender or
+		 * _recipient, sendmail -bv), not mail: a probe of an inbound
+		 * sender's address, or one greylisted and so "undeliverable"
+		 * with a 4.x.x code, must neither suppress an address this
+		 * system never mailed nor count toward a provider's rates.
+		 */
+		if (ll.mta == LL_MTA_POSTFIX && ((ll.status.n == 11 &&
+		    memcmp(ll.status.p, "deliverable", 11) == 0) ||
+		    (ll.status.n == 13 && memcmp(ll.status.p,
+		    "undeliverable", 13) == 0))) {
+			lp->st.probes++;
+			break;
+		}
 		e = lookup(lp, ll.queue_id, 1, ll.time);
 		if (ll.mta == LL_MTA_SENDMAIL) {
 			/* "to=<a@x>,<b@y>": one outcome per recipient. */

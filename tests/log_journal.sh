@@ -48,6 +48,9 @@ for c in 0 1 2 3 4 5 6 7; do journal_write "$T/clean" "$T/export/$c.export"; don
 wait_stored "$T/clean" "$want" "uninterrupted run"
 "$CTL" -s "$T/clean/ctl.sock" --json status | grep -q '"cursor": *"s=' ||
 	fail "status shows no journal cursor"
+# The readable form names the journal and its cursor, not a file "-".
+"$CTL" -s "$T/clean/ctl.sock" status | grep -q "^source journal .* cursor s=" ||
+	fail "status does not show the journal: $("$CTL" -s "$T/clean/ctl.sock" status)"
 daemon_stop "$T/clean"
 [ "$(sqlite3 "$T/clean/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient LIKE 'noise@%'")" = 0 ] ||
 	fail "an entry of another facility was read"

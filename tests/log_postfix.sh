@@ -74,4 +74,25 @@ for b in bad:
 print("%d outcomes checked, %d expired" % (len(seen), len(expired)))
 sys.exit(1 if bad else 0)
 PY
+
+# Address verification (sendmail -bv, as reject_unverified_* probes do):
+# Postfix logs status=undeliverable / status=deliverable for a probe that
+# carries no mail.  No outcome comes of it, so no suppression of an
+# address never mailed and no count in a provider's rates.
+sendmail -C "$PF/conf" -f news@shop.example -bv unknown@example.com ok@example.com ||
+	fail "sendmail -bv refused"
+wait_maillog 'status=undeliverable' 1
+wait_maillog 'status=deliverable' 1
+sleep 0.5
+"$B/reboundctl" replay --json "$PF/maillog" > "$T/out2.jsonl" 2>/dev/null || fail "replay failed"
+"$B/reboundctl" replay "$PF/maillog" > "$T/summary" 2>&1 || fail "replay failed"
+python3 - "$PF/maillog" "$T/out2.jsonl" <<'PY' || fail "probes gave outcomes"
+import json, re, sys
+probes = {m.group(1) for l in open(sys.argv[1])
+          for m in [re.search(r": ([0-9A-F]+): to=<.*status=(un)?deliverable", l)] if m}
+assert len(probes) >= 1, "no probe lines"
+got = [o for o in map(json.loads, open(sys.argv[2])) if o["queue_id"] in probes]
+assert not got, got
+PY
+grep -q "address probes 2$" "$T/summary" || fail "probes not counted: $(tail -1 "$T/summary")"
 pass "Postfix outcomes parsed and classified"
