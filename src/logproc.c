@@ -432,7 +432,12 @@ outcome_of(const struct logline *ll)
 	if (ll->mta == LL_MTA_POSTFIX) {
 		if (IS("sent"))
 			return (RB_OUTCOME_DELIVERED);
-		if (IS("deferred"))
+		/*
+		 * soft_bounce = yes: a refusal Postfix keeps queued and
+		 * tries again (its dsn made 4.x.x); the remote's words still
+		 * say why, but nothing bounced.
+		 */
+		if (IS("deferred") || IS("SOFTBOUNCE"))
 			return (RB_OUTCOME_DEFERRED);
 		if (IS("bounced"))
 			return (RB_OUTCOME_BOUNCED);

@@ -267,6 +267,28 @@ START_TEST(test_sendmail_status)
 }
 END_TEST
 
+/*
+ * Postfix with soft_bounce = yes logs a refusal it keeps queued as
+ * status=SOFTBOUNCE, older versions without a dsn=: deferred, never a
+ * bounce that suppresses.
+ */
+START_TEST(test_postfix_softbounce)
+{
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct got g = { 0 };
+	const char *old = "May 10 20:16:52 mx1 postfix/smtp[28372]: 710FE8F839: to=<me@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=0, status=SOFTBOUNCE (host mx.example.org[192.0.2.1] said: 550 5.1.1 <me@example.org>: Recipient address rejected: User unknown (in reply to RCPT TO command))";
+
+	logproc_line(lp, old, strlen(old), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_int_eq(g.last.v.outcome, RB_OUTCOME_DEFERRED);
+	ck_assert_int_eq(g.last.v.reason, RB_REASON_USERUNKNOWN);
+	ck_assert_int_ne(g.last.v.action, RB_ACTION_SUPPRESS);
+	logproc_free(lp);
+}
+END_TEST
+
 struct many {
 	int n;
 	char rcpt[8][RB_ADDR_MAX];
@@ -490,6 +512,7 @@ main(void)
 	tcase_add_test(tc, test_times);
 	tcase_add_test(tc, test_correlation_and_bounds);
 	tcase_add_test(tc, test_sendmail_status);
+	tcase_add_test(tc, test_postfix_softbounce);
 	tcase_add_test(tc, test_sendmail_repeated_rcpt);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_sendmail_expiry);
