@@ -200,8 +200,14 @@ action_of(enum rb_category c, int permanent)
 	case RB_CATEGORY_CONTENT:
 	case RB_CATEGORY_POLICY:
 	case RB_CATEGORY_MESSAGE:
-	case RB_CATEGORY_ROUTING:
 		return (RB_ACTION_FIX_SENDER);
+	/*
+	 * A loop or a relay that cannot route is this system's to fix; a
+	 * DNS lookup that failed for now ("Host not found, try again") is
+	 * retried by the MTA like any transient failure.
+	 */
+	case RB_CATEGORY_ROUTING:
+		return (permanent ? RB_ACTION_FIX_SENDER : RB_ACTION_RETRY);
 	case RB_CATEGORY_AUTOREPLY:
 	case RB_CATEGORY_DELIVERED:
 		return (RB_ACTION_NONE);

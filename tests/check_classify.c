@@ -83,6 +83,9 @@ static const struct {
 	{ "552 5.3.4 Message size exceeds fixed maximum message size", "a@example.com", "message", "fix-sender" },
 	{ "554 5.7.1 Relay access denied", "a@example.com", "policy", "fix-sender" },
 	{ "550 5.4.6 Routing loop detected", "a@example.com", "routing", "fix-sender" },
+	/* DNS is routing (TAXONOMY.md); a lookup failed for now is retried. */
+	{ "451 4.4.3 Host or domain name not found. Name service error for name=example.net type=MX: Host not found, try again", "a@example.net", "routing", "retry" },
+	{ "451 4.4.3 DNS lookup timeout for example.net", "a@example.net", "routing", "retry" },
 	{ "451 4.4.1 No answer from host", "a@example.com", "network", "retry" },
 	{ "421 4.3.0 Temporary system problem", "a@example.com", "remote-server", "retry" },
 	{ "451 4.7.1 Greylisted, please try again in 300 seconds", "a@example.com", "remote-server", "retry" },
