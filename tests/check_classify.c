@@ -85,6 +85,9 @@ static const struct {
 	{ "550 5.4.6 Routing loop detected", "a@example.com", "routing", "fix-sender" },
 	/* Gmail's throttle of an IP that sends unsolicited mail, folded. */
 	{ "421-4.7.0 [192.0.2.1] Our system has detected an unusual amount of 421-4.7.0 unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited.", "a@gmail.com", "reputation", "slow-down" },
+	/* A sender's penalty for retrying too fast names the recipient's
+	 * address as "blocked": a throttle, not a disabled mailbox. */
+	{ "550 5.7.1 <a@example.pl>: Recipient address rejected: temporarily blocked because of previous errors - retrying too fast. penalty: 30 seconds x 0 retries.", "a@example.pl", "rate-limit", "slow-down" },
 	/* DNS is routing (TAXONOMY.md); a lookup failed for now is retried. */
 	{ "451 4.4.3 Host or domain name not found. Name service error for name=example.net type=MX: Host not found, try again", "a@example.net", "routing", "retry" },
 	{ "451 4.4.3 DNS lookup timeout for example.net", "a@example.net", "routing", "retry" },
