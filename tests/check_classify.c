@@ -88,6 +88,9 @@ static const struct {
 	/* A sender's penalty for retrying too fast names the recipient's
 	 * address as "blocked": a throttle, not a disabled mailbox. */
 	{ "550 5.7.1 <a@example.pl>: Recipient address rejected: temporarily blocked because of previous errors - retrying too fast. penalty: 30 seconds x 0 retries.", "a@example.pl", "rate-limit", "slow-down" },
+	{ "421 mx.example.net out of connection slots", "a@example.net", "rate-limit", "slow-down" },
+	{ "550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.", "a@example.net", "policy", "fix-sender" },
+	{ "553 5.7.1 [TSS07] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; see http://postmaster.yahoo.com/errors/postmaster-27.html", "a@yahoo.com", "blocklist", "fix-sender" },
 	/* DNS is routing (TAXONOMY.md); a lookup failed for now is retried. */
 	{ "451 4.4.3 Host or domain name not found. Name service error for name=example.net type=MX: Host not found, try again", "a@example.net", "routing", "retry" },
 	{ "451 4.4.3 DNS lookup timeout for example.net", "a@example.net", "routing", "retry" },
