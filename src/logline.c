@@ -91,10 +91,24 @@ month_of(const char *p)
 	return (0);
 }
 
-/* "Nov 25 10:00:01 " -> time; returns bytes used or 0. */
+/*
+ * "Nov 25 10:00:01 " -> time; returns bytes used or 0.  A day below 10 is
+ * padded with a blank ("Nov  2"); without it ("Nov 2"), as logs pasted
+ * into web pages and some relays' templates have it, the line is one
+ * byte shorter.
+ */
 static size_t
 parse_3164(const char *p, size_t n, time_t now, time_t *t)
 {
+	int unpadded = n >= 15 && p[4] >= '1' && p[4] <= '9' && p[5] == ' ';
+	if (unpadded) {
+		char buf[16];
+		buf[0] = p[0], buf[1] = p[1], buf[2] = p[2], buf[3] = ' ';
+		buf[4] = ' ';
+		memcpy(buf + 5, p + 4, 11);
+		size_t used = parse_3164(buf, sizeof(buf), now, t);
+		return (used == 16 ? 15 : 0);
+	}
 	if (n < 16 || p[3] != ' ' || p[6] != ' ' || p[9] != ':' ||
 	    p[12] != ':' || p[15] != ' ')
 		return (0);

@@ -110,6 +110,14 @@ START_TEST(test_times)
 	logline_parse(z, strlen(z), NOW, &ll);
 	ck_assert_int_eq(a, ll.time);
 	ck_assert_int_eq(ll.time, 1795597201);
+	/* A day below 10 without its padding blank, as pasted lines have it. */
+	const char *padded = "Nov  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed";
+	const char *unpadded = "Nov 2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed";
+	logline_parse(padded, strlen(padded), NOW, &ll);
+	a = ll.time;
+	ck_assert_int_eq(logline_parse(unpadded, strlen(unpadded), NOW, &ll), LL_REMOVED);
+	ck_assert_int_eq(ll.time, a);
+	ck_assert_int_eq(ll.queue_id.n, 10);
 	/* A December line read in November is last year's. */
 	const char *dec = "Dec 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed";
 	logline_parse(dec, strlen(dec), NOW, &ll);
