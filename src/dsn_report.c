@@ -280,6 +280,32 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		dsn_untyped(&v, &vl);
 		dsn_squeeze(w->have ? r->reporting_mta :
 		    w->permsg.reporting_mta, sizeof(r->reporting_mta), v, vl);
+	} else if (is(name, nl, "X400-Supplementary-Info")) {
+		/*
+		 * An X.400 gateway's report carries the SMTP server's words
+		 * here ("MTA '192.0.2.1' gives error message 5.7.1 Unable
+		 * to relay for ..."); its Diagnostic-Code, if any, is the
+		 * X.400 reason ("Reason 1 (Unable-To-Transfer); Diagnostic
+		 * -1 (Unknown)"), which says nothing of the cause.
+		 */
+		const char *q = v;
+		size_t ql = vl;
+		while (ql > 0 && isspace((unsigned char)q[ql - 1]))
+			ql--;
+		while (ql > 0 && isspace((unsigned char)q[0]))
+			q++, ql--;
+		if (ql >= 2 && q[0] == '"' && q[ql - 1] == '"')
+			q++, ql -= 2;
+		size_t dl = strlen(r->diagnostic);
+		if (dl == 0 || r->diag_is_comment) {
+			dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), q, ql);
+			r->diag_is_comment = 1;
+		} else if (strncmp(r->diagnostic, "Reason ", 7) == 0 &&
+		    dl + 2 < sizeof(r->diagnostic)) {
+			memcpy(r->diagnostic + dl, "; ", 3);
+			dsn_squeeze(r->diagnostic + dl + 2,
+			    sizeof(r->diagnostic) - dl - 2, q, ql);
+		}
 	} else if (is(name, nl, "X-PowerMTA-BounceCategory")) {
 		/* PowerMTA's own verdict per recipient. */
 		char c[32];

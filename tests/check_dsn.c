@@ -263,6 +263,19 @@ struct icase {
 	"To: alice@sender.example\nSubject: " subject "\n\n"
 
 static const struct icase icases[] = {
+	/*
+	 * An X.400 gateway: the Diagnostic-Code is the X.400 reason, which
+	 * says nothing; the SMTP server's words are the supplementary info.
+	 */
+	{ "x400 supplementary", DSN_HEAD("Your message could not be delivered.\n")
+	  "--B\nContent-Type: message/delivery-status\n\n"
+	  "Reporting-MTA: x400; mta gw1 in /ADMD= /C=WW/\n\n"
+	  "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\n"
+	  "Diagnostic-Code: Reason 1 (Unable-To-Transfer); Diagnostic -1 (Unknown)\n"
+	  "Status: 5.0.0\n"
+	  "X400-Supplementary-Info: \"MTA '192.0.2.1' gives error message 5.7.1 Unable to relay for bob@rcpt.example\"\n"
+	  "--B--\n",
+	  1, "bob@rcpt.example", NULL, "norelaying" },
 	/* Sendmail with PIPELINING: the RCPT refusal shown under DATA. */
 	{ "pipelined rcpt", DSN_HEAD("   ----- Transcript of session follows -----\n"
 	  "... while talking to mx.rcpt.example.:\n>>> DATA\n"
