@@ -309,10 +309,18 @@ whole_reply(const struct dsn_ctx *ctx, struct dsn_record *r)
 	    !isdigit((unsigned char)d[1]) || !isdigit((unsigned char)d[2]) ||
 	    d[3] != '-')
 		return;
-	char key[48];
-	dsn_copy(key, sizeof(key), d, dl);
+	/*
+	 * The transcript's line that starts as the diagnostic does.  The
+	 * diagnostic has its blanks folded ("[192.0.2.1       7]" became
+	 * "[192.0.2.1 7]"), so the line is folded the same before the two
+	 * are compared.
+	 */
 	const char *t = ctx->text, *end = ctx->text + ctx->textlen;
 	const char *p, *q = NULL;
+	size_t cmp = dl < 47 ? dl : 47;
+	char key[5];
+	memcpy(key, d, 4);
+	key[4] = '\0';
 	for (size_t off = 0; off < ctx->textlen &&
 	    (p = util_memcasemem(t + off, ctx->textlen - off, key)) != NULL;
 	    off = (size_t)(p - t) + 1) {
@@ -321,8 +329,14 @@ whole_reply(const struct dsn_ctx *ctx, struct dsn_record *r)
 		while (q > t && (q[-1] == '<' || q[-1] == ' ' ||
 		    q[-1] == '\t'))
 			q--;
-		if (q == t || q[-1] == '\n')
-			break;
+		if (q == t || q[-1] == '\n') {
+			const char *e = memchr(p, '\n', (size_t)(end - p));
+			char line[128];
+			dsn_squeeze(line, sizeof(line), p, (size_t)((e ? e : end) - p));
+			if (strlen(line) >= cmp &&
+			    strncasecmp(line, d, cmp) == 0)
+				break;
+		}
 		q = NULL;
 	}
 	if (q == NULL)

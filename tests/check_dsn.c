@@ -295,6 +295,16 @@ static const struct icase icases[] = {
 	  "554 5.0.0 Service unavailable\n")
 	  DSN_PART("5.7.0", "552-5.7.0 This message was blocked because its content presents a potential"),
 	  1, "bob@rcpt.example", "5.7.0", "policyviolation" },
+	/* The same with runs of blanks in the reply, which the diagnostic
+	 * has folded (Gmail's "[192.0.2.1       7]"). */
+	{ "whole reply, blanks", DSN_HEAD("   ----- Transcript of session follows -----\n"
+	  "... while talking to aspmx.l.google.com.:\n>>> DATA\n"
+	  "<<< 550-5.7.1 [192.0.2.1       7] Our system has detected that this message is\n"
+	  "<<< 550-5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail,\n"
+	  "<<< 550 5.7.1 this message has been blocked.\n"
+	  "554 5.0.0 Service unavailable\n")
+	  DSN_PART("5.7.1", "550-5.7.1 [192.0.2.1       7] Our system has detected that this message is"),
+	  1, "bob@rcpt.example", "5.7.1", "spamdetected" },
 	/* The same words at DATA, no mailbox code: the content was refused. */
 	{ "refused at data", DSN_HEAD("   ----- Transcript of session follows -----\n"
 	  "... while talking to mx.rcpt.example.:\n>>> DATA\n"
