@@ -280,13 +280,17 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		dsn_untyped(&v, &vl);
 		dsn_squeeze(w->have ? r->reporting_mta :
 		    w->permsg.reporting_mta, sizeof(r->reporting_mta), v, vl);
-	} else if (is(name, nl, "X400-Supplementary-Info")) {
+	} else if (is(name, nl, "X400-Supplementary-Info") ||
+	    is(name, nl, "X-Supplementary-Info")) {
 		/*
 		 * An X.400 gateway's report carries the SMTP server's words
 		 * here ("MTA '192.0.2.1' gives error message 5.7.1 Unable
 		 * to relay for ..."); its Diagnostic-Code, if any, is the
 		 * X.400 reason ("Reason 1 (Unable-To-Transfer); Diagnostic
 		 * -1 (Unknown)"), which says nothing of the cause.
+		 * Exchange's reports put the reply in X-Supplementary-Info
+		 * ("< #5.5.0 smtp;550 Requested action not taken: ...>")
+		 * with no Diagnostic-Code.
 		 */
 		const char *q = v;
 		size_t ql = vl;
@@ -294,12 +298,25 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 			ql--;
 		while (ql > 0 && isspace((unsigned char)q[0]))
 			q++, ql--;
-		if (ql >= 2 && q[0] == '"' && q[ql - 1] == '"')
+		if (ql >= 2 && ((q[0] == '"' && q[ql - 1] == '"') ||
+		    (q[0] == '<' && q[ql - 1] == '>')))
 			q++, ql -= 2;
+		while (ql > 0 && isspace((unsigned char)q[0]))
+			q++, ql--;
+		if (ql > 0 && q[0] == '#') {	/* "#5.5.0 smtp;550 ..." */
+			while (ql > 0 && !isspace((unsigned char)q[0]))
+				q++, ql--;
+			while (ql > 0 && isspace((unsigned char)q[0]))
+				q++, ql--;
+		}
+		if (ql > 5 && strncasecmp(q, "smtp;", 5) == 0)
+			q += 5, ql -= 5;
 		size_t dl = strlen(r->diagnostic);
 		if (dl == 0 || r->diag_is_comment) {
+			/* The server's words: the readable text does not
+			 * replace them (a Diagnostic-Code still does). */
 			dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), q, ql);
-			r->diag_is_comment = 1;
+			r->diag_is_comment = 0;
 		} else if (strncmp(r->diagnostic, "Reason ", 7) == 0 &&
 		    dl + 2 < sizeof(r->diagnostic)) {
 			memcpy(r->diagnostic + dl, "; ", 3);

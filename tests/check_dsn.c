@@ -276,6 +276,21 @@ static const struct icase icases[] = {
 	  "X400-Supplementary-Info: \"MTA '192.0.2.1' gives error message 5.7.1 Unable to relay for bob@rcpt.example\"\n"
 	  "--B--\n",
 	  1, "bob@rcpt.example", NULL, "norelaying" },
+	/*
+	 * Exchange: no Diagnostic-Code, the reply in X-Supplementary-Info;
+	 * the readable text names only the address.  Status 5.5.0 alone
+	 * read as a protocol error of the sender's.
+	 */
+	{ "exchange supplementary", DSN_HEAD("Delivery to the following recipients failed.\n\n"
+	  "       bob@rcpt.example\n\n")
+	  "--B\nContent-Type: message/delivery-status\n\n"
+	  "Reporting-MTA: dns; mx1.sender.example\n\n"
+	  "Final-recipient: RFC822; bob@rcpt.example\nAction: failed\n"
+	  "Status: 5.5.0\n"
+	  "X-Supplementary-Info: < #5.5.0 smtp;550 Requested action not taken: mailbox\n"
+	  " unavailable (495782920:4198:-2147467259)>\n"
+	  "--B--\n",
+	  1, "bob@rcpt.example", NULL, "filtered" },
 	/* Sendmail with PIPELINING: the RCPT refusal shown under DATA. */
 	{ "pipelined rcpt", DSN_HEAD("   ----- Transcript of session follows -----\n"
 	  "... while talking to mx.rcpt.example.:\n>>> DATA\n"
