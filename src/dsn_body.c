@@ -463,7 +463,30 @@ alone_on_line(const char *t, size_t ls, size_t n, const char *addr)
 		l++;
 		ll -= 2;
 	}
-	return (ll == al && strncasecmp(l, addr, al) == 0);
+	if (ll == al && strncasecmp(l, addr, al) == 0)
+		return (1);
+	/*
+	 * With its display name: "Bob Smith <a@b>", "\"a@b\" <a@b>" (CDO
+	 * and Outlook notices).  A name is a quoted string or a few words
+	 * without the marks of a sentence or a field (':', ',', ';').
+	 */
+	if (ll < al + 4 || l[ll - 1] != '>' || l[ll - al - 2] != '<' ||
+	    strncasecmp(l + ll - al - 1, addr, al) != 0)
+		return (0);
+	size_t nl = ll - al - 2;
+	while (nl > 0 && l[nl - 1] == ' ')
+		nl--;
+	if (nl == 0)
+		return (0);
+	if (nl >= 2 && (l[0] == '"' || l[0] == '\'') && l[nl - 1] == l[0])
+		return (memchr(l + 1, l[0], nl - 2) == NULL);
+	int words = 1;
+	for (size_t k = 0; k < nl; k++) {
+		if (strchr(":,;<>@\"()[]", l[k]) != NULL)
+			return (0);
+		words += l[k] == ' ';
+	}
+	return (words <= 4);
 }
 
 /*

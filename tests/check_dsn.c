@@ -277,6 +277,21 @@ static const struct icase icases[] = {
 	  "--B--\n",
 	  1, "bob@rcpt.example", NULL, "norelaying" },
 	/*
+	 * A failed recipient listed with its display name (CDO, Outlook),
+	 * the reason in the line above: an item of the list, as the bare
+	 * address is.
+	 */
+	{ "display name item", BODY_HEAD("Non-Delivery: hello")
+	  "--- Non-Delivery Report ---\n"
+	  "The email below could not be delivered to the following user:\n\n"
+	  "\"Bob Rcpt\" <bob@rcpt.example>\n\nOld message:\n\nhello\n",
+	  1, "bob@rcpt.example", NULL, "onhold" },
+	{ "display name item, unquoted", BODY_HEAD("Non-Delivery: hello")
+	  "--- Non-Delivery Report ---\n"
+	  "The email below could not be delivered to the following user:\n\n"
+	  "Bob Rcpt <bob@rcpt.example>\n\nOld message:\n\nhello\n",
+	  1, "bob@rcpt.example", NULL, "onhold" },
+	/*
 	 * Exchange: no Diagnostic-Code, the reply in X-Supplementary-Info;
 	 * the readable text names only the address.  Status 5.5.0 alone
 	 * read as a protocol error of the sender's.
