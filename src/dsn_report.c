@@ -301,16 +301,7 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		if (ql >= 2 && ((q[0] == '"' && q[ql - 1] == '"') ||
 		    (q[0] == '<' && q[ql - 1] == '>')))
 			q++, ql -= 2;
-		while (ql > 0 && isspace((unsigned char)q[0]))
-			q++, ql--;
-		if (ql > 0 && q[0] == '#') {	/* "#5.5.0 smtp;550 ..." */
-			while (ql > 0 && !isspace((unsigned char)q[0]))
-				q++, ql--;
-			while (ql > 0 && isspace((unsigned char)q[0]))
-				q++, ql--;
-		}
-		if (ql > 5 && strncasecmp(q, "smtp;", 5) == 0)
-			q += 5, ql -= 5;
+		dsn_untyped(&q, &ql);	/* " #5.5.0 smtp;550 ..." */
 		size_t dl = strlen(r->diagnostic);
 		if (dl == 0 || r->diag_is_comment) {
 			/* The server's words: the readable text does not
