@@ -456,6 +456,22 @@ outcome_of(const struct logline *ll)
 #undef IS
 }
 
+/*
+ * "status=deliverable" and "status=undeliverable" report a Postfix
+ * address verification probe (reject_unverified_sender or _recipient,
+ * sendmail -bv), not mail.
+ */
+static int
+is_probe(const struct logline *ll)
+{
+	const struct slice s = ll->status;
+
+#define IS(lit) (s.n == sizeof(lit) - 1 && memcmp(s.p, lit, s.n) == 0)
+	return (ll->mta == LL_MTA_POSTFIX &&
+	    (IS("deliverable") || IS("undeliverable")));
+#undef IS
+}
+
 /* The reply as the remote server gave it, without the reporter's words. */
 static struct slice
 reply_of(const struct logline *ll)
@@ -724,17 +740,12 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 		break;
 	case LL_DELIVERY:
 		/*
-		 * "status=deliverable" and "status=undeliverable" report an
-		 * address verification probe (reject_unverified_sender or
-		 * _recipient, sendmail -bv), not mail: a probe of an inbound
-		 * sender's address, or one greylisted and so "undeliverable"
-		 * with a 4.x.x code, must neither suppress an address this
-		 * system never mailed nor count toward a provider's rates.
+		 * A probe of an inbound sender's address, or one greylisted
+		 * and so "undeliverable" with a 4.x.x code, must neither
+		 * suppress an address this system never mailed nor count
+		 * toward a provider's rates.
 		 */
-		if (ll.mta == LL_MTA_POSTFIX && ((ll.status.n == 11 &&
-		    memcmp(ll.status.p, "deliverable", 11) == 0) ||
-		    (ll.status.n == 13 && memcmp(ll.status.p,
-		    "undeliverable", 13) == 0))) {
+		if (is_probe(&ll)) {
 			lp->st.probes++;
 			break;
 		}
