@@ -215,22 +215,18 @@ print_status(json_t *a)
 		    when(dl, tp, tb, sizeof(tb)));
 	}
 	json_array_foreach(json_object_get(a, "sources"), i, src) {
-		if (json_object_get(src, "journal") != NULL) {
-			/* A journal has entries and a cursor, no file or offset. */
-			printf("source journal %s: %lld entries, %lld outcomes, "
-			    "%lld queue IDs held (%lld deferred recipients), %lld evicted, "
-			    "%lld address probes passed over, cursor %s%s\n",
-			    str(src, "journal"), num(src, "entries"), num(src, "outcomes"),
-			    num(src, "queue_ids"), num(src, "deferred_recipients"),
-			    num(src, "evicted"), num(src, "probes"), str(src, "cursor"),
-			    json_is_true(json_object_get(src, "stalled")) ? ", STALLED (store refuses commits)" : "");
-			continue;
-		}
-		printf("source %s: offset %lld, lag %lld bytes, %lld lines, %lld outcomes, "
-		    "%lld queue IDs held (%lld deferred recipients), %lld evicted, "
-		    "%lld address probes passed over%s\n",
-		    str(src, "file"), num(src, "offset"), num(src, "lag_bytes"),
-		    num(src, "lines"), num(src, "outcomes"), num(src, "queue_ids"),
+		/* A journal has entries and a cursor, no file or offset. */
+		if (json_object_get(src, "journal") != NULL)
+			printf("source journal %s: cursor %s, %lld entries",
+			    str(src, "journal"), str(src, "cursor"),
+			    num(src, "entries"));
+		else
+			printf("source %s: offset %lld, lag %lld bytes, %lld lines",
+			    str(src, "file"), num(src, "offset"),
+			    num(src, "lag_bytes"), num(src, "lines"));
+		printf(", %lld outcomes, %lld queue IDs held (%lld deferred recipients), "
+		    "%lld evicted, %lld address probes passed over%s\n",
+		    num(src, "outcomes"), num(src, "queue_ids"),
 		    num(src, "deferred_recipients"), num(src, "evicted"),
 		    num(src, "probes"),
 		    json_is_true(json_object_get(src, "stalled")) ? ", STALLED (store refuses commits)" : "");
