@@ -345,14 +345,17 @@ handle(struct client *c, char *line)
 	 * "import FILE" sent by a hand-written client uploads nothing but
 	 * must not read as done.
 	 */
-	if (argc > 1 && (strcmp(verb, "status") == 0 ||
-	    strcmp(verb, "export") == 0 || strcmp(verb, "import") == 0)) {
-		char msg[300];
-		if (strcmp(verb, "import") == 0)
-			c->import_skip = 1;	/* its CSV and "." still follow */
-		snprintf(msg, sizeof(msg), "%s: unexpected argument \"%s\" "
-		    "(takes none)", verb, argv[1]);
-		return (reply_error(c, msg));
+	if (strcmp(verb, "status") == 0 || strcmp(verb, "export") == 0 ||
+	    strcmp(verb, "import") == 0) {
+		static const char *const none[] = { NULL };
+		char err[256], msg[300];
+		if (opt_parse(argc, argv, 1, none, NULL, NULL, err,
+		    sizeof(err)) != 0) {
+			if (strcmp(verb, "import") == 0)
+				c->import_skip = 1;	/* its CSV and "." follow */
+			snprintf(msg, sizeof(msg), "%s: %s", verb, err);
+			return (reply_error(c, msg));
+		}
 	}
 	if (strcmp(verb, "status") == 0) {
 		json_t *js = daemon_status(cs->d);
