@@ -210,6 +210,49 @@ parse_window(const char *s)
 	"(30d, 2w), at most 100 years"
 
 /*
+ * "LEAD a, b, c": what an option or a value takes, the names given by
+ * name_at(arg, 0), (arg, 1), ... up to its NULL, cut short rather than
+ * run past len.  One writer for every such answer, so none of them
+ * overruns its buffer when a list (the operator's provider map) is long.
+ */
+static void
+names_join(char *msg, size_t len, const char *lead,
+    const char *(*name_at)(const void *, unsigned), const void *arg)
+{
+	int w = snprintf(msg, len, "%s", lead);
+	size_t off = w > 0 ? (size_t)w : 0;
+	const char *nm;
+
+	for (unsigned k = 0; off < len && (nm = name_at(arg, k)) != NULL; k++) {
+		w = snprintf(msg + off, len - off, "%s %s", k ? "," : "", nm);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+/* name_at()s for names_join(): a NULL-ended array, the categories. */
+static const char *
+array_name(const void *arg, unsigned k)
+{
+	return (((const char *const *)arg)[k]);
+}
+
+static const char *
+category_name(const void *arg, unsigned k)
+{
+	(void)arg;
+	return (k < RB_CATEGORY__COUNT ?
+	    taxonomy_category_name((enum rb_category)k) : NULL);
+}
+
+static const char *
+provider_name(const void *arg, unsigned k)
+{
+	return (classifier_provider_name(arg, k));
+}
+
+/*
  * The words of a request after its verb (and sub-verb), from argv[first]:
  * each "--name VALUE" for a name in names (a NULL-ended list), anywhere
  * among them, and at most one other word, the operand, which *operand
@@ -242,11 +285,17 @@ opt_parse(int argc, char **argv, int first, const char *const *names,
 		for (k = 0; k < n && strcmp(argv[i], names[k]) != 0; k++)
 			;
 		if (k == n) {
-			int off = snprintf(err, errlen, "unknown option %s (takes", argv[i]);
-			for (k = 0; k < n && off > 0 && (size_t)off < errlen; k++)
-				off += snprintf(err + off, errlen - (size_t)off, " %s", names[k]);
-			if (off > 0 && (size_t)off < errlen)
-				snprintf(err + off, errlen - (size_t)off, "%s)", n ? "" : " none");
+			char lead[128];
+			snprintf(lead, sizeof(lead), "unknown option %.64s (takes",
+			    argv[i]);
+			if (n == 0)
+				snprintf(err, errlen, "%s none)", lead);
+			else {
+				names_join(err, errlen, lead, array_name, names);
+				size_t off = strlen(err);
+				if (off + 1 < errlen)
+					snprintf(err + off, errlen - off, ")");
+			}
 			return (-1);
 		}
 		/* "--reason --expires 1d" is a forgotten reason, not one. */
@@ -265,6 +314,7 @@ opt_parse(int argc, char **argv, int first, const char *const *names,
  */
 static const char *const list_sources[] = {
 	"log", "journal", "dsn", "complaint", "manual", "escalation", "import",
+	NULL
 };
 
 static int
@@ -425,23 +475,20 @@ handle(struct client *c, char *line)
 		enum rb_category cc;
 		if (cat != NULL) {
 			if (taxonomy_category_parse(cat, &cc) != 0) {
-				int off = snprintf(msg, sizeof(msg), "--category takes");
-				for (int k = 0; k < RB_CATEGORY__COUNT; k++)
-					off += snprintf(msg + off, sizeof(msg) - (size_t)off,
-					    "%s %s", k ? "," : "", taxonomy_category_name((enum rb_category)k));
+				names_join(msg, sizeof(msg), "--category takes",
+				    category_name, NULL);
 				return (reply_error(c, msg));
 			}
 			cat = taxonomy_category_name(cc);
 		}
 		if (src != NULL) {
-			size_t k, ns = sizeof(list_sources) / sizeof(list_sources[0]);
-			for (k = 0; k < ns && strcasecmp(src, list_sources[k]) != 0; k++)
+			size_t k;
+			for (k = 0; list_sources[k] != NULL &&
+			    strcasecmp(src, list_sources[k]) != 0; k++)
 				;
-			if (k == ns) {
-				int off = snprintf(msg, sizeof(msg), "--source takes");
-				for (k = 0; k < ns; k++)
-					off += snprintf(msg + off, sizeof(msg) - (size_t)off,
-					    "%s %s", k ? "," : "", list_sources[k]);
+			if (list_sources[k] == NULL) {
+				names_join(msg, sizeof(msg), "--source takes",
+				    array_name, list_sources);
 				return (reply_error(c, msg));
 			}
 			src = list_sources[k];
@@ -491,12 +538,9 @@ handle(struct client *c, char *line)
 			    strcmp(pn, prov) != 0; k++)
 				;
 			if (pn == NULL) {
-				int off = snprintf(msg, sizeof(msg),
-				    "--provider takes a name of the provider map:");
-				for (k = 0; (pn = classifier_provider_name(cl, k)) != NULL &&
-				    off > 0 && (size_t)off < sizeof(msg); k++)
-					off += snprintf(msg + off, sizeof(msg) - (size_t)off,
-					    "%s %s", k ? "," : "", pn);
+				names_join(msg, sizeof(msg),
+				    "--provider takes a name of the provider map:",
+				    provider_name, cl);
 				return (reply_error(c, msg));
 			}
 		}
