@@ -181,6 +181,19 @@ source_options(const struct rb_settings *cfg, struct tail_options *to,
 	lo->max_entries = (size_t)cfg->queue_max_entries;
 }
 
+#ifdef HAVE_SYSTEMD
+static void
+journal_options(const struct rb_settings *cfg, struct journal_options *jo)
+{
+	journal_options_default(jo);
+	jo->directory = cfg->journal_directory;
+	jo->match = cfg->journal_match;
+	jo->poll_ms = cfg->poll_interval_ms;
+	jo->coalesce_ms = cfg->commit_interval_ms;
+	jo->batch = (size_t)cfg->commit_batch;
+}
+#endif
+
 /* Start following path, or with path NULL the journal, into *s. */
 static int
 source_start(struct daemon *d, const char *path, struct source *s)
@@ -199,12 +212,7 @@ source_start(struct daemon *d, const char *path, struct source *s)
 		struct logproc *lp = logproc_new(d->cl, &lo);
 		if (lp == NULL)
 			return (-1);
-		journal_options_default(&jo);
-		jo.directory = d->cfg->journal_directory;
-		jo.match = d->cfg->journal_match;
-		jo.poll_ms = to.poll_ms;
-		jo.coalesce_ms = to.coalesce_ms;
-		jo.batch = to.batch;
+		journal_options(d->cfg, &jo);
 		struct journal *j = journal_new(d->base, have ? &pos : NULL, lp,
 		    sink, d, &jo, err, sizeof(err));
 		if (j == NULL) {
@@ -266,9 +274,10 @@ start_sources(struct daemon *d)
  * and bounds.  A logproc holds the queue correlation (senders,
  * message-ids, deferred recipients waiting for "expired"), which a fresh
  * one could rebuild only from the lines inside resume_window; restarting
- * every source on each SIGHUP lost the rest.  Sources no longer named, or
- * read with changed options, are stopped and started afresh.  Returns -1
- * if a source could not be started (the others run).
+ * every source on each SIGHUP lost the rest; so did restarting those
+ * whose poll or commit options changed, which a running reader now takes
+ * over.  Sources no longer named are stopped, new ones started.  Returns
+ * -1 if a source could not be started (the others run).
  */
 static int
 reload_sources(struct daemon *d, const struct rb_settings *old)
@@ -277,11 +286,6 @@ reload_sources(struct daemon *d, const struct rb_settings *old)
 	const char *want[RB_SETTINGS_MAX_FILES];
 	int nprev = d->nsrc, nwant, rc = 0;
 	const struct rb_settings *c = d->cfg;
-	/* A tail's options are fixed when it starts. */
-	int same_reading = old->poll_interval_ms == c->poll_interval_ms &&
-	    old->commit_interval_ms == c->commit_interval_ms &&
-	    old->resume_window == c->resume_window &&
-	    old->commit_batch == c->commit_batch;
 	struct tail_options to;
 	struct logproc_options lo;
 
@@ -299,7 +303,7 @@ reload_sources(struct daemon *d, const struct rb_settings *old)
 
 	/* First take over what can be kept ... */
 	for (int i = 0; i < nwant; i++) {
-		for (int j = 0; j < nprev && same_reading; j++) {
+		for (int j = 0; j < nprev; j++) {
 			struct source *p = &prev[j];
 			int match;
 			if (want[i] == NULL) {
@@ -317,6 +321,15 @@ reload_sources(struct daemon *d, const struct rb_settings *old)
 			if (!match || logproc_set_classifier(p->lp, d->cl) != 0)
 				continue;
 			logproc_set_options(p->lp, &lo);
+			if (p->tail != NULL)
+				tail_set_options(p->tail, &to);
+#ifdef HAVE_SYSTEMD
+			if (p->journal != NULL) {
+				struct journal_options jo;
+				journal_options(c, &jo);
+				journal_set_options(p->journal, &jo);
+			}
+#endif
 			d->src[i] = *p;
 			memset(p, 0, sizeof(*p));
 			log_info("source: %s=%s kept=yes", want[i] ? "file" : "journal",

@@ -424,6 +424,16 @@ journal_flush(struct journal *jr)
 		read_available(jr);
 }
 
+void
+journal_set_options(struct journal *jr, const struct journal_options *o)
+{
+	jr->opt = *o;
+	jr->opt.directory = NULL;
+	jr->opt.match = NULL;
+	struct timeval pv = { jr->opt.poll_ms / 1000, (jr->opt.poll_ms % 1000) * 1000 };
+	event_add(jr->poll_ev, &pv);
+}
+
 json_t *
 journal_status(const struct journal *jr)
 {

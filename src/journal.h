@@ -46,6 +46,13 @@ struct journal *journal_new(struct event_base *, const struct rb_position *resum
 void journal_free(struct journal *);
 /* Read everything available now (shutdown, reload, tests). */
 void journal_flush(struct journal *);
+/*
+ * New reading options for a running reader (a reload): poll interval,
+ * grouping and batch apply from now on, resume_entries at the next
+ * start.  The directory and match of o are not looked at: a reader with
+ * other ones is another source.
+ */
+void journal_set_options(struct journal *, const struct journal_options *);
 /* Cursor, counters for "reboundctl status". */
 json_t *journal_status(const struct journal *);
 

@@ -658,6 +658,16 @@ tail_set_logproc(struct tail *t, struct logproc *lp)
 	t->lp = lp;
 }
 
+void
+tail_set_options(struct tail *t, const struct tail_options *o)
+{
+	t->opt = *o;
+	/* Re-adding a pending timer sets its new interval. */
+	struct timeval pv = { t->opt.poll_ms / 1000, (t->opt.poll_ms % 1000) * 1000 };
+	event_add(t->poll_ev, &pv);
+	/* A read already scheduled keeps its old delay, at most one period. */
+}
+
 const char *
 tail_path(const struct tail *t)
 {

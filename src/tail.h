@@ -46,6 +46,11 @@ void tail_free(struct tail *);
 /* Read everything available now (shutdown, tests). */
 void tail_flush(struct tail *);
 void tail_set_logproc(struct tail *, struct logproc *);
+/*
+ * New reading options for a running tail (a reload): the poll interval
+ * and grouping apply from now on, resume_window at the next start.
+ */
+void tail_set_options(struct tail *, const struct tail_options *);
 const char *tail_path(const struct tail *);
 /* Position, lag and counters for "reboundctl status". */
 json_t *tail_status(const struct tail *);

@@ -2,7 +2,8 @@
 # daemon_reload.sh - a SIGHUP keeps the queue correlation of the sources
 # it does not change: a recipient deferred before the reload, whose lines
 # are far outside resume_window by then, still expires with its sender
-# and message-id after it; a source whose options change restarts.
+# and message-id after it, also when the reload changes how the source is
+# read (poll and commit intervals).
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
 command -v sqlite3 >/dev/null || skip "no sqlite3"
@@ -18,6 +19,9 @@ cat >> "$D/mail.log" <<LOG
 $now mx1 postfix/cleanup[12]: 5A5A5A5A5A: message-id=<kept@shop.example>
 $now mx1 postfix/qmgr[10]: 5A5A5A5A5A: from=<news@shop.example>, size=900, nrcpt=1 (queue active)
 $now mx1 postfix/smtp[14]: 5A5A5A5A5A: to=<bob@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.9]:25: Connection refused)
+$now mx1 postfix/cleanup[12]: 8D8D8D8D8D: message-id=<second@shop.example>
+$now mx1 postfix/qmgr[10]: 8D8D8D8D8D: from=<offers@shop.example>, size=900, nrcpt=1 (queue active)
+$now mx1 postfix/smtp[14]: 8D8D8D8D8D: to=<carol@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.9]:25: Connection refused)
 LOG
 # Far more than resume_window of other mail.
 python3 - "$now" >> "$D/mail.log" <<'PY'
@@ -49,12 +53,20 @@ $want"
 grep -q "source: file=$D/mail.log kept=yes" "$D/reboundd.log" ||
 	fail "unchanged source not kept: $(tail -5 "$D/reboundd.log")"
 
-# Changed reading options restart the source, from its saved position.
+# Changed reading options are taken over by the running source: its
+# queue correlation stays (a restart kept only what resume_window holds).
 echo "poll_interval = 200ms" >> "$D/rebound.conf"
-sed -i '/^poll_interval = 100ms$/d' "$D/rebound.conf"
+sed -i -e '/^poll_interval = 100ms$/d' \
+	-e 's/^commit_interval = 50ms$/commit_interval = 20ms/' "$D/rebound.conf"
+grep -q "^commit_interval = 20ms" "$D/rebound.conf" || fail "commit_interval not changed"
 reload
-grep -q "source: file=$D/mail.log resume=saved" "$D/reboundd.log" ||
-	fail "changed source not restarted: $(tail -5 "$D/reboundd.log")"
+[ "$(grep -c "source: file=$D/mail.log kept=yes" "$D/reboundd.log")" = 2 ] ||
+	fail "source with new reading options not kept: $(tail -5 "$D/reboundd.log")"
+echo "$now mx1 postfix/qmgr[10]: 8D8D8D8D8D: from=<offers@shop.example>, status=expired, returned to sender" >> "$D/mail.log"
+daemon_caught_up "$D"
+got=$(sqlite3 "$D/state/rebound.db" "SELECT sender, message_id FROM outcomes WHERE recipient = 'carol@slow.example' AND outcome = 'expired'")
+[ "$got" = "offers@shop.example|second@shop.example" ] ||
+	fail "expired after a reload with new reading options: '$got'"
 echo "$now mx1 postfix/smtp[14]: 6B6B6B6B6B: to=<after@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)" >> "$D/mail.log"
 daemon_caught_up "$D"
 [ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'after@example.org'")" = 1 ] ||
