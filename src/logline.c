@@ -84,10 +84,21 @@ static int
 month_of(const char *p)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	/*
+	 * journalctl writes the month in the reader's locale: a German one
+	 * gives "Mai", "Okt", "Dez" (and "M\xc3\xa4r", which parse_3164
+	 * turns into "Mar" first).  The other months are spelt alike.
+	 */
+	static const struct { char name[4]; int month; } german[] = {
+		{ "Mai", 5 }, { "Okt", 10 }, { "Dez", 12 },
+	};
 
 	for (int i = 0; i < 12; i++)
 		if (memcmp(p, months + 3 * i, 3) == 0)
 			return (i + 1);
+	for (size_t i = 0; i < sizeof(german) / sizeof(german[0]); i++)
+		if (memcmp(p, german[i].name, 3) == 0)
+			return (german[i].month);
 	return (0);
 }
 
@@ -100,6 +111,13 @@ month_of(const char *p)
 static size_t
 parse_3164(const char *p, size_t n, time_t now, time_t *t)
 {
+	if (n >= 17 && memcmp(p, "M\xc3\xa4r ", 5) == 0) {
+		char buf[17];
+		memcpy(buf, "Mar", 3);
+		memcpy(buf + 3, p + 4, 13);
+		size_t used = parse_3164(buf, n - 1 < 16 ? n - 1 : 16, now, t);
+		return (used ? used + 1 : 0);
+	}
 	int unpadded = n >= 15 && p[4] >= '1' && p[4] <= '9' && p[5] == ' ';
 	if (unpadded) {
 		char buf[16];
@@ -359,6 +377,33 @@ qid_end(const char *p, const char *end)
 	return (q);
 }
 
+/*
+ * Whether a program name is "NAME/DAEMON" for one of the Postfix daemons
+ * whose lines are read here.  Postfix logs as syslog_name/daemon, and
+ * syslog_name is the operator's: a transport of its own for a sending IP
+ * or a provider is often given its own ("smtp-uol/smtp",
+ * "enforced-tls-smtp/smtp"), with no "postfix" in it.
+ */
+static int
+postfix_daemon(struct slice prog)
+{
+	static const char *const daemons[] = { "smtp", "lmtp", "local",
+	    "virtual", "pipe", "error", "retry", "discard", "qmgr", "oqmgr",
+	    "cleanup", "smtpd", "bounce", "pickup", "postsuper", NULL };
+	const char *slash = NULL;
+
+	for (size_t i = 0; i < prog.n; i++)
+		if (prog.p[i] == '/')
+			slash = prog.p + i;
+	if (slash == NULL || slash == prog.p)
+		return (0);
+	size_t n = prog.n - (size_t)(slash + 1 - prog.p);
+	for (int i = 0; daemons[i] != NULL; i++)
+		if (strlen(daemons[i]) == n && memcmp(slash + 1, daemons[i], n) == 0)
+			return (1);
+	return (0);
+}
+
 enum logline_kind
 logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 {
@@ -430,7 +475,8 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 		if (p < end && *p == ' ')
 			p++;
 	}
-	if (ll->program.n >= 7 && memcmp(ll->program.p, "postfix", 7) == 0)
+	if ((ll->program.n >= 7 && memcmp(ll->program.p, "postfix", 7) == 0) ||
+	    postfix_daemon(ll->program))
 		ll->mta = LL_MTA_POSTFIX;
 	else if ((ll->program.n == 6 && memcmp(ll->program.p, "sm-mta", 6) == 0) ||
 	    (ll->program.n >= 8 && memcmp(ll->program.p, "sendmail", 8) == 0) ||

@@ -65,7 +65,19 @@ static const struct {
 	/* Sendmail keeps the display name of an alias expansion. */
 	{ "Oct 25 12:50:21 localhost sendmail[6666]: v9PCoLxI006666: to=Vasya <vasya@example.com>, ctladdr=dm (1000/1000), delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=30127, relay=[127.0.0.1] [127.0.0.1], dsn=2.0.0, stat=Sent (v9PCoLiO006667 Message accepted for delivery)",
 	  LL_DELIVERY, "sendmail", "v9PCoLxI006666", "vasya@example.com", "Sent", "2.0.0", "[127.0.0.1] [127.0.0.1]", "Sent (" },
+	/*
+	 * An operator's own syslog_name for a transport, without "postfix"
+	 * in it: the daemon after the slash says whose line it is.
+	 */
+	{ "Jan  9 11:30:31 mx1 smtp-uol/smtp[24974]: D13DCBDDF5A: to=<c@uol.example>, relay=mx.uol.example[192.0.2.15]:25, delay=56196, delays=55920/275/0.09/0.22, dsn=4.7.1, status=deferred (host mx.uol.example[192.0.2.15] said: 450 4.7.1 Too many messages, try again later. (in reply to RCPT TO command))",
+	  LL_DELIVERY, "smtp-uol/smtp", "D13DCBDDF5A", "c@uol.example", "deferred", "4.7.1", "mx.uol.example[192.0.2.15]:25", "host mx.uol" },
+	{ "Mar 15 14:20:01 mx enforced-tls-smtp/smtp[23456]: BA0CB881A81: to=<w@example.org>, relay=mx-in.example.org[192.0.2.73]:25, delay=0.28, delays=0.19/0.02/0.07/0, dsn=5.7.5, status=bounced (Cannot start TLS: handshake failure)",
+	  LL_DELIVERY, "enforced-tls-smtp/smtp", "BA0CB881A81", "w@example.org", "bounced", "5.7.5", "mx-in.example.org[192.0.2.73]:25", "Cannot start TLS" },
+	{ "Nov 25 10:00:01 mx1 outbound/qmgr[10]: 44444DDDDD: from=<news@shop.example>, size=2048, nrcpt=3 (queue active)",
+	  LL_FROM, "outbound/qmgr", "44444DDDDD", NULL, NULL, NULL, NULL, NULL },
 	/* not outcomes */
+	{ "Nov 25 10:00:01 mx1 myapp/worker[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 /smtp[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 postfix/smtpd[13]: connect from app1.example[192.0.2.5]", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 sshd[99]: Accepted publickey for root", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "garbage \xff\xfe\x01 not a log line", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
@@ -118,6 +130,31 @@ START_TEST(test_times)
 	ck_assert_int_eq(logline_parse(unpadded, strlen(unpadded), NOW, &ll), LL_REMOVED);
 	ck_assert_int_eq(ll.time, a);
 	ck_assert_int_eq(ll.queue_id.n, 10);
+	/* journalctl's output in a German locale names some months its way. */
+	static const char *const german[][2] = {
+		{ "M\xc3\xa4r  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Mar  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "M\xc3\xa4r 2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Mar  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "Mai 12 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "May 12 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "Okt 15 23:48:15 c3 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Oct 15 23:48:15 c3 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "Dez  1 00:00:01 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Dec  1 00:00:01 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+	};
+	for (size_t i = 0; i < sizeof(german) / sizeof(german[0]); i++) {
+		ck_assert_int_eq(logline_parse(german[i][1], strlen(german[i][1]), NOW, &ll), LL_REMOVED);
+		a = ll.time;
+		ck_assert_msg(logline_parse(german[i][0], strlen(german[i][0]), NOW, &ll) == LL_REMOVED,
+		    "german %zu", i);
+		ck_assert_msg(ll.time == a, "german %zu: time", i);
+		ck_assert_msg(sl_eq(ll.host, i == 3 ? "c3" : "mx1"), "german %zu: host", i);
+		ck_assert_int_eq(ll.queue_id.n, 10);
+	}
+	/* Not a month in either. */
+	const char *mae = "M\xc3\xa4x  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed";
+	ck_assert_int_eq(logline_parse(mae, strlen(mae), NOW, &ll), LL_NONE);
 	/* A December line read in November is last year's. */
 	const char *dec = "Dec 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed";
 	logline_parse(dec, strlen(dec), NOW, &ll);
