@@ -231,6 +231,13 @@ static const struct {
 	{ "connect to mx.example.net[192.0.2.1]:25: Connection timed out", NULL, RB_OUTCOME_DEFERRED, "networkerror", 0, "deferred" },
 	{ "551 450 busy - please try later 551 not our user", "5.1.6", 0, "hasmoved", 1, "bounced" },
 	{ "550 5.7.9 Rejected", NULL, 0, "securityerror", 0, "bounced" },
+	/*
+	 * Sendmail's "User unknown" stands for any 5.1.x reply; with 5.1.7
+	 * or 5.1.8 it was the sender's address that was refused.
+	 */
+	{ "User unknown", "5.1.8", RB_OUTCOME_BOUNCED, "rejected", 0, "bounced" },
+	{ "User unknown", "5.1.7", RB_OUTCOME_BOUNCED, "rejected", 0, "bounced" },
+	{ "User unknown", "5.1.1", RB_OUTCOME_BOUNCED, "userunknown", 1, "bounced" },
 	{ "550 Host unknown", NULL, 0, "hostunknown", 1, "bounced" },
 	{ "551 5.1.6 Recipient address has moved", NULL, 0, "hasmoved", 1, "bounced" },
 	{ "554 5.2.1 Mailbox disabled, not accepting messages", NULL, 0, "suspend", 0, "bounced" },
