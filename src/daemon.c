@@ -172,6 +172,7 @@ source_options(const struct rb_settings *cfg, struct tail_options *to,
 {
 	tail_options_default(to);
 	to->poll_ms = cfg->poll_interval_ms;
+	to->rotate_grace_ms = cfg->rotate_grace_ms;
 	to->coalesce_ms = cfg->commit_interval_ms;
 	to->resume_window = cfg->resume_window;
 	to->batch = (size_t)cfg->commit_batch;

@@ -79,6 +79,8 @@ static const struct key keys[] = {
 	    "how often expiry and pruning run" },
 	{ "poll_interval", K_DURATION_MS, O(poll_interval_ms), "1s", NULL,
 	    "how often followed files are checked for growth and rotation" },
+	{ "rotate_grace", K_DURATION_MS, O(rotate_grace_ms), "60s", NULL,
+	    "how long a rotated file is read on after its last growth" },
 	{ "resume_window", K_SIZE, O(resume_window), "4m", NULL,
 	    "bytes re-read before a saved position at start" },
 	{ "log_target", K_TARGET, O(log_stderr), "syslog", "syslog|stderr",

@@ -37,6 +37,7 @@ struct rb_settings {
 	long commit_batch;
 	long maintenance_interval;
 	long poll_interval_ms;
+	long rotate_grace_ms;		/* a rotated file is read on this long */
 	long resume_window;		/* bytes re-read before a saved position */
 	int verbose;
 	int log_stderr;			/* log_target = stderr */

@@ -26,6 +26,10 @@ sed -e 's/^#\([a-z_]* =\)/\1/' "$S/conf/rebound.conf" > "$T/shipped.conf"
 "$B/reboundd" -n -c "$T/shipped.conf" > "$T/shipped" || fail "the shipped file does not parse"
 diff "$(printf '%s' "$T/defaults")" "$T/shipped" | grep '^[<>] [a-z]' | grep -v '^[<>] database = ' > "$T/shipped.diff"
 [ ! -s "$T/shipped.diff" ] || fail "conf/rebound.conf differs from the defaults: $(cat "$T/shipped.diff")"
+# Every key is in the shipped file, commented out with its default.
+for k in $(sed -n 's/^\([a-z_]*\) = .*/\1/p' "$T/defaults"); do
+	grep -q "^#$k =\( \|$\)" "$S/conf/rebound.conf" || fail "conf/rebound.conf lacks $k"
+done
 # -n prints what -c reads back unchanged.
 tail -n +2 "$T/defaults" > "$T/again.conf"
 "$B/reboundd" -n -c "$T/again.conf" | tail -n +2 | cmp -s - "$T/again.conf" ||

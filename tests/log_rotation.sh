@@ -93,8 +93,25 @@ lines 40 > "$T/regrown"
 cat "$T/regrown" > "$D/mail.log"
 wait_stored 230 "a truncated file grown past the old offset"
 
+# 7. rotate_grace: a rotated file quiet that long is let go (its space
+#    freed once logrotate removes it), here after 1 s, not the default 60
+echo "rotate_grace = 1s" >> "$D/rebound.conf"
+kill -HUP "$(cat "$D/pid")"
+wait_until 20 grep -q "reload=done" "$D/reboundd.log" ||
+	fail "reload with rotate_grace: $(tail -3 "$D/reboundd.log")"
+exec 3>> "$D/mail.log"
+mv "$D/mail.log" "$D/mail.log.7"
+lines 10 > "$D/mail.log"
+lines 10 >&3
+wait_stored 250 "both files after a rotation with rotate_grace = 1s"
+held() { ls -l "/proc/$(cat "$D/pid")/fd" 2>/dev/null | grep -c 'mail\.log\.7$'; }
+[ "$(held)" -ge 1 ] || fail "the rotated file not read on"
+wait_until 15 sh -c "[ \"\$(ls -l /proc/$(cat "$D/pid")/fd | grep -c 'mail\.log\.7\$')\" = 0 ]" ||
+	fail "the rotated file still held $(held) times after rotate_grace"
+exec 3>&-
+
 # and nothing twice: every recipient exactly once
 dups=$(sqlite3 "$D/state/rebound.db" 'SELECT count(*) FROM (SELECT recipient FROM outcomes GROUP BY recipient HAVING count(*) > 1)')
 [ "$dups" = 0 ] || fail "$dups recipients stored twice"
 daemon_stop "$D"
-pass "230 lines through 6 rotations and a kill -9, each stored once"
+pass "250 lines through 7 rotations and a kill -9, each stored once"
