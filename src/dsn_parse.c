@@ -281,6 +281,35 @@ message_headers(struct dsn_ctx *ctx, GMimeMessage *m)
 		    strlen(v));
 }
 
+/*
+ * Whether a delivery-status body has a field of RFC 3464 (section 2.2 or
+ * 2.3) at the start of a line: a report, if only of the message, not
+ * prose.
+ */
+static int
+has_report_field(const char *s, size_t n)
+{
+	static const char *const fields[] = { "final-recipient:",
+	    "original-recipient:", "x-actual-recipient:", "action:", "status:",
+	    "diagnostic-code:", "remote-mta:", "reporting-mta:",
+	    "received-from-mta:", "arrival-date:", "original-envelope-id:",
+	    "dsn-gateway:", "x-postfix-queue-id:", NULL };
+	const char *p = s, *end = s + n;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (eol == NULL)
+			eol = end;
+		for (int i = 0; fields[i] != NULL; i++) {
+			size_t k = strlen(fields[i]);
+			if ((size_t)(eol - p) >= k && g_ascii_strncasecmp(p, fields[i], k) == 0)
+				return (1);
+		}
+		p = eol + 1;
+	}
+	return (0);
+}
+
 static void
 text_append(struct dsn_ctx *ctx, const char *s, size_t n)
 {
@@ -379,10 +408,21 @@ walk(struct dsn_ctx *ctx, GMimeObject *obj, int depth)
 	if (g_ascii_strcasecmp(type, "message") == 0 &&
 	    (g_ascii_strcasecmp(sub, "delivery-status") == 0 ||
 	    g_ascii_strcasecmp(sub, "global-delivery-status") == 0)) {
-		if (ctx->status == NULL) {
-			ctx->status = part_text(GMIME_PART(obj),
-			    ctx->opt->max_size, &n);
-			ctx->statuslen = n;
+		/*
+		 * The first one that holds report fields.  Some servers
+		 * (InterMail) label their readable explanation
+		 * message/delivery-status too and put the real report after
+		 * it: such a part is read as the explanation it is.
+		 */
+		if (ctx->status == NULL &&
+		    (s = part_text(GMIME_PART(obj), ctx->opt->max_size, &n)) != NULL) {
+			if (has_report_field(s, n)) {
+				ctx->status = s;
+				ctx->statuslen = n;
+			} else {
+				text_append(ctx, s, n);
+				free(s);
+			}
 		}
 	} else if (g_ascii_strcasecmp(type, "message") == 0 &&
 	    g_ascii_strcasecmp(sub, "feedback-report") == 0) {

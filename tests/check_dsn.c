@@ -306,6 +306,24 @@ static const struct icase icases[] = {
 	  " unavailable (495782920:4198:-2147467259)>\n"
 	  "--B--\n",
 	  1, "bob@rcpt.example", NULL, "filtered" },
+	/*
+	 * InterMail: its explanation, prose, labelled message/delivery-status
+	 * too, before the report proper.  The report is the part with its
+	 * fields; the prose is the explanation.
+	 */
+	{ "prose as delivery-status",
+	  "From: Mail Administrator <Postmaster@rcpt.example>\nTo: alice@sender.example\n"
+	  "Subject: Mail System Error - Returned Mail\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+	  "--B\nContent-Type: message/delivery-status;\n\n"
+	  "This Message was undeliverable due to the following reason:\n\n"
+	  "<bob@rcpt.example> mailbox is full\n\n"
+	  "--B\nContent-Type: message/delivery-status\n\n"
+	  "Reporting-MTA: dns; mta4.rcpt.example\n\n"
+	  "Original-Recipient: rfc822;bob@rcpt.example\n"
+	  "Final-Recipient: RFC822; <bob@rcpt.example>\nAction: failed\nStatus: 5.2.2\n"
+	  "--B--\n",
+	  1, "bob@rcpt.example", "5.2.2", "mailboxfull" },
 	/* Sendmail with PIPELINING: the RCPT refusal shown under DATA. */
 	{ "pipelined rcpt", DSN_HEAD("   ----- Transcript of session follows -----\n"
 	  "... while talking to mx.rcpt.example.:\n>>> DATA\n"
