@@ -103,6 +103,23 @@ static const struct {
 	{ "550 <someone@example.net> does not exist (in reply to RCPT TO command)", "someone@example.net", "invalid-address", "suppress" },
 	{ "550 5.0.0 Undefined error", "a@example.com", "other", "review" },
 	{ "554 Transaction failed", "a@example.com", "other", "review" },
+	/*
+	 * Replies of the providers' own pages, which the rules were not
+	 * written from: words in them that had meant something else.
+	 */
+	/* "closing connection" ends many replies; it says no more. */
+	{ "451 4.4.2 Timeout - closing connection.", "a@gmail.com", "network", "retry" },
+	{ "421 4.3.2 The maximum number of concurrent connections per resource forest has exceeded a limit, closing transmission channel.", "a@example.com", "rate-limit", "slow-down" },
+	/* The receiving organisation's queue, not a mailbox's quota. */
+	{ "450 4.7.3 Organization queue quota exceeded.", "a@outlook.com", "rate-limit", "slow-down" },
+	/* A message's form, in a reply that also speaks of spam. */
+	{ "550-5.7.1 [192.0.2.9 11] Our system has detected that this message is 550-5.7.1 not RFC 2822 compliant. To reduce the amount of spam sent to Gmail, 550-5.7.1 this message has been blocked.", "a@gmail.com", "message", "fix-sender" },
+	/* Not an address: dead as written, whatever the code says of domains. */
+	{ "553 5.1.2 The recipient address <.@gmail.com> is not a valid RFC-5321 address. - gsmtp", ".@gmail.com", "invalid-address", "suppress" },
+	/* Postfix's reject_unverified_recipient while its probe runs. */
+	{ "450 4.1.1 <a@example.com>: Recipient address rejected: unverified address: Address verification in progress", "a@example.com", "remote-server", "retry" },
+	/* The receiver's blocklist lookups fail: not a listing of the sender. */
+	{ "554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org; Error: open resolver; https://www.spamhaus.org/returnc/pub/192.0.2.1", "a@example.org", "remote-server", "review" },
 };
 
 /* reply for rcpt must get this category and this action. */
