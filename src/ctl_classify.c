@@ -97,6 +97,15 @@ run_jsonl(const struct classifier *cl, struct classify_scratch *s,
 		const char *dom = json_string_value(json_object_get(o, "recipient_domain"));
 		const char *mx = json_string_value(json_object_get(o, "mx"));
 		const char *enh = json_string_value(json_object_get(o, "enhanced"));
+		/* An empty field is one not given: "@" is no recipient. */
+		if (rcpt != NULL && *rcpt == '\0')
+			rcpt = NULL;
+		if (dom != NULL && *dom == '\0')
+			dom = NULL;
+		if (mx != NULL && *mx == '\0')
+			mx = NULL;
+		if (enh != NULL && *enh == '\0')
+			enh = NULL;
 		char addr[300];
 		if (rcpt == NULL && dom != NULL) {
 			snprintf(addr, sizeof(addr), "@%s", dom);

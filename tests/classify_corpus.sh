@@ -36,6 +36,11 @@ echo '{"id":1,"reply":"550 5.1.1 User unknown","category":"content","action":"no
 	"$B/reboundctl" classify --jsonl - > "$T/out" || fail "classify --jsonl - exited $?"
 grep -q '"category":"invalid-address"' "$T/out" && grep -q '"action":"suppress"' "$T/out" &&
 	grep -q '"note":"x"' "$T/out" || fail "input fields not replaced or not kept: $(cat "$T/out")"
+# An empty field is one not given: an empty recipient_domain is no
+# recipient "@", whose domain no host named in the reply could match.
+echo '{"reply":"550 <user@example.com>... Host unknown (Name server: example.com: host not found)","recipient_domain":"","mx":"","enhanced":""}' |
+	"$B/reboundctl" classify --jsonl - > "$T/out" || fail "classify --jsonl - exited $?"
+grep -q '"category":"invalid-domain"' "$T/out" || fail "empty fields taken as given: $(cat "$T/out")"
 # A broken rule file is refused with its line, and the exit status says so.
 printf 'ok text:"a" -> reason=userunknown\nbroken text:"b" -> reason=nope\n' > "$T/bad.rules"
 if "$B/reboundctl" rules check "$T/bad.rules" 2> "$T/err"; then fail "bad rules accepted"; fi
