@@ -230,6 +230,38 @@ START_TEST(test_documented)
 }
 END_TEST
 
+/*
+ * Sendmail's stat= words for the remote's reply ("User unknown",
+ * "Service unavailable") say no more than the code beside them: the code
+ * decides whose fault it was.
+ */
+static const struct {
+	const char *reply, *enh, *category, *action;
+	enum rb_outcome hint;
+} generic_words[] = {
+	{ "Service unavailable", "5.0.0", "other", "review", RB_OUTCOME_BOUNCED },
+	{ "Service unavailable", "4.0.0", "remote-server", "retry", RB_OUTCOME_DEFERRED },
+	{ "421 Service not available, closing transmission channel", NULL, "remote-server", "retry", RB_OUTCOME_UNKNOWN },
+	{ "User unknown", "5.7.1", "other", "review", RB_OUTCOME_BOUNCED },
+	{ "User unknown", "5.1.1", "invalid-address", "suppress", RB_OUTCOME_BOUNCED },
+};
+
+START_TEST(test_generic_words)
+{
+	for (size_t i = 0; i < sizeof(generic_words) / sizeof(generic_words[0]); i++) {
+		struct rb_verdict v;
+		run(generic_words[i].reply, generic_words[i].enh, "a@example.org", NULL,
+		    generic_words[i].hint, &v);
+		ck_assert_msg(strcmp(taxonomy_category_name(v.category), generic_words[i].category) == 0 &&
+		    strcmp(taxonomy_action_name(v.action), generic_words[i].action) == 0,
+		    "\"%s\" %s: got %s/%s (rule %s), want %s/%s", generic_words[i].reply,
+		    generic_words[i].enh ? generic_words[i].enh : "-",
+		    taxonomy_category_name(v.category), taxonomy_action_name(v.action),
+		    v.rule, generic_words[i].category, generic_words[i].action);
+	}
+}
+END_TEST
+
 /* Reasons, hard bounce flag and outcome. */
 static const struct {
 	const char *reply, *enh;
@@ -812,6 +844,7 @@ main(void)
 	tcase_add_test(tc, test_seed_codes);
 	tcase_add_test(tc, test_documented);
 	tcase_add_test(tc, test_reasons);
+	tcase_add_test(tc, test_generic_words);
 	tcase_add_test(tc, test_multiline_and_codes);
 	tcase_add_test(tc, test_providers);
 	tcase_add_test(tc, test_fix_is_provider_aware);
