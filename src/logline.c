@@ -378,6 +378,33 @@ qid_end(const char *p, const char *end)
 }
 
 /*
+ * A log level word and the blanks after it, as some templates write
+ * between the time or host and the program (a Postfix container image's
+ * "2022-06-20T20:48:14.699067+00:00 INFO    postfix/smtp[284]: ").
+ */
+static const char *
+skip_level(const char *p, const char *end)
+{
+	static const char *const levels[] = { "DEBUG", "INFO", "NOTICE",
+	    "WARNING", "WARN", "ERROR", "ERR", "CRIT", "ALERT", "EMERG", NULL };
+
+	/* Host and program names are seldom in capitals: most lines stop here. */
+	if (end - p < 4 || p[0] < 'A' || p[0] > 'Z' || p[1] < 'A' || p[1] > 'Z')
+		return (p);
+	for (int i = 0; levels[i] != NULL; i++) {
+		size_t k = strlen(levels[i]);
+		if ((size_t)(end - p) > k && memcmp(p, levels[i], k) == 0 &&
+		    p[k] == ' ') {
+			p += k;
+			while (p < end && *p == ' ')
+				p++;
+			return (p);
+		}
+	}
+	return (p);
+}
+
+/*
  * Whether a program name is "NAME/DAEMON" for one of the Postfix daemons
  * whose lines are read here.  Postfix logs as syslog_name/daemon, and
  * syslog_name is the operator's: a transport of its own for a sending IP
@@ -430,6 +457,18 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 	    (used = parse_3164(p, (size_t)(end - p), now, &ll->time)) == 0)
 		return (LL_NONE);
 	p += used;
+	/*
+	 * A second time stamp: the syslog line as a container's log keeps it
+	 * ("docker logs -t": "2020-11-02T13:52:02.68Z Nov 02 13:52:02 mail
+	 * postfix/smtp[1]: ...").  The first, with its year and zone, stands.
+	 */
+	time_t again;
+	if (!rfc5424 && p < end && ((is_digit(*p) &&
+	    (used = parse_iso(p, (size_t)(end - p), &again)) != 0) ||
+	    (*p >= 'A' && *p <= 'Z' &&
+	    (used = parse_3164(p, (size_t)(end - p), now, &again)) != 0)))
+		p += used;
+	p = skip_level(p, end);
 	const char *sp = find_char(p, end, ' ');
 	/*
 	 * Some syslog setups write no host name: the word after the time is
@@ -444,6 +483,12 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 			return (LL_NONE);
 	}
 	p = sp + 1;
+	/* Blanks a template pads with, a level word after the host. */
+	if (!rfc5424) {
+		while (p < end && *p == ' ')
+			p++;
+		p = skip_level(p, end);
+	}
 	/* The program: "postfix/smtp[123]: " or in 5424 "postfix/smtp 123 - - " */
 	const char *prog = p;
 	if (rfc5424) {
@@ -474,6 +519,12 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 		p++;
 		if (p < end && *p == ' ')
 			p++;
+		/* Solaris's syslogd: "sendmail[1]: [ID 801593 mail.info] ". */
+		if (STARTS(p, end, "[ID ")) {
+			const char *q = find_char(p, end, ']');
+			if (q + 1 < end && q[1] == ' ')
+				p = q + 2;
+		}
 	}
 	if ((ll->program.n >= 7 && memcmp(ll->program.p, "postfix", 7) == 0) ||
 	    postfix_daemon(ll->program))

@@ -75,6 +75,21 @@ static const struct {
 	  LL_DELIVERY, "enforced-tls-smtp/smtp", "BA0CB881A81", "w@example.org", "bounced", "5.7.5", "mx-in.example.org[192.0.2.73]:25", "Cannot start TLS" },
 	{ "Nov 25 10:00:01 mx1 outbound/qmgr[10]: 44444DDDDD: from=<news@shop.example>, size=2048, nrcpt=3 (queue active)",
 	  LL_FROM, "outbound/qmgr", "44444DDDDD", NULL, NULL, NULL, NULL, NULL },
+	/* Solaris's syslogd tags each message "[ID n facility.level]". */
+	{ "Dec 12 00:00:03 mx1 sendmail[20514]: [ID 801593 mail.info] kBC502520512: to=root, ctladdr=root (0/1), delay=00:00:01, xdelay=00:00:01, mailer=local, pri=30737, dsn=2.0.0, stat=Sent",
+	  LL_DELIVERY, "sendmail", "kBC502520512", "root", "Sent", "2.0.0", "", "Sent" },
+	{ "Mar  9 11:20:05 mailgw postfix/discard[1435]: [ID 897546 mail.info] 4D847A5B: to=<john@blackhole.example>, relay=none, delay=13, delays=13/0/0/0, dsn=2.0.0, status=sent (blackhole.example)",
+	  LL_DELIVERY, "postfix/discard", "4D847A5B", "john@blackhole.example", "sent", "2.0.0", "none", "blackhole" },
+	/* A template's padding and level word (a Postfix container image). */
+	{ "2022-06-20T20:48:14.699067+00:00 INFO    postfix/error[284]: 0F6AF2600E5: to=<b@example.com>, relay=none, delay=51985, delays=51984/1/0/0.05, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to mx.example.com[192.0.2.1]:25: Connection refused)",
+	  LL_DELIVERY, "postfix/error", "0F6AF2600E5", "b@example.com", "deferred", "4.4.1", "none", "delivery temporarily" },
+	{ "Mar 12 10:14:31 postfix INFO    postfix/error[282]: 39B9612B: to=<t@example.com>, relay=none, delay=0.77, delays=0.11/0.65/0/0, dsn=4.3.0, status=deferred (mail transport unavailable)",
+	  LL_DELIVERY, "postfix/error", "39B9612B", "t@example.com", "deferred", "4.3.0", "none", "mail transport" },
+	{ "Apr  1 15:32:46 localhost  postfix/discard[23132]: 9FA7140BE989: to=<h@source.example>, relay=none, delay=0.02, delays=0.02/0/0/0, dsn=2.0.0, status=sent (source.example)",
+	  LL_DELIVERY, "postfix/discard", "9FA7140BE989", "h@source.example", "sent", "2.0.0", "none", "source" },
+	/* "docker logs -t": the container's time stamp before syslog's. */
+	{ "2020-11-02T13:52:02.681188429Z Nov 02 13:52:02 mail postfix/smtp[236167]: ECE922C5AD5: to=<b@cs.example>, relay=mx.example.net[192.0.2.75]:25, delay=0.6, delays=0.1/0/0.3/0.2, dsn=2.0.0, status=sent (250 ok)",
+	  LL_DELIVERY, "postfix/smtp", "ECE922C5AD5", "b@cs.example", "sent", "2.0.0", "mx.example.net[192.0.2.75]:25", "250 ok" },
 	/* not outcomes */
 	{ "Nov 25 10:00:01 mx1 myapp/worker[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 /smtp[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
