@@ -244,7 +244,7 @@ static const struct {
 	{ "421 Service not available, closing transmission channel", NULL, "remote-server", "retry", RB_OUTCOME_UNKNOWN },
 	{ "User unknown", "5.7.1", "other", "review", RB_OUTCOME_BOUNCED },
 	/* Postfix's local(8) could not write the mailbox: this system's trouble. */
-	{ "maildir delivery failed: create maildir file /home/r/Maildir/tmp/1.P1.x: Permission denied", "5.2.0", "remote-server", "retry", RB_OUTCOME_BOUNCED },
+	{ "maildir delivery failed: create maildir file /home/r/Maildir/tmp/1.P1.x: Permission denied", "5.2.0", "remote-server", "fix-sender", RB_OUTCOME_BOUNCED },
 	{ "cannot update mailbox /var/mail/bob for user bob. error writing message: Disk quota exceeded", "5.2.2", "mailbox-full", "retry", RB_OUTCOME_BOUNCED },
 	{ "User unknown", "5.1.1", "invalid-address", "suppress", RB_OUTCOME_BOUNCED },
 };
