@@ -118,6 +118,17 @@ static const struct {
 	{ "553 5.1.2 The recipient address <.@gmail.com> is not a valid RFC-5321 address. - gsmtp", ".@gmail.com", "invalid-address", "suppress" },
 	/* Postfix's reject_unverified_recipient while its probe runs. */
 	{ "450 4.1.1 <a@example.com>: Recipient address rejected: unverified address: Address verification in progress", "a@example.com", "remote-server", "retry" },
+	/* Mail servers' own texts, in words the rules had in another order. */
+	{ "554 bizsmtp 0bcW1i00G0jifNx01bcmHa no DNS reverse for 192.0.2.10", "a@example.cz", "authentication", "fix-sender" },
+	{ "451 4.1.8 Client IP address 192.0.2.10 does not resolve", "a@example.org", "authentication", "fix-sender" },
+	{ "451 4.1.8 Possibly forged hostname for 192.0.2.10", "a@example.org", "authentication", "fix-sender" },
+	{ "550 Sorry, no access for this ip", "a@example.org", "blocklist", "fix-sender" },
+	{ "451 4.5.1 [192.0.2.10] Max concurrent sessions (#1.04)", "a@example.org", "rate-limit", "slow-down" },
+	{ "571 sorry, reached maximum number of recipients for one session (#5.7.1 - chkuser)", "a@example.org", "rate-limit", "slow-down" },
+	{ "500 5.0.0 Line too long", "a@example.org", "message", "fix-sender" },
+	{ "451 See http://pobox.com/~djb/docs/smtplf.html.", "a@example.org", "message", "fix-sender" },
+	{ "451 From:domain must resolve", "a@example.org", "policy", "fix-sender" },
+	{ "550 5.1.1 Suspended user", "a@example.kr", "mailbox-inactive", "suppress" },
 	/* The receiver's blocklist lookups fail: not a listing of the sender. */
 	{ "554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org; Error: open resolver; https://www.spamhaus.org/returnc/pub/192.0.2.1", "a@example.org", "remote-server", "review" },
 };
