@@ -238,6 +238,12 @@ START_TEST(test_documented)
 	for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++)
 		expect_verdict(documented[i].reply, "a@b.example",
 		    documented[i].category, documented[i].action);
+	/*
+	 * An address that is none, at a provider whose domain exists: not a
+	 * resolver's fault, which "5.1.2" at gmail.com alone would be.
+	 */
+	expect_verdict("553 5.1.2 The recipient address <.@gmail.com> is not a valid RFC-5321 address. - gsmtp",
+	    ".@gmail.com", "invalid-address", "suppress");
 }
 END_TEST
 
