@@ -229,6 +229,18 @@ static const struct {
 	{ "451 See http://pobox.com/~djb/docs/smtplf.html.", "message", "fix-sender" },
 	{ "451 From:domain must resolve", "policy", "fix-sender" },
 	{ "550 5.1.1 Suspended user", "mailbox-inactive", "suppress" },
+	/* Submission and relay refusals a Postfix relaying through a provider meets. */
+	{ "550 smtp auth required", "authentication", "fix-sender" },
+	{ "553 Relaying disallowed", "policy", "fix-sender" },
+	{ "554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException", "rate-limit", "slow-down" },
+	{ "554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception", "policy", "fix-sender" },
+	{ "550 Outgoing mail from \"example.com\" has been suspended.", "policy", "fix-sender" },
+	{ "552 MS-Office file containing VBA macros found inside of the email", "content", "fix-sender" },
+	{ "554 Message Not Accepted by filter.", "content", "fix-sender" },
+	{ "451 VS1-IP Excessive unknown recipients - possible Open Relay (#4.1.8)", "reputation", "slow-down" },
+	{ "421 [IPTS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1", "reputation", "slow-down" },
+	{ "554 5.7.1 Rejected because Bad IP", "blocklist", "fix-sender" },
+	{ "550 5.7.0 (COL0-MC6-F31) Unfortunately, messages from (192.0.2.1) on behalf of (example.com) could not be delivered due to domain owner policy restrictions.", "authentication", "fix-sender" },
 	/* The receiver's blocklist lookups fail: not a listing of the sender. */
 	{ "554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org; Error: open resolver; https://www.spamhaus.org/returnc/pub/192.0.2.1", "remote-server", "review" },
 };
