@@ -1259,6 +1259,14 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 	int permanent = out->outcome == RB_OUTCOME_BOUNCED ||
 	    out->outcome == RB_OUTCOME_EXPIRED ||
 	    (out->outcome == RB_OUTCOME_UNKNOWN && cls == 5);
+	/*
+	 * What to do about the sender: a 5xx refusal that the MTA still
+	 * retries (Postfix defers a greeting refused with "554 ... Mail
+	 * refused" and tries the next MX, logging dsn=4.7.1) is no throttle
+	 * to wait out.  The recipient is still suppressed only for a
+	 * permanent outcome.
+	 */
+	int refused_for_good = permanent || cls == 5 || f.reply / 100 == 5;
 
 	/* One scan over the text: rule patterns and the engine's markers. */
 	s->ntouched = 0;
@@ -1312,7 +1320,7 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		    category_of_reason(out->reason);
 		out->action = best->action >= 0 ?
 		    (enum rb_action)best->action :
-		    action_of(out->category, permanent);
+		    action_of(out->category, refused_for_good);
 		/* A rule's suppress holds only for a permanent failure. */
 		if (out->action == RB_ACTION_SUPPRESS && !permanent &&
 		    out->category != RB_CATEGORY_COMPLAINT)

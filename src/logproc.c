@@ -509,6 +509,28 @@ reply_of(const struct logline *ll)
 }
 
 /*
+ * The code of a greeting Postfix did not take ("host x[192.0.2.1] refused
+ * to talk to me: 554 5.7.1 ..."), whose words stay in the text the
+ * classifier reads; 0 when there is none.  Postfix logs such a refusal
+ * as a deferral with a 4.x.x dsn (it tries the next MX), so this is the
+ * only place the server's own 5xx is known.
+ */
+static int
+greeting_code(const char *t, size_t n)
+{
+	static const char talk[] = " refused to talk to me: ";
+	const char *p = util_memcasemem(t, n, talk);
+
+	if (p == NULL)
+		return (0);
+	p += sizeof(talk) - 1;
+	if ((size_t)(t + n - p) < 3 || p[0] < '2' || p[0] > '5' ||
+	    p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
+		return (0);
+	return ((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
+}
+
+/*
  * Complete o with the facts of its message, classify the reply, and hand
  * it on.
  */
@@ -538,6 +560,7 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 	memset(&in, 0, sizeof(in));
 	in.text = reply;
 	in.textlen = replylen;
+	in.replycode = greeting_code(reply, replylen);
 	in.enhanced = o->dsn[0] ? o->dsn : NULL;
 	in.recipient = o->recipient;
 	in.mx = mx;

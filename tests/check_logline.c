@@ -332,6 +332,33 @@ END_TEST
  * status=SOFTBOUNCE, older versions without a dsn=: deferred, never a
  * bounce that suppresses.
  */
+/*
+ * A greeting refused with a 5xx: Postfix defers it (dsn=4.7.1) and tries
+ * the next MX, but the server said no for good; no throttle to wait out.
+ * The recipient is not suppressed for it.
+ */
+START_TEST(test_refused_greeting)
+{
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct got g = { 0 };
+	const char *hard = "Mar 18 20:49:44 mx1 postfix/smtp[10079]: 4161A3CC22B: to=<easy@rr.example>, relay=mx.rr.example[192.0.2.44]:25, delay=10880, delays=10842/37/0.59/0, dsn=4.7.1, status=deferred (host mx.rr.example[192.0.2.44] refused to talk to me: 554 5.7.1 - ERROR: Mail refused - <192.0.2.40> - See http://security.rr.example/block-lookup)";
+	const char *soft = "Mar 18 20:49:45 mx1 postfix/smtp[10079]: 4161A3CC22C: to=<easy@rr.example>, relay=mx.rr.example[192.0.2.44]:25, delay=10880, delays=10842/37/0.59/0, dsn=4.7.1, status=deferred (host mx.rr.example[192.0.2.44] refused to talk to me: 421 4.7.1 - Mail refused - <192.0.2.40> - too many connections from your host)";
+
+	logproc_line(lp, hard, strlen(hard), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_int_eq(g.last.v.outcome, RB_OUTCOME_DEFERRED);
+	ck_assert_int_eq(g.last.v.replycode, 554);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "fix-sender");
+	logproc_line(lp, soft, strlen(soft), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 2);
+	ck_assert_int_eq(g.last.v.replycode, 421);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "slow-down");
+	logproc_free(lp);
+}
+END_TEST
+
 START_TEST(test_postfix_softbounce)
 {
 	struct logproc_options o;
@@ -573,6 +600,7 @@ main(void)
 	tcase_add_test(tc, test_correlation_and_bounds);
 	tcase_add_test(tc, test_sendmail_status);
 	tcase_add_test(tc, test_postfix_softbounce);
+	tcase_add_test(tc, test_refused_greeting);
 	tcase_add_test(tc, test_sendmail_repeated_rcpt);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_sendmail_expiry);
