@@ -229,6 +229,14 @@ static const struct {
 	{ "451 See http://pobox.com/~djb/docs/smtplf.html.", "message", "fix-sender" },
 	{ "451 From:domain must resolve", "policy", "fix-sender" },
 	{ "550 5.1.1 Suspended user", "mailbox-inactive", "suppress" },
+	/*
+	 * An address between the words: its dots end no sentence.  The
+	 * sender's address, not the recipient's, does not exist.
+	 */
+	{ "550 Sender address bob.smith@example.com does not exist", "policy", "fix-sender" },
+	{ "550 5.1.0 Sender address <bob.smith@example.com> does not exist", "policy", "fix-sender" },
+	{ "550 Sender account bob@example.com is disabled", "policy", "fix-sender" },
+	{ "550 User bob@163.net is disabled", "mailbox-inactive", "suppress" },
 	/* Submission and relay refusals a Postfix relaying through a provider meets. */
 	{ "550 smtp auth required", "authentication", "fix-sender" },
 	{ "553 Relaying disallowed", "policy", "fix-sender" },
