@@ -378,6 +378,26 @@ qid_end(const char *p, const char *end)
 }
 
 /*
+ * After "NAME   | " at p (one word, blanks, a bar and a blank), the rest;
+ * else NULL.
+ */
+static const char *
+compose_prefix(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && q - p < 64 && *q != ' ' && *q != '|')
+		q++;
+	if (q == p || q >= end || *q != ' ')
+		return (NULL);
+	while (q < end && *q == ' ')
+		q++;
+	if (end - q < 2 || q[0] != '|' || q[1] != ' ')
+		return (NULL);
+	return (q + 2);
+}
+
+/*
  * A log level word and the blanks after it, as some templates write
  * between the time or host and the program (a Postfix container image's
  * "2022-06-20T20:48:14.699067+00:00 INFO    postfix/smtp[284]: ").
@@ -454,8 +474,19 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 		}
 	}
 	if ((used = parse_iso(p, (size_t)(end - p), &ll->time)) == 0 &&
-	    (used = parse_3164(p, (size_t)(end - p), now, &ll->time)) == 0)
-		return (LL_NONE);
+	    (used = parse_3164(p, (size_t)(end - p), now, &ll->time)) == 0) {
+		/*
+		 * "docker compose logs" puts the service's name first
+		 * ("postfix-mailcow_1    | Feb  7 11:18:26 mail postfix/..."):
+		 * tried only when no time stamp begins the line.
+		 */
+		const char *q = rfc5424 ? NULL : compose_prefix(p, end);
+		if (q == NULL ||
+		    ((used = parse_iso(q, (size_t)(end - q), &ll->time)) == 0 &&
+		    (used = parse_3164(q, (size_t)(end - q), now, &ll->time)) == 0))
+			return (LL_NONE);
+		p = q;
+	}
 	p += used;
 	/*
 	 * A second time stamp: the syslog line as a container's log keeps it

@@ -90,7 +90,13 @@ static const struct {
 	/* "docker logs -t": the container's time stamp before syslog's. */
 	{ "2020-11-02T13:52:02.681188429Z Nov 02 13:52:02 mail postfix/smtp[236167]: ECE922C5AD5: to=<b@cs.example>, relay=mx.example.net[192.0.2.75]:25, delay=0.6, delays=0.1/0/0.3/0.2, dsn=2.0.0, status=sent (250 ok)",
 	  LL_DELIVERY, "postfix/smtp", "ECE922C5AD5", "b@cs.example", "sent", "2.0.0", "mx.example.net[192.0.2.75]:25", "250 ok" },
+	/* "docker compose logs": the service's name and a bar first. */
+	{ "postfix-mailcow_1    | Feb  7 11:18:26 mail postfix/smtp[396]: EFE2274079B: to=<s@example.com>, relay=none, delay=1145, delays=1115/0.05/30/0, dsn=4.4.1, status=deferred (connect to mx.example.com[192.0.2.7]:25: Connection timed out)",
+	  LL_DELIVERY, "postfix/smtp", "EFE2274079B", "s@example.com", "deferred", "4.4.1", "none", "connect to" },
+	{ "smtp_1       | 2022-06-20T20:48:14.699067+00:00 INFO    postfix/error[284]: 0F6AF2600E5: to=<b@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to mx.example.com[192.0.2.1]:25: Connection refused)",
+	  LL_DELIVERY, "postfix/error", "0F6AF2600E5", "b@example.com", "deferred", "4.4.1", "none", "delivery temporarily" },
 	/* not outcomes */
+	{ "word | not a log line at all", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 myapp/worker[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 /smtp[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 postfix/smtpd[13]: connect from app1.example[192.0.2.5]", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
