@@ -237,6 +237,10 @@ static const struct {
 	{ "550 5.1.0 Sender address <bob.smith@example.com> does not exist", "policy", "fix-sender" },
 	{ "550 Sender account bob@example.com is disabled", "policy", "fix-sender" },
 	{ "550 User bob@163.net is disabled", "mailbox-inactive", "suppress" },
+	/* This system's own TLS policy not met: never escalated. */
+	{ "delivery temporarily suspended: TLS is required, but was not offered by host mx.example.org[192.0.2.32]", "network", "fix-sender" },
+	{ "Server certificate not trusted", "network", "fix-sender" },
+	{ "no TLSA records found", "network", "fix-sender" },
 	/* Submission and relay refusals a Postfix relaying through a provider meets. */
 	{ "550 smtp auth required", "authentication", "fix-sender" },
 	{ "553 Relaying disallowed", "policy", "fix-sender" },
