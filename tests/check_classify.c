@@ -237,6 +237,10 @@ static const struct {
 	{ "550 5.1.0 Sender address <bob.smith@example.com> does not exist", "policy", "fix-sender" },
 	{ "550 Sender account bob@example.com is disabled", "policy", "fix-sender" },
 	{ "550 User bob@163.net is disabled", "mailbox-inactive", "suppress" },
+	/* QQ Mail's and NetEase's words. */
+	{ "550 该用户不存在", "invalid-address", "suppress" },
+	{ "550 该用户未开通QQ邮箱", "mailbox-inactive", "suppress" },
+	{ "552 收件人空间不足", "mailbox-full", "retry" },
 	/* This system's own TLS policy not met: never escalated. */
 	{ "delivery temporarily suspended: TLS is required, but was not offered by host mx.example.org[192.0.2.32]", "network", "fix-sender" },
 	{ "Server certificate not trusted", "network", "fix-sender" },
