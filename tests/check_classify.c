@@ -237,6 +237,12 @@ static const struct {
 	{ "550 5.1.0 Sender address <bob.smith@example.com> does not exist", "policy", "fix-sender" },
 	{ "550 Sender account bob@example.com is disabled", "policy", "fix-sender" },
 	{ "550 User bob@163.net is disabled", "mailbox-inactive", "suppress" },
+	/* Gateways' words for attachments, spam sources and rates. */
+	{ "550 This message contains an unwanted binary Attachment", "content", "fix-sender" },
+	{ "500 These attachments are not allowed -- Please compress (zip,tar..) them before mailing.", "content", "fix-sender" },
+	{ "554 5.5.4 Spam IP rejected", "blocklist", "fix-sender" },
+	{ "550 Invalid sender", "policy", "fix-sender" },
+	{ "421 4.4.2 Message submission rate for this client has exceeded the configured limit", "rate-limit", "slow-down" },
 	/* QQ Mail's and NetEase's words. */
 	{ "550 该用户不存在", "invalid-address", "suppress" },
 	{ "550 该用户未开通QQ邮箱", "mailbox-inactive", "suppress" },
