@@ -247,6 +247,19 @@ static const struct {
 	{ "550 该用户不存在", "invalid-address", "suppress" },
 	{ "550 该用户未开通QQ邮箱", "mailbox-inactive", "suppress" },
 	{ "552 收件人空间不足", "mailbox-full", "retry" },
+	/*
+	 * The account this system sends through, suspended at its relay: a
+	 * refusal of every message, never a dead recipient (suppressing them
+	 * all would empty a list).
+	 */
+	{ "550 5.7.1 Sending account suspended", "policy", "fix-sender" },
+	{ "554 Account blocked due to abuse", "policy", "fix-sender" },
+	{ "550 5.7.1 Your account has been temporarily disabled for sending", "policy", "fix-sender" },
+	{ "550 Suspended account: outbound mail disabled", "policy", "fix-sender" },
+	{ "535 5.7.8 Account disabled", "authentication", "fix-sender" },
+	/* ... while the recipient's disabled account stays one. */
+	{ "550 5.2.1 Account disabled", "mailbox-inactive", "suppress" },
+	{ "554 5.7.1 <bob@example.org>: account is disabled", "mailbox-inactive", "suppress" },
 	/* This system's own TLS policy not met: never escalated. */
 	{ "delivery temporarily suspended: TLS is required, but was not offered by host mx.example.org[192.0.2.32]", "network", "fix-sender" },
 	{ "Server certificate not trusted", "network", "fix-sender" },
