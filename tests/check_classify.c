@@ -257,6 +257,7 @@ static const struct {
 	{ "550 5.7.1 Your account has been temporarily disabled for sending", "policy", "fix-sender" },
 	{ "550 Suspended account: outbound mail disabled", "policy", "fix-sender" },
 	{ "535 5.7.8 Account disabled", "authentication", "fix-sender" },
+	{ "554 5.7.0 Your account has been blocked", "policy", "fix-sender" },
 	/* ... while the recipient's disabled account stays one. */
 	{ "550 5.2.1 Account disabled", "mailbox-inactive", "suppress" },
 	{ "554 5.7.1 <bob@example.org>: account is disabled", "mailbox-inactive", "suppress" },
