@@ -258,6 +258,14 @@ static const struct {
 	{ "550 Suspended account: outbound mail disabled", "policy", "fix-sender" },
 	{ "535 5.7.8 Account disabled", "authentication", "fix-sender" },
 	{ "554 5.7.0 Your account has been blocked", "policy", "fix-sender" },
+	/* An email service provider's relay refusing this system's account. */
+	{ "554 Message rejected: Sending paused for this account.", "policy", "fix-sender" },
+	{ "554 Sandbox subdomains are for test purposes only. Please add your own domain or add the address to authorized recipients in Account Settings.", "policy", "fix-sender" },
+	{ "530 5.7.57 SMTP; Client was not authenticated to send anonymous mail during MAIL FROM", "authentication", "fix-sender" },
+	{ "554 5.2.0 STOREDRV.Submission.Exception:OutboundSpamException; Failed to process message due to a permanent exception", "policy", "fix-sender" },
+	{ "550 5.7.60 SMTP; Client does not have permissions to send as this sender", "policy", "fix-sender" },
+	{ "550 This domain is not associated with your account", "policy", "fix-sender" },
+	{ "451 The server has reached its limit for processing requests from your host. Please try again later.", "rate-limit", "slow-down" },
 	/* ... while the recipient's disabled account stays one. */
 	{ "550 5.2.1 Account disabled", "mailbox-inactive", "suppress" },
 	{ "554 5.7.1 <bob@example.org>: account is disabled", "mailbox-inactive", "suppress" },
