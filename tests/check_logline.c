@@ -21,7 +21,8 @@
 static int
 sl_eq(struct slice s, const char *want)
 {
-	return (s.n == strlen(want) && memcmp(s.p, want, s.n) == 0);
+	/* An absent field is an empty slice whose pointer may be NULL. */
+	return (s.n == strlen(want) && (s.n == 0 || memcmp(s.p, want, s.n) == 0));
 }
 
 static const struct {
