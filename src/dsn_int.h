@@ -28,6 +28,8 @@ struct dsn_ctx {
 	char to_hdr[RB_ADDR_MAX];	/* the To: header */
 	char failed_rcpts[1024];	/* X-Failed-Recipients */
 	int auto_replied;		/* RFC 3834 markers present */
+	int mua;			/* In-Reply-To, References, User-Agent
+					   or X-Mailer present */
 	int unsubscribe;		/* a mail client's one-click opt-out */
 	int successes;		/* report records that say delivered */
 	int stage;			/* enum rb_stage seen in the text */

@@ -478,13 +478,15 @@ enum {
 	TF_SUBJECT, TF_FROM, TF_TO, TF_DELIVERED_TO, TF_X_ORIGINAL_TO,
 	TF_RETURN_PATH, TF_FAILED_RCPTS, TF_AUTO_SUBMITTED, TF_X_AUTOREPLY,
 	TF_X_AUTORESPOND, TF_X_AUTO_RESPONSE_SUPPRESS, TF_PRECEDENCE,
-	TF_X_APPLE_UNSUBSCRIBE, TF__COUNT
+	TF_X_APPLE_UNSUBSCRIBE, TF_IN_REPLY_TO, TF_REFERENCES, TF_USER_AGENT,
+	TF_X_MAILER, TF__COUNT
 };
 static const char *const top_names[TF__COUNT] = {
 	"Subject", "From", "To", "Delivered-To", "X-Original-To",
 	"Return-Path", "X-Failed-Recipients", "Auto-Submitted", "X-Autoreply",
 	"X-Autorespond", "X-Auto-Response-Suppress", "Precedence",
-	"X-Apple-Unsubscribe",
+	"X-Apple-Unsubscribe", "In-Reply-To", "References", "User-Agent",
+	"X-Mailer",
 };
 
 /*
@@ -596,6 +598,9 @@ top_headers(struct dsn_ctx *ctx, const struct top_fields *tf)
 	    (v[TF_PRECEDENCE] != NULL && n[TF_PRECEDENCE] >= 10 &&
 	    g_ascii_strncasecmp(v[TF_PRECEDENCE], "auto_reply", 10) == 0))
 		ctx->auto_replied = 1;
+	/* What a person's mail program writes (see human_message). */
+	ctx->mua = v[TF_IN_REPLY_TO] != NULL || v[TF_REFERENCES] != NULL ||
+	    v[TF_USER_AGENT] != NULL || v[TF_X_MAILER] != NULL;
 	if (v[TF_X_APPLE_UNSUBSCRIBE] != NULL && n[TF_X_APPLE_UNSUBSCRIBE] >= 4 &&
 	    g_ascii_strncasecmp(v[TF_X_APPLE_UNSUBSCRIBE], "true", 4) == 0)
 		ctx->unsubscribe = 1;
@@ -910,6 +915,50 @@ construct(char *norm, size_t nlen, int max_parts, struct top_fields *tf)
 }
 
 /*
+ * A person's reply to or forward of a bounce ("Re: Undelivered Mail
+ * Returned to Sender", "Fwd: Mail System Error - Returned Mail"), quoting
+ * it or carrying it along: its words are a failure's, but it reports
+ * none.  Known by a reply's or a forward's subject, a mail program's
+ * fields (In-Reply-To, References, User-Agent, X-Mailer), an address
+ * that is not a mail system's, no report of its own at the top (a
+ * multipart/report) and no complaint (an abuse desk forwards ARF reports
+ * as "FW: ...").  Mail systems that answer "Re: ..." write from
+ * MAILER-DAEMON, postmaster and the like, or without those fields
+ * ("RE: ... : non remis (delivery failed)").
+ */
+static int
+human_message(const struct dsn_ctx *ctx, GMimeObject *body)
+{
+	static const char *const replies[] = { "re:", "fwd:", "fw:", "aw:",
+	    "wg:", "tr:", "sv:", "vs:", NULL };
+	static const char *const systems[] = { "daemon", "postmaster",
+	    "post_master", "mailer", "bounce", "noreply", "no-reply", "notify",
+	    "deliver", "returned", NULL };
+	const char *sub = ctx->subject;
+	int reply = 0;
+
+	while (*sub == ' ' || *sub == '\t')
+		sub++;
+	for (int i = 0; replies[i] != NULL; i++)
+		if (g_ascii_strncasecmp(sub, replies[i], strlen(replies[i])) == 0)
+			reply = 1;
+	const char *at = strchr(ctx->from, '@');
+	if (!reply || !ctx->mua || at == NULL || at == ctx->from ||
+	    ctx->auto_replied || ctx->feedback != NULL)
+		return (0);
+	for (int i = 0; systems[i] != NULL; i++)
+		if (util_memcasemem(ctx->from, (size_t)(at - ctx->from),
+		    systems[i]) != NULL)
+			return (0);
+	GMimeContentType *ct = body != NULL ?
+	    g_mime_object_get_content_type(body) : NULL;
+	const char *st = ct != NULL ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	if (st != NULL && g_ascii_strcasecmp(st, "report") == 0)
+		return (0);
+	return (1);
+}
+
+/*
  * Read one message: its headers, the parts a verdict needs, then the
  * formats from the most machine-readable down.  A bounce that only wraps
  * another (a forwarded or relayed one: Trend Micro, mailing lists) is read
@@ -926,7 +975,11 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 		return (-1);
 	dsn_body_quoted_headers(ctx);
 
-	if ((ctx->feedback != NULL || ctx->unsubscribe ||
+	/* Quoted or forwarded, not reported: no record, nor of what it carries. */
+	int human = !nested && human_message(ctx, body);
+	if (human) {
+		;
+	} else if ((ctx->feedback != NULL || ctx->unsubscribe ||
 	    ctx->om_complainant[0] != '\0') &&
 	    dsn_report_feedback(ctx, ctx->feedback, ctx->feedbacklen) > 0) {
 		dsn_copy(ctx->res->format, sizeof(ctx->res->format), "arf",
@@ -981,7 +1034,7 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 			    "autoreply", 9);
 		}
 	}
-	if (ctx->res->n == 0 && ctx->inner != NULL && !nested &&
+	if (ctx->res->n == 0 && ctx->inner != NULL && !nested && !human &&
 	    !ctx->res->truncated) {
 		GMimeObject *ib = NULL, *own = NULL;
 		struct top_fields itf;

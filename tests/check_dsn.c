@@ -324,6 +324,37 @@ static const struct icase icases[] = {
 	  "Final-Recipient: RFC822; <bob@rcpt.example>\nAction: failed\nStatus: 5.2.2\n"
 	  "--B--\n",
 	  1, "bob@rcpt.example", "5.2.2", "mailboxfull" },
+	/*
+	 * A person's reply quoting a bounce, and a forward carrying one: no
+	 * failure reported, whatever the words.  A mail system's own "RE:"
+	 * notice (no mail program's fields) stays a bounce.
+	 */
+	{ "human reply", "From: Dana Admin <dana@sender.example>\nTo: list@lists.example\n"
+	  "Subject: Re: Undelivered Mail Returned to Sender\n"
+	  "In-Reply-To: <bounce.1@mx.sender.example>\nUser-Agent: Mutt/2.2\n\n"
+	  "Why did this bounce?\n\n"
+	  "> <bob@rcpt.example>: host mx.rcpt.example[192.0.2.1] said: 550 5.1.1\n"
+	  ">     <bob@rcpt.example>: Recipient address rejected: User unknown (in reply to\n"
+	  ">     RCPT TO command)\n",
+	  0, NULL, NULL, NULL },
+	{ "human forward", "From: Dana Admin <dana@sender.example>\nTo: list@lists.example\n"
+	  "Subject: Fwd: Mail System Error - Returned Mail\nUser-Agent: KMail/1.6\n"
+	  "Content-Type: multipart/mixed; boundary=\"F\"\n\n"
+	  "--F\nContent-Type: text/plain\n\nAnyone seen this?\n"
+	  "--F\nContent-Type: message/rfc822\n\n"
+	  "From: Mail Administrator <Postmaster@rcpt.example>\nTo: dana@sender.example\n"
+	  "Subject: Mail System Error - Returned Mail\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+	  "--B\nContent-Type: text/plain\n\nThis Message was undeliverable.\n"
+	  "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.rcpt.example\n\n"
+	  "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\nStatus: 5.1.2\n"
+	  "--B--\n--F--\n",
+	  0, NULL, NULL, NULL },
+	{ "system's RE: notice", "From: Dsi.internet@rcpt.example\nTo: list-bounces@lists.example\n"
+	  "Subject: RE: Your message to the list awaits moderator approval : non remis\n"
+	  "\t(delivery failed)\n\n"
+	  "Your message could not be delivered to\nbob@rcpt.example\n",
+	  1, "bob@rcpt.example", NULL, "onhold" },
 	/* Sendmail with PIPELINING: the RCPT refusal shown under DATA. */
 	{ "pipelined rcpt", DSN_HEAD("   ----- Transcript of session follows -----\n"
 	  "... while talking to mx.rcpt.example.:\n>>> DATA\n"
