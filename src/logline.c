@@ -6,6 +6,12 @@
  * ISO 8601 as written by rsyslog and journald exports ("2026-11-25T10:00:01
  * .123+01:00 host prog[pid]: "), RFC 5424 ("<22>1 2026-11-25T10:00:01Z host
  * prog pid - - "), and Postfix's own maillog_file, which uses the first.
+ * Around them, what copies and templates add: an unpadded day, journalctl's
+ * German month names, a second time stamp ("docker logs -t"), a service
+ * name and bar before the line ("docker compose logs"), a level word
+ * before the program, Solaris's "[ID n facility.level]" after it.  A
+ * Postfix line is known by its program: "postfix..." or any syslog_name
+ * followed by a Postfix daemon's name.
  *
  * This is the hot path of a backfill: no allocation, no regular
  * expressions, and a line that is not from the MTA is dropped after a few
