@@ -335,11 +335,6 @@ START_TEST(test_sendmail_status)
 END_TEST
 
 /*
- * Postfix with soft_bounce = yes logs a refusal it keeps queued as
- * status=SOFTBOUNCE, older versions without a dsn=: deferred, never a
- * bounce that suppresses.
- */
-/*
  * A greeting refused with a 5xx: Postfix defers it (dsn=4.7.1) and tries
  * the next MX, but the server said no for good; no throttle to wait out.
  * The recipient is not suppressed for it.
@@ -366,6 +361,11 @@ START_TEST(test_refused_greeting)
 }
 END_TEST
 
+/*
+ * Postfix with soft_bounce = yes logs a refusal it keeps queued as
+ * status=SOFTBOUNCE, older versions without a dsn=: deferred, never a
+ * bounce that suppresses.
+ */
 START_TEST(test_postfix_softbounce)
 {
 	struct logproc_options o;
