@@ -183,15 +183,17 @@ source_options(const struct rb_settings *cfg, struct tail_options *to,
 }
 
 #ifdef HAVE_SYSTEMD
+/* The journal reads as a file is followed (to, from source_options). */
 static void
-journal_options(const struct rb_settings *cfg, struct journal_options *jo)
+journal_options(const struct rb_settings *cfg, const struct tail_options *to,
+    struct journal_options *jo)
 {
 	journal_options_default(jo);
 	jo->directory = cfg->journal_directory;
 	jo->match = cfg->journal_match;
-	jo->poll_ms = cfg->poll_interval_ms;
-	jo->coalesce_ms = cfg->commit_interval_ms;
-	jo->batch = (size_t)cfg->commit_batch;
+	jo->poll_ms = to->poll_ms;
+	jo->coalesce_ms = to->coalesce_ms;
+	jo->batch = to->batch;
 }
 #endif
 
@@ -213,7 +215,7 @@ source_start(struct daemon *d, const char *path, struct source *s)
 		struct logproc *lp = logproc_new(d->cl, &lo);
 		if (lp == NULL)
 			return (-1);
-		journal_options(d->cfg, &jo);
+		journal_options(d->cfg, &to, &jo);
 		struct journal *j = journal_new(d->base, have ? &pos : NULL, lp,
 		    sink, d, &jo, err, sizeof(err));
 		if (j == NULL) {
@@ -327,7 +329,7 @@ reload_sources(struct daemon *d, const struct rb_settings *old)
 #ifdef HAVE_SYSTEMD
 			if (p->journal != NULL) {
 				struct journal_options jo;
-				journal_options(c, &jo);
+				journal_options(c, &to, &jo);
 				journal_set_options(p->journal, &jo);
 			}
 #endif
