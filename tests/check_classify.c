@@ -701,6 +701,11 @@ START_TEST(test_multiline_and_codes)
 		"554 IP is rejected, smtp auth error limit exceed",
 		"552 Illegal Attachment",
 		"550 Requested mail action not taken: too much recipient",
+		/* Google's guard at the greeting, IceWarp's and MailEnable's
+		 * blocks of a client IP: before any recipient was named. */
+		"421 4.7.0 Try again later, closing connection. (EHLO) s12si123.25 - gsmtp",
+		"421 4.7.1 Intrusion prevention active for [192.0.2.10]",
+		"530 mx.example ESMTP MailEnable Service, Version: 9.00--9.00 denied access at 01/01/17 17:00:00",
 		/* This system's own faults, in Postfix's words: never an address's. */
 		"client TLS configuration problem",
 		"TLS is required, but our TLS engine is unavailable",
