@@ -436,6 +436,18 @@ static const struct {
 	{ "421 HL:REP http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "badreputation", 0, "deferred" },
 	{ "450 WM:BLI http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "blocked", 0, "deferred" },
 	{ "450 MI:CEL http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1", NULL, 0, "syntaxerror", 0, "deferred" },
+	/* Refusals of an attachment by its extension, a virus named before the verb, rspamd's symbol. */
+	{ "550 Rejected due to bad file extension in attachment", NULL, 0, "contenterror", 0, "bounced" },
+	{ "554 5.7.1 Matched map: FORBIDDEN_FILE_EXTENSION", NULL, 0, "contenterror", 0, "bounced" },
+	{ "552 5.7.1 virus Win. Test. EICAR_HDB-1 detected by Zoho Mail.", NULL, 0, "virusdetected", 0, "bounced" },
+	/* Greylisting named by its program; a full mailbox said the other way round. */
+	{ "450 4.2.0 <a@b.example>: Recipient address rejected: Delayed by postgrey", NULL, 0, "onhold", 0, "deferred" },
+	{ "552 a@b.example has a full mailbox", NULL, 0, "mailboxfull", 0, "bounced" },
+	/* A loop, even from a host whose name says dial-up. */
+	{ "553 dialup.example.net config error: mail loops back to myself", NULL, 0, "networkerror", 0, "bounced" },
+	{ "550 5.7.1 [CSR] Our system has detected an unusual amount of unsolicited email originating from your address", NULL, 0, "badreputation", 0, "bounced" },
+	{ "554 IP=192.0.2.10 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t to clarify.) (BL)", NULL, 0, "blocked", 0, "bounced" },
+	{ "5.7.1 <a@b.example>: Sender address rejected: not logged in", NULL, 0, "securityerror", 0, "bounced" },
 	/* The terse replies of Chinese webmail servers. */
 	{ "555 helohost error.", NULL, 0, "blocked", 0, "bounced" },
 	{ "552 looping message.", NULL, 0, "networkerror", 0, "bounced" },
@@ -701,6 +713,12 @@ START_TEST(test_multiline_and_codes)
 		"554 IP is rejected, smtp auth error limit exceed",
 		"552 Illegal Attachment",
 		"550 Requested mail action not taken: too much recipient",
+		/* The sender's own quotas and logins at a relay, a
+		 * recipient's organisation's policy. */
+		"554 5.7.1 <a@b.example>: Recipient address rejected: You have exceeded your Outmail quota.",
+		"462 Daily send limit reached. Please try again tomorrow",
+		"451 4.0.0 backend: invalid return path: not owned by user",
+		"452 <a@b.example> Mailbox delivery restricted by policy error",
 		/* Google's guard at the greeting, IceWarp's and MailEnable's
 		 * blocks of a client IP: before any recipient was named. */
 		"421 4.7.0 Try again later, closing connection. (EHLO) s12si123.25 - gsmtp",
