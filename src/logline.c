@@ -8,7 +8,8 @@
  * prog pid - - "), and Postfix's own maillog_file, which uses the first.
  * Around them, what copies and templates add: an unpadded day, journalctl's
  * German month names, a second time stamp ("docker logs -t"), a service
- * name and bar before the line ("docker compose logs"), a level word
+ * name and bar before the line ("docker compose logs"), grep's file
+ * name ("/var/log/maillog.1:Nov 25 ..."), a level word
  * before the program, Solaris's "[ID n facility.level]" after it.  A
  * Postfix line is known by its program: "postfix..." or any syslog_name
  * followed by a Postfix daemon's name.
@@ -404,6 +405,29 @@ compose_prefix(const char *p, const char *end)
 }
 
 /*
+ * After "FILE:" or "FILE:LINE:" at p, as grep writes before each line it
+ * found in several files ("/var/log/maillog.4:Apr  8 04:03:09 ..."), the
+ * rest; else NULL.
+ */
+static const char *
+grep_prefix(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && q - p < 256 && *q != ' ' && *q != ':')
+		q++;
+	if (q == p || q >= end || *q != ':')
+		return (NULL);
+	q++;
+	const char *d = q;
+	while (d < end && d - q < 12 && is_digit(*d))
+		d++;
+	if (d > q && d < end && *d == ':')
+		q = d + 1;
+	return (q);
+}
+
+/*
  * A log level word and the blanks after it, as some templates write
  * between the time or host and the program (a Postfix container image's
  * "2022-06-20T20:48:14.699067+00:00 INFO    postfix/smtp[284]: ").
@@ -483,13 +507,20 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 	    (used = parse_3164(p, (size_t)(end - p), now, &ll->time)) == 0) {
 		/*
 		 * "docker compose logs" puts the service's name first
-		 * ("postfix-mailcow_1    | Feb  7 11:18:26 mail postfix/..."):
-		 * tried only when no time stamp begins the line.
+		 * ("postfix-mailcow_1    | Feb  7 11:18:26 mail postfix/..."),
+		 * grep the file's name: tried only when no time stamp begins
+		 * the line, and taken only when one follows.
 		 */
-		const char *q = rfc5424 ? NULL : compose_prefix(p, end);
-		if (q == NULL ||
-		    ((used = parse_iso(q, (size_t)(end - q), &ll->time)) == 0 &&
-		    (used = parse_3164(q, (size_t)(end - q), now, &ll->time)) == 0))
+		const char *q = NULL;
+		for (int k = 0; k < 2 && !rfc5424; k++) {
+			q = k == 0 ? compose_prefix(p, end) : grep_prefix(p, end);
+			if (q != NULL &&
+			    ((used = parse_iso(q, (size_t)(end - q), &ll->time)) != 0 ||
+			    (used = parse_3164(q, (size_t)(end - q), now, &ll->time)) != 0))
+				break;
+			q = NULL;
+		}
+		if (q == NULL)
 			return (LL_NONE);
 		p = q;
 	}

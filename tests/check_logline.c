@@ -96,8 +96,14 @@ static const struct {
 	  LL_DELIVERY, "postfix/smtp", "EFE2274079B", "s@example.com", "deferred", "4.4.1", "none", "connect to" },
 	{ "smtp_1       | 2022-06-20T20:48:14.699067+00:00 INFO    postfix/error[284]: 0F6AF2600E5: to=<b@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to mx.example.com[192.0.2.1]:25: Connection refused)",
 	  LL_DELIVERY, "postfix/error", "0F6AF2600E5", "b@example.com", "deferred", "4.4.1", "none", "delivery temporarily" },
+	/* grep's file name, and its line number with -n, before each line found in several files. */
+	{ "/var/log/maillog.4:Apr 8 04:03:09 sigma sendmail[7488]: w344QRId020581: to=<m@yahoo.example>, delay=4+06:36:42, xdelay=00:00:00, mailer=esmtp, pri=9301427, relay=mta5.am0.yahoodns.example. [192.0.2.59], dsn=4.0.0, stat=Deferred: 421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred",
+	  LL_DELIVERY, "sendmail", "w344QRId020581", "m@yahoo.example", "Deferred", "4.0.0", "mta5.am0.yahoodns.example. [192.0.2.59]", "Deferred: 421" },
+	{ "mail.log.1:1207:Nov 25 10:00:01 mx1 postfix/smtp[2001]: 2C1DEF38FA: to=<u@example.org>, relay=mx.example.org[192.0.2.2]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.2] said: 550 5.1.1 User unknown (in reply to RCPT TO command))",
+	  LL_DELIVERY, "postfix/smtp", "2C1DEF38FA", "u@example.org", "bounced", "5.1.1", "mx.example.org[192.0.2.2]:25", "host mx.example.org" },
 	/* not outcomes */
 	{ "word | not a log line at all", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "notes.txt:to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 myapp/worker[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 /smtp[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 postfix/smtpd[13]: connect from app1.example[192.0.2.5]", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
