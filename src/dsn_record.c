@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <glib.h>
 
@@ -163,6 +164,46 @@ static int
 word_char(char c)
 {
 	return (g_ascii_isalnum(c) || c == '.' || c == '@' || c == '-');
+}
+
+/*
+ * A feedback report's verdict by its Feedback-Type.  A person's complaint
+ * (RFC 5965's "abuse" and "fraud", an opt-out, a provider's "other")
+ * suppresses.  The rest are no wish of the recipient's to stop: RFC 6591's
+ * "auth-failure" reports this system's SPF, DKIM or DMARC failing, "virus"
+ * what the message carried, and "not-spam" a person saying the message
+ * was wanted.  Suppressed, an authentication failure report would stop
+ * mail to everyone whose provider sends one.  The reason stays
+ * "feedback" for every report, as Sisimai names it; the category and
+ * action say what it is about.
+ */
+static void
+complaint_verdict(struct dsn_record *r)
+{
+	const char *t = r->feedback_type;
+
+	r->v.reason = RB_REASON_FEEDBACK;
+	r->v.category = RB_CATEGORY_COMPLAINT;
+	r->v.action = RB_ACTION_SUPPRESS;
+	if (strcasecmp(t, "auth-failure") == 0) {
+		r->v.category = RB_CATEGORY_AUTHENTICATION;
+		r->v.action = RB_ACTION_FIX_SENDER;
+		r->v.fix = "An authentication failure report (RFC 6591): "
+		    "the receiver found this system's SPF, DKIM or DMARC "
+		    "failing on a message. Check the report's Auth-Failure "
+		    "and the signing and SPF records of the domain it names; "
+		    "the recipient is not suppressed.";
+	} else if (strcasecmp(t, "virus") == 0) {
+		r->v.category = RB_CATEGORY_CONTENT;
+		r->v.action = RB_ACTION_FIX_SENDER;
+		r->v.fix = "A feedback report that the message carried a "
+		    "virus: find how it got into the mail this system sends; "
+		    "the recipient is not suppressed.";
+	} else if (strcasecmp(t, "not-spam") == 0) {
+		r->v.action = RB_ACTION_NONE;
+		r->v.fix = "A feedback report that the recipient marked the "
+		    "message as not spam: nothing to suppress.";
+	}
 }
 
 /* White space as dsn_squeeze() sees it (NUL included). */
@@ -517,10 +558,8 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	classify(ctx->cl, ctx->scratch, &in, &r->v);
 	if (hint == RB_OUTCOME_COMPLAINT) {
 		r->v.outcome = RB_OUTCOME_COMPLAINT;
-		r->v.reason = RB_REASON_FEEDBACK;
-		r->v.category = RB_CATEGORY_COMPLAINT;
-		r->v.action = RB_ACTION_SUPPRESS;
 		r->v.hardbounce = 0;
+		complaint_verdict(r);
 	} else if (hint == RB_OUTCOME_AUTOREPLY) {
 		r->v.outcome = RB_OUTCOME_AUTOREPLY;
 		r->v.reason = RB_REASON_VACATION;

@@ -785,6 +785,36 @@ START_TEST(test_feedback_recipients)
 	r = one_record(redacted, sizeof(redacted) - 1, "redacted@isp.example");
 	ck_assert_str_eq(taxonomy_outcome_name(r->v.outcome), "complaint");
 	ck_assert_str_eq(taxonomy_action_name(r->v.action), "none");
+
+	/*
+	 * Reports that are no one's wish to stop: this system's DMARC
+	 * failing (RFC 6591), a virus, a message marked as not spam.
+	 */
+	static const char authfail[] = ARF("Feedback-Type: auth-failure\n"
+	    "User-Agent: fbl/1.0\nVersion: 1\nAuth-Failure: dmarc\n"
+	    "Original-Rcpt-To: dan@isp.example\n");
+	static const char virus[] = ARF("Feedback-Type: virus\n"
+	    "User-Agent: fbl/1.0\nVersion: 1\n"
+	    "Original-Rcpt-To: erin@isp.example\n");
+	static const char notspam[] = ARF("Feedback-Type: not-spam\n"
+	    "User-Agent: fbl/1.0\nVersion: 1\n"
+	    "Original-Rcpt-To: fay@isp.example\n");
+	static const char abuse[] = ARF("Feedback-Type: abuse\n"
+	    "User-Agent: fbl/1.0\nVersion: 1\n"
+	    "Original-Rcpt-To: gus@isp.example\n");
+	r = one_record(authfail, sizeof(authfail) - 1, "dan@isp.example");
+	ck_assert_str_eq(taxonomy_outcome_name(r->v.outcome), "complaint");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "feedback");
+	ck_assert_str_eq(taxonomy_category_name(r->v.category), "authentication");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "fix-sender");
+	r = one_record(virus, sizeof(virus) - 1, "erin@isp.example");
+	ck_assert_str_eq(taxonomy_category_name(r->v.category), "content");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "fix-sender");
+	r = one_record(notspam, sizeof(notspam) - 1, "fay@isp.example");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "none");
+	r = one_record(abuse, sizeof(abuse) - 1, "gus@isp.example");
+	ck_assert_str_eq(taxonomy_category_name(r->v.category), "complaint");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "suppress");
 #undef ARF
 }
 END_TEST
