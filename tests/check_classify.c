@@ -448,6 +448,8 @@ static const struct {
 	{ "550 5.7.1 [CSR] Our system has detected an unusual amount of unsolicited email originating from your address", NULL, 0, "badreputation", 0, "bounced" },
 	{ "554 IP=192.0.2.10 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t to clarify.) (BL)", NULL, 0, "blocked", 0, "bounced" },
 	{ "5.7.1 <a@b.example>: Sender address rejected: not logged in", NULL, 0, "securityerror", 0, "bounced" },
+	/* Exim: the recipient domain's MX is this host, which does not take the domain. */
+	{ "userx@mxt1.example lowest numbered MX record points to local host", "5.0.0", RB_OUTCOME_BOUNCED, "networkerror", 0, "bounced" },
 	/* Refused at the greeting for the server's own trouble. */
 	{ "host mx.example[192.0.2.1] refused to talk to me: 421 Downstream server timeout", "4.0.0", 0, "systemerror", 0, "deferred" },
 	/* The terse replies of Chinese webmail servers. */
