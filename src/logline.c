@@ -7,10 +7,10 @@
  * .123+01:00 host prog[pid]: "), RFC 5424 ("<22>1 2026-11-25T10:00:01Z host
  * prog pid - - "), and Postfix's own maillog_file, which uses the first.
  * Around them, what copies and templates add: an unpadded day, journalctl's
- * German month names, a second time stamp ("docker logs -t"), a service
- * name and bar before the line ("docker compose logs"), grep's file
- * name ("/var/log/maillog.1:Nov 25 ..."), a level word
- * before the program, Solaris's "[ID n facility.level]" after it.  A
+ * German and Russian month names, a second time stamp ("docker logs -t"),
+ * a service name and bar before the line ("docker compose logs"), grep's
+ * file name ("/var/log/maillog.1:Nov 25 ..."), a level word before the
+ * program, Solaris's "[ID n facility.level]" after it.  A
  * Postfix line is known by its program: "postfix..." or any syslog_name
  * followed by a Postfix daemon's name.
  *
@@ -118,12 +118,45 @@ month_of(const char *p)
 static size_t
 parse_3164(const char *p, size_t n, time_t now, time_t *t)
 {
-	if (n >= 17 && memcmp(p, "M\xc3\xa4r ", 5) == 0) {
-		char buf[17];
-		memcpy(buf, "Mar", 3);
-		memcpy(buf + 3, p + 4, 13);
-		size_t used = parse_3164(buf, n - 1 < 16 ? n - 1 : 16, now, t);
-		return (used ? used + 1 : 0);
+	/*
+	 * Months that journalctl spells outside ASCII in the reader's
+	 * locale: German "Mär", Russian "авг" and the rest (May both as
+	 * strftime's %b writes it, "мая", and as "май").  The English name
+	 * takes their place in a copy of the time stamp.
+	 */
+	static const struct { const char *name; size_t len; char en[4]; }
+	    utf8_months[] = {
+		{ "M\xc3\xa4r", 4, "Mar" },
+		{ "\xd1\x8f\xd0\xbd\xd0\xb2", 6, "Jan" },	/* янв */
+		{ "\xd1\x84\xd0\xb5\xd0\xb2", 6, "Feb" },	/* фев */
+		{ "\xd0\xbc\xd0\xb0\xd1\x80", 6, "Mar" },	/* мар */
+		{ "\xd0\xb0\xd0\xbf\xd1\x80", 6, "Apr" },	/* апр */
+		{ "\xd0\xbc\xd0\xb0\xd1\x8f", 6, "May" },	/* мая */
+		{ "\xd0\xbc\xd0\xb0\xd0\xb9", 6, "May" },	/* май */
+		{ "\xd0\xb8\xd1\x8e\xd0\xbd", 6, "Jun" },	/* июн */
+		{ "\xd0\xb8\xd1\x8e\xd0\xbb", 6, "Jul" },	/* июл */
+		{ "\xd0\xb0\xd0\xb2\xd0\xb3", 6, "Aug" },	/* авг */
+		{ "\xd1\x81\xd0\xb5\xd0\xbd", 6, "Sep" },	/* сен */
+		{ "\xd0\xbe\xd0\xba\xd1\x82", 6, "Oct" },	/* окт */
+		{ "\xd0\xbd\xd0\xbe\xd1\x8f", 6, "Nov" },	/* ноя */
+		{ "\xd0\xb4\xd0\xb5\xd0\xba", 6, "Dec" },	/* дек */
+	};
+	if (n > 1 && ((unsigned char)p[0] >= 0x80 ||
+	    (unsigned char)p[1] >= 0x80)) {
+		for (size_t i = 0; i < sizeof(utf8_months) /
+		    sizeof(utf8_months[0]); i++) {
+			size_t ml = utf8_months[i].len;
+			if (n < ml + 12 || memcmp(p, utf8_months[i].name, ml) != 0 ||
+			    p[ml] != ' ')
+				continue;
+			char buf[16];
+			size_t rest = n - ml < 13 ? n - ml : 13;
+			memcpy(buf, utf8_months[i].en, 3);
+			memcpy(buf + 3, p + ml, rest);
+			size_t used = parse_3164(buf, 3 + rest, now, t);
+			return (used ? used + ml - 3 : 0);
+		}
+		return (0);
 	}
 	int unpadded = n >= 15 && p[4] >= '1' && p[4] <= '9' && p[5] == ' ';
 	if (unpadded) {

@@ -170,6 +170,15 @@ START_TEST(test_times)
 		  "Oct 15 23:48:15 c3 postfix/qmgr[1]: ABCDE12345: removed" },
 		{ "Dez  1 00:00:01 mx1 postfix/qmgr[1]: ABCDE12345: removed",
 		  "Dec  1 00:00:01 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		/* A Russian locale: "авг", "мая" (and "май"), "дек". */
+		{ "\xd0\xb0\xd0\xb2\xd0\xb3 09 04:49:16 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Aug  9 04:49:16 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "\xd0\xbc\xd0\xb0\xd1\x8f 2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "May  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "\xd0\xbc\xd0\xb0\xd0\xb9 12 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "May 12 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "\xd0\xb4\xd0\xb5\xd0\xba 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Dec 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
 	};
 	for (size_t i = 0; i < sizeof(german) / sizeof(german[0]); i++) {
 		ck_assert_int_eq(logline_parse(german[i][1], strlen(german[i][1]), NOW, &ll), LL_REMOVED);
@@ -180,9 +189,11 @@ START_TEST(test_times)
 		ck_assert_msg(sl_eq(ll.host, i == 3 ? "c3" : "mx1"), "german %zu: host", i);
 		ck_assert_int_eq(ll.queue_id.n, 10);
 	}
-	/* Not a month in either. */
+	/* Not a month in either; a Cyrillic word that is none. */
 	const char *mae = "M\xc3\xa4x  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed";
 	ck_assert_int_eq(logline_parse(mae, strlen(mae), NOW, &ll), LL_NONE);
+	const char *cyr = "\xd0\xb4\xd0\xb5\xd0\xbd 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed";
+	ck_assert_int_eq(logline_parse(cyr, strlen(cyr), NOW, &ll), LL_NONE);
 	/* A December line read in November is last year's. */
 	const char *dec = "Dec 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed";
 	logline_parse(dec, strlen(dec), NOW, &ll);
