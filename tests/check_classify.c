@@ -450,6 +450,10 @@ static const struct {
 	{ "5.7.1 <a@b.example>: Sender address rejected: not logged in", NULL, 0, "securityerror", 0, "bounced" },
 	/* Exim: the recipient domain's MX is this host, which does not take the domain. */
 	{ "userx@mxt1.example lowest numbered MX record points to local host", "5.0.0", RB_OUTCOME_BOUNCED, "networkerror", 0, "bounced" },
+	/* Greylisting that says "listed by"; a server too busy; a refusal before the session's error limit. */
+	{ "450 4.7.1 <a@b.example>: Recipient address rejected: Greylisted by greyfix 0.4.0, try again in 30 seconds.", NULL, 0, "onhold", 0, "deferred" },
+	{ "451 ESMTP MailEnable Service temporarily refused connection at 11/27/15 11:25:27 from IP (192.0.2.10) because the server is too busy.", NULL, 0, "systemerror", 0, "deferred" },
+	{ "550 5.5.0 Invalid recipient. 554 5.5.1 Error: no valid recipients 421 4.7.0 mx.example Error: too many errors", NULL, 0, "userunknown", 1, "bounced" },
 	/* Refused at the greeting for the server's own trouble. */
 	{ "host mx.example[192.0.2.1] refused to talk to me: 421 Downstream server timeout", "4.0.0", 0, "systemerror", 0, "deferred" },
 	/* The terse replies of Chinese webmail servers. */
@@ -717,6 +721,22 @@ START_TEST(test_multiline_and_codes)
 		"554 IP is rejected, smtp auth error limit exceed",
 		"552 Illegal Attachment",
 		"550 Requested mail action not taken: too much recipient",
+		/* Deferrals about this sender: its connections, its pace,
+		 * its session's errors and logins, its TLS, its domain. */
+		"432 4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information.",
+		"450 4.7.1 <a@b.example>: Recipient address rejected: Policy Rejection- Quota Exceeded.",
+		"450 too frequent connects from 192.0.2.10, please try again later.",
+		"4.2.1 Sender ip address rejected: You sent to many mails from different domains in the last 10 minutes",
+		"421 4.4.5 Service unavailable, concurrency limit reached",
+		"452 4.4.5 Messages per second limit exceeded",
+		"455 Maximum messages sent per minute reached : limit is 100",
+		"452 4.2.2 more than 500 messages in past 1m0s from your ip/network",
+		"421 4.7.0 mx.example Error: too many errors",
+		"421 Exceeded bad SMTP command limit",
+		"421 Too many auth failures, try again later",
+		"421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client to support TLS 1.2.",
+		"421 4.7.29 Your email has been rate limited because this message wasn't sent over a TLS connection.",
+		"451 Message temporarily deferred due to unresolvable RFC.5321 from domain; see https://postmaster.yahooinc.com/error-codes",
 		/* The sender's own quotas and logins at a relay, a
 		 * recipient's organisation's policy. */
 		"554 5.7.1 <a@b.example>: Recipient address rejected: You have exceeded your Outmail quota.",
