@@ -1223,6 +1223,14 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 	f.reply = in->replycode;
 	if (f.reply == 0)
 		f.reply = parse_reply_code(s->text, n);
+	/*
+	 * A first line whose address follows its code without a blank
+	 * ("550-bob@example.org is not an active address") loses the code
+	 * to the address masking in normalise(): read it from the text as
+	 * given.
+	 */
+	if (f.reply == 0 && in->text != NULL)
+		f.reply = parse_reply_code(in->text, in->textlen);
 	if (in->enhanced != NULL && *in->enhanced != '\0') {
 		size_t el = strlen(in->enhanced);
 		f.have_code = parse_enhanced_at(in->enhanced,

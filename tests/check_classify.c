@@ -454,6 +454,12 @@ static const struct {
 	{ "450 4.7.1 <a@b.example>: Recipient address rejected: Greylisted by greyfix 0.4.0, try again in 30 seconds.", NULL, 0, "onhold", 0, "deferred" },
 	{ "451 ESMTP MailEnable Service temporarily refused connection at 11/27/15 11:25:27 from IP (192.0.2.10) because the server is too busy.", NULL, 0, "systemerror", 0, "deferred" },
 	{ "550 5.5.0 Invalid recipient. 554 5.5.1 Error: no valid recipients 421 4.7.0 mx.example Error: too many errors", NULL, 0, "userunknown", 1, "bounced" },
+	/* A first line whose address follows the code's dash; a user named in brackets. */
+	{ "550-a@b.example is not an active address at this host (invalid FreeUK 550 username)", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 User <benny> unknown", NULL, 0, "userunknown", 1, "bounced" },
+	/* Exim's header syntax check; Postfix's reject_multi_recipient_bounce. */
+	{ "550-Rejected after DATA: '>' missing at end of address: 550 failing address in \"From\" header is: <user@dom.example", NULL, 0, "notcompliantrfc", 0, "bounced" },
+	{ "550 5.5.3 <DATA>: Data command rejected: Multi-recipient bounce", NULL, 0, "rejected", 0, "bounced" },
 	/* Refused at the greeting for the server's own trouble. */
 	{ "host mx.example[192.0.2.1] refused to talk to me: 421 Downstream server timeout", "4.0.0", 0, "systemerror", 0, "deferred" },
 	/* The terse replies of Chinese webmail servers. */
