@@ -146,8 +146,8 @@ parse_3164(const char *p, size_t n, time_t now, time_t *t)
 		for (size_t i = 0; i < sizeof(utf8_months) /
 		    sizeof(utf8_months[0]); i++) {
 			size_t ml = utf8_months[i].len;
-			if (n < ml + 12 || memcmp(p, utf8_months[i].name, ml) != 0 ||
-			    p[ml] != ' ')
+			if (n < ml + 12 || p[ml] != ' ' ||
+			    memcmp(p, utf8_months[i].name, ml) != 0)
 				continue;
 			char buf[16];
 			size_t rest = n - ml < 13 ? n - ml : 13;
@@ -546,10 +546,12 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 		 */
 		const char *q = NULL;
 		for (int k = 0; k < 2 && !rfc5424; k++) {
-			q = k == 0 ? compose_prefix(p, end) : grep_prefix(p, end);
+			q = k == 0 ? compose_prefix(p, end) :
+			    grep_prefix(p, end);
+			size_t left = q != NULL ? (size_t)(end - q) : 0;
 			if (q != NULL &&
-			    ((used = parse_iso(q, (size_t)(end - q), &ll->time)) != 0 ||
-			    (used = parse_3164(q, (size_t)(end - q), now, &ll->time)) != 0))
+			    ((used = parse_iso(q, left, &ll->time)) != 0 ||
+			    (used = parse_3164(q, left, now, &ll->time)) != 0))
 				break;
 			q = NULL;
 		}
