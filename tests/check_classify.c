@@ -462,6 +462,7 @@ static const struct {
 	{ "550 5.5.3 <DATA>: Data command rejected: Multi-recipient bounce", NULL, 0, "rejected", 0, "bounced" },
 	/* Refused at the greeting for the server's own trouble. */
 	{ "host mx.example[192.0.2.1] refused to talk to me: 421 Downstream server timeout", "4.0.0", 0, "systemerror", 0, "deferred" },
+	{ "host mx.example[192.0.2.1] refused to talk to me: 421 Server Temporarily unavailable", "4.0.0", 0, "systemerror", 0, "deferred" },
 	/* The terse replies of Chinese webmail servers. */
 	{ "555 helohost error.", NULL, 0, "blocked", 0, "bounced" },
 	{ "552 looping message.", NULL, 0, "networkerror", 0, "bounced" },
@@ -727,6 +728,13 @@ START_TEST(test_multiline_and_codes)
 		"554 IP is rejected, smtp auth error limit exceed",
 		"552 Illegal Attachment",
 		"550 Requested mail action not taken: too much recipient",
+		/* TLS the receiver demands, a HELO it refuses, a loop by
+		 * hop count, a recipient's own block list. */
+		"421 4.7.0 TLS required for RCPT domain, closing connection.",
+		"550 Please use your real hostname when saying HELO (not host-1)",
+		"554 Too many Received: headers",
+		"550 Your message was rejected by this user and was not delivered",
+		"550 You are registered as spammer (by user's reject list)",
 		/* Deferrals about this sender: its connections, its pace,
 		 * its session's errors and logins, its TLS, its domain. */
 		"432 4.3.2 Concurrent connections limit exceeded. Visit https://aka.ms/concurrent_sending for more information.",
