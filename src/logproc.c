@@ -531,6 +531,31 @@ greeting_code(const char *t, size_t n)
 }
 
 /*
+ * Whether a transport is one of this system's own delivery programs:
+ * Postfix's local, virtual and pipe agents ("postfix/local",
+ * "postfix-in/pipe"), Sendmail's local and program mailers.
+ */
+static int
+own_delivery_agent(const char *t)
+{
+	static const char *const postfix[] = { "/local", "/virtual", "/pipe",
+	    NULL };
+	static const char *const sendmail[] = { "local", "prog", "procmail",
+	    "maildrop", "cyrus", "cyrusv2", NULL };
+	size_t n = strlen(t);
+
+	for (int i = 0; postfix[i] != NULL; i++) {
+		size_t k = strlen(postfix[i]);
+		if (n > k && strcmp(t + n - k, postfix[i]) == 0)
+			return (1);
+	}
+	for (int i = 0; sendmail[i] != NULL; i++)
+		if (strcmp(t, sendmail[i]) == 0)
+			return (1);
+	return (0);
+}
+
+/*
  * Complete o with the facts of its message, classify the reply, and hand
  * it on.
  */
@@ -567,6 +592,28 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 	in.source = RB_SOURCE_LOG;
 	in.hint = hint;
 	classify(lp->cl, lp->scratch, &in, &o->v);
+	/*
+	 * This system's own delivery program failed (procmail not found, a
+	 * pipe command's temporary failure, an LDA's broken configuration):
+	 * its operator fixes it here.  Counted as the recipient's soft
+	 * failure it would suppress a local user whose address is fine; a
+	 * recipient's own cause (a full mailbox, an unknown user) keeps its
+	 * verdict.
+	 */
+	if (own_delivery_agent(o->transport) &&
+	    (o->v.action == RB_ACTION_RETRY ||
+	    o->v.action == RB_ACTION_REVIEW) &&
+	    (o->v.reason == RB_REASON_MAILERERROR ||
+	    o->v.reason == RB_REASON_SYSTEMERROR ||
+	    o->v.reason == RB_REASON_ONHOLD ||
+	    o->v.reason == RB_REASON_UNDEFINED)) {
+		o->v.action = RB_ACTION_FIX_SENDER;
+		o->v.fix = "This system's own delivery program (Postfix's "
+		    "local, virtual or pipe agent, Sendmail's local or prog "
+		    "mailer) failed: see the command output in the text and "
+		    "fix it here. The recipient is not counted toward "
+		    "suppression.";
+	}
 	outcome_make_key(o);
 	emit(arg, o);
 	lp->st.outcomes++;

@@ -379,6 +379,44 @@ START_TEST(test_refused_greeting)
 END_TEST
 
 /*
+ * This system's own delivery program failing (Postfix's local and pipe
+ * agents, Sendmail's local mailer) is the operator's to fix: the local
+ * recipient is not counted toward suppression.  A full mailbox through
+ * the same agent stays the recipient's soft failure.
+ */
+START_TEST(test_own_delivery_agent)
+{
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct got g = { 0 };
+	const char *local = "Oct 11 03:58:22 box postfix/local[1885]: 7356ABD12E: to=<emma@box.example>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=4.3.0, status=deferred (Command died with status 127: \"procmail -a \"$EXTENSION\"\". Command output: sh: procmail: not found )";
+	const char *pipe = "Oct 11 03:58:23 box postfix/pipe[1886]: 7356ABD12F: to=<felix@box.example>, relay=dovecot, delay=0.1, delays=0/0/0/0.1, dsn=4.3.0, status=deferred (temporary failure. Command output: lda: Error: net_connect_unix(/run/dovecot/stats-writer) failed: Permission denied )";
+	const char *sm = "Dec  8 19:25:10 www3 sendmail[1795]: mB88rS9R029955: to=jl, delay=16:31:40, xdelay=00:00:04, mailer=local, pri=6962581, dsn=4.0.0, stat=Deferred: local mailer (/usr/bin/procmail) exited with EX_TEMPFAIL";
+	const char *full = "Oct 11 03:58:24 box postfix/pipe[1887]: 7356ABD130: to=<gus@box.example>, relay=dovecot, delay=0.1, delays=0/0/0/0.1, dsn=4.2.2, status=deferred (temporary failure. Command output: lda: Error: Quota exceeded (mailbox for user is full) )";
+	const char *remote = "Oct 11 03:58:25 box postfix/smtp[1888]: 7356ABD131: to=<hal@far.example>, relay=mx.far.example[192.0.2.9]:25, delay=0.1, delays=0/0/0/0.1, dsn=4.3.0, status=deferred (host mx.far.example[192.0.2.9] said: 451 4.3.0 Temporary local problem - please try later (in reply to end of DATA command))";
+
+	logproc_line(lp, local, strlen(local), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "fix-sender");
+	logproc_line(lp, pipe, strlen(pipe), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 2);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "fix-sender");
+	logproc_line(lp, sm, strlen(sm), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 3);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "fix-sender");
+	logproc_line(lp, full, strlen(full), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 4);
+	ck_assert_str_eq(taxonomy_reason_name(g.last.v.reason), "mailboxfull");
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "retry");
+	logproc_line(lp, remote, strlen(remote), NOW, collect, &g);
+	ck_assert_int_eq(g.n, 5);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "retry");
+	logproc_free(lp);
+}
+END_TEST
+
+/*
  * Postfix with soft_bounce = yes logs a refusal it keeps queued as
  * status=SOFTBOUNCE, older versions without a dsn=: deferred, never a
  * bounce that suppresses.
@@ -625,6 +663,7 @@ main(void)
 	tcase_add_test(tc, test_sendmail_status);
 	tcase_add_test(tc, test_postfix_softbounce);
 	tcase_add_test(tc, test_refused_greeting);
+	tcase_add_test(tc, test_own_delivery_agent);
 	tcase_add_test(tc, test_sendmail_repeated_rcpt);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_sendmail_expiry);
