@@ -600,13 +600,13 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 	 * recipient's own cause (a full mailbox, an unknown user) keeps its
 	 * verdict.
 	 */
-	if (own_delivery_agent(o->transport) &&
-	    (o->v.action == RB_ACTION_RETRY ||
+	if ((o->v.action == RB_ACTION_RETRY ||
 	    o->v.action == RB_ACTION_REVIEW) &&
 	    (o->v.reason == RB_REASON_MAILERERROR ||
 	    o->v.reason == RB_REASON_SYSTEMERROR ||
 	    o->v.reason == RB_REASON_ONHOLD ||
-	    o->v.reason == RB_REASON_UNDEFINED)) {
+	    o->v.reason == RB_REASON_UNDEFINED) &&
+	    own_delivery_agent(o->transport)) {
 		o->v.action = RB_ACTION_FIX_SENDER;
 		o->v.fix = "This system's own delivery program (Postfix's "
 		    "local, virtual or pipe agent, Sendmail's local or prog "
