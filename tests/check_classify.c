@@ -728,6 +728,9 @@ START_TEST(test_multiline_and_codes)
 		"554 IP is rejected, smtp auth error limit exceed",
 		"552 Illegal Attachment",
 		"550 Requested mail action not taken: too much recipient",
+		/* Content named after the verb, with a code that says the
+		 * mailbox exists. */
+		"552 5.2.0 This message has been rejected due to content judged to be harmful",
 		/* TLS the receiver demands, a HELO it refuses, a loop by
 		 * hop count, a recipient's own block list. */
 		"421 4.7.0 TLS required for RCPT domain, closing connection.",
