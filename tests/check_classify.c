@@ -728,6 +728,8 @@ START_TEST(test_multiline_and_codes)
 		"554 IP is rejected, smtp auth error limit exceed",
 		"552 Illegal Attachment",
 		"550 Requested mail action not taken: too much recipient",
+		/* A policy named in Polish, whatever X.1.0 says. */
+		"550 5.1.0 Naruszenie zasad cNkj1y0022zrrQM01NkjaD, zobacz https://support.example/kb/a4071",
 		/* Content named after the verb, with a code that says the
 		 * mailbox exists. */
 		"552 5.2.0 This message has been rejected due to content judged to be harmful",
