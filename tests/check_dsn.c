@@ -790,31 +790,30 @@ START_TEST(test_feedback_recipients)
 	 * Reports that are no one's wish to stop: this system's DMARC
 	 * failing (RFC 6591), a virus, a message marked as not spam.
 	 */
-	static const char authfail[] = ARF("Feedback-Type: auth-failure\n"
-	    "User-Agent: fbl/1.0\nVersion: 1\nAuth-Failure: dmarc\n"
-	    "Original-Rcpt-To: dan@isp.example\n");
-	static const char virus[] = ARF("Feedback-Type: virus\n"
-	    "User-Agent: fbl/1.0\nVersion: 1\n"
-	    "Original-Rcpt-To: erin@isp.example\n");
-	static const char notspam[] = ARF("Feedback-Type: not-spam\n"
-	    "User-Agent: fbl/1.0\nVersion: 1\n"
-	    "Original-Rcpt-To: fay@isp.example\n");
-	static const char abuse[] = ARF("Feedback-Type: abuse\n"
-	    "User-Agent: fbl/1.0\nVersion: 1\n"
-	    "Original-Rcpt-To: gus@isp.example\n");
-	r = one_record(authfail, sizeof(authfail) - 1, "dan@isp.example");
-	ck_assert_str_eq(taxonomy_outcome_name(r->v.outcome), "complaint");
-	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "feedback");
-	ck_assert_str_eq(taxonomy_category_name(r->v.category), "authentication");
-	ck_assert_str_eq(taxonomy_action_name(r->v.action), "fix-sender");
-	r = one_record(virus, sizeof(virus) - 1, "erin@isp.example");
-	ck_assert_str_eq(taxonomy_category_name(r->v.category), "content");
-	ck_assert_str_eq(taxonomy_action_name(r->v.action), "fix-sender");
-	r = one_record(notspam, sizeof(notspam) - 1, "fay@isp.example");
-	ck_assert_str_eq(taxonomy_action_name(r->v.action), "none");
-	r = one_record(abuse, sizeof(abuse) - 1, "gus@isp.example");
-	ck_assert_str_eq(taxonomy_category_name(r->v.category), "complaint");
-	ck_assert_str_eq(taxonomy_action_name(r->v.action), "suppress");
+	static const struct { const char *msg, *rcpt, *category, *action; }
+	    t[] = {
+		{ ARF("Feedback-Type: auth-failure\nUser-Agent: fbl/1.0\n"
+		    "Version: 1\nAuth-Failure: dmarc\n"
+		    "Original-Rcpt-To: dan@isp.example\n"),
+		  "dan@isp.example", "authentication", "fix-sender" },
+		{ ARF("Feedback-Type: virus\nUser-Agent: fbl/1.0\nVersion: 1\n"
+		    "Original-Rcpt-To: erin@isp.example\n"),
+		  "erin@isp.example", "content", "fix-sender" },
+		{ ARF("Feedback-Type: not-spam\nUser-Agent: fbl/1.0\n"
+		    "Version: 1\nOriginal-Rcpt-To: fay@isp.example\n"),
+		  "fay@isp.example", "complaint", "none" },
+		{ ARF("Feedback-Type: abuse\nUser-Agent: fbl/1.0\nVersion: 1\n"
+		    "Original-Rcpt-To: gus@isp.example\n"),
+		  "gus@isp.example", "complaint", "suppress" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = one_record(t[i].msg, strlen(t[i].msg), t[i].rcpt);
+		ck_assert_str_eq(taxonomy_outcome_name(r->v.outcome), "complaint");
+		ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "feedback");
+		ck_assert_str_eq(taxonomy_category_name(r->v.category),
+		    t[i].category);
+		ck_assert_str_eq(taxonomy_action_name(r->v.action), t[i].action);
+	}
 #undef ARF
 }
 END_TEST
