@@ -978,7 +978,7 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 	/* Quoted or forwarded, not reported: no record, nor of what it carries. */
 	int human = !nested && human_message(ctx, body);
 	if (human) {
-		;
+		/* nothing to read: the chain below is for reports */
 	} else if ((ctx->feedback != NULL || ctx->unsubscribe ||
 	    ctx->om_complainant[0] != '\0') &&
 	    dsn_report_feedback(ctx, ctx->feedback, ctx->feedbacklen) > 0) {
