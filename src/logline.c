@@ -10,7 +10,8 @@
  * German and Russian month names, a second time stamp ("docker logs -t"),
  * a service name and bar before the line ("docker compose logs"), grep's
  * file name ("/var/log/maillog.1:Nov 25 ..."), a level word before the
- * program, Solaris's "[ID n facility.level]" after it.  A
+ * program, Solaris's "[ID n facility.level]" after it, rsyslog's "message
+ * repeated N times: [...]" around the message.  A
  * Postfix line is known by its program: "postfix..." or any syslog_name
  * followed by a Postfix daemon's name.
  *
@@ -627,6 +628,26 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 			const char *q = find_char(p, end, ']');
 			if (q + 1 < end && q[1] == ' ')
 				p = q + 2;
+		}
+	}
+	/*
+	 * rsyslog's repeated-message reduction (on in Ubuntu's default
+	 * rsyslog.conf) writes a line that came again as "message repeated 2
+	 * times: [ QUEUEID: to=<...>, ...]".  The message inside is read,
+	 * once, at the repeat's time, so that one whose first copy is in an
+	 * earlier file is not lost; a final outcome has the same key however
+	 * often it is read, so it still counts once.
+	 */
+	if (STARTS(p, end, "message repeated ")) {
+		const char *q = p + sizeof("message repeated ") - 1;
+		while (q < end && is_digit(*q))
+			q++;
+		if (q > p + sizeof("message repeated ") - 1 &&
+		    STARTS(q, end, " times: [") && end[-1] == ']') {
+			p = q + sizeof(" times: [") - 1;
+			while (p < end && *p == ' ')
+				p++;
+			end--;
 		}
 	}
 	if ((ll->program.n >= 7 && memcmp(ll->program.p, "postfix", 7) == 0) ||

@@ -101,12 +101,17 @@ static const struct {
 	  LL_DELIVERY, "sendmail", "w344QRId020581", "m@yahoo.example", "Deferred", "4.0.0", "mta5.am0.yahoodns.example. [192.0.2.59]", "Deferred: 421" },
 	{ "mail.log.1:1207:Nov 25 10:00:01 mx1 postfix/smtp[2001]: 2C1DEF38FA: to=<u@example.org>, relay=mx.example.org[192.0.2.2]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.2] said: 550 5.1.1 User unknown (in reply to RCPT TO command))",
 	  LL_DELIVERY, "postfix/smtp", "2C1DEF38FA", "u@example.org", "bounced", "5.1.1", "mx.example.org[192.0.2.2]:25", "host mx.example.org" },
+	/* rsyslog's repeated-message reduction: the message inside the brackets. */
+	{ "Sep 30 17:10:44 mx1 postfix/smtp[26192]: message repeated 2 times: [ C71221E1E6C: to=<admin@mx1.example.local>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=5.4.6, status=bounced (mail for mx1.example.local loops back to myself)]",
+	  LL_DELIVERY, "postfix/smtp", "C71221E1E6C", "admin@mx1.example.local", "bounced", "5.4.6", "none", "mail for" },
 	/* not outcomes */
 	{ "word | not a log line at all", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "notes.txt:to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 myapp/worker[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 /smtp[13]: ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 postfix/smtpd[13]: connect from app1.example[192.0.2.5]", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 postfix/smtpd[13]: message repeated 3 times: [ connect from unknown[192.0.2.5]]", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 postfix/smtp[13]: message repeated 3 times: [ ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 sshd[99]: Accepted publickey for root", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "garbage \xff\xfe\x01 not a log line", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
@@ -136,6 +141,21 @@ START_TEST(test_cases)
 			    "case %zu: text %.*s", i, (int)ll.text.n, ll.text.p);
 		}
 	}
+}
+END_TEST
+
+/*
+ * The line inside rsyslog's "message repeated N times: [...]" is read to
+ * its end and no further: the bracket that closes it is not in the text.
+ */
+START_TEST(test_repeated_message)
+{
+	const char *line = "Sep 30 17:10:44 mx1 postfix/smtp[26192]: message repeated 2 times: [ C71221E1E6C: to=<admin@mx1.example.local>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=5.4.6, status=bounced (mail for mx1.example.local loops back to myself)]";
+	struct logline ll;
+
+	ck_assert_int_eq(logline_parse(line, strlen(line), NOW, &ll), LL_DELIVERY);
+	ck_assert_msg(sl_eq(ll.text, "mail for mx1.example.local loops back to myself"),
+	    "text %.*s", (int)ll.text.n, ll.text.p);
 }
 END_TEST
 
@@ -659,6 +679,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_times);
+	tcase_add_test(tc, test_repeated_message);
 	tcase_add_test(tc, test_correlation_and_bounds);
 	tcase_add_test(tc, test_sendmail_status);
 	tcase_add_test(tc, test_postfix_softbounce);
