@@ -534,6 +534,12 @@ static const struct {
 	{ "550 Unknown user a@example.jp", "5.1.1", 0, "userunknown", 1, "bounced" },
 	{ "250 2.0.0 Ok: queued as ABC", NULL, 0, "delivered", 0, "delivered" },
 	{ "550 5.1.8 Sender address rejected (in reply to MAIL FROM command)", NULL, 0, "rejected", 0, "bounced" },
+	/* Microsoft's directory lookup is proof at whatever stage it came. */
+	{ "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) (in reply to end of DATA command)", NULL, 0, "userunknown", 1, "bounced" },
+	{ "550 There is no such active account.", NULL, 0, "userunknown", 1, "bounced" },
+	/* The receiving server's own failure; a flooded mailbox's pace. */
+	{ "451 4.3.5 <a@b>: Recipient address rejected: Server configuration problem", NULL, 0, "systemerror", 0, "deferred" },
+	{ "450 4.2.1 Mailbox received too much email in a short period of time", NULL, 0, "speeding", 0, "deferred" },
 };
 
 START_TEST(test_reasons)
@@ -777,11 +783,28 @@ START_TEST(test_multiline_and_codes)
 		"Deferred: local mailer (/usr/sbin/sensible-mda) exited with EX_TEMPFAIL",
 		"connect to mx.example[private/dovecot-lmtp]: No such file or directory",
 		"connect to mx.example[/var/run/dovecot/lmtp]: Connection refused",
+		/* TLS the receiver demands, in an older word for it. */
+		"451 TLS/SSLv3 Connection required. (#4.7.1)",
 	};
 	/* "removed" is not "moved": a note that the copy was left out. */
 	run("550 <a@b.example>: Original message removed", NULL, "a@b.example",
 	    NULL, 0, &v);
 	ck_assert_msg(v.reason != RB_REASON_HASMOVED, "removed: rule %s", v.rule);
+	/* Nor is a message or a server that moved a person who did. */
+	static const char *const not_moved[] = {
+		"550 5.7.1 Message moved to quarantine",
+		"554 This server has moved to mx2.example.com",
+		"451 R:O/ (Moved, please try another host)",
+	};
+	for (size_t i = 0; i < sizeof(not_moved) / sizeof(not_moved[0]); i++) {
+		run(not_moved[i], NULL, "a@b.example", NULL, 0, &v);
+		ck_assert_msg(v.reason != RB_REASON_HASMOVED &&
+		    v.action != RB_ACTION_SUPPRESS, "%s: rule %s",
+		    not_moved[i], v.rule);
+	}
+	run("550 Requested action not taken: mailbox moved", NULL,
+	    "a@b.example", NULL, 0, &v);
+	ck_assert_int_eq(v.reason, RB_REASON_HASMOVED);
 	for (size_t i = 0; i < sizeof(sender_side) / sizeof(sender_side[0]);
 	    i++) {
 		run(sender_side[i], NULL, "a@b.example", NULL, 0, &v);
