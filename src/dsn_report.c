@@ -104,6 +104,8 @@ struct status_walk {
 	struct dsn_record cur;
 	int have;			/* cur has a recipient field */
 	int emitted;
+	struct dsn_record anon;		/* the first block that names no one */
+	int nanon;			/* how many such blocks */
 };
 
 static enum rb_outcome
@@ -216,6 +218,16 @@ status_emit(struct status_walk *w)
 	w->emitted++;
 }
 
+static void
+block_end(struct status_walk *w)
+{
+	/* A recipient's block that lost its recipient field. */
+	if (!w->have && w->cur.action[0] != '\0' && w->cur.status[0] != '\0' &&
+	    w->nanon++ == 0)
+		w->anon = w->cur;
+	status_emit(w);
+}
+
 static int
 status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 {
@@ -223,7 +235,7 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 	struct dsn_record *r = &w->cur;
 
 	if (name == NULL) {
-		status_emit(w);
+		block_end(w);
 		memset(&w->cur, 0, sizeof(w->cur));
 		return (w->ctx->res->truncated);
 	}
@@ -340,7 +352,26 @@ dsn_report_status(struct dsn_ctx *ctx, const char *s, size_t n)
 	w.ctx = ctx;
 	fields_walk(s, n, status_field, &w);
 	if (!ctx->res->truncated)
+		block_end(&w);
+	/*
+	 * A report whose one recipient block has an Action and a Status but
+	 * no Final-Recipient (a broken reporter), in a message whose
+	 * X-Failed-Recipients names one address: that block is about that
+	 * address.  With more of either, which goes with which is a guess:
+	 * the readable text decides (dsn_body.c).
+	 */
+	size_t st, al;
+	const char *fr = ctx->failed_rcpts;
+	if (w.emitted == 0 && w.nanon == 1 && !ctx->res->truncated &&
+	    dsn_find_addr(fr, strlen(fr), &st, &al) &&
+	    !dsn_find_addr(fr + st + al, strlen(fr + st + al), &st, &al)) {
+		dsn_find_addr(fr, strlen(fr), &st, &al);
+		w.cur = w.anon;
+		dsn_addr_clean(w.cur.recipient, sizeof(w.cur.recipient),
+		    fr + st, al);
+		w.have = 1;
 		status_emit(&w);
+	}
 	return (w.emitted);
 }
 

@@ -414,6 +414,34 @@ static const struct icase icases[] = {
 	  "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\n"
 	  "Status: 5.0.0\nDiagnostic-Code: X-Postfix; unknown user: \"bob\"\n--B--\n",
 	  1, "bob@rcpt.example", NULL, "userunknown" },
+	/*
+	 * Microsoft's directory said the mailbox is not there: its own
+	 * lookup, proof though the report does not say at which command.
+	 */
+	{ "microsoft directory", DSN_HEAD("")
+	  DSN_PART("5.4.1", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DB5EUR03FT020.eop-EUR03.prod.protection.outlook.com]"),
+	  1, "bob@rcpt.example", "5.4.1", "userunknown" },
+	/*
+	 * A recipient's block with no Final-Recipient, in a message whose
+	 * X-Failed-Recipients names one address: the block is about it.
+	 */
+	{ "block without recipient", "From: postmaster@mx.rcpt.example\n"
+	  "To: alice@sender.example\nX-Failed-Recipients: bob@rcpt.example\n"
+	  "Subject: Undeliverable: hello\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+	  "--B\nContent-Type: text/plain\n\nDelivery has failed to these recipients.\n\n"
+	  "--B\nContent-Type: message/delivery-status\n\n"
+	  "Reporting-MTA: dns; mx.rcpt.example\n\nAction: failed\nStatus: 5.1.1\n\n--B--\n",
+	  1, "bob@rcpt.example", "5.1.1", "userunknown" },
+	/* Two failed recipients, one such block: which goes with which is a guess. */
+	{ "block without recipient, two named", "From: postmaster@mx.rcpt.example\n"
+	  "To: alice@sender.example\nX-Failed-Recipients: bob@rcpt.example, carol@rcpt.example\n"
+	  "Subject: Undeliverable: hello\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+	  "--B\nContent-Type: text/plain\n\nDelivery has failed to these recipients.\n\n"
+	  "--B\nContent-Type: message/delivery-status\n\n"
+	  "Reporting-MTA: dns; mx.rcpt.example\n\nAction: failed\nStatus: 5.1.1\n\n--B--\n",
+	  2, "bob@rcpt.example", NULL, "undefined" },
 	/* No stage given, no x.1.x code: not proof the mailbox is dead. */
 	{ "no stage", BODY_HEAD("Mail delivery failed")
 	  "The following address failed:\n\n  <bob@rcpt.example>: 550 unknown user\n",
