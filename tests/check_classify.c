@@ -780,6 +780,7 @@ START_TEST(test_multiline_and_codes)
 		"mail transport unavailable",
 		"mail system configuration error",
 		"address resolver failure",
+		"bounce or trace service failure",
 		"Deferred: local mailer (/usr/sbin/sensible-mda) exited with EX_TEMPFAIL",
 		"connect to mx.example[private/dovecot-lmtp]: No such file or directory",
 		"connect to mx.example[/var/run/dovecot/lmtp]: Connection refused",
