@@ -733,6 +733,9 @@ START_TEST(test_multiline_and_codes)
 		"535 Invalid username or password",
 		"554 IP is rejected, smtp auth error limit exceed",
 		"552 Illegal Attachment",
+		/* A gateway's rule on attachments or formats, by its name. */
+		"554 Format restriction violation. Email Session ID: {4DA765B1-6-6565EC3F-FFFF}",
+		"550 Attachment restriction violation",
 		"550 Requested mail action not taken: too much recipient",
 		/* A policy named in Polish, whatever X.1.0 says. */
 		"550 5.1.0 Naruszenie zasad cNkj1y0022zrrQM01NkjaD, zobacz https://support.example/kb/a4071",
