@@ -540,6 +540,7 @@ static const struct {
 	/* The receiving server's own failure; a flooded mailbox's pace. */
 	{ "451 4.3.5 <a@b>: Recipient address rejected: Server configuration problem", NULL, 0, "systemerror", 0, "deferred" },
 	{ "450 4.2.1 Mailbox received too much email in a short period of time", NULL, 0, "speeding", 0, "deferred" },
+	{ "552 We failed to deliver mail because the volume of recipient's mailbox exceeded the local limit.", NULL, 0, "mailboxfull", 0, "bounced" },
 };
 
 START_TEST(test_reasons)
@@ -789,6 +790,11 @@ START_TEST(test_multiline_and_codes)
 		"connect to mx.example[/var/run/dovecot/lmtp]: Connection refused",
 		/* TLS the receiver demands, in an older word for it. */
 		"451 TLS/SSLv3 Connection required. (#4.7.1)",
+		/* POP before SMTP; a HELO that is no domain name; a broken
+		 * MIME header field. */
+		"553 5.3.0 <a@b.example>... Please receive your mail before sending.",
+		"550 R1: HELO should be a FQDN or address literal (See RFC 2821 4.1.1.1)",
+		"554 Failed: Malformed MIME field: ARC-Message-Signature: i=1; a=rsa-sha256",
 	};
 	/* "removed" is not "moved": a note that the copy was left out. */
 	run("550 <a@b.example>: Original message removed", NULL, "a@b.example",
