@@ -479,14 +479,14 @@ enum {
 	TF_RETURN_PATH, TF_FAILED_RCPTS, TF_AUTO_SUBMITTED, TF_X_AUTOREPLY,
 	TF_X_AUTORESPOND, TF_X_AUTO_RESPONSE_SUPPRESS, TF_PRECEDENCE,
 	TF_X_APPLE_UNSUBSCRIBE, TF_IN_REPLY_TO, TF_REFERENCES, TF_USER_AGENT,
-	TF_X_MAILER, TF__COUNT
+	TF_X_MAILER, TF_LIST_ID, TF_X_MAILING_LIST, TF_LIST_POST, TF__COUNT
 };
 static const char *const top_names[TF__COUNT] = {
 	"Subject", "From", "To", "Delivered-To", "X-Original-To",
 	"Return-Path", "X-Failed-Recipients", "Auto-Submitted", "X-Autoreply",
 	"X-Autorespond", "X-Auto-Response-Suppress", "Precedence",
 	"X-Apple-Unsubscribe", "In-Reply-To", "References", "User-Agent",
-	"X-Mailer",
+	"X-Mailer", "List-Id", "X-Mailing-List", "List-Post",
 };
 
 /*
@@ -598,9 +598,11 @@ top_headers(struct dsn_ctx *ctx, const struct top_fields *tf)
 	    (v[TF_PRECEDENCE] != NULL && n[TF_PRECEDENCE] >= 10 &&
 	    g_ascii_strncasecmp(v[TF_PRECEDENCE], "auto_reply", 10) == 0))
 		ctx->auto_replied = 1;
-	/* What a person's mail program writes (see human_message). */
+	/* What a person's mail program or list writes (see human_message). */
 	ctx->mua = v[TF_IN_REPLY_TO] != NULL || v[TF_REFERENCES] != NULL ||
-	    v[TF_USER_AGENT] != NULL || v[TF_X_MAILER] != NULL;
+	    v[TF_USER_AGENT] != NULL || v[TF_X_MAILER] != NULL ||
+	    v[TF_LIST_ID] != NULL || v[TF_X_MAILING_LIST] != NULL ||
+	    v[TF_LIST_POST] != NULL;
 	if (v[TF_X_APPLE_UNSUBSCRIBE] != NULL && n[TF_X_APPLE_UNSUBSCRIBE] >= 4 &&
 	    g_ascii_strncasecmp(v[TF_X_APPLE_UNSUBSCRIBE], "true", 4) == 0)
 		ctx->unsubscribe = 1;
@@ -924,7 +926,11 @@ construct(char *norm, size_t nlen, int max_parts, struct top_fields *tf)
  * multipart/report) and no complaint (an abuse desk forwards ARF reports
  * as "FW: ...").  Mail systems that answer "Re: ..." write from
  * MAILER-DAEMON, postmaster and the like, or without those fields
- * ("RE: ... : non remis (delivery failed)").
+ * ("RE: ... : non remis (delivery failed)").  A mailing list's fields
+ * (List-Id, X-Mailing-List, List-Post) count as a mail program's: a
+ * reply or forward posted to a list is a person's post, whether or not
+ * the list kept the poster's own fields.  Old Netscape wrote a forward's
+ * subject "[Fwd: ...]".
  */
 static int
 human_message(const struct dsn_ctx *ctx, GMimeObject *body)
@@ -937,7 +943,7 @@ human_message(const struct dsn_ctx *ctx, GMimeObject *body)
 	const char *sub = ctx->subject;
 	int reply = 0;
 
-	while (*sub == ' ' || *sub == '\t')
+	while (*sub == ' ' || *sub == '\t' || *sub == '[')
 		sub++;
 	for (int i = 0; replies[i] != NULL; i++)
 		if (g_ascii_strncasecmp(sub, replies[i], strlen(replies[i])) == 0)

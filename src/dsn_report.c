@@ -466,10 +466,13 @@ dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 		 * Providers redact the complainant ("redacted@example.net",
 		 * AOL's "Redacted-Address: redacted@"), or name nobody: the
 		 * complaint is counted, but there is no address to suppress.
+		 * A report about the sender (its authentication failing, a
+		 * virus) keeps its verdict: it never suppressed anyone.
 		 */
 		const char *at = strrchr(r->recipient, '@');
-		if (at == NULL || (at - r->recipient == 8 &&
-		    strncasecmp(r->recipient, "redacted", 8) == 0)) {
+		if (r->v.action == RB_ACTION_SUPPRESS && (at == NULL ||
+		    (at - r->recipient == 8 &&
+		    strncasecmp(r->recipient, "redacted", 8) == 0))) {
 			r->v.action = RB_ACTION_NONE;
 			r->v.fix = "The report does not name the recipient who "
 			    "complained (the provider redacts it): counted, "

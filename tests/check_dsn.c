@@ -350,6 +350,38 @@ static const struct icase icases[] = {
 	  "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\nStatus: 5.1.2\n"
 	  "--B--\n--F--\n",
 	  0, NULL, NULL, NULL },
+	/*
+	 * The same forward as a list delivers it, the poster's own fields
+	 * gone but the list's there; and Netscape's "[Fwd: ...]".
+	 */
+	{ "forward posted to a list", "From: Dana Admin <dana@sender.example>\nTo: list@lists.example\n"
+	  "Subject: Fwd: Delivery reports about your email [FAILED(1)]\n"
+	  "List-Id: <list.lists.example>\nPrecedence: bulk\n"
+	  "Content-Type: multipart/mixed; boundary=\"F\"\n\n"
+	  "--F\nContent-Type: text/plain\n\nHere is one.\n"
+	  "--F\nContent-Type: message/rfc822\n\n"
+	  "From: The Post Office <postmaster@rcpt.example>\nTo: dana@sender.example\n"
+	  "Subject: Delivery reports about your email [FAILED(1)]\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+	  "--B\nContent-Type: text/plain\n\nThis Message was undeliverable.\n"
+	  "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.rcpt.example\n\n"
+	  "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\nStatus: 5.1.1\n"
+	  "--B--\n--F--\n",
+	  0, NULL, NULL, NULL },
+	{ "bracketed forward", "From: Dana Admin <dana@sender.example>\nTo: list@lists.example\n"
+	  "Subject: [Fwd: Warning: could not send message for past 4 hours]\n"
+	  "X-Mailer: Mozilla 4.74 [en] (X11; U; Linux 2.2.15 i686)\n"
+	  "Content-Type: multipart/mixed; boundary=\"F\"\n\n"
+	  "--F\nContent-Type: text/plain\n\nWhat does this mean?\n"
+	  "--F\nContent-Type: message/rfc822\n\n"
+	  "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.sender.example>\nTo: dana@sender.example\n"
+	  "Subject: Warning: could not send message for past 4 hours\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+	  "--B\nContent-Type: text/plain\n\nStill trying.\n"
+	  "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.sender.example\n\n"
+	  "Final-Recipient: rfc822; bob@rcpt.example\nAction: delayed\nStatus: 4.4.1\n"
+	  "--B--\n--F--\n",
+	  0, NULL, NULL, NULL },
 	{ "system's RE: notice", "From: Dsi.internet@rcpt.example\nTo: list-bounces@lists.example\n"
 	  "Subject: RE: Your message to the list awaits moderator approval : non remis\n"
 	  "\t(delivery failed)\n\n"
@@ -813,6 +845,14 @@ START_TEST(test_feedback_recipients)
 	r = one_record(redacted, sizeof(redacted) - 1, "redacted@isp.example");
 	ck_assert_str_eq(taxonomy_outcome_name(r->v.outcome), "complaint");
 	ck_assert_str_eq(taxonomy_action_name(r->v.action), "none");
+	/* A redacted report of this system's failing DMARC still says so. */
+	static const char redacted_auth[] = ARF("Feedback-Type: auth-failure\n"
+	    "User-Agent: fbl/1.0\nVersion: 1\nAuth-Failure: dmarc\n"
+	    "Original-Rcpt-To: redacted@isp.example\n");
+	r = one_record(redacted_auth, sizeof(redacted_auth) - 1,
+	    "redacted@isp.example");
+	ck_assert_str_eq(taxonomy_category_name(r->v.category), "authentication");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "fix-sender");
 
 	/*
 	 * Reports that are no one's wish to stop: this system's DMARC
