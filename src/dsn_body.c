@@ -101,7 +101,20 @@ static const char *const autoreply_subjects[] = {
 	"respuesta autom", "réponse automatique", "automatische antwort",
 	"autoresponder", "auto response", "auto-response", "automatyczna",
 	"automatisch antwoord", "resposta autom", "automatisk svar",
-	"automaattinen vastaus",
+	"automaattinen vastaus", "automatikus v\xc3\xa1lasz",
+	"otomatik yan\xc4\xb1t", "otomatik cevap",
+	"automatick\xc3\xa1 odpov\xc4\x9b\xc4\x8f",
+	/* Russian "Автоответ", "Автоматический ответ": the first letter's
+	 * case is not folded, so the words start after it. */
+	"\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82",
+	"\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbc\xd0\xb0\xd1\x82\xd0\xb8\xd1\x87\xd0\xb5\xd1\x81\xd0\xba\xd0\xb8\xd0\xb9 \xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82",
+	/* Chinese (simplified, traditional), Japanese, Korean. */
+	"\xe8\x87\xaa\xe5\x8a\xa8\xe5\x9b\x9e\xe5\xa4\x8d",
+	"\xe8\x87\xaa\xe5\x8b\x95\xe5\x9b\x9e\xe8\xa6\x86",
+	"\xe8\x87\xaa\xe5\x8b\x95\xe8\xbf\x94\xe4\xbf\xa1",
+	"\xe8\x87\xaa\xe5\x8b\x95\xe5\xbf\x9c\xe7\xad\x94",
+	"\xec\x9e\x90\xeb\x8f\x99 \xec\x9d\x91\xeb\x8b\xb5",
+	"\xec\x9e\x90\xeb\x8f\x99\xec\x9d\x91\xeb\x8b\xb5",
 	/* The acknowledgements help desks and people send by machine. */
 	"thank you for your e-mail", "thank you for your email",
 	"thank you for your message", "thanks for your e-mail",

@@ -573,10 +573,23 @@ top_headers(struct dsn_ctx *ctx, const struct top_fields *tf)
 	const size_t *n = tf->n;
 	int k;
 
-	/* Bounce subjects are matched on ASCII words only: raw is enough. */
-	if (v[TF_SUBJECT] != NULL)
+	/*
+	 * RFC 2047's encoded words decoded ("=?utf-8?B?6Ieq5Yqo5Zue5aSN...":
+	 * an automatic reply in Chinese), so that words in other scripts
+	 * and a reply's "Re:" are found whatever the encoding.
+	 */
+	if (v[TF_SUBJECT] != NULL) {
 		dsn_copy(ctx->subject, sizeof(ctx->subject), v[TF_SUBJECT],
 		    n[TF_SUBJECT]);
+		if (strstr(ctx->subject, "=?") != NULL) {
+			char *d = g_mime_utils_header_decode_text(NULL,
+			    ctx->subject);
+			if (d != NULL)
+				util_strlcpy(ctx->subject, d,
+				    sizeof(ctx->subject));
+			g_free(d);
+		}
+	}
 	if (v[TF_FROM] != NULL)
 		dsn_addr_clean(ctx->from, sizeof(ctx->from), v[TF_FROM],
 		    n[TF_FROM]);

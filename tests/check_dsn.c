@@ -1803,6 +1803,42 @@ START_TEST(test_returned_message)
 END_TEST
 
 /*
+ * Automatic replies named in other scripts, their subjects in RFC 2047's
+ * encoded words or raw UTF-8, with no Auto-Submitted field: the person
+ * is away, not gone.  And a reply whose "Re:" is encoded is a person's.
+ */
+START_TEST(test_autoreply_languages)
+{
+	static const char *const subjects[] = {
+		"=?utf-8?B?6Ieq5Yqo5Zue5aSNOiBoZWxsbw==?=",	/* zh */
+		"=?utf-8?B?6Ieq5YuV6L+U5L+hOiBoZWxsbw==?=",	/* ja */
+		"=?utf-8?B?7J6Q64+ZIOydkeuLtTogaGVsbG8=?=",	/* ko */
+		"\xd0\x90\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82: hello",	/* ru */
+	};
+	char msg[512];
+
+	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
+		int n = snprintf(msg, sizeof(msg), "From: Wang <wang@away.example>\n"
+		    "To: news@sender.example\nSubject: %s\n"
+		    "Content-Type: text/plain; charset=utf-8\n\n"
+		    "I am away.\n", subjects[i]);
+		const struct dsn_record *r = one_record(msg, (size_t)n,
+		    "wang@away.example");
+		ck_assert_msg(strcmp(r->action, "auto-reply") == 0,
+		    "subject %zu: action %s", i, r->action);
+		ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "vacation");
+	}
+	static const char encoded_re[] = "From: Dana <dana@sender.example>\n"
+	    "To: list@lists.example\n"
+	    "Subject: =?utf-8?Q?Re:_Undelivered_Mail_Returned_to_Sender?=\n"
+	    "User-Agent: Mutt/2.2\n\nWhy?\n\n"
+	    "> <bob@rcpt.example>: host mx.rcpt.example[192.0.2.1] said: 550 5.1.1\n"
+	    ">     User unknown (in reply to RCPT TO command)\n";
+	no_record(encoded_re, sizeof(encoded_re) - 1);
+}
+END_TEST
+
+/*
  * The top header fields a verdict reads are taken from the block before
  * GMime sees it: the first of each name, folded values, and blocks that
  * end without a body or run into a line that is no field once the fields
@@ -1957,6 +1993,7 @@ main(void)
 	tcase_add_test(tc, test_outcome);
 	tcase_add_test(tc, test_returned_message);
 	tcase_add_test(tc, test_top_fields);
+	tcase_add_test(tc, test_autoreply_languages);
 	tcase_add_test(tc, test_memcasemem);
 	suite_add_tcase(s, tc);
 
