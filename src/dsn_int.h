@@ -40,6 +40,8 @@ struct dsn_ctx {
 	char om_rpath[RB_ADDR_MAX];
 	char om_to[RB_ADDR_MAX];
 	char om_complainant[RB_ADDR_MAX];	/* a webmail FBL's recipient */
+	/* A Delivered-To above its first Received: the last delivery's. */
+	char om_delivered[RB_ADDR_MAX];
 
 	/* Decoded UTF-8 text: human-readable part, report parts. */
 	char *text;

@@ -271,6 +271,25 @@ message_headers(struct dsn_ctx *ctx, GMimeMessage *m)
 			dsn_addr_clean(ctx->om_to, sizeof(ctx->om_to), v,
 			    strlen(v));
 	}
+	/*
+	 * A Delivered-To above the first Received was written by the last
+	 * system the message reached; one below it, by a list or forwarder
+	 * on the way.
+	 */
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
+	int nh = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+	for (int i = 0; i < nh; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *hn = g_mime_header_get_name(h);
+		if (g_ascii_strcasecmp(hn, "Received") == 0)
+			break;
+		if (g_ascii_strcasecmp(hn, "Delivered-To") == 0 &&
+		    (v = g_mime_header_get_value(h)) != NULL) {
+			dsn_addr_clean(ctx->om_delivered,
+			    sizeof(ctx->om_delivered), v, strlen(v));
+			break;
+		}
+	}
 	if ((v = g_mime_object_get_header(GMIME_OBJECT(m),
 	    "X-HmXmrOriginalRecipient")) != NULL)
 		dsn_addr_clean(ctx->om_complainant,

@@ -440,7 +440,12 @@ dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 		struct dsn_record *r = dsn_record_new(ctx);
 		if (r == NULL)
 			break;
-		/* Who complained: the report's field, else the original's To. */
+		/*
+		 * Who complained: the report's field, else the mailbox the
+		 * provider delivered the original to (its Delivered-To, the
+		 * topmost: the last delivery), else the original's To, which
+		 * the sender wrote and may name a list or someone else.
+		 */
 		if (w.nrcpt > 0)
 			memcpy(r->recipient, w.rcpt[i], sizeof(r->recipient));
 		else if (ctx->om_complainant[0] != '\0')
@@ -448,6 +453,9 @@ dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 			    sizeof(r->recipient));
 		else if (ctx->unsubscribe)
 			memcpy(r->recipient, ctx->from, sizeof(r->recipient));
+		else if (strchr(ctx->om_delivered, '@') != NULL)
+			memcpy(r->recipient, ctx->om_delivered,
+			    sizeof(r->recipient));
 		else
 			memcpy(r->recipient, ctx->om_to, sizeof(r->recipient));
 		if (w.type[0] != '\0')
@@ -513,21 +521,30 @@ msgid_copy(char *out, size_t outlen, const char *v, size_t vl)
 
 struct hdr_walk {
 	struct dsn_ctx *ctx;
+	int received;		/* a Received field has been seen */
 };
 
 static int
 hdr_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 {
-	struct dsn_ctx *ctx = ((struct hdr_walk *)arg)->ctx;
+	struct hdr_walk *w = arg;
+	struct dsn_ctx *ctx = w->ctx;
 
 	if (name == NULL)
 		return (1);	/* end of the header block */
+	if (is(name, nl, "Received"))
+		w->received = 1;
 	if (is(name, nl, "Message-ID") && ctx->om_msgid[0] == '\0')
 		msgid_copy(ctx->om_msgid, sizeof(ctx->om_msgid), v, vl);
 	else if (is(name, nl, "From") && ctx->om_from[0] == '\0')
 		dsn_addr_clean(ctx->om_from, sizeof(ctx->om_from), v, vl);
 	else if (is(name, nl, "Return-Path") && ctx->om_rpath[0] == '\0')
 		dsn_addr_clean(ctx->om_rpath, sizeof(ctx->om_rpath), v, vl);
+	/* Above the first Received: the last delivery's (see dsn_parse.c). */
+	else if (is(name, nl, "Delivered-To") && !w->received &&
+	    ctx->om_delivered[0] == '\0')
+		dsn_addr_clean(ctx->om_delivered, sizeof(ctx->om_delivered), v,
+		    vl);
 	else if (is(name, nl, "X-HmXmrOriginalRecipient"))
 		dsn_addr_clean(ctx->om_complainant,
 		    sizeof(ctx->om_complainant), v, vl);
@@ -544,7 +561,7 @@ hdr_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 void
 dsn_report_rfc822_headers(struct dsn_ctx *ctx, const char *s, size_t n)
 {
-	struct hdr_walk w = { ctx };
+	struct hdr_walk w = { ctx, 0 };
 
 	/* Skip leading blank lines some reporters put first. */
 	while (n > 0 && (*s == '\n' || *s == '\r')) {

@@ -855,6 +855,39 @@ START_TEST(test_feedback_recipients)
 	ck_assert_str_eq(taxonomy_action_name(r->v.action), "fix-sender");
 
 	/*
+	 * No Original-Rcpt-To: the mailbox the provider delivered to, its
+	 * Delivered-To above the returned message's first Received, not the
+	 * To the sender wrote; one below a Received is a list's on the way.
+	 */
+	static const char delivered[] = "From: fbl@isp.example\n"
+	    "To: abuse@sender.example\nSubject: complaint\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=feedback-report;\n"
+	    " boundary=\"F\"\n\n"
+	    "--F\nContent-Type: text/plain\n\nA complaint.\n\n"
+	    "--F\nContent-Type: message/feedback-report\n\n"
+	    "Feedback-Type: abuse\nUser-Agent: fbl/1.0\nVersion: 1\n\n"
+	    "--F\nContent-Type: message/rfc822\n\n"
+	    "Delivered-To: ivy@isp.example\n"
+	    "Received: from mx.sender.example by mx.isp.example; Mon, 7 Sep 2015 08:58:04 -0700\n"
+	    "From: news@sender.example\nTo: news@sender.example\n"
+	    "Message-ID: <n-2@sender.example>\nSubject: news\n\nhello\n--F--\n";
+	r = one_record(delivered, sizeof(delivered) - 1, "ivy@isp.example");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "suppress");
+	static const char via_list[] = "From: fbl@isp.example\n"
+	    "To: abuse@sender.example\nSubject: complaint\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=feedback-report;\n"
+	    " boundary=\"F\"\n\n"
+	    "--F\nContent-Type: text/plain\n\nA complaint.\n\n"
+	    "--F\nContent-Type: message/feedback-report\n\n"
+	    "Feedback-Type: abuse\nUser-Agent: fbl/1.0\nVersion: 1\n\n"
+	    "--F\nContent-Type: text/rfc822-headers\n\n"
+	    "Received: from lists.sender.example by mx.isp.example; Mon, 7 Sep 2015 08:58:04 -0700\n"
+	    "Delivered-To: list@lists.sender.example\n"
+	    "From: news@sender.example\nTo: jack@isp.example\n"
+	    "Message-ID: <n-3@sender.example>\nSubject: news\n\n--F--\n";
+	r = one_record(via_list, sizeof(via_list) - 1, "jack@isp.example");
+
+	/*
 	 * Reports that are no one's wish to stop: this system's DMARC
 	 * failing (RFC 6591), a virus, a message marked as not spam.
 	 */
