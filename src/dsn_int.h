@@ -31,6 +31,7 @@ struct dsn_ctx {
 	int mua;			/* In-Reply-To, References, User-Agent
 					   or X-Mailer present */
 	int unsubscribe;		/* a mail client's one-click opt-out */
+	int forensic;			/* a DMARC failure report in text */
 	int successes;		/* report records that say delivered */
 	int stage;			/* enum rb_stage seen in the text */
 

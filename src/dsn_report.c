@@ -432,6 +432,8 @@ dsn_report_feedback(struct dsn_ctx *ctx, const char *s, size_t n)
 	w.ctx = ctx;
 	if (s != NULL)
 		fields_walk(s, n, fb_field, &w);
+	else if (ctx->forensic)
+		dsn_copy(w.type, sizeof(w.type), "auth-failure", 12);
 	else
 		dsn_copy(w.type, sizeof(w.type), ctx->unsubscribe ? "opt-out" :
 		    "abuse", ctx->unsubscribe ? 7 : 5);

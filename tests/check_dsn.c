@@ -888,6 +888,29 @@ START_TEST(test_feedback_recipients)
 	r = one_record(via_list, sizeof(via_list) - 1, "jack@isp.example");
 
 	/*
+	 * Exim's DMARC failure report, text only, marked auto-replied: this
+	 * system's (or a forger's) DMARC failing, not someone away.
+	 */
+	static const char forensic[] =
+	    "From: no-reply@mailgate.isp.example\nTo: dmarc@sender.example\n"
+	    "Subject: DMARC Forensic Report for sender.example from IP 203.0.113.68\n"
+	    "Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; boundary=\"D\"\n\n"
+	    "--D\nContent-Type: text/plain; charset=\"us-ascii\"\n\n"
+	    "A message claiming to be from you has failed the published DMARC policy for your domain.\n\n"
+	    "  Sender Domain: sender.example\n  SPF Alignment: no\n  DKIM Alignment: no\n\n"
+	    "------ This is a copy of the headers that were received before the error was detected.\n\n"
+	    "Received: from [203.0.113.68] by mailgate.isp.example with esmtp (Exim 4.92)\n"
+	    "From: <news@sender.example>\nSubject: Payment\n"
+	    "Message-Id: <f-1@sender.example>\nTo: <kim@isp.example>\n\n"
+	    "--D--\n";
+	r = one_record(forensic, sizeof(forensic) - 1, "kim@isp.example");
+	ck_assert_str_eq(taxonomy_outcome_name(r->v.outcome), "complaint");
+	ck_assert_str_eq(r->feedback_type, "auth-failure");
+	ck_assert_str_eq(taxonomy_category_name(r->v.category), "authentication");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "fix-sender");
+
+	/*
 	 * Reports that are no one's wish to stop: this system's DMARC
 	 * failing (RFC 6591), a virus, a message marked as not spam.
 	 */
