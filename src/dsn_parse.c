@@ -558,6 +558,24 @@ top_fields_gmime(GMimeObject *o, struct top_fields *tf)
 }
 
 /*
+ * A DMARC failure report written as text, with no RFC 6591 part (Exim's
+ * dmarc_forensic_sender: "DMARC Forensic Report for example.com from IP
+ * ...", "A message claiming to be from you has failed the published DMARC
+ * policy"): this system's authentication failing, or a forger's, read as
+ * an auth-failure report; never an automatic reply from its sender.
+ */
+static int
+forensic_report(const struct dsn_ctx *ctx)
+{
+	const char *sub = ctx->subject;
+
+	while (*sub == ' ' || *sub == '\t')
+		sub++;
+	return (g_ascii_strncasecmp(sub, "DMARC Forensic Report", 21) == 0 ||
+	    g_ascii_strncasecmp(sub, "DMARC Failure Report", 20) == 0);
+}
+
+/*
  * Record a field of the top header block if it is one top_headers reads
  * and the first of its name; the value is copied, as the block is about
  * to be compacted.  A value past the space left is cut (hostile input).
@@ -608,6 +626,7 @@ top_headers(struct dsn_ctx *ctx, const struct top_fields *tf)
 				    sizeof(ctx->subject));
 			g_free(d);
 		}
+		ctx->forensic = forensic_report(ctx);
 	}
 	if (v[TF_FROM] != NULL)
 		dsn_addr_clean(ctx->from, sizeof(ctx->from), v[TF_FROM],
@@ -997,24 +1016,6 @@ human_message(const struct dsn_ctx *ctx, GMimeObject *body)
 }
 
 /*
- * A DMARC failure report written as text, with no RFC 6591 part (Exim's
- * dmarc_forensic_sender: "DMARC Forensic Report for example.com from IP
- * ...", "A message claiming to be from you has failed the published DMARC
- * policy"): this system's authentication failing, or a forger's, read as
- * an auth-failure report; never an automatic reply from its sender.
- */
-static int
-forensic_report(const struct dsn_ctx *ctx)
-{
-	const char *sub = ctx->subject;
-
-	while (*sub == ' ' || *sub == '\t')
-		sub++;
-	return (g_ascii_strncasecmp(sub, "DMARC Forensic Report", 21) == 0 ||
-	    g_ascii_strncasecmp(sub, "DMARC Failure Report", 20) == 0);
-}
-
-/*
  * Read one message: its headers, the parts a verdict needs, then the
  * formats from the most machine-readable down.  A bounce that only wraps
  * another (a forwarded or relayed one: Trend Micro, mailing lists) is read
@@ -1036,8 +1037,7 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 	if (human) {
 		/* nothing to read: the chain below is for reports */
 	} else if ((ctx->feedback != NULL || ctx->unsubscribe ||
-	    ctx->om_complainant[0] != '\0' || (ctx->forensic =
-	    forensic_report(ctx)) != 0) &&
+	    ctx->om_complainant[0] != '\0' || ctx->forensic) &&
 	    dsn_report_feedback(ctx, ctx->feedback, ctx->feedbacklen) > 0) {
 		dsn_copy(ctx->res->format, sizeof(ctx->res->format), "arf",
 		    3);

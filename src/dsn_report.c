@@ -222,9 +222,11 @@ static void
 block_end(struct status_walk *w)
 {
 	/* A recipient's block that lost its recipient field. */
-	if (!w->have && w->cur.action[0] != '\0' && w->cur.status[0] != '\0' &&
-	    w->nanon++ == 0)
-		w->anon = w->cur;
+	if (!w->have && w->cur.action[0] != '\0' && w->cur.status[0] != '\0') {
+		if (w->nanon == 0)
+			w->anon = w->cur;
+		w->nanon++;
+	}
 	status_emit(w);
 }
 
@@ -360,12 +362,11 @@ dsn_report_status(struct dsn_ctx *ctx, const char *s, size_t n)
 	 * address.  With more of either, which goes with which is a guess:
 	 * the readable text decides (dsn_body.c).
 	 */
-	size_t st, al;
+	size_t st, al, st2, al2;
 	const char *fr = ctx->failed_rcpts;
 	if (w.emitted == 0 && w.nanon == 1 && !ctx->res->truncated &&
 	    dsn_find_addr(fr, strlen(fr), &st, &al) &&
-	    !dsn_find_addr(fr + st + al, strlen(fr + st + al), &st, &al)) {
-		dsn_find_addr(fr, strlen(fr), &st, &al);
+	    !dsn_find_addr(fr + st + al, strlen(fr + st + al), &st2, &al2)) {
 		w.cur = w.anon;
 		dsn_addr_clean(w.cur.recipient, sizeof(w.cur.recipient),
 		    fr + st, al);
