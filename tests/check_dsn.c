@@ -820,16 +820,19 @@ END_TEST
  */
 START_TEST(test_feedback_recipients)
 {
-#define ARF(fields) \
+/* A report with these fields, returning the original as the part given. */
+#define ARF_RETURNING(fields, returned) \
 	"From: fbl@isp.example\nTo: abuse@sender.example\n" \
 	"Subject: complaint\nMIME-Version: 1.0\n" \
 	"Content-Type: multipart/report; report-type=feedback-report;\n" \
 	" boundary=\"F\"\n\n" \
 	"--F\nContent-Type: text/plain\n\nA complaint.\n\n" \
 	"--F\nContent-Type: message/feedback-report\n\n" fields "\n" \
-	"--F\nContent-Type: text/rfc822-headers\n\n" \
+	"--F\n" returned "--F--\n"
+#define ARF(fields) ARF_RETURNING(fields, \
+	"Content-Type: text/rfc822-headers\n\n" \
 	"From: news@sender.example\nTo: someone@isp.example\n" \
-	"Message-ID: <n-1@sender.example>\nSubject: news\n\n--F--\n"
+	"Message-ID: <n-1@sender.example>\nSubject: news\n\n")
 	static const char optout[] = ARF("Feedback-Type: opt-out\n"
 	    "User-Agent: fbl/1.0\nVersion: 1\n"
 	    "Removal-Recipient: carol@isp.example\n");
@@ -859,32 +862,22 @@ START_TEST(test_feedback_recipients)
 	 * Delivered-To above the returned message's first Received, not the
 	 * To the sender wrote; one below a Received is a list's on the way.
 	 */
-	static const char delivered[] = "From: fbl@isp.example\n"
-	    "To: abuse@sender.example\nSubject: complaint\nMIME-Version: 1.0\n"
-	    "Content-Type: multipart/report; report-type=feedback-report;\n"
-	    " boundary=\"F\"\n\n"
-	    "--F\nContent-Type: text/plain\n\nA complaint.\n\n"
-	    "--F\nContent-Type: message/feedback-report\n\n"
-	    "Feedback-Type: abuse\nUser-Agent: fbl/1.0\nVersion: 1\n\n"
-	    "--F\nContent-Type: message/rfc822\n\n"
+	static const char delivered[] = ARF_RETURNING("Feedback-Type: abuse\n"
+	    "User-Agent: fbl/1.0\nVersion: 1\n",
+	    "Content-Type: message/rfc822\n\n"
 	    "Delivered-To: ivy@isp.example\n"
 	    "Received: from mx.sender.example by mx.isp.example; Mon, 7 Sep 2015 08:58:04 -0700\n"
 	    "From: news@sender.example\nTo: news@sender.example\n"
-	    "Message-ID: <n-2@sender.example>\nSubject: news\n\nhello\n--F--\n";
+	    "Message-ID: <n-2@sender.example>\nSubject: news\n\nhello\n");
 	r = one_record(delivered, sizeof(delivered) - 1, "ivy@isp.example");
 	ck_assert_str_eq(taxonomy_action_name(r->v.action), "suppress");
-	static const char via_list[] = "From: fbl@isp.example\n"
-	    "To: abuse@sender.example\nSubject: complaint\nMIME-Version: 1.0\n"
-	    "Content-Type: multipart/report; report-type=feedback-report;\n"
-	    " boundary=\"F\"\n\n"
-	    "--F\nContent-Type: text/plain\n\nA complaint.\n\n"
-	    "--F\nContent-Type: message/feedback-report\n\n"
-	    "Feedback-Type: abuse\nUser-Agent: fbl/1.0\nVersion: 1\n\n"
-	    "--F\nContent-Type: text/rfc822-headers\n\n"
+	static const char via_list[] = ARF_RETURNING("Feedback-Type: abuse\n"
+	    "User-Agent: fbl/1.0\nVersion: 1\n",
+	    "Content-Type: text/rfc822-headers\n\n"
 	    "Received: from lists.sender.example by mx.isp.example; Mon, 7 Sep 2015 08:58:04 -0700\n"
 	    "Delivered-To: list@lists.sender.example\n"
 	    "From: news@sender.example\nTo: jack@isp.example\n"
-	    "Message-ID: <n-3@sender.example>\nSubject: news\n\n--F--\n";
+	    "Message-ID: <n-3@sender.example>\nSubject: news\n\n");
 	r = one_record(via_list, sizeof(via_list) - 1, "jack@isp.example");
 
 	/*
@@ -939,6 +932,7 @@ START_TEST(test_feedback_recipients)
 		ck_assert_str_eq(taxonomy_action_name(r->v.action), t[i].action);
 	}
 #undef ARF
+#undef ARF_RETURNING
 }
 END_TEST
 
