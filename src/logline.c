@@ -6,6 +6,9 @@
  * ISO 8601 as written by rsyslog and journald exports ("2026-11-25T10:00:01
  * .123+01:00 host prog[pid]: "), RFC 5424 ("<22>1 2026-11-25T10:00:01Z host
  * prog pid - - "), and Postfix's own maillog_file, which uses the first.
+ * journalctl's other modes: short-precise (microseconds), short-full
+ * ("Wed 2026-11-25 10:00:01 CET ") and short-unix ("1764064801.123456 ").
+ * A line with the program first and no time stamp is dated when read.
  * Around them, what copies and templates add: an unpadded day, journalctl's
  * German and Russian month names, a second time stamp ("docker logs -t"),
  * a service name and bar before the line ("docker compose logs"), grep's
@@ -150,8 +153,8 @@ parse_3164(const char *p, size_t n, time_t now, time_t *t)
 			if (n < ml + 12 || p[ml] != ' ' ||
 			    memcmp(p, utf8_months[i].name, ml) != 0)
 				continue;
-			char buf[16];
-			size_t rest = n - ml < 13 ? n - ml : 13;
+			char buf[32];
+			size_t rest = n - ml < 29 ? n - ml : 29;
 			memcpy(buf, utf8_months[i].en, 3);
 			memcpy(buf + 3, p + ml, rest);
 			size_t used = parse_3164(buf, 3 + rest, now, t);
@@ -161,15 +164,26 @@ parse_3164(const char *p, size_t n, time_t now, time_t *t)
 	}
 	int unpadded = n >= 15 && p[4] >= '1' && p[4] <= '9' && p[5] == ' ';
 	if (unpadded) {
-		char buf[16];
+		char buf[32];
+		size_t rest = n - 4 < 27 ? n - 4 : 27;
 		buf[0] = p[0], buf[1] = p[1], buf[2] = p[2], buf[3] = ' ';
 		buf[4] = ' ';
-		memcpy(buf + 5, p + 4, 11);
-		size_t used = parse_3164(buf, sizeof(buf), now, t);
-		return (used == 16 ? 15 : 0);
+		memcpy(buf + 5, p + 4, rest);
+		size_t used = parse_3164(buf, 5 + rest, now, t);
+		return (used >= 16 ? used - 1 : 0);
 	}
 	if (n < 16 || p[3] != ' ' || p[6] != ' ' || p[9] != ':' ||
-	    p[12] != ':' || p[15] != ' ')
+	    p[12] != ':')
+		return (0);
+	/*
+	 * journalctl -o short-precise adds the microseconds
+	 * ("Nov 25 10:00:01.123456 host ...").
+	 */
+	size_t used = 15;
+	if (p[15] == '.')
+		for (used = 16; used < n && is_digit(p[used]); used++)
+			;
+	if (used >= n || p[used] != ' ' || used == 16)
 		return (0);
 	int mo = month_of(p);
 	int d = num(p + 4 + (p[4] == ' '), p[4] == ' ' ? 1 : 2);
@@ -199,7 +213,7 @@ parse_3164(const char *p, size_t n, time_t now, time_t *t)
 	for (int k = 1; k <= 2 && v > now + 86400; k++)
 		v = local_to_epoch(y - k, mo, d, h, mi, s);
 	*t = v;
-	return (16);
+	return (used + 1);
 }
 
 /* "2026-11-25T10:00:01[.frac][Z|+hh:mm|+hhmm] " -> time; bytes or 0. */
@@ -240,6 +254,82 @@ parse_iso(const char *p, size_t n, time_t *t)
 	else
 		*t = local_to_epoch(y, mo, d, h, mi, s);
 	return (i + 1);
+}
+
+/*
+ * journalctl's other time formats, for a journal exported as text:
+ * -o short-full ("Wed 2026-11-25 10:00:01 CET ", the weekday and zone in
+ * the reader's locale, the weekday's bytes not read) and -o short-unix ("1764064801.123456 ").  A zone
+ * written as UTC, GMT or a numeric offset is used; a zone name is the
+ * local one journalctl printed in, as everywhere else without an offset.
+ */
+static size_t
+parse_full(const char *p, size_t n, time_t *t)
+{
+	/* The weekday: "Wed", German "Mi", Russian "Ср" (four bytes). */
+	size_t w = 0;
+	while (w < n && w < 12 && p[w] != ' ')
+		w++;
+	if (w < 2 || w >= 12 || n < w + 23 || p[w + 5] != '-' ||
+	    p[w + 20] != ' ')
+		return (0);
+	char buf[32];
+	memcpy(buf, p + w + 1, 19);
+	const char *z = p + w + 21, *end = p + n;
+	const char *ze = z;
+	while (ze < end && *ze != ' ')
+		ze++;
+	if (ze == z || ze >= end || ze - z > 6)
+		return (0);
+	size_t bl = 19;
+	if ((ze - z == 3 && (memcmp(z, "UTC", 3) == 0 ||
+	    memcmp(z, "GMT", 3) == 0)))
+		buf[bl++] = 'Z';
+	else if ((*z == '+' || *z == '-') && (ze - z == 3 || ze - z == 5) &&
+	    num(z + 1, (int)(ze - z - 1)) >= 0) {
+		buf[bl++] = *z;
+		memcpy(buf + bl, z + 1, 2);
+		bl += 2;
+		memcpy(buf + bl, ze - z == 5 ? z + 3 : "00", 2);
+		bl += 2;
+	}
+	buf[bl++] = ' ';
+	if (parse_iso(buf, bl, t) != bl)
+		return (0);
+	return ((size_t)(ze + 1 - p));
+}
+
+static size_t
+parse_unix(const char *p, size_t n, time_t *t)
+{
+	size_t i = 0;
+	long long v = 0;
+
+	while (i < n && i < 12 && is_digit(p[i]))
+		v = v * 10 + (p[i++] - '0');
+	if (i < 9 || i >= n || p[i] != '.')
+		return (0);
+	size_t f = ++i;
+	while (i < n && is_digit(p[i]))
+		i++;
+	if (i == f || i >= n || p[i] != ' ')
+		return (0);
+	*t = (time_t)v;
+	return (i + 1);
+}
+
+/* Any time stamp a line may begin with: bytes used, or 0. */
+static size_t
+parse_stamp(const char *p, size_t n, time_t now, time_t *t)
+{
+	size_t used;
+
+	if ((used = parse_iso(p, n, t)) != 0 ||
+	    (used = parse_3164(p, n, now, t)) != 0)
+		return (used);
+	if (n > 0 && is_digit(*p))
+		return (parse_unix(p, n, t));
+	return (parse_full(p, n, t));
 }
 
 static const char *
@@ -489,6 +579,33 @@ skip_level(const char *p, const char *end)
 }
 
 /*
+ * A line with no time stamp at all, the program first, as a container
+ * that sends Postfix's log to its standard output may write it
+ * ("postfix/smtp[284]: 3F2A1: to=<...>, ..."), with or without a level
+ * word before ("INFO postfix/smtp[284]: "): p, or NULL when the line
+ * does not begin with "PROGRAM[PID]: ".  Which programs are the MTA's
+ * is decided later, as for any line.
+ */
+static const char *
+undated(const char *p, const char *end)
+{
+	const char *q = skip_level(p, end);
+	const char *b = q;
+
+	while (b < end && b - q < 64 && *b != '[' && *b != ' ' && *b != ':')
+		b++;
+	if (b == q || b >= end || *b != '[')
+		return (NULL);
+	const char *d = b + 1;
+	while (d < end && is_digit(*d))
+		d++;
+	if (d == b + 1 || end - d < 3 || d[0] != ']' || d[1] != ':' ||
+	    d[2] != ' ')
+		return (NULL);
+	return (p);
+}
+
+/*
  * Whether a program name is "NAME/DAEMON" for one of the Postfix daemons
  * whose lines are read here.  Postfix logs as syslog_name/daemon, and
  * syslog_name is the operator's: a transport of its own for a sending IP
@@ -537,8 +654,7 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 			p += 2;
 		}
 	}
-	if ((used = parse_iso(p, (size_t)(end - p), &ll->time)) == 0 &&
-	    (used = parse_3164(p, (size_t)(end - p), now, &ll->time)) == 0) {
+	if ((used = parse_stamp(p, (size_t)(end - p), now, &ll->time)) == 0) {
 		/*
 		 * "docker compose logs" puts the service's name first
 		 * ("postfix-mailcow_1    | Feb  7 11:18:26 mail postfix/..."),
@@ -551,10 +667,14 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 			    grep_prefix(p, end);
 			size_t left = q != NULL ? (size_t)(end - q) : 0;
 			if (q != NULL &&
-			    ((used = parse_iso(q, left, &ll->time)) != 0 ||
-			    (used = parse_3164(q, left, now, &ll->time)) != 0))
+			    (used = parse_stamp(q, left, now, &ll->time)) != 0)
 				break;
 			q = NULL;
+		}
+		if (q == NULL && !rfc5424 && (q = undated(p, end)) != NULL) {
+			/* Dated when read: the best there is. */
+			ll->time = now;
+			used = 0;
 		}
 		if (q == NULL)
 			return (LL_NONE);

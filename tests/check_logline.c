@@ -239,6 +239,82 @@ START_TEST(test_times)
 }
 END_TEST
 
+/*
+ * What journalctl writes in its other output modes, for a journal
+ * exported as text and replayed, and a line with no time stamp at all.
+ */
+START_TEST(test_journalctl_formats)
+{
+	struct logline ll;
+	static const char *const same[][2] = {
+		/* -o short-precise: microseconds after the seconds. */
+		{ "Nov 25 10:00:01.123456 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Nov 25 10:00:01 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "Okt 05 23:48:15.000001 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Oct  5 23:48:15 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "M\xc3\xa4r 02 10:22:20.5 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Mar  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "Nov 2 10:22:20.5 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Nov  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		/* -o short-full: the weekday, the date, the zone. */
+		{ "Wed 2026-11-25 09:00:01 UTC mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "2026-11-25T09:00:01Z mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "Mi 2026-11-25 12:00:01 +03 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "2026-11-25T09:00:01Z mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		{ "\xd0\xa1\xd1\x80 2026-11-25 10:00:01 MSK mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "Nov 25 10:00:01 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+		/* -o short-unix: seconds since the epoch. */
+		{ "1795597201.654321 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		  "2026-11-25T09:00:01Z mx1 postfix/qmgr[1]: ABCDE12345: removed" },
+	};
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		ck_assert_int_eq(logline_parse(same[i][1], strlen(same[i][1]), NOW, &ll), LL_REMOVED);
+		time_t a = ll.time;
+		ck_assert_msg(logline_parse(same[i][0], strlen(same[i][0]), NOW, &ll) == LL_REMOVED,
+		    "format %zu", i);
+		ck_assert_msg(ll.time == a, "format %zu: time %ld, not %ld", i,
+		    (long)ll.time, (long)a);
+		ck_assert_msg(sl_eq(ll.host, "mx1"), "format %zu: host", i);
+		ck_assert_msg(sl_eq(ll.queue_id, "ABCDE12345"), "format %zu: queue id", i);
+	}
+
+	/*
+	 * No time stamp: the program first, as a container writing Postfix's
+	 * log to its output has it, with or without a level word.  Dated
+	 * when read.
+	 */
+	static const char *const undated[] = {
+		"postfix/smtp[123]: 1A2B3C4D5F: to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
+		"INFO postfix/smtp[123]: 1A2B3C4D5F: to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
+		"sm-mta[3001]: x266f43P000001: to=<a2@example.com>, delay=00:00:02, xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.example.com. [192.0.2.4], dsn=5.1.1, stat=User unknown",
+	};
+	for (size_t i = 0; i < sizeof(undated) / sizeof(undated[0]); i++) {
+		ck_assert_msg(logline_parse(undated[i], strlen(undated[i]), NOW, &ll) == LL_DELIVERY,
+		    "undated %zu", i);
+		ck_assert_int_eq(ll.time, NOW);
+		ck_assert(sl_eq(ll.to, "a2@example.com"));
+		ck_assert_int_eq(ll.host.n, 0);
+	}
+
+	/* Near misses: still no line of the MTA's. */
+	static const char *const not[] = {
+		"Nov 25 10:00:01. mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		"Nov 25 10:00:01.12x mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		"Wed 2026-11-25 09:00:01 mx1postfix/qmgr[1]: ABCDE12345: removed",
+		"Wed 2026-11-25 99:00:01 UTC mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		"1795597201 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		"17955.1 mx1 postfix/qmgr[1]: ABCDE12345: removed",
+		"postfix/smtp: ABCDE12345: to=<x@example.org>, status=sent (ok)",
+		"postfix/smtp[]: ABCDE12345: to=<x@example.org>, status=sent (ok)",
+		"myapp[12]: ABCDE12345: to=<x@example.org>, status=sent (ok)",
+		"see postfix/smtp[12]: ABCDE12345: to=<x@example.org>, status=sent (ok)",
+	};
+	for (size_t i = 0; i < sizeof(not) / sizeof(not[0]); i++)
+		ck_assert_msg(logline_parse(not[i], strlen(not[i]), NOW, &ll) == LL_NONE,
+		    "near miss %zu", i);
+}
+END_TEST
+
 /* The built-in rules, loaded once per test for the logproc tests. */
 static struct classifier *cl;
 
@@ -679,6 +755,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_times);
+	tcase_add_test(tc, test_journalctl_formats);
 	tcase_add_test(tc, test_repeated_message);
 	tcase_add_test(tc, test_correlation_and_bounds);
 	tcase_add_test(tc, test_sendmail_status);
