@@ -287,6 +287,21 @@ static const struct {
 	{ "550 5.7.0 (COL0-MC6-F31) Unfortunately, messages from (192.0.2.1) on behalf of (example.com) could not be delivered due to domain owner policy restrictions.", "authentication", "fix-sender" },
 	/* The receiver's blocklist lookups fail: not a listing of the sender. */
 	{ "554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org; Error: open resolver; https://www.spamhaus.org/returnc/pub/192.0.2.1", "remote-server", "review" },
+	/*
+	 * Postfix's reject_non_fqdn_recipient: the address as written has
+	 * no domain and is dead, whatever 5.5.2 says; the sender's own is
+	 * the sender's to fix.
+	 */
+	{ "504 5.5.2 <john>: Recipient address rejected: need fully-qualified address", "invalid-address", "suppress" },
+	{ "504 5.5.2 <john@host>: Sender address rejected: need fully-qualified address", "policy", "fix-sender" },
+	/* A disabled address at Apple, in its words. */
+	{ "550 5.1.1 <a@icloud.com>: inactive email address (in reply to RCPT TO command)", "mailbox-inactive", "suppress" },
+	/* A smarthost's daily cap on a customer, whatever the word "spam". */
+	{ "4.5.9|Spam limit has been reached.", "rate-limit", "slow-down" },
+	{ "421 4.7.0 Message limit exceeded, try again later", "rate-limit", "slow-down" },
+	/* A header the receiver will not take: the message is to change. */
+	{ "550 5.0.350 Remote server returned an error -> 550 x-dg-ref header is too long.", "message", "fix-sender" },
+	{ "Disallowed Attach Type", "content", "fix-sender" },
 };
 
 START_TEST(test_documented)
