@@ -302,6 +302,9 @@ static const struct {
 	/* A header the receiver will not take: the message is to change. */
 	{ "550 5.0.350 Remote server returned an error -> 550 x-dg-ref header is too long.", "message", "fix-sender" },
 	{ "Disallowed Attach Type", "content", "fix-sender" },
+	/* Spam this sender sent before, not this message's content. */
+	{ "550 5.7.1 192.0.2.1 is blocked from sending. Probably due to sending spam messages.", "reputation", "fix-sender" },
+	{ "550 Blocked by spam statistics", "reputation", "fix-sender" },
 };
 
 START_TEST(test_documented)
