@@ -305,6 +305,11 @@ static const struct {
 	/* Spam this sender sent before, not this message's content. */
 	{ "550 5.7.1 192.0.2.1 is blocked from sending. Probably due to sending spam messages.", "reputation", "fix-sender" },
 	{ "550 Blocked by spam statistics", "reputation", "fix-sender" },
+	/* A list host's SpamAssassin score, in its own words. */
+	{ "550 This message scored 11.4 points. Congratulations!", "content", "fix-sender" },
+	/* QQ Mail's guard on a recipient flooded with mail, by its token or link. */
+	{ "550 Mailbox unavailable or access denied [MAFll5UQriBvAv2oxSFc7c9IMwnBBzRPvmLXnHGl2T+F7e31k62B55xKok/RoUjwyA== IP: 192.0.2.9]", "rate-limit", "slow-down" },
+	{ "550 Mailbox unavailable or access denied http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000729", "rate-limit", "slow-down" },
 };
 
 START_TEST(test_documented)
