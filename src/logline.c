@@ -259,9 +259,10 @@ parse_iso(const char *p, size_t n, time_t *t)
 /*
  * journalctl's other time formats, for a journal exported as text:
  * -o short-full ("Wed 2026-11-25 10:00:01 CET ", the weekday and zone in
- * the reader's locale, the weekday's bytes not read) and -o short-unix ("1764064801.123456 ").  A zone
- * written as UTC, GMT or a numeric offset is used; a zone name is the
- * local one journalctl printed in, as everywhere else without an offset.
+ * the reader's locale; the weekday is passed over unread) and -o
+ * short-unix ("1764064801.123456 ").  A zone written as UTC, GMT or a
+ * numeric offset is used; a zone name is the local one journalctl
+ * printed in, as everywhere else without an offset.
  */
 static size_t
 parse_full(const char *p, size_t n, time_t *t)
