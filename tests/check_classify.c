@@ -310,6 +310,22 @@ static const struct {
 	/* QQ Mail's guard on a recipient flooded with mail, by its token or link. */
 	{ "550 Mailbox unavailable or access denied [MAFll5UQriBvAv2oxSFc7c9IMwnBBzRPvmLXnHGl2T+F7e31k62B55xKok/RoUjwyA== IP: 192.0.2.9]", "rate-limit", "slow-down" },
 	{ "550 Mailbox unavailable or access denied http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000729", "rate-limit", "slow-down" },
+	/* SPF or a reverse lookup the receiver could not finish this time. */
+	{ "450 sender <bounce@example.com> SPF Temporary Error", "authentication", "retry" },
+	{ "451 4.4.3 Temporarily rejected: Problem on SPF lookup", "authentication", "retry" },
+	{ "451 4.7.23 SPF authentication failed with a temporary error", "authentication", "retry" },
+	{ "550 5.7.23 SPF validation failed", "authentication", "fix-sender" },
+	{ "421 client [192.0.2.25] rDNS lookup timeout", "network", "retry" },
+	{ "451 4.7.25 Temporary error validating reverse DNS.", "network", "retry" },
+	/* A virus named by the reply alone, not "No virus found". */
+	{ "554 5.7.1 Virus found", "content", "fix-sender" },
+	{ "550 5.7.1 No virus found in this message, but SPF fail", "authentication", "fix-sender" },
+	/* A header a filter requires, or a Date far off. */
+	{ "550 Required header 'Date' missing", "message", "fix-sender" },
+	{ "552 The Date header is too far in the past", "message", "fix-sender" },
+	/* A filter's memory of this client's conduct. */
+	{ "550 very bad karma score: -8", "reputation", "fix-sender" },
+	{ "550 You were naughty. You are penalized for 0.73 more days.", "reputation", "fix-sender" },
 };
 
 START_TEST(test_documented)
