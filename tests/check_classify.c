@@ -326,6 +326,9 @@ static const struct {
 	/* A filter's memory of this client's conduct. */
 	{ "550 very bad karma score: -8", "reputation", "fix-sender" },
 	{ "550 You were naughty. You are penalized for 0.73 more days.", "reputation", "fix-sender" },
+	/* The receiver's own list lookup failed: no listing of this sender. */
+	{ "421 DNS error on zen.spamhaus.org", "remote-server", "retry" },
+	{ "554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org", "blocklist", "fix-sender" },
 };
 
 START_TEST(test_documented)
