@@ -329,6 +329,31 @@ static const struct {
 	/* The receiver's own list lookup failed: no listing of this sender. */
 	{ "421 DNS error on zen.spamhaus.org", "remote-server", "retry" },
 	{ "554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org", "blocklist", "fix-sender" },
+	/* Size refusals in other words; docomo's full mailbox in the same. */
+	{ "552 Too much mail data.", "message", "fix-sender" },
+	{ "552 Too much mail data xxx@docomo.ne.jp", "mailbox-full", "retry" },
+	{ "550 [Sniper] Exceeds the limit size of email", "message", "fix-sender" },
+	{ "552 Taille limite du message atteinte", "message", "fix-sender" },
+	{ "550 SMTPSEND.BareLinefeedsAreIllegal; message contains bare linefeeds, which cannot be sent via DATA and receiving system does not support BDAT", "message", "fix-sender" },
+	/* Closed or suspended accounts. */
+	{ "550 5.0.0 Recipient suspend the service", "mailbox-inactive", "suppress" },
+	{ "550 Local mailbox a@b.example is unavailable: user is terminated", "mailbox-inactive", "suppress" },
+	/* Domino's unknown user in Spanish, French and Japanese. */
+	{ "550 a@b.example no se encuentra en el Directorio de Domino", "invalid-address", "suppress" },
+	{ "550 a@b.example non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire Domino", "invalid-address", "suppress" },
+	{ "550 a@b.example Domino \xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xab\xe3\x81\xaf\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", "invalid-address", "suppress" },
+	/* The domain, not the mailbox. */
+	{ "550 5.1.2 <a@b.example>: Recipient address rejected: unknown domain name", "invalid-domain", "suppress" },
+	{ "554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "invalid-domain", "suppress" },
+	{ "550 No mail servers appear to exists for the recipient's address.", "invalid-domain", "suppress" },
+	/* A loop back to this system: its routing, never a dead address. */
+	{ "554 5.4.4 SMTPSEND.DNS.MxLoopback; DNS records for the destination domain are configured in a loop", "routing", "fix-sender" },
+	{ "550 Message has exceeded maximum hop count", "routing", "fix-sender" },
+	/* Giving up, in Exim's and Spanish words; a lookup that failed now. */
+	{ "550 retry time not reached for any host after a long failure period", "expired", "retry" },
+	{ "451 tiempo de entrega vencido", "expired", "retry" },
+	{ "451 Temporary failure in MX lookup", "routing", "retry" },
+	{ "451 No valid route to remote MX", "routing", "retry" },
 };
 
 START_TEST(test_documented)
