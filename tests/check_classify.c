@@ -354,6 +354,8 @@ static const struct {
 	{ "451 tiempo de entrega vencido", "expired", "retry" },
 	{ "451 Temporary failure in MX lookup", "routing", "retry" },
 	{ "451 No valid route to remote MX", "routing", "retry" },
+	/* A size limit stated in bytes. */
+	{ "554 Message rejected: Stream is more than 10485760 bytes long.", "message", "fix-sender" },
 };
 
 START_TEST(test_documented)
