@@ -1,7 +1,8 @@
 /*
- * dsn_parse.c - the bounce parser's top level: line ends, limits, the GMime
- * walk that picks out the parts a verdict needs, and the order in which the
- * report formats are tried.
+ * dsn_parse.c - the bounce parser's top level: line ends (and the lines of
+ * blanks a Notes export writes for empty ones), limits, the GMime walk that
+ * picks out the parts a verdict needs, and the order in which the report
+ * formats are tried.
  *
  * GMime is initialised once per process (dsn_init, pthread_once).  Each call
  * builds its own parser and stream and frees them before returning, so
@@ -519,6 +520,7 @@ struct top_fields {
 	size_t n[TF__COUNT];
 	char buf[TF__COUNT * 256];	/* values copied from the block */
 	size_t used;
+	int blank_lines;	/* its lines of white space are blank lines */
 };
 
 static void
@@ -873,6 +875,53 @@ placeholder_field(char *s, size_t o, size_t i)
 }
 
 /*
+ * Is the line s[i..e) nothing but blanks, and not a fold of the field
+ * above it?  Notes exports a message with a line of one blank where the
+ * empty line that ends each header block belongs; GMime would read it
+ * as a fold and find no end.  A line of blanks followed by a field or a
+ * fold could be a fold (obsolete syntax that RFC 5322 still reads), so
+ * only one followed by something else (a boundary, body text) counts.
+ */
+static int
+blank_separator(const char *s, size_t i, size_t e, size_t n)
+{
+	size_t k = i;
+
+	while (k < e && (s[k] == ' ' || s[k] == '	'))
+		k++;
+	if (k == i || k + 1 != e || s[k] != '\n' || e >= n ||
+	    s[e] == ' ' || s[e] == '\t' || s[e] == '\n')
+		return (0);
+	for (k = e; k < n && s[k] != ':' && s[k] > ' ' && s[k] < 127; k++)
+		;
+	return (!(k < n && s[k] == ':' && k > e));
+}
+
+/*
+ * In a message that ends its top header with a line of blanks, every
+ * such line is taken for the empty line it stands for, part headers'
+ * too (there the next line is often a field of the part's body, as in
+ * a feedback report).  Each blank becomes a line end: the length stays.
+ */
+static void
+blank_lines_empty(char *s, size_t n)
+{
+	char *p = s, *end = s + n;
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			break;
+		char *q = p;
+		while (q < nl && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q == nl && q > p)
+			memset(p, '\n', (size_t)(q - p));
+		p = nl + 1;
+	}
+}
+
+/*
  * Take the fields a verdict reads out of the top header block of s (LF
  * line ends) into tf, and drop every field GMime does not need, in place;
  * returns the new length.  A field is its first line and the folded lines
@@ -887,9 +936,16 @@ trim_header(char *s, size_t n, struct top_fields *tf)
 
 	memset(tf->v, 0, sizeof(tf->v));
 	tf->used = 0;
+	tf->blank_lines = 0;
 	while (i < n && s[i] != '\n') {
 		char *nl = memchr(s + i, '\n', n - i);
 		size_t e = nl ? (size_t)(nl - s) + 1 : n;
+		if ((s[i] == ' ' || s[i] == '\t') && blank_separator(s, i, e, n)) {
+			/* The block ends here: the blanks become line ends. */
+			memset(s + i, '\n', e - 1 - i);
+			tf->blank_lines = 1;
+			break;
+		}
 		if (s[i] != ' ' && s[i] != '\t') {
 			/* The field before this line is complete. */
 			if (namelen > 0)
@@ -951,6 +1007,8 @@ construct(char *norm, size_t nlen, int max_parts, struct top_fields *tf)
 		nlen -= skip;
 	}
 	nlen = trim_header(norm, nlen, tf);
+	if (tf->blank_lines)
+		blank_lines_empty(norm, nlen);
 	struct boundaries bs;
 	if (boundaries_find(norm, nlen, &bs, max_parts) > max_parts) {
 		free(norm);

@@ -904,6 +904,45 @@ START_TEST(test_feedback_recipients)
 	ck_assert_str_eq(taxonomy_action_name(r->v.action), "fix-sender");
 
 	/*
+	 * As Notes exports a report: a line of one blank where each header
+	 * block's empty line belongs, the top one's and the parts' (the
+	 * report's fields follow their part's "blank" line directly).
+	 */
+	static const char notes[] =
+	    "MIME-Version: 1.0\nSubject: DMARC Failure Report for sender.example\n"
+	    "From: dmarc-report@relay.example\nTo: dmarc-report@sender.example\n"
+	    "X-Notes-Item: Memo;\n name=Form\n"
+	    "Content-Type: multipart/report; report-type=feedback-report;\n"
+	    "    boundary=\"N\"\n \n"
+	    "--N\nContent-Type: text/plain; charset=\"US-ASCII\"\n \n"
+	    "This is an email abuse report for an email message received from IP 192.0.2.10.\n \n"
+	    "--N\nContent-Type: message/feedback-report; name=report\n \n"
+	    "Feedback-Type: auth-failure\nUser-Agent: Lua/1.0\nVersion: 1.0\n"
+	    "Original-Mail-From: app@sender.example\n"
+	    "Original-Rcpt-To: lee@sender.example\nAuth-Failure: dmarc\n \n"
+	    "--N\nContent-Type: message/rfc822\n \n"
+	    "From: <app@sender.example>\nTo: <lee@sender.example>\nSubject: Subject\n"
+	    "Message-ID: <n-1@relay.example>\n \nhello\n \n--N--\n";
+	r = one_record(notes, sizeof(notes) - 1, "lee@sender.example");
+	ck_assert_str_eq(r->feedback_type, "auth-failure");
+	ck_assert_str_eq(taxonomy_category_name(r->v.category), "authentication");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "fix-sender");
+	/* A line of blanks with a field after it is a fold: the header goes on. */
+	static const char fold[] =
+	    "From: MAILER-DAEMON@mx.example\nTo: app@sender.example\n"
+	    "Subject: Undelivered Mail Returned to Sender\n \n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"F\"\n\n"
+	    "--F\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+	    "--F\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example\n\n"
+	    "Final-Recipient: rfc822; kai@isp.example\nAction: failed\nStatus: 5.1.1\n"
+	    "Diagnostic-Code: smtp; 550 5.1.1 <kai@isp.example>: User unknown\n\n--F--\n";
+	r = one_record(fold, sizeof(fold) - 1, "kai@isp.example");
+	ck_assert_str_eq(r->status, "5.1.1");
+	ck_assert_str_eq(taxonomy_action_name(r->v.action), "suppress");
+
+	/*
 	 * Reports that are no one's wish to stop: this system's DMARC
 	 * failing (RFC 6591), a virus, a message marked as not spam.
 	 */
