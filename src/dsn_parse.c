@@ -875,6 +875,20 @@ placeholder_field(char *s, size_t o, size_t i)
 }
 
 /*
+ * Where the field name of the line at s[i] ends, its line ending before
+ * e: the offset of its ':', or 0 when the line starts no field.
+ */
+static size_t
+field_name_end(const char *s, size_t i, size_t e)
+{
+	size_t k = i;
+
+	while (k < e && s[k] != ':' && s[k] > ' ' && s[k] < 127)
+		k++;
+	return (k < e && s[k] == ':' && k > i ? k : 0);
+}
+
+/*
  * Is the line s[i..e) nothing but blanks, and not a fold of the field
  * above it?  Notes exports a message with a line of one blank where the
  * empty line that ends each header block belongs; GMime would read it
@@ -892,9 +906,7 @@ blank_separator(const char *s, size_t i, size_t e, size_t n)
 	if (k == i || k + 1 != e || s[k] != '\n' || e >= n ||
 	    s[e] == ' ' || s[e] == '\t' || s[e] == '\n')
 		return (0);
-	for (k = e; k < n && s[k] != ':' && s[k] > ' ' && s[k] < 127; k++)
-		;
-	return (!(k < n && s[k] == ':' && k > e));
+	return (field_name_end(s, e, n) == 0);
 }
 
 /*
@@ -953,10 +965,8 @@ trim_header(char *s, size_t n, struct top_fields *tf)
 				    i - vstart);
 			namelen = 0;
 			/* A new field, or a line that is none. */
-			size_t k = i;
-			while (k < e && s[k] != ':' && s[k] > ' ' && s[k] < 127)
-				k++;
-			int field = k < e && s[k] == ':' && k > i;
+			size_t k = field_name_end(s, i, e);
+			int field = k != 0;
 			keep = !field || kept_field(s + i, k - i);
 			if (!field)
 				o = placeholder_field(s, o, i);
