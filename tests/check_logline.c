@@ -159,6 +159,26 @@ START_TEST(test_repeated_message)
 }
 END_TEST
 
+/*
+ * A "removed" line in another time format reads as the same line in a
+ * plain one: the same time, host and queue ID.
+ */
+static void
+same_line(const char *variant, const char *plain, const char *host,
+    const char *what, size_t i)
+{
+	struct logline ll;
+
+	ck_assert_int_eq(logline_parse(plain, strlen(plain), NOW, &ll), LL_REMOVED);
+	time_t a = ll.time;
+	ck_assert_msg(logline_parse(variant, strlen(variant), NOW, &ll) == LL_REMOVED,
+	    "%s %zu", what, i);
+	ck_assert_msg(ll.time == a, "%s %zu: time %ld, not %ld", what, i,
+	    (long)ll.time, (long)a);
+	ck_assert_msg(sl_eq(ll.host, host), "%s %zu: host", what, i);
+	ck_assert_msg(sl_eq(ll.queue_id, "ABCDE12345"), "%s %zu: queue id", what, i);
+}
+
 START_TEST(test_times)
 {
 	struct logline ll;
@@ -200,15 +220,9 @@ START_TEST(test_times)
 		{ "\xd0\xb4\xd0\xb5\xd0\xba 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed",
 		  "Dec 31 23:59:59 mx1 postfix/qmgr[1]: ABCDE12345: removed" },
 	};
-	for (size_t i = 0; i < sizeof(german) / sizeof(german[0]); i++) {
-		ck_assert_int_eq(logline_parse(german[i][1], strlen(german[i][1]), NOW, &ll), LL_REMOVED);
-		a = ll.time;
-		ck_assert_msg(logline_parse(german[i][0], strlen(german[i][0]), NOW, &ll) == LL_REMOVED,
-		    "german %zu", i);
-		ck_assert_msg(ll.time == a, "german %zu: time", i);
-		ck_assert_msg(sl_eq(ll.host, i == 3 ? "c3" : "mx1"), "german %zu: host", i);
-		ck_assert_int_eq(ll.queue_id.n, 10);
-	}
+	for (size_t i = 0; i < sizeof(german) / sizeof(german[0]); i++)
+		same_line(german[i][0], german[i][1], i == 3 ? "c3" : "mx1",
+		    "german", i);
 	/* Not a month in either; a Cyrillic word that is none. */
 	const char *mae = "M\xc3\xa4x  2 10:22:20 mx1 postfix/qmgr[1]: ABCDE12345: removed";
 	ck_assert_int_eq(logline_parse(mae, strlen(mae), NOW, &ll), LL_NONE);
@@ -267,16 +281,8 @@ START_TEST(test_journalctl_formats)
 		{ "1795597201.654321 mx1 postfix/qmgr[1]: ABCDE12345: removed",
 		  "2026-11-25T09:00:01Z mx1 postfix/qmgr[1]: ABCDE12345: removed" },
 	};
-	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
-		ck_assert_int_eq(logline_parse(same[i][1], strlen(same[i][1]), NOW, &ll), LL_REMOVED);
-		time_t a = ll.time;
-		ck_assert_msg(logline_parse(same[i][0], strlen(same[i][0]), NOW, &ll) == LL_REMOVED,
-		    "format %zu", i);
-		ck_assert_msg(ll.time == a, "format %zu: time %ld, not %ld", i,
-		    (long)ll.time, (long)a);
-		ck_assert_msg(sl_eq(ll.host, "mx1"), "format %zu: host", i);
-		ck_assert_msg(sl_eq(ll.queue_id, "ABCDE12345"), "format %zu: queue id", i);
-	}
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		same_line(same[i][0], same[i][1], "mx1", "format", i);
 
 	/*
 	 * No time stamp: the program first, as a container writing Postfix's
