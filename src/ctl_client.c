@@ -225,10 +225,11 @@ print_status(json_t *a)
 			    str(src, "file"), num(src, "offset"),
 			    num(src, "lag_bytes"), num(src, "lines"));
 		printf(", %lld outcomes, %lld queue IDs held (%lld deferred recipients), "
-		    "%lld evicted, %lld address probes passed over%s\n",
+		    "%lld evicted, %lld address probes passed over, "
+		    "%lld handed to another queue here%s\n",
 		    num(src, "outcomes"), num(src, "queue_ids"),
 		    num(src, "deferred_recipients"), num(src, "evicted"),
-		    num(src, "probes"),
+		    num(src, "probes"), num(src, "handoffs"),
 		    json_is_true(json_object_get(src, "stalled")) ? ", STALLED (store refuses commits)" : "");
 	}
 	json_t *ctl = json_object_get(a, "control");

@@ -76,6 +76,10 @@ on_outcome(void *arg, const struct rb_outcome_rec *o, uint64_t lineno)
 		json_object_set_new(j, "provider", json_string(v->provider));
 		json_object_set_new(j, "message_id", json_string(o->message_id));
 		json_object_set_new(j, "transport", json_string(o->transport));
+		json_object_set_new(j, "client", json_string(o->client));
+		json_object_set_new(j, "sasl_user", json_string(o->sasl_user));
+		json_object_set_new(j, "size", o->size >= 0 ?
+		    json_integer((json_int_t)o->size) : json_null());
 		/* Log text may hold any bytes: never let one line stop the run. */
 		char *d = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
 		if (d == NULL) {
@@ -161,12 +165,13 @@ print_summary(struct replay_out *ro, const struct logproc_stats *st)
 	}
 	printf("\nlines %llu, outcomes %llu (delivered %lu, deferred %lu, bounced %lu, expired %lu), "
 	    "not outcomes %llu, oversized %llu, queue IDs evicted %llu, "
-	    "address probes %llu\n",
+	    "address probes %llu, handoffs %llu\n",
 	    (unsigned long long)st->lines, (unsigned long long)st->outcomes,
 	    ro->by_outcome[RB_OUTCOME_DELIVERED], ro->by_outcome[RB_OUTCOME_DEFERRED],
 	    ro->by_outcome[RB_OUTCOME_BOUNCED], ro->by_outcome[RB_OUTCOME_EXPIRED],
 	    (unsigned long long)st->skipped, (unsigned long long)st->oversized,
-	    (unsigned long long)st->evicted, (unsigned long long)st->probes);
+	    (unsigned long long)st->evicted, (unsigned long long)st->probes,
+	    (unsigned long long)st->handoffs);
 }
 
 int

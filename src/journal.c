@@ -440,7 +440,7 @@ journal_status(const struct journal *jr)
 	struct logproc_stats st;
 
 	logproc_get_stats(jr->lp, &st);
-	return (json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
+	return (json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 	    "journal", jr->directory ? jr->directory : "system",
 	    "cursor", jr->committed,
 	    "entries", (json_int_t)jr->entries,
@@ -449,6 +449,7 @@ journal_status(const struct journal *jr)
 	    "oversized", (json_int_t)st.oversized,
 	    "evicted", (json_int_t)st.evicted,
 	    "probes", (json_int_t)st.probes,
+	    "handoffs", (json_int_t)st.handoffs,
 	    "queue_ids", (json_int_t)st.queued,
 	    "deferred_recipients", (json_int_t)st.pending,
 	    "truncated", (json_int_t)jr->truncated,

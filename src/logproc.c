@@ -331,6 +331,16 @@ pend_drop(struct logproc *lp, struct qentry *e, const char *rcpt)
 	relist(lp, e, was);
 }
 
+/* pend_drop() for a recipient as the line has it. */
+static void
+pend_drop_slice(struct logproc *lp, struct qentry *e, struct slice rcpt)
+{
+	char r[RB_ADDR_MAX];
+
+	logline_copy(r, sizeof(r), rcpt);
+	pend_drop(lp, e, r);
+}
+
 static char *
 pend_put(char *at, const char **field, const char *s)
 {
@@ -747,6 +757,83 @@ emit_expired(struct logproc *lp, const struct logline *ll, struct qentry *e,
 	return (n);
 }
 
+/*
+ * The queue ID that a successful delivery handed the message on to, as
+ * its reply names it: Postfix's "250 2.0.0 Ok: queued as 4B2C1D4E5F", also
+ * as a content filter wraps it ("250 2.0.0 from MTA(smtp:[127.0.0.1]:10025):
+ * 250 2.0.0 Ok: queued as 4B2C1D4E5F"); Sendmail's "Sent (x4B2C1D000123
+ * Message accepted for delivery)".  An empty slice when there is none.
+ */
+static struct slice
+next_queue_id(const struct logline *ll)
+{
+	struct slice id = { NULL, 0 };
+	const char *t = ll->text.p, *end = ll->text.p + ll->text.n;
+	const char *p;
+
+	if (ll->text.n == 0)
+		return (id);
+	if (ll->mta == LL_MTA_POSTFIX) {
+		static const char qa[] = "queued as ";
+		const char *last = NULL;
+		p = t;
+		while ((p = util_memcasemem(p, (size_t)(end - p), qa)) != NULL)
+			last = p, p += sizeof(qa) - 1;
+		if (last == NULL)
+			return (id);
+		p = last + sizeof(qa) - 1;
+	} else {
+		p = memchr(t, '(', ll->text.n);
+		if (p == NULL)
+			return (id);
+		p++;
+	}
+	id.p = p;
+	while (p < end && (isalnum((unsigned char)*p) || *p == '-'))
+		p++;
+	id.n = (size_t)(p - id.p);
+	return (id);
+}
+
+/*
+ * A delivery that only moved the message to another queue of this system:
+ * to a content filter that gives it back (amavis on 10024, which Postfix
+ * queues anew from 10025), from Sendmail's submission program to its MTA,
+ * from one Postfix instance to another.  The reply names the new queue
+ * ID, and this log has already shown that ID arrive (its smtpd, cleanup
+ * and qmgr lines come before the reply that reports it queued).  The
+ * recipient's own outcome comes later under the new ID; counted here too,
+ * every message would be delivered twice, and the hop would reset the
+ * soft-bounce history of a recipient whose mail then fails.  A relay
+ * elsewhere ("queued as" by a smarthost) names an ID this log never saw:
+ * that delivery is the last this system knows of, and counts.
+ *
+ * The new entry takes the client and SASL user of the first: those of the
+ * message's real submitter, where the new one has only the filter.
+ */
+static int
+handoff(struct logproc *lp, const struct logline *ll, struct qentry *e)
+{
+	if (outcome_of(ll) != RB_OUTCOME_DELIVERED)
+		return (0);
+	struct slice id = next_queue_id(ll);
+	if (id.n == 0 || (id.n == ll->queue_id.n &&
+	    memcmp(id.p, ll->queue_id.p, id.n) == 0))
+		return (0);
+	struct qentry *next = lookup(lp, id, 0, ll->time);
+	if (next == NULL)
+		return (0);
+	if (e != NULL) {
+		if (e->client != NULL) {
+			free(next->client);
+			next->client = strdup(e->client);
+		}
+		if (e->sasl != NULL && next->sasl == NULL)
+			next->sasl = strdup(e->sasl);
+	}
+	return (1);
+}
+
 int
 logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
     logproc_emit_fn emit, void *arg)
@@ -820,6 +907,25 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 			break;
 		}
 		e = lookup(lp, ll.queue_id, 1, ll.time);
+		if (handoff(lp, &ll, e)) {
+			/* Done here; not an outcome.  Counted per recipient. */
+			const char *p = ll.to.p, *end = ll.to.p + ll.to.n;
+			struct slice one;
+			if (ll.mta != LL_MTA_SENDMAIL) {
+				p = NULL;
+				one = ll.to;
+				lp->st.handoffs++;
+				if (e != NULL)
+					pend_drop_slice(lp, e, one);
+			}
+			while (p != NULL && (p = next_rcpt(p, end, &one)) != NULL)
+				if (one.n > 0 && !listed_before(ll.to, one)) {
+					lp->st.handoffs++;
+					if (e != NULL)
+						pend_drop_slice(lp, e, one);
+				}
+			break;
+		}
 		if (ll.mta == LL_MTA_SENDMAIL) {
 			/* "to=<a@x>,<b@y>": one outcome per recipient. */
 			const char *p = ll.to.p, *end = ll.to.p + ll.to.n;

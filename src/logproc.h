@@ -42,6 +42,7 @@ struct logproc_stats {
 	uint64_t oversized;	/* longer than max_line */
 	uint64_t evicted;	/* queue IDs dropped before "removed" */
 	uint64_t probes;	/* Postfix address verification probes */
+	uint64_t handoffs;	/* deliveries to another queue of this system */
 	uint64_t queued;	/* queue IDs held now */
 	uint64_t pending;	/* deferred recipients held now */
 	uint64_t pending_dropped; /* deferrals not held: over either bound */

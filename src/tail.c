@@ -681,7 +681,7 @@ tail_status(const struct tail *t)
 	struct logproc_stats st;
 
 	logproc_get_stats(t->lp, &st);
-	return (json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
+	return (json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 	    "file", t->path, "offset", (json_int_t)pos,
 	    "lag_bytes", (json_int_t)(t->size_seen > pos ? t->size_seen - pos : 0),
 	    "inode", (json_int_t)t->cur.ino, "lines", (json_int_t)t->lines,
@@ -689,6 +689,7 @@ tail_status(const struct tail *t)
 	    "skipped", (json_int_t)st.skipped, "oversized", (json_int_t)st.oversized,
 	    "evicted", (json_int_t)st.evicted,
 	    "probes", (json_int_t)st.probes,
+	    "handoffs", (json_int_t)st.handoffs,
 	    "queue_ids", (json_int_t)st.queued,
 	    "deferred_recipients", (json_int_t)st.pending,
 	    "rotations", (json_int_t)t->rotations,

@@ -594,6 +594,55 @@ START_TEST(test_sendmail_repeated_rcpt)
 }
 END_TEST
 
+/*
+ * A delivery that only moved the message to another queue of this system
+ * (a content filter's round trip, Sendmail's submission program to its
+ * MTA) is no outcome: the recipient's comes under the new queue ID, which
+ * takes the submitter's client and SASL user.  A "queued as" naming an ID
+ * this log never showed is a relay elsewhere: a delivery.
+ */
+START_TEST(test_handoff)
+{
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct many m = { 0 };
+	struct logproc_stats st;
+
+	static const char *const before[] = {
+		"Dec  9 10:18:23 mail postfix/smtpd[20001]: BA8F630001DA: client=laptop.example.net[198.51.100.7], sasl_method=PLAIN, sasl_username=alice",
+		"Dec  9 10:18:23 mail postfix/qmgr[20003]: BA8F630001DA: from=<alice@example.net>, size=1200, nrcpt=2 (queue active)",
+		"Dec  9 10:18:24 mail postfix/smtpd[20010]: 1310930001DB: client=localhost[127.0.0.1]",
+		"Dec  9 10:18:24 mail postfix/qmgr[20003]: 1310930001DB: from=<alice@example.net>, size=1500, nrcpt=2 (queue active)",
+	};
+	for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++)
+		feed(lp, before[i], &m);
+	feed(lp, "Dec  9 10:18:24 mail postfix/smtp[20049]: BA8F630001DA: to=<bob@example.com>, relay=127.0.0.1[127.0.0.1]:10024, delay=0.38, delays=0.23/0.02/0/0.13, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 1310930001DB)", &m);
+	ck_assert_int_eq(m.n, 0);
+	feed(lp, "Dec  9 10:18:25 mail postfix/smtp[20053]: 1310930001DB: to=<bob@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=0.3, delays=0/0/0.2/0.1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.1] said: 550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown (in reply to RCPT TO command))", &m);
+	ck_assert_int_eq(m.n, 1);
+	ck_assert_int_eq(m.outcome[0], RB_OUTCOME_BOUNCED);
+	ck_assert_str_eq(m.last.queue_id, "1310930001DB");
+	ck_assert_str_eq(m.last.sasl_user, "alice");
+	ck_assert_str_eq(m.last.client, "laptop.example.net[198.51.100.7]");
+	ck_assert_int_eq(m.last.size, 1500);
+	/* A smarthost's queue ID: the last this system sees, delivered. */
+	feed(lp, "Dec  9 10:18:25 mail postfix/smtp[20054]: 1310930001DB: to=<carol@example.org>, relay=relay.example.net[192.0.2.2]:25, delay=0.3, delays=0/0/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F8E7D6C5B)", &m);
+	ck_assert_int_eq(m.n, 2);
+	ck_assert_int_eq(m.outcome[1], RB_OUTCOME_DELIVERED);
+
+	feed(lp, "Apr 20 16:35:50 mkalimu sm-mta[6553]: n3KFZnc6006553: from=<www-data@mkalimu>, size=520, class=0, nrcpts=2, msgid=<m2@mkalimu>, proto=ESMTP, daemon=MTA-v4, relay=localhost [127.0.0.1]", &m);
+	feed(lp, "Apr 20 16:35:50 mkalimu sendmail[6552]: n3KFZnHK006552: to=xxx@yyy.com,zzz@yyy.com, ctladdr=www-data (33/33), delay=00:00:01, xdelay=00:00:01, mailer=relay, pri=30103, relay=[127.0.0.1] [127.0.0.1], dsn=2.0.0, stat=Sent (n3KFZnc6006553 Message accepted for delivery)", &m);
+	ck_assert_int_eq(m.n, 2);
+	feed(lp, "Apr 20 16:35:51 mkalimu sm-mta[6555]: n3KFZnc6006553: to=<xxx@yyy.com>,<zzz@yyy.com>, delay=00:00:02, xdelay=00:00:01, mailer=esmtp, pri=120314, relay=mx00.example.co.uk. [192.0.2.9], dsn=2.0.0, stat=Sent (OK id=1kmGfT-00056j-NK)", &m);
+	ck_assert_int_eq(m.n, 4);
+	logproc_get_stats(lp, &st);
+	ck_assert_int_eq(st.handoffs, 3);
+	ck_assert_int_eq(st.outcomes, 4);
+	logproc_free(lp);
+}
+END_TEST
+
 /* Postfix's deferral of rcpt in queue ID qid at time when (log format). */
 static void
 feed_deferral(struct logproc *lp, const char *when, const char *qid,
@@ -769,6 +818,7 @@ main(void)
 	tcase_add_test(tc, test_refused_greeting);
 	tcase_add_test(tc, test_own_delivery_agent);
 	tcase_add_test(tc, test_sendmail_repeated_rcpt);
+	tcase_add_test(tc, test_handoff);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_sendmail_expiry);
 	suite_add_tcase(s, tc);
