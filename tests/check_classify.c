@@ -356,6 +356,22 @@ static const struct {
 	{ "451 No valid route to remote MX", "routing", "retry" },
 	/* A size limit stated in bytes. */
 	{ "554 Message rejected: Stream is more than 10485760 bytes long.", "message", "fix-sender" },
+	/* A filter at the recipient held the message (quarantine). */
+	{ "550 permanent failure for one or more recipients (support@example.ca:quarantined)", "content", "fix-sender" },
+	/* A server that takes mail from its own authenticated users only. */
+	{ "550 message submission is for authorised users only!", "policy", "fix-sender" },
+	/* Gmail: no From: address, an RFC 5322 matter of the message. */
+	{ "550 5.7.1 Messages missing a valid address in the From: header, or having no From: header, are not accepted.", "message", "fix-sender" },
+	/* Orange's OFR004 is the sender's address, not the sending IP. */
+	{ "501 5.1.0 Emetteur invalide. Invalid Sender. OFR004_405 [405]", "policy", "fix-sender" },
+	/* The receiver's own list of addresses known to bounce. */
+	{ "554 5.7.1 <user@example.com.br>: Recipient address rejected: policy rejection: user@example.com.br: recipient is known to bounce", "policy", "fix-sender" },
+	/* Sender verification that could not be done now. */
+	{ "421 unable to verify sender domain", "policy", "fix-sender" },
+	/* A TLS session that could not be set up, despite "Access Denied". */
+	{ "454 4.7.0 Failed to establish appropriate TLS channel: Access Denied", "network", "retry" },
+	/* Every MX tried and none reached: not a domain without MX. */
+	{ "550 4.4.0 [internal] no MXs for this domain could be reached at this time", "network", "retry" },
 };
 
 START_TEST(test_documented)
