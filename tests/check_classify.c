@@ -370,6 +370,9 @@ static const struct {
 	{ "421 unable to verify sender domain", "policy", "fix-sender" },
 	/* A TLS session that could not be set up, despite "Access Denied". */
 	{ "454 4.7.0 Failed to establish appropriate TLS channel: Access Denied", "network", "retry" },
+	/* T-Online: its generic refusal, and the same on its block list. */
+	{ "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)", "reputation", "fix-sender" },
+	{ "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.) (BL)", "blocklist", "fix-sender" },
 	/* Every MX tried and none reached: not a domain without MX. */
 	{ "550 4.4.0 [internal] no MXs for this domain could be reached at this time", "network", "retry" },
 };
