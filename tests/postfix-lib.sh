@@ -8,7 +8,8 @@
 #
 # postfix_start: sets PF (instance dir), PF_PORT (its SMTP port), PEER_PORT,
 # starts the peer with $T/replies and Postfix relaying to it.  The caller's
-# extra main.cf lines may be in $PF_EXTRA.  postfix_stop undoes it all.
+# extra main.cf lines may be in $PF_EXTRA, and master.cf lines in
+# $PF_MASTER_EXTRA.  postfix_stop undoes it all.
 PF_SLOTS="/tmp/rebound-pf/s1/conf /tmp/rebound-pf/s2/conf /tmp/rebound-pf/s3/conf"
 
 free_port() {
@@ -70,6 +71,7 @@ $PF_EXTRA
 CF
 	sed "s/^smtp      inet.*/127.0.0.1:$PF_PORT inet n - y - - smtpd/" \
 		/etc/postfix/master.cf > "$PF/conf/master.cf"
+	[ -z "${PF_MASTER_EXTRA:-}" ] || printf '%s\n' "$PF_MASTER_EXTRA" >> "$PF/conf/master.cf"
 	: > "$PF/maillog"
 	if ! postfix -c "$PF/conf" start >"$T/postfix.start" 2>&1; then
 		script -qc "postfix -c $PF/conf check" /dev/null >&2 || :
