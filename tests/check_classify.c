@@ -129,6 +129,25 @@ START_TEST(test_seed_codes)
 END_TEST
 
 /*
+ * Words that mean one thing at one provider: rules with a provider:
+ * condition hold when the recipient's domain or the MX host is that
+ * provider's, and only then.
+ */
+START_TEST(test_provider_rules)
+{
+	/* Tencent's guard on a recipient getting much mail; Cox: no user. */
+	expect_verdict("550 Mailbox unavailable or access denied", "a@qq.com", "rate-limit", "slow-down");
+	expect_verdict("550 Mailbox unavailable or access denied", "a@example.com", "policy", "fix-sender");
+	/* docomo's full mailbox; elsewhere a gateway's size refusal. */
+	expect_verdict("552 Too much mail data", "a@docomo.ne.jp", "mailbox-full", "retry");
+	expect_verdict("552 Too much mail data", "a@example.com", "message", "fix-sender");
+	struct rb_verdict v;
+	run("552 Too much mail data", NULL, "a@example.com", "mfsmx.docomo.ne.jp", RB_OUTCOME_UNKNOWN, &v);
+	ck_assert_str_eq(taxonomy_category_name(v.category), "mailbox-full");
+}
+END_TEST
+
+/*
  * Replies whose meaning their senders document (vendors' error code
  * pages, mail servers' sources), beyond the seed articles: what they say
  * about the recipient decides the category and the action.
@@ -373,6 +392,13 @@ static const struct {
 	/* T-Online: its generic refusal, and the same on its block list. */
 	{ "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.)", "reputation", "fix-sender" },
 	{ "554 IP=192.0.2.1 - A problem occurred. (Ask your postmaster for help or to contact tosa@rx.t-online.de to clarify.) (BL)", "blocklist", "fix-sender" },
+	/* NetEase's own English: a recipient's filter, its limits. */
+	{ "550 Mail is rejected by recipients", "policy", "fix-sender" },
+	{ "504 the number of RCPT attempts is achieved the maximum threshold", "rate-limit", "slow-down" },
+	{ "510 The length of Attach is achieved the maximum threshold", "message", "fix-sender" },
+	{ "550 The mail may contain inappropriate words or content.", "content", "fix-sender" },
+	/* Comcast's block of a sending IP for spam is the IP's standing. */
+	{ "554 imta14.emeryville.ca.mail.comcast.net comcast 192.0.2.2 Comcast block for spam.", "reputation", "fix-sender" },
 	/* Every MX tried and none reached: not a domain without MX. */
 	{ "550 4.4.0 [internal] no MXs for this domain could be reached at this time", "network", "retry" },
 };
@@ -1107,6 +1133,7 @@ main(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_seed_codes);
+	tcase_add_test(tc, test_provider_rules);
 	tcase_add_test(tc, test_documented);
 	tcase_add_test(tc, test_reasons);
 	tcase_add_test(tc, test_generic_words);
