@@ -399,6 +399,14 @@ static const struct {
 	{ "550 The mail may contain inappropriate words or content.", "content", "fix-sender" },
 	/* Comcast's block of a sending IP for spam is the IP's standing. */
 	{ "554 imta14.emeryville.ca.mail.comcast.net comcast 192.0.2.2 Comcast block for spam.", "reputation", "fix-sender" },
+	/* The sender's address, whatever X.1.0 says of a recipient. */
+	{ "553 5.1.0 Sender address syntax error", "policy", "fix-sender" },
+	/* A domain list used on the sender's address: the domain is listed. */
+	{ "554 5.7.1 Service unavailable; Sender address [promo@example.net] blocked using dbl.spamhaus.org; https://www.spamhaus.org/query/domain/example.net", "blocklist", "fix-sender" },
+	/* Sendmail: the client's PTR name does not resolve back to it. */
+	{ "550 5.7.1 <info@example.org>... Relaying denied. IP name possibly forged [198.51.100.40]", "authentication", "fix-sender" },
+	/* The receiver took the message but could not store it. */
+	{ "554 Your message was received but it could not be saved. Please retry later.", "remote-server", "retry" },
 	/* Every MX tried and none reached: not a domain without MX. */
 	{ "550 4.4.0 [internal] no MXs for this domain could be reached at this time", "network", "retry" },
 };
