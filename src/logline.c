@@ -360,6 +360,9 @@ each_item(const char *p, const char *end, struct logline *ll,
 	size_t lastlen = last_key ? strlen(last_key) : 0;
 
 	while (p < end) {
+		/* Blanks a paste doubled (a forum's, an editor's). */
+		while (p < end && *p == ' ')
+			p++;
 		const char *eq = find_char(p, end, '=');
 		if (eq == end)
 			return;
@@ -583,27 +586,38 @@ skip_level(const char *p, const char *end)
  * A line with no time stamp at all, the program first, as a container
  * that sends Postfix's log to its standard output may write it
  * ("postfix/smtp[284]: 3F2A1: to=<...>, ..."), with or without a level
- * word before ("INFO postfix/smtp[284]: "): p, or NULL when the line
- * does not begin with "PROGRAM[PID]: ".  Which programs are the MTA's
- * is decided later, as for any line.
+ * word before ("INFO postfix/smtp[284]: "), or a host name
+ * ("postfix-0 postfix/lmtp[216]: ", a container's): p, or NULL when the
+ * line does not go on to "PROGRAM[PID]: " so.  Which programs are the
+ * MTA's is decided later, as for any line.
  */
 static const char *
 undated(const char *p, const char *end)
 {
 	const char *q = skip_level(p, end);
-	const char *b = q;
 
-	while (b < end && b - q < 64 && *b != '[' && *b != ' ' && *b != ':')
-		b++;
-	if (b == q || b >= end || *b != '[')
-		return (NULL);
-	const char *d = b + 1;
-	while (d < end && is_digit(*d))
-		d++;
-	if (d == b + 1 || end - d < 3 || d[0] != ']' || d[1] != ':' ||
-	    d[2] != ' ')
-		return (NULL);
-	return (p);
+	for (int word = 0; word < 2; word++) {
+		const char *b = q;
+		while (b < end && b - q < 64 && *b != '[' && *b != ' ' &&
+		    *b != ':')
+			b++;
+		if (b == q || b >= end)
+			return (NULL);
+		if (*b == ' ' && word == 0) {
+			q = b + 1;	/* a host name; the program next */
+			continue;
+		}
+		if (*b != '[')
+			return (NULL);
+		const char *d = b + 1;
+		while (d < end && is_digit(*d))
+			d++;
+		if (d == b + 1 || end - d < 3 || d[0] != ']' || d[1] != ':' ||
+		    d[2] != ' ')
+			return (NULL);
+		return (p);
+	}
+	return (NULL);
 }
 
 /*
@@ -642,6 +656,9 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 	memset(ll, 0, sizeof(*ll));
 	while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
 		end--;
+	/* A line pasted with an indent. */
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
 	len = (size_t)(end - p);
 	/* RFC 5424: "<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG" */
 	int rfc5424 = 0;
@@ -787,6 +804,8 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 		return (LL_NONE);
 	ll->queue_id = SL(p, q - p);
 	p = q + 2;
+	while (p < end && *p == ' ')
+		p++;
 
 	if (ll->mta == LL_MTA_POSTFIX) {
 		if (STARTS(p, end, "to=")) {

@@ -302,6 +302,26 @@ START_TEST(test_journalctl_formats)
 		ck_assert_int_eq(ll.host.n, 0);
 	}
 
+	/*
+	 * As pasted: indented, with doubled blanks, with a container's name
+	 * and no time stamp.  The same delivery each time.
+	 */
+	static const char *const pasted[] = {
+		"  Nov 25 10:00:01 mx1 postfix/smtp[123]: 1A2B3C4D5F: to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
+		"Nov 25 10:00:01 mx1 postfix/smtp[123]: 1A2B3C4D5F:  to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25,  delay=1, delays=0/0/0/1, dsn=5.1.1,  status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
+		"postfix-0 postfix/smtp[123]: 1A2B3C4D5F: to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
+		" postfix/smtp[123]: 1A2B3C4D5F: to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
+	};
+	for (size_t i = 0; i < sizeof(pasted) / sizeof(pasted[0]); i++) {
+		ck_assert_msg(logline_parse(pasted[i], strlen(pasted[i]), NOW, &ll) == LL_DELIVERY,
+		    "pasted %zu", i);
+		ck_assert_msg(sl_eq(ll.to, "a2@example.com") && sl_eq(ll.dsn, "5.1.1") &&
+		    sl_eq(ll.status, "bounced") && sl_eq(ll.relay, "mx.example.com[192.0.2.4]:25") &&
+		    sl_eq(ll.queue_id, "1A2B3C4D5F"), "pasted %zu fields", i);
+	}
+	ck_assert(logline_parse(pasted[2], strlen(pasted[2]), NOW, &ll) == LL_DELIVERY &&
+	    sl_eq(ll.host, "postfix-0") && ll.time == NOW);
+
 	/* Near misses: still no line of the MTA's. */
 	static const char *const not[] = {
 		"Nov 25 10:00:01. mx1 postfix/qmgr[1]: ABCDE12345: removed",
@@ -313,7 +333,8 @@ START_TEST(test_journalctl_formats)
 		"postfix/smtp: ABCDE12345: to=<x@example.org>, status=sent (ok)",
 		"postfix/smtp[]: ABCDE12345: to=<x@example.org>, status=sent (ok)",
 		"myapp[12]: ABCDE12345: to=<x@example.org>, status=sent (ok)",
-		"see postfix/smtp[12]: ABCDE12345: to=<x@example.org>, status=sent (ok)",
+		/* One word before the program is a host's place; two are prose. */
+		"see the postfix/smtp[12]: ABCDE12345: to=<x@example.org>, status=sent (ok)",
 	};
 	for (size_t i = 0; i < sizeof(not) / sizeof(not[0]); i++)
 		ck_assert_msg(logline_parse(not[i], strlen(not[i]), NOW, &ll) == LL_NONE,
