@@ -858,6 +858,28 @@ dsn_body_fill(struct dsn_ctx *ctx, size_t limit)
 		size_t from = p ? line_start(ctx->text,
 		    (size_t)(p - ctx->text)) : 0;
 		size_t end = cut - from > 1000 ? from + 1000 : cut;
+		/*
+		 * The words about this recipient end where the lines about
+		 * another begin ("... Connection timeout", then "Delivery to
+		 * the following addresses failed: <b@y> ... User does not
+		 * exist"): the next line naming another recipient of the
+		 * report.  One line naming both stays whole.
+		 */
+		size_t after = p ? (size_t)(p - ctx->text) + strlen(r->recipient) :
+		    from;
+		for (size_t j = 0; p != NULL && j < ctx->res->n; j++) {
+			const char *o = ctx->res->rec[j].recipient;
+			if (j == i || o[0] == '\0' || after >= end ||
+			    strcasecmp(o, r->recipient) == 0)
+				continue;
+			const char *q = util_memcasemem(ctx->text + after,
+			    end - after, o);
+			if (q == NULL)
+				continue;
+			size_t ls = line_start(ctx->text, (size_t)(q - ctx->text));
+			if (ls > from && ls < end)
+				end = ls;
+		}
 		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic),
 		    ctx->text + from, end - from);
 		/* Classify again with the words now known. */

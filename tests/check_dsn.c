@@ -802,6 +802,41 @@ START_TEST(test_words_without_diagnostic)
 	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "networkerror");
 	ck_assert_str_eq(taxonomy_action_name(r->v.action), "retry");
 
+	/*
+	 * The readable text names each recipient with its own words, one
+	 * section after another: a delayed one without a Diagnostic-Code
+	 * takes its own line, not the next recipient's failure.
+	 */
+	static const char sections[] =
+	    "From: MAILER-DAEMON@mx.sender.example\n"
+	    "To: alice@sender.example\nSubject: Partially delivered message\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\n"
+	    " boundary=\"B\"\n\n"
+	    "--B\nContent-Type: text/plain\n\n"
+	    "    ----- There was a temporary problem delivering to these addresses -----\n"
+	    "<john@two.example> (connection to 'mx.two.example' failed: Connection timeout)\n\n"
+	    "    ----- Delivery to the following addresses failed -----\n"
+	    "<ann@one.example> (host 'mx.one.example' rejected command 'RCPT TO:<ann@one.example>' with code 550 (5.1.1) 'User does not exist')\n\n"
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.sender.example\n\n"
+	    "Final-Recipient: rfc822; ann@one.example\n"
+	    "Action: failed\nStatus: 5.1.1\n"
+	    "Diagnostic-Code: smtp; 550 User does not exist\n\n"
+	    "Final-Recipient: rfc822; john@two.example\n"
+	    "Action: delayed\nStatus: 4.0.0\n\n"
+	    "--B--\n";
+	ck_assert_int_eq(dsn_parse(sections, sizeof(sections) - 1, &opt, cl, sc,
+	    &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 2);
+	r = &res.rec[1];
+	ck_assert_str_eq(r->recipient, "john@two.example");
+	ck_assert_msg(strstr(r->diagnostic, "ann@") == NULL &&
+	    strstr(r->diagnostic, "Connection timeout") != NULL, "%s",
+	    r->diagnostic);
+	ck_assert_str_eq(r->status, "4.0.0");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "networkerror");
+
 	r = one_record(pasted, sizeof(pasted) - 1, "dave@mx.sender.example");
 	ck_assert_msg(strstr(r->diagnostic, "procmail") != NULL, "%s",
 	    r->diagnostic);
