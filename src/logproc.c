@@ -566,6 +566,33 @@ own_delivery_agent(const char *t)
 }
 
 /*
+ * Whether the next hop is this machine: a loopback address or a UNIX
+ * socket ("127.0.0.1[127.0.0.1]:10024", "mail.example.com[private/
+ * dovecot-lmtp]", Sendmail's "[127.0.0.1] [127.0.0.1]").  Postfix logs a
+ * hop it could not reach as relay=none and names it in the text
+ * ("connect to 127.0.0.1[127.0.0.1]:10024: Connection refused"),
+ * Sendmail as "Connection refused by [127.0.0.1]".
+ */
+static int
+own_next_hop(const char *relay, const char *text)
+{
+	const char *b = NULL;
+
+	if (relay[0] != '\0' && strcmp(relay, "none") != 0)
+		b = strchr(relay, '[');
+	else if ((b = strstr(text, "connect to ")) != NULL)
+		b = strchr(b, '[');
+	else if ((b = strstr(text, "refused by [")) != NULL)
+		b = strchr(b, '[');
+	if (b == NULL)
+		return (0);
+	b++;
+	return (strncmp(b, "127.", 4) == 0 || strncmp(b, "::1]", 4) == 0 ||
+	    strncmp(b, "IPv6:::1]", 9) == 0 || b[0] == '/' ||
+	    strncmp(b, "private/", 8) == 0 || strncmp(b, "public/", 7) == 0);
+}
+
+/*
  * Complete o with the facts of its message, classify the reply, and hand
  * it on.
  */
@@ -623,6 +650,25 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 		    "mailer) failed: see the command output in the text and "
 		    "fix it here. The recipient is not counted toward "
 		    "suppression.";
+	}
+	/*
+	 * The next hop is this machine -- a content filter, the MTA that the
+	 * submission program hands to, an LMTP server on a socket -- and it
+	 * did not answer or broke off: nothing about the recipient, whose
+	 * provider would otherwise show network trouble of this system's.
+	 */
+	else if ((o->v.action == RB_ACTION_RETRY ||
+	    o->v.action == RB_ACTION_REVIEW) &&
+	    (o->v.reason == RB_REASON_NETWORKERROR ||
+	    o->v.reason == RB_REASON_SYSTEMERROR ||
+	    o->v.reason == RB_REASON_UNDEFINED) &&
+	    own_next_hop(o->relay, o->text)) {
+		o->v.action = RB_ACTION_FIX_SENDER;
+		o->v.fix = "The next hop is on this machine (a content filter "
+		    "on the loopback address, the local MTA, an LMTP socket) "
+		    "and it failed: check that it runs and listens where "
+		    "this MTA's transport points. The recipient is not counted "
+		    "toward suppression.";
 	}
 	outcome_make_key(o);
 	emit(arg, o);

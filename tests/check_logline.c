@@ -535,6 +535,26 @@ START_TEST(test_own_delivery_agent)
 	logproc_line(lp, remote, strlen(remote), NOW, collect, &g);
 	ck_assert_int_eq(g.n, 5);
 	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "retry");
+
+	/*
+	 * A next hop on this machine that does not answer: the content
+	 * filter, the MTA behind Sendmail's submission program, an LMTP
+	 * socket.  The same failure at a remote host stays the recipient's.
+	 */
+	static const char *const own_hop[] = {
+		"Oct 11 03:58:26 box postfix/smtp[1889]: 7356ABD132: to=<ida@far.example>, relay=none, delay=0.1, delays=0/0/0.1/0, dsn=4.4.1, status=deferred (connect to 127.0.0.1[127.0.0.1]:10024: Connection refused)",
+		"Oct 11 03:58:27 box postfix/lmtp[1890]: 7356ABD133: to=<jo@box.example>, relay=none, delay=0.1, delays=0/0/0.1/0, dsn=4.4.1, status=deferred (connect to box.example[private/dovecot-lmtp]: No such file or directory)",
+		"Oct 11 03:58:28 box sendmail[1891]: x9B3wS01891: to=<kim@far.example>, delay=00:00:01, xdelay=00:00:01, mailer=relay, pri=30000, relay=[127.0.0.1], dsn=4.0.0, stat=Deferred: Connection refused by [127.0.0.1]",
+	};
+	for (size_t i = 0; i < sizeof(own_hop) / sizeof(own_hop[0]); i++) {
+		logproc_line(lp, own_hop[i], strlen(own_hop[i]), NOW, collect, &g);
+		ck_assert_int_eq(g.n, 6 + (int)i);
+		ck_assert_msg(strcmp(taxonomy_action_name(g.last.v.action), "fix-sender") == 0,
+		    "own hop %zu: %s", i, taxonomy_action_name(g.last.v.action));
+	}
+	const char *far = "Oct 11 03:58:29 box postfix/smtp[1892]: 7356ABD134: to=<lou@far.example>, relay=none, delay=0.1, delays=0/0/0.1/0, dsn=4.4.1, status=deferred (connect to mx.far.example[192.0.2.9]:25: Connection refused)";
+	logproc_line(lp, far, strlen(far), NOW, collect, &g);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "retry");
 	logproc_free(lp);
 }
 END_TEST
