@@ -407,6 +407,26 @@ static const struct {
 	{ "550 5.7.1 <info@example.org>... Relaying denied. IP name possibly forged [198.51.100.40]", "authentication", "fix-sender" },
 	/* The receiver took the message but could not store it. */
 	{ "554 Your message was received but it could not be saved. Please retry later.", "remote-server", "retry" },
+	/* AOL: 521 is the host refusing, whatever X.2.1 says of a mailbox. */
+	{ "521 5.2.1 : AOL will not accept delivery of this message.", "policy", "fix-sender" },
+	/* AOL's DNS:NR (no reverse DNS) and HVU:B1 (a URL in the message). */
+	{ "421 4.7.1 : (DNS:NR) http://postmaster.info.aol.com/errors/421dnsnr.html", "authentication", "fix-sender" },
+	{ "554 HVU:B1 http://postmaster.info.aol.com/errors/554hvub1.html", "content", "fix-sender" },
+	/* Yahoo: phishing-like content; DMARC when it names postmaster-28. */
+	{ "554 Message not allowed - [PH01] Email not accepted for policy reasons", "content", "fix-sender" },
+	{ "554 5.7.9 Message not accepted for policy reasons.  See http://postmaster.yahoo.com/errors/postmaster-28.html", "authentication", "fix-sender" },
+	/* Exchange's store driver on its mailbox database: the server's. */
+	{ "532 5.3.2 STOREDRV.Deliver; Missing or bad mailbox Database property", "remote-server", "retry" },
+	/* A generic PTR name refused: a reverse DNS name to get. */
+	{ "550 Sorry, we do not accept mail from hosts with dynamic IP or generic DNS PTR-records. Please get a custom reverse DNS name from your ISP for your host", "authentication", "fix-sender" },
+	/* Sender and protocol faults in their servers' words. */
+	{ "501 mail from address must be same as authorization user", "policy", "fix-sender" },
+	{ "501 <www-data via Redmine>: \"@\" or \".\" expected after \"Redmine\"", "message", "fix-sender" },
+	{ "555 RCPT TO parameters not recognized or not implemented", "message", "fix-sender" },
+	{ "550 Header value not allowed", "message", "fix-sender" },
+	{ "451-Requested action aborted 451 Mails per session limit", "rate-limit", "slow-down" },
+	{ "550 5.2.5 Folder full", "mailbox-full", "retry" },
+	{ "550 recipient e-mail adress unknown", "invalid-address", "suppress" },
 	/* Every MX tried and none reached: not a domain without MX. */
 	{ "550 4.4.0 [internal] no MXs for this domain could be reached at this time", "network", "retry" },
 };
