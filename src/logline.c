@@ -714,10 +714,11 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 	const char *sp = find_char(p, end, ' ');
 	/*
 	 * Some syslog setups write no host name: the word after the time is
-	 * already the program ("postfix/pipe[18710]:").
+	 * already the program ("postfix/pipe[18710]:").  A word in brackets
+	 * is a host all the same ("[myhost]", as a paste hides a name).
 	 */
-	if (!rfc5424 && sp > p && (sp[-1] == ':' || find_char(p, sp, '[') <
-	    sp))
+	if (!rfc5424 && sp > p && p[0] != '[' && (sp[-1] == ':' ||
+	    find_char(p, sp, '[') < sp))
 		sp = p - 1;
 	else {
 		ll->host = SL(p, sp - p);
@@ -842,9 +843,15 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 			 * The message's recipients get no line of their own.
 			 */
 			static const char timeout[] = "DSN: Cannot send message for";
+			static const char notify[] =
+			    "sender notify: Cannot send message for";
 			q = qid_end(p, end);
 			if (q != NULL && STARTS(q + 2, end, timeout)) {
 				ll->text = SL(q + 7, end - (q + 7));
+				ll->kind = LL_TIMEOUT;
+			} else if (q != NULL && STARTS(q + 2, end, notify)) {
+				/* Without a DSN requested: "sender notify: ". */
+				ll->text = SL(q + 17, end - (q + 17));
 				ll->kind = LL_TIMEOUT;
 			}
 		}

@@ -304,13 +304,15 @@ START_TEST(test_journalctl_formats)
 
 	/*
 	 * As pasted: indented, with doubled blanks, with a container's name
-	 * and no time stamp.  The same delivery each time.
+	 * and no time stamp, with the host name hidden in brackets.  The same
+	 * delivery each time.
 	 */
 	static const char *const pasted[] = {
 		"  Nov 25 10:00:01 mx1 postfix/smtp[123]: 1A2B3C4D5F: to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
 		"Nov 25 10:00:01 mx1 postfix/smtp[123]: 1A2B3C4D5F:  to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25,  delay=1, delays=0/0/0/1, dsn=5.1.1,  status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
 		"postfix-0 postfix/smtp[123]: 1A2B3C4D5F: to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
 		" postfix/smtp[123]: 1A2B3C4D5F: to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
+		"Nov 25 10:00:01 [myhost] postfix/smtp[123]: 1A2B3C4D5F: to=<a2@example.com>, relay=mx.example.com[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))",
 	};
 	for (size_t i = 0; i < sizeof(pasted) / sizeof(pasted[0]); i++) {
 		ck_assert_msg(logline_parse(pasted[i], strlen(pasted[i]), NOW, &ll) == LL_DELIVERY,
@@ -838,6 +840,13 @@ START_TEST(test_sendmail_expiry)
 	m.n = 0;
 	feed(lp, "Nov 25 08:00:07 mx1 sm-mta[3005]: x4KAO0P0000001: x4P807P0000010: DSN: Cannot send message for 5 days", &m);
 	ck_assert_int_eq(m.n, 0);
+	/* Without a DSN asked for, Sendmail says "sender notify:". */
+	feed(lp, "Nov 20 08:00:06 mx1 sm-mta[3006]: x4KAO0P0000002: to=<erin@slow.example>, delay=00:00:06, xdelay=00:00:01, mailer=esmtp, pri=120900, relay=mx.slow.example., dsn=4.0.0, stat=Deferred: Connection timed out with mx.slow.example.", &m);
+	m.n = 0;
+	feed(lp, "Nov 25 08:00:08 mx1 sm-mta[3007]: x4KAO0P0000002: x4P808P0000011: sender notify: Cannot send message for 5 days", &m);
+	ck_assert_int_eq(m.n, 1);
+	ck_assert_str_eq(m.rcpt[0], "erin@slow.example");
+	ck_assert_int_eq(m.outcome[0], RB_OUTCOME_EXPIRED);
 	logproc_free(lp);
 }
 END_TEST
