@@ -814,11 +814,11 @@ static struct slice
 next_queue_id(const struct logline *ll)
 {
 	struct slice id = { NULL, 0 };
-	const char *t = ll->text.p, *end = ll->text.p + ll->text.n;
 	const char *p;
 
 	if (ll->text.n == 0)
-		return (id);
+		return (id);	/* and text.p may be NULL */
+	const char *t = ll->text.p, *end = ll->text.p + ll->text.n;
 	if (ll->mta == LL_MTA_POSTFIX) {
 		static const char qa[] = "queued as ";
 		const char *last = NULL;
