@@ -880,6 +880,23 @@ handoff(struct logproc *lp, const struct logline *ll, struct qentry *e)
 	return (1);
 }
 
+/*
+ * One recipient of a delivery line: its outcome, or, when the line only
+ * handed the message to another queue here (handoff()), none -- counted,
+ * and its deferral forgotten, as the new queue's line will tell.
+ */
+static int
+deliver_one(struct logproc *lp, const struct logline *ll, struct qentry *e,
+    struct slice to, int hop, logproc_emit_fn emit, void *arg)
+{
+	if (!hop)
+		return (emit_delivery(lp, ll, e, to, emit, arg));
+	lp->st.handoffs++;
+	if (e != NULL)
+		pend_drop_slice(lp, e, to);
+	return (0);
+}
+
 int
 logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
     logproc_emit_fn emit, void *arg)
@@ -953,34 +970,17 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 			break;
 		}
 		e = lookup(lp, ll.queue_id, 1, ll.time);
-		if (handoff(lp, &ll, e)) {
-			/* Done here; not an outcome.  Counted per recipient. */
-			const char *p = ll.to.p, *end = ll.to.p + ll.to.n;
-			struct slice one;
-			if (ll.mta != LL_MTA_SENDMAIL) {
-				p = NULL;
-				one = ll.to;
-				lp->st.handoffs++;
-				if (e != NULL)
-					pend_drop_slice(lp, e, one);
-			}
-			while (p != NULL && (p = next_rcpt(p, end, &one)) != NULL)
-				if (one.n > 0 && !listed_before(ll.to, one)) {
-					lp->st.handoffs++;
-					if (e != NULL)
-						pend_drop_slice(lp, e, one);
-				}
-			break;
-		}
+		int hop = handoff(lp, &ll, e);
 		if (ll.mta == LL_MTA_SENDMAIL) {
 			/* "to=<a@x>,<b@y>": one outcome per recipient. */
 			const char *p = ll.to.p, *end = ll.to.p + ll.to.n;
 			struct slice one;
 			while ((p = next_rcpt(p, end, &one)) != NULL)
 				if (one.n > 0 && !listed_before(ll.to, one))
-					n += emit_delivery(lp, &ll, e, one, emit, arg);
+					n += deliver_one(lp, &ll, e, one, hop,
+					    emit, arg);
 		} else {
-			n += emit_delivery(lp, &ll, e, ll.to, emit, arg);
+			n += deliver_one(lp, &ll, e, ll.to, hop, emit, arg);
 		}
 		break;
 	default:
