@@ -59,7 +59,7 @@ skip_space(struct cursor *c)
  * Read one token: a bare word up to white space, where a word may contain
  * one quoted value (key:"..." or key="...").  The unquoted, unescaped
  * token is written to out.  Returns 1 for a token, 0 at end of line, -1 on
- * a bad quote.
+ * an unterminated quote, -2 on text right after a closing quote.
  */
 static int
 next_token(struct cursor *c, char *out, size_t outlen)
@@ -84,6 +84,14 @@ next_token(struct cursor *c, char *out, size_t outlen)
 			if (c->p >= c->end)
 				return (-1);
 			c->p++;		/* closing quote */
+			/*
+			 * A value ends at its closing quote.  Text glued to it
+			 * would be joined silently: re:"a ["'] b" reads as a
+			 * regex with no double quote in it, which is never what
+			 * was meant.
+			 */
+			if (c->p < c->end && *c->p != ' ' && *c->p != '\t')
+				return (-2);
 			continue;
 		}
 		if (n + 1 < outlen)
@@ -410,6 +418,11 @@ parse_rule_line(struct rule_set *rs, const char *name, int lineno,
 				goto bad;
 			}
 		}
+	}
+	if (t == -2) {
+		fail(err, errlen, name, lineno,
+		    "text right after a closing quote (write \\\" for a quote inside a value)");
+		goto bad;
 	}
 	if (t < 0) {
 		fail(err, errlen, name, lineno, "unterminated quote");

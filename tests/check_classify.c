@@ -341,6 +341,8 @@ static const struct {
 	{ "550 5.7.1 No virus found in this message, but SPF fail", "authentication", "fix-sender" },
 	/* A header a filter requires, or a Date far off. */
 	{ "550 Required header 'Date' missing", "message", "fix-sender" },
+	/* A header named in double quotes as well as in single ones. */
+	{ "550 Header \"Date\" is missing", "message", "fix-sender" },
 	{ "552 The Date header is too far in the past", "message", "fix-sender" },
 	/* A filter's memory of this client's conduct. */
 	{ "550 very bad karma score: -8", "reputation", "fix-sender" },
@@ -1079,6 +1081,8 @@ static const struct { const char *text, *want; } bad_rules[] = {
 	{ "x text:\"a\" -> category=invalid-address\n", "t.rules:1: rule has no reason=" },
 	{ "x code:5.x.1 -> reason=userunknown\n", "t.rules:1: bad enhanced code pattern" },
 	{ "x text:\"unterminated -> reason=userunknown\n", "t.rules:1: unterminated quote" },
+	/* A double quote inside a class that was not escaped ends the value. */
+	{ "x re:\"a [\"'] b\" -> reason=userunknown\n", "t.rules:1: text right after a closing quote" },
 	{ "# comment\n\nx -> reason=userunknown\n", "t.rules:3: rule has no condition" },
 	{ "x text:\"a\" -> reason=userunknown action=shout\n", "t.rules:1: unknown action" },
 	{ "x text:\"a\" -> reason=userunknown prio=5000\n", "t.rules:1: prio must be 0..999" },
