@@ -1085,12 +1085,17 @@ find_enhanced(const char *t, size_t n, struct code_pat *cp)
 	return (0);
 }
 
+/*
+ * "550 ...", "550-..." and, as some servers and their relays write it,
+ * "554: ..." (T-Online, Yahoo's "554: delivery error").
+ */
 static int
 parse_reply_code(const char *t, size_t n)
 {
 	if (n >= 3 && t[0] >= '2' && t[0] <= '5' &&
 	    isdigit((unsigned char)t[1]) && isdigit((unsigned char)t[2]) &&
-	    (n == 3 || t[3] == ' ' || t[3] == '-'))
+	    (n == 3 || t[3] == ' ' || t[3] == '-' ||
+	    (t[3] == ':' && (n == 4 || t[4] == ' '))))
 		return ((t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0'));
 	return (0);
 }

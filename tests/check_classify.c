@@ -341,6 +341,16 @@ static const struct {
 	{ "550 5.7.1 No virus found in this message, but SPF fail", "authentication", "fix-sender" },
 	/* A header a filter requires, or a Date far off. */
 	{ "550 Required header 'Date' missing", "message", "fix-sender" },
+	/* Trend Micro's reputation lists, named where a recipient is refused. */
+	{ "450 4.7.1 <aaa@example.com>: Recipient address rejected: ERS-QIL.", "blocklist", "fix-sender" },
+	/* A policy refusal with an unknown user's code (Zoho). */
+	{ "552 5.1.1 <someone@zoho.example> Mailbox delivery failure policy error", "policy", "fix-sender" },
+	/* A permanent code that asks to try again later: no proof of a dead mailbox. */
+	{ "550-Requested action not taken: mailbox unavailable 550 Failure sending mail. Try again later", "other", "review" },
+	/* The sender's own account stopped, not a routing loop (5.4.6). */
+	{ "550 5.4.6 Unusual sending activity detected.", "policy", "fix-sender" },
+	/* A reply code followed by a colon is still the reply code. */
+	{ "554: Dialup/transient IP not allowed. Use a mailgateway or contact toda@rx.t-online.de if obsolete. (DIAL)", "reputation", "fix-sender" },
 	/* A header named in double quotes as well as in single ones. */
 	{ "550 Header \"Date\" is missing", "message", "fix-sender" },
 	{ "552 The Date header is too far in the past", "message", "fix-sender" },
