@@ -12,8 +12,9 @@
  * Around them, what copies and templates add: an unpadded day, journalctl's
  * German and Russian month names, a second time stamp ("docker logs -t"),
  * a service name and bar before the line ("docker compose logs"), grep's
- * file name ("/var/log/maillog.1:Nov 25 ..."), a level word before the
- * program, Solaris's "[ID n facility.level]" after it, rsyslog's "message
+ * file name ("/var/log/maillog.1:Nov 25 ..."), pdsh's server name ("mx1:
+ * Nov 25 ..."), a level word before the program, a blank before its PID
+ * ("sendmail [1]:"), Solaris's "[ID n facility.level]" after it, rsyslog's "message
  * repeated N times: [...]" around the message.  A
  * Postfix line is known by its program: "postfix..." or any syslog_name
  * followed by a Postfix daemon's name.
@@ -534,8 +535,9 @@ compose_prefix(const char *p, const char *end)
 
 /*
  * After "FILE:" or "FILE:LINE:" at p, as grep writes before each line it
- * found in several files ("/var/log/maillog.4:Apr  8 04:03:09 ..."), the
- * rest; else NULL.
+ * found in several files ("/var/log/maillog.4:Apr  8 04:03:09 ..."), or
+ * "HOST: " as pdsh and dsh write before each line of a command run on many
+ * servers (also "HOST : "), the rest; else NULL.
  */
 static const char *
 grep_prefix(const char *p, const char *end)
@@ -543,6 +545,8 @@ grep_prefix(const char *p, const char *end)
 	const char *q = p;
 
 	while (q < end && q - p < 256 && *q != ' ' && *q != ':')
+		q++;
+	if (q > p && q + 1 < end && q[0] == ' ' && q[1] == ':')
 		q++;
 	if (q == p || q >= end || *q != ':')
 		return (NULL);
@@ -552,6 +556,8 @@ grep_prefix(const char *p, const char *end)
 		d++;
 	if (d > q && d < end && *d == ':')
 		q = d + 1;
+	while (q < end && *q == ' ')
+		q++;
 	return (q);
 }
 
@@ -627,6 +633,17 @@ undated(const char *p, const char *end)
  * or a provider is often given its own ("smtp-uol/smtp",
  * "enforced-tls-smtp/smtp"), with no "postfix" in it.
  */
+/* p is at "[": digits, "]" and ":" follow. */
+static int
+spaced_pid(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	while (q < end && is_digit(*q))
+		q++;
+	return (q > p + 1 && q + 1 < end && q[0] == ']' && q[1] == ':');
+}
+
 static int
 postfix_daemon(struct slice prog)
 {
@@ -755,6 +772,10 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 		while (p < end && *p != '[' && *p != ':' && *p != ' ')
 			p++;
 		ll->program = SL(prog, p - prog);
+		/* A paste that spaced the PID off ("sendmail [11078]: "). */
+		if (p + 1 < end && p[0] == ' ' && p[1] == '[' &&
+		    spaced_pid(p + 1, end))
+			p++;
 		if (p < end && *p == '[')
 			p = find_char(p, end, ']') + 1;
 		if (p >= end || *p != ':')

@@ -349,6 +349,8 @@ static const struct {
 	{ "550-Requested action not taken: mailbox unavailable 550 Failure sending mail. Try again later", "other", "review" },
 	/* The sender's own account stopped, not a routing loop (5.4.6). */
 	{ "550 5.4.6 Unusual sending activity detected.", "policy", "fix-sender" },
+	/* The sending IP named as blocked: a block list, not the content. */
+	{ "571 Email from 198.51.100.138 is currently blocked by Verizon Online's anti-spam system. The email sender or Email Service Provider may visit http://www.verizon.net/whitelist and request removal of the block.", "blocklist", "fix-sender" },
 	/* A reply code followed by a colon is still the reply code. */
 	{ "554: Dialup/transient IP not allowed. Use a mailgateway or contact toda@rx.t-online.de if obsolete. (DIAL)", "reputation", "fix-sender" },
 	/* A header named in double quotes as well as in single ones. */

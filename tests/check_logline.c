@@ -101,6 +101,14 @@ static const struct {
 	  LL_DELIVERY, "sendmail", "w344QRId020581", "m@yahoo.example", "Deferred", "4.0.0", "mta5.am0.yahoodns.example. [192.0.2.59]", "Deferred: 421" },
 	{ "mail.log.1:1207:Nov 25 10:00:01 mx1 postfix/smtp[2001]: 2C1DEF38FA: to=<u@example.org>, relay=mx.example.org[192.0.2.2]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.2] said: 550 5.1.1 User unknown (in reply to RCPT TO command))",
 	  LL_DELIVERY, "postfix/smtp", "2C1DEF38FA", "u@example.org", "bounced", "5.1.1", "mx.example.org[192.0.2.2]:25", "host mx.example.org" },
+	/* pdsh/dsh's host name before each line of a command run on many servers. */
+	{ "exmx1 : Dec 14 05:28:39 exmx1 sendmail[31574]: mBDIYhEa031574: to=<customer@example.com>, delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=41874, relay=mail.example.com., dsn=4.0.0, stat=Deferred",
+	  LL_DELIVERY, "sendmail", "mBDIYhEa031574", "customer@example.com", "Deferred", "4.0.0", "mail.example.com.", "Deferred" },
+	{ "mx2: Nov 25 10:00:01 mx2 postfix/smtp[2001]: 2C1DEF38FB: to=<v@example.org>, relay=none, delay=1, delays=0/0/0/1, dsn=4.4.1, status=deferred (connect to mx.example.org[192.0.2.2]:25: Connection timed out)",
+	  LL_DELIVERY, "postfix/smtp", "2C1DEF38FB", "v@example.org", "deferred", "4.4.1", "none", "connect to" },
+	/* A paste that spaced the PID off the program. */
+	{ "Dec 5 01:43:03 foobox-out sendmail [11078]: qBE3l7js123022: to=<user@foo.example.com>, delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=124588, relay=exbox.foo.example.com. [10.10.10.10], dsn=4.0.0, stat=Deferred: 421 4.3.2 The maximum number of concurrent connections has exceeded a limit, closing transmission channel",
+	  LL_DELIVERY, "sendmail", "qBE3l7js123022", "user@foo.example.com", "Deferred", "4.0.0", "exbox.foo.example.com. [10.10.10.10]", "Deferred: 421" },
 	/* rsyslog's repeated-message reduction: the message inside the brackets. */
 	{ "Sep 30 17:10:44 mx1 postfix/smtp[26192]: message repeated 2 times: [ C71221E1E6C: to=<admin@mx1.example.local>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=5.4.6, status=bounced (mail for mx1.example.local loops back to myself)]",
 	  LL_DELIVERY, "postfix/smtp", "C71221E1E6C", "admin@mx1.example.local", "bounced", "5.4.6", "none", "mail for" },
@@ -113,6 +121,8 @@ static const struct {
 	{ "Nov 25 10:00:01 mx1 postfix/smtpd[13]: message repeated 3 times: [ connect from unknown[192.0.2.5]]", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 postfix/smtp[13]: message repeated 3 times: [ ABCDE12345: to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01 mx1 sshd[99]: Accepted publickey for root", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 25 10:00:01 mx1 sendmail [x]: ABCDE12345: to=<x@example.org>, stat=Sent", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "note : to=<x@example.org>, status=sent (ok)", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "garbage \xff\xfe\x01 not a log line", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 10:00:01", LL_NONE, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
