@@ -342,7 +342,8 @@ static const struct {
 	/* A header a filter requires, or a Date far off. */
 	{ "550 Required header 'Date' missing", "message", "fix-sender" },
 	/* Trend Micro's reputation lists, named where a recipient is refused. */
-	{ "450 4.7.1 <aaa@example.com>: Recipient address rejected: ERS-QIL.", "blocklist", "fix-sender" },
+	{ "450 4.7.1 <aaa@example.com>: Recipient address rejected: ERS-QIL.", "reputation", "slow-down" },
+	{ "550 5.7.1 <aaa@example.com>: Recipient address rejected: ERS-RBL.", "blocklist", "fix-sender" },
 	/* A policy refusal with an unknown user's code (Zoho). */
 	{ "552 5.1.1 <someone@zoho.example> Mailbox delivery failure policy error", "policy", "fix-sender" },
 	/* A permanent code that asks to try again later: no proof of a dead mailbox. */
@@ -351,6 +352,12 @@ static const struct {
 	{ "550 5.4.6 Unusual sending activity detected.", "policy", "fix-sender" },
 	/* The sending IP named as blocked: a block list, not the content. */
 	{ "571 Email from 198.51.100.138 is currently blocked by Verizon Online's anti-spam system. The email sender or Email Service Provider may visit http://www.verizon.net/whitelist and request removal of the block.", "blocklist", "fix-sender" },
+	/* A spam filter named by its name. */
+	{ "554 5.7.1 rejected by rspamd filter", "content", "fix-sender" },
+	/* The account may not receive: disabled, whatever the odd code. */
+	{ "542 This account isn't allowed to receive email", "mailbox-inactive", "suppress" },
+	{ "550 #2175041 unavailable mail user", "invalid-address", "suppress" },
+	{ "452 4.5.3 max rcpt per message exceeded", "rate-limit", "slow-down" },
 	/* A reply code followed by a colon is still the reply code. */
 	{ "554: Dialup/transient IP not allowed. Use a mailgateway or contact toda@rx.t-online.de if obsolete. (DIAL)", "reputation", "fix-sender" },
 	/* A header named in double quotes as well as in single ones. */
