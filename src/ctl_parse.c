@@ -1,17 +1,20 @@
 /*
  * ctl_parse.c - reboundctl's parse verb: read bounce messages (one message
- * or an mbox per file, "-" for standard input), print one line or JSON
- * object per failed, delayed or complaining recipient.
+ * or an mbox per file, "-" for standard input, every file of a directory
+ * or of a Maildir's new/ and cur/), print one line or JSON object per
+ * failed, delayed or complaining recipient.
  *
  * Offline and single-threaded; a file that cannot be read or parsed is
  * reported on standard error and the next file is still read.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -171,6 +174,82 @@ slurp(const char *path, size_t max, size_t *lenp)
 	return (b);
 }
 
+static void
+parse_file(struct parse_run *p, const char *path)
+{
+	size_t len;
+
+	p->file = path;
+	p->nmsg = 0;
+	char *buf = slurp(path, p->opt.max_size * 2 + 65536, &len);
+	if (buf == NULL) {
+		fprintf(stderr, "reboundctl: parse: file=%s error=\"%s\"\n",
+		    path, strerror(errno));
+		p->errors++;
+		return;
+	}
+	dsn_mbox_split(buf, len, one_message, p);
+	free(buf);
+}
+
+static int
+not_dot(const struct dirent *d)
+{
+	return (d->d_name[0] != '.');
+}
+
+/*
+ * The regular files of a directory in name order (a Maildir names its
+ * messages by arrival time); deeper directories are not entered.
+ */
+static void
+parse_dir(struct parse_run *p, const char *dir)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, not_dot, alphasort);
+
+	if (n < 0) {
+		fprintf(stderr, "reboundctl: parse: file=%s error=\"%s\"\n",
+		    dir, strerror(errno));
+		p->errors++;
+		return;
+	}
+	for (int k = 0; k < n; k++) {
+		char path[4096];
+		struct stat st;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    list[k]->d_name) < sizeof(path) && stat(path, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			parse_file(p, path);
+		free(list[k]);
+	}
+	free(list);
+}
+
+/* A path: a file, a directory of files, or a Maildir (new/, then cur/). */
+static void
+parse_path(struct parse_run *p, const char *path)
+{
+	struct stat st;
+	char sub[4096];
+
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
+	    !S_ISDIR(st.st_mode)) {
+		parse_file(p, path);
+		return;
+	}
+	snprintf(sub, sizeof(sub), "%s/cur", path);
+	if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(sub, sizeof(sub), "%s/new", path);
+		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			parse_dir(p, sub);
+		snprintf(sub, sizeof(sub), "%s/cur", path);
+		parse_dir(p, sub);
+		return;
+	}
+	parse_dir(p, path);
+}
+
 int
 ctl_parse(int argc, char **argv)
 {
@@ -217,7 +296,7 @@ ctl_parse(int argc, char **argv)
 		*slot = argv[++i];
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: reboundctl parse [--json] [--verp PATTERN] FILE...|-\n");
+		fprintf(stderr, "usage: reboundctl parse [--json] [--verp PATTERN] FILE|DIR...|-\n");
 		return (2);
 	}
 	p.cl = classifier_load(rules, local, providers, err, sizeof(err));
@@ -228,20 +307,8 @@ ctl_parse(int argc, char **argv)
 	p.scratch = classify_scratch_new(p.cl);
 	dsn_init();
 	dsn_result_init(&p.res);
-	for (; i < argc; i++) {
-		size_t len;
-		p.file = argv[i];
-		p.nmsg = 0;
-		char *buf = slurp(argv[i], p.opt.max_size * 2 + 65536, &len);
-		if (buf == NULL) {
-			fprintf(stderr, "reboundctl: parse: file=%s error=\"%s\"\n",
-			    argv[i], strerror(errno));
-			p.errors++;
-			continue;
-		}
-		dsn_mbox_split(buf, len, one_message, &p);
-		free(buf);
-	}
+	for (; i < argc; i++)
+		parse_path(&p, argv[i]);
 	dsn_result_free(&p.res);
 	classify_scratch_free(p.scratch);
 	classifier_free(p.cl);

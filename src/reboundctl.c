@@ -21,7 +21,7 @@ static const struct verb {
 	    "           [--rules F] [--local F] [--providers F] TEXT...\n"
 	    "       reboundctl classify --jsonl FILE|- [--rules F] [--local F] [--providers F]" },
 	{ "rules", ctl_rules, "rules check [FILE|DIR...]" },
-	{ "parse", ctl_parse, "parse [--json] [--verp PATTERN] [--rules F] [--local F] [--providers F] FILE...|-" },
+	{ "parse", ctl_parse, "parse [--json] [--verp PATTERN] [--rules F] [--local F] [--providers F] FILE|DIR...|-" },
 	{ "replay", ctl_replay, "replay [--json] FILE..." },
 	{ "batv", ctl_batv, "batv sign|verify [--key-file F] [--config F] [--max-age DAYS] [--now T] ADDRESS" },
 	{ "status", ctl_client, "status" },
