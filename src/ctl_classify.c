@@ -23,6 +23,7 @@
 
 #include "classify.h"
 #include "ctl.h"
+#include "jsontext.h"
 #include "rules.h"
 #include "util.h"
 
@@ -41,7 +42,7 @@ verdict_to_json(json_t *o, const struct rb_verdict *v)
 	json_object_set_new(o, "hardbounce", json_integer(v->hardbounce));
 	json_object_set_new(o, "category", json_string(taxonomy_category_name(v->category)));
 	json_object_set_new(o, "action", json_string(taxonomy_action_name(v->action)));
-	json_object_set_new(o, "provider", json_string(v->provider));
+	json_set_text(o, "provider", v->provider);
 	json_object_set_new(o, "enhanced", json_string(v->enhanced));
 	/* Always a number, 0 when the text has none, as parse --json. */
 	json_object_set_new(o, "replycode", json_integer(v->replycode));
@@ -246,9 +247,9 @@ ctl_classify(int argc, char **argv)
 		classify_text(cl, s, text, o.recipient, o.mx, o.enhanced, &v);
 		if (o.json) {
 			json_t *j = json_object();
-			json_object_set_new(j, "reply", json_string(text));
+			json_set_text(j, "reply", text);
 			if (o.recipient)
-				json_object_set_new(j, "recipient", json_string(o.recipient));
+				json_set_text(j, "recipient", o.recipient);
 			verdict_to_json(j, &v);
 			char *d = json_dumps(j, JSON_COMPACT);
 			puts(d);

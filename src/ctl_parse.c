@@ -20,6 +20,7 @@
 
 #include "classify.h"
 #include "ctl.h"
+#include "jsontext.h"
 #include "dsn.h"
 #include "taxonomy.h"
 
@@ -35,35 +36,18 @@ struct parse_run {
 	struct dsn_result res;
 };
 
-/* A JSON string of s with bytes that are not UTF-8 made '?'. */
-static json_t *
-jstr(const char *s)
-{
-	json_t *j = json_string(s);
-	if (j != NULL)
-		return (j);
-	char *c = strdup(s);
-	if (c == NULL)
-		return (json_string(""));
-	for (unsigned char *p = (unsigned char *)c; *p; p++)
-		if (*p >= 0x80)
-			*p = '?';
-	j = json_string(c);
-	free(c);
-	return (j);
-}
 
 static void
 print_json(const struct parse_run *p, const struct dsn_record *r)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "file", jstr(p->file));
-	json_object_set_new(o, "recipient", jstr(r->recipient));
-	json_object_set_new(o, "status", jstr(r->status));
+	json_object_set_new(o, "file", json_text(p->file));
+	json_object_set_new(o, "recipient", json_text(r->recipient));
+	json_object_set_new(o, "status", json_text(r->status));
 	/* Always a number, 0 without one: a reader need not test the type. */
 	json_object_set_new(o, "replycode", json_integer(r->replycode));
-	json_object_set_new(o, "diagnostic", jstr(r->diagnostic));
-	json_object_set_new(o, "remote_mta", jstr(r->remote_mta));
+	json_object_set_new(o, "diagnostic", json_text(r->diagnostic));
+	json_object_set_new(o, "remote_mta", json_text(r->remote_mta));
 	json_object_set_new(o, "outcome",
 	    json_string(taxonomy_outcome_name(r->v.outcome)));
 	json_object_set_new(o, "reason",
@@ -75,10 +59,10 @@ print_json(const struct parse_run *p, const struct dsn_record *r)
 	    json_string(taxonomy_action_name(r->v.action)));
 	json_object_set_new(o, "provider", json_string(r->v.provider));
 	json_object_set_new(o, "original_message_id",
-	    jstr(r->orig_message_id));
+	    json_text(r->orig_message_id));
 	json_object_set_new(o, "original_queue_id",
-	    jstr(r->orig_queue_id));
-	json_object_set_new(o, "feedback_type", jstr(r->feedback_type));
+	    json_text(r->orig_queue_id));
+	json_object_set_new(o, "feedback_type", json_text(r->feedback_type));
 	char *s = json_dumps(o, JSON_COMPACT);
 	if (s != NULL) {
 		puts(s);

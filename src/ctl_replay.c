@@ -18,6 +18,7 @@
 
 #include "classify.h"
 #include "ctl.h"
+#include "jsontext.h"
 #include "replay.h"
 
 #define SUMMARY_MAX	4096
@@ -59,33 +60,29 @@ on_outcome(void *arg, const struct rb_outcome_rec *o, uint64_t lineno)
 		char t[32];
 		iso_time(o->time, t, sizeof(t));
 		json_t *j = json_object();
-		json_object_set_new(j, "file", json_string(ro->file));
+		json_set_text(j, "file", ro->file);
 		json_object_set_new(j, "line", json_integer((json_int_t)lineno));
 		json_object_set_new(j, "time", json_string(t));
-		json_object_set_new(j, "queue_id", json_string(o->queue_id));
-		json_object_set_new(j, "sender", json_string(o->sender));
-		json_object_set_new(j, "recipient", json_string(o->recipient));
-		json_object_set_new(j, "relay", json_string(o->relay));
-		json_object_set_new(j, "dsn", json_string(o->dsn));
+		json_set_text(j, "queue_id", o->queue_id);
+		json_set_text(j, "sender", o->sender);
+		json_set_text(j, "recipient", o->recipient);
+		json_set_text(j, "relay", o->relay);
+		json_set_text(j, "dsn", o->dsn);
 		json_object_set_new(j, "outcome", json_string(taxonomy_outcome_name(v->outcome)));
-		json_object_set_new(j, "text", json_string(o->text));
+		json_set_text(j, "text", o->text);
 		json_object_set_new(j, "reason", json_string(taxonomy_reason_name(v->reason)));
 		json_object_set_new(j, "hardbounce", json_integer(v->hardbounce));
 		json_object_set_new(j, "category", json_string(taxonomy_category_name(v->category)));
 		json_object_set_new(j, "action", json_string(taxonomy_action_name(v->action)));
-		json_object_set_new(j, "provider", json_string(v->provider));
-		json_object_set_new(j, "message_id", json_string(o->message_id));
-		json_object_set_new(j, "transport", json_string(o->transport));
-		json_object_set_new(j, "client", json_string(o->client));
-		json_object_set_new(j, "sasl_user", json_string(o->sasl_user));
+		json_set_text(j, "provider", v->provider);
+		json_set_text(j, "message_id", o->message_id);
+		json_set_text(j, "transport", o->transport);
+		json_set_text(j, "client", o->client);
+		json_set_text(j, "sasl_user", o->sasl_user);
 		json_object_set_new(j, "size", o->size >= 0 ?
 		    json_integer((json_int_t)o->size) : json_null());
-		/* Log text may hold any bytes: never let one line stop the run. */
+		/* Log text may hold any bytes: json_set_text() kept them as '?'. */
 		char *d = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-		if (d == NULL) {
-			json_object_set_new(j, "text", json_string("(not valid UTF-8)"));
-			d = json_dumps(j, JSON_COMPACT);
-		}
 		if (d != NULL) {
 			puts(d);
 			free(d);

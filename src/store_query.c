@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "jsontext.h"
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
@@ -34,18 +35,9 @@ row_object(sqlite3_stmt *s)
 			json_object_set_new(o, name, json_null());
 			break;
 		default: {
-			const char *t = (const char *)sqlite3_column_text(s, i);
-			json_t *js = json_string(t);
 			/* Log text may not be UTF-8: keep it visible, not lost. */
-			if (js == NULL) {
-				char *c = strdup(t);
-				for (char *p = c; *p; p++)
-					if ((unsigned char)*p >= 0x80)
-						*p = '?';
-				js = json_string(c);
-				free(c);
-			}
-			json_object_set_new(o, name, js);
+			json_set_text(o, name,
+			    (const char *)sqlite3_column_text(s, i));
 		}
 		}
 	}
@@ -80,7 +72,7 @@ store_lookup(struct store *st, const char *addr_in, time_t now)
 
 	store_fold_address(st, addr_in, addr, sizeof(addr));
 	json_t *o = json_object();
-	json_object_set_new(o, "address", json_string(addr));
+	json_set_text(o, "address", addr);
 	json_t *sup = query_rows(st, "SELECT reason, category, codes, text, "
 	    "source, evidence, created, expires FROM suppressions WHERE "
 	    "address = ?", addr, 0, 1);

@@ -19,5 +19,11 @@ void util_lower(char *s);
  * terminated n occurs, ASCII letters compared without case; or NULL.
  */
 const char *util_memcasemem(const char *h, size_t hl, const char *n);
+/*
+ * A copy of the terminated s with every byte that is not part of a valid
+ * UTF-8 sequence made '?', valid sequences kept (text cut inside a
+ * character, Latin-1 in a log line).  malloc'd; NULL when out of memory.
+ */
+char *util_utf8_clean(const char *s);
 
 #endif
