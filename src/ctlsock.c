@@ -355,6 +355,22 @@ finish_import(struct client *c)
 
 	fclose(c->import);
 	c->import = NULL;
+	/* As for a request: what is stored must be answerable as JSON. */
+	const char *bad = c->import_buf ? util_utf8_bad(c->import_buf) : NULL;
+	if (bad != NULL) {
+		char msg[128];
+		long line = 1;
+		for (const char *q = c->import_buf; q < bad; q++)
+			line += *q == '\n';
+		snprintf(msg, sizeof(msg), "import: line %ld is not valid UTF-8; "
+		    "nothing imported", line);
+		free(c->import_buf);
+		c->import_buf = NULL;
+		c->import_len = 0;
+		c->import_size = 0;
+		reply_error(c, msg);
+		return;
+	}
 	FILE *in = fmemopen(c->import_buf, c->import_len, "r");
 	who_of(c, who, sizeof(who));
 	long n = in ? store_import_csv(daemon_store(c->cs->d), in, who,
@@ -377,9 +393,18 @@ handle(struct client *c, char *line)
 	struct ctlsock *cs = c->cs;
 	struct store *st = daemon_store(cs->d);
 	char *argv[MAX_ARGS];
-	int argc = tokenize(line, argv, MAX_ARGS);
 	time_t now = time(NULL);
 
+	/*
+	 * Addresses and reasons are stored and answered as JSON: bytes
+	 * that are not UTF-8 would be kept in the store but could not be
+	 * answered (nor typed again to remove them).
+	 */
+	if (util_utf8_bad(line) != NULL) {
+		reply_error(c, "the request is not valid UTF-8");
+		return;
+	}
+	int argc = tokenize(line, argv, MAX_ARGS);
 	if (argc < 0) {
 		reply_error(c, "cannot parse the request (quotes, or too many words)");
 		return;

@@ -167,3 +167,17 @@ util_utf8_clean(const char *s)
 	out[o] = '\0';
 	return (out);
 }
+
+const char *
+util_utf8_bad(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0)
+			return ((const char *)p);
+		p += n;
+	}
+	return (NULL);
+}

@@ -25,5 +25,7 @@ const char *util_memcasemem(const char *h, size_t hl, const char *n);
  * character, Latin-1 in a log line).  malloc'd; NULL when out of memory.
  */
 char *util_utf8_clean(const char *s);
+/* The first byte of s that is not part of valid UTF-8, or NULL. */
+const char *util_utf8_bad(const char *s);
 
 #endif

@@ -178,6 +178,24 @@ if c import a.csv b.csv 2> "$T/opt"; then fail "import of two files accepted"; f
 grep -q "import takes one FILE" "$T/opt" || fail "import a b: $(cat "$T/opt")"
 c status >/dev/null || fail "status refused after the refusals"
 
+# Bytes that are not UTF-8 (Latin-1 typed in a terminal) are refused with
+# a reason, request or import, and nothing is stored: stored, they could
+# not be answered as JSON nor typed again to remove them.  UTF-8 is kept.
+if c suppress add "$(printf 'b\351@example.com')" 2> "$T/opt"; then
+	fail "a Latin-1 address was accepted"
+fi
+grep -q "not valid UTF-8" "$T/opt" || fail "Latin-1 address: $(cat "$T/opt")"
+c suppress add 'bé@example.com' --reason 'café' > "$T/opt" 2>&1 ||
+	fail "a UTF-8 address was refused: $(cat "$T/opt")"
+c --json lookup 'bé@example.com' | grep -q '"suppressed": *true' ||
+	fail "UTF-8 address not suppressed"
+printf 'address,reason\nok8@example.com,x\nb\351d@example.com,y\n' > "$T/latin1.csv"
+if c import "$T/latin1.csv" 2> "$T/opt"; then fail "a Latin-1 import was accepted"; fi
+grep -q "line 3 is not valid UTF-8" "$T/opt" || fail "Latin-1 import: $(cat "$T/opt")"
+c --json lookup ok8@example.com | grep -q '"suppressed": *false' ||
+	fail "a refused import was applied in part"
+c suppress remove 'bé@example.com' >/dev/null || fail "UTF-8 address not removed"
+
 # A date past what struct tm holds (a row edited by hand) is shown, not
 # crashed on.
 db() { sqlite3 -cmd ".timeout 5000" "$D/state/rebound.db" "$@"; }
