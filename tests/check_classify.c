@@ -358,6 +358,16 @@ static const struct {
 	{ "542 This account isn't allowed to receive email", "mailbox-inactive", "suppress" },
 	{ "550 #2175041 unavailable mail user", "invalid-address", "suppress" },
 	{ "452 4.5.3 max rcpt per message exceeded", "rate-limit", "slow-down" },
+	/* Sending quotas are the sender's pace; one Message-ID's copies its message. */
+	{ "421 4.7.28 Gmail has detected this message exceeded its quota for sending messages with the same Message-ID:. To best protect our users, the message has been temporarily rejected.", "message", "fix-sender" },
+	{ "451 4.7.1 Sending quota exceeded for this account", "rate-limit", "slow-down" },
+	{ "452 4.1.1 <user@comcast.example> too many recent messages; Try again later", "rate-limit", "slow-down" },
+	/* This system's connector points at the wrong Microsoft 365 region. */
+	{ "451 4.4.62 Mail sent to the wrong Office 365 region. ATTR35. For more information please go to https://go.microsoft.com/fwlink/?linkid=865268", "routing", "fix-sender" },
+	/* A receiving organisation's own block list is its policy, not a DNSBL. */
+	{ "550 5.7.513 Service unavailable, Client host [192.0.2.1] blocked by example.com using Customer Block list (AS16012607)", "policy", "fix-sender" },
+	/* A temporary rejection and nothing more is left to its code. */
+	{ "451 4.3.0 Mail server temporarily rejected message. - gsmtp", "remote-server", "retry" },
 	/* A reply code followed by a colon is still the reply code. */
 	{ "554: Dialup/transient IP not allowed. Use a mailgateway or contact toda@rx.t-online.de if obsolete. (DIAL)", "reputation", "fix-sender" },
 	/* A header named in double quotes as well as in single ones. */
