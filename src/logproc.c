@@ -670,6 +670,25 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 		    "this MTA's transport points. The recipient is not counted "
 		    "toward suppression.";
 	}
+	/*
+	 * A recipient without a domain ("root", "postmaster", "MAILER-DAEMON",
+	 * as cron, a daemon or the MTA's own bounces name them) is an account
+	 * or alias of this machine: "User unknown" there is a missing alias,
+	 * a full mailbox a local one, both for its operator to fix.
+	 * Suppressed, or escalated to suppression, a local name would be
+	 * refused by the milter (non_smtpd_milters sees local submissions),
+	 * postmaster among them.
+	 */
+	if ((o->v.action == RB_ACTION_SUPPRESS ||
+	    o->v.action == RB_ACTION_RETRY ||
+	    o->v.action == RB_ACTION_REVIEW) &&
+	    o->recipient[0] != '\0' && strchr(o->recipient, '@') == NULL) {
+		o->v.action = RB_ACTION_FIX_SENDER;
+		o->v.fix = "The recipient is a name of this machine without a "
+		    "domain (an account or alias such as root or postmaster): "
+		    "fix its alias or mailbox here (aliases(5), newaliases). "
+		    "Local names are never suppressed.";
+	}
 	outcome_make_key(o);
 	emit(arg, o);
 	lp->st.outcomes++;

@@ -567,6 +567,26 @@ START_TEST(test_own_delivery_agent)
 	const char *far = "Oct 11 03:58:29 box postfix/smtp[1892]: 7356ABD134: to=<lou@far.example>, relay=none, delay=0.1, delays=0/0/0.1/0, dsn=4.4.1, status=deferred (connect to mx.far.example[192.0.2.9]:25: Connection refused)";
 	logproc_line(lp, far, strlen(far), NOW, collect, &g);
 	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "retry");
+
+	/*
+	 * A recipient without a domain is this machine's account or alias:
+	 * a missing alias is fixed here, never suppressed (nor escalated);
+	 * the reason still says what the line says.
+	 */
+	static const char *const bare[] = {
+		"Oct 25 13:43:06 localhost sm-mta[7087]: v9PDh53r007087: to=postmaster, delay=00:00:00, mailer=local, pri=30000, dsn=5.1.1, stat=User unknown",
+		"Jan 16 18:40:11 mail sendmail[14051]: o0GNe7bS014051: to=root, ctladdr=smmsp (108/114), delay=00:00:04, xdelay=00:00:01, mailer=relay, pri=30404, relay=[127.0.0.1] [127.0.0.1], dsn=5.1.6, stat=User unknown",
+		"Oct 11 03:58:30 box postfix/local[1893]: 7356ABD135: to=<root>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=4.2.2, status=deferred (cannot update mailbox /var/mail/root for user root. error writing message: Disk quota exceeded)",
+	};
+	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
+		logproc_line(lp, bare[i], strlen(bare[i]), NOW, collect, &g);
+		ck_assert_msg(strcmp(taxonomy_action_name(g.last.v.action), "fix-sender") == 0,
+		    "bare name %zu: %s", i, taxonomy_action_name(g.last.v.action));
+	}
+	ck_assert_str_eq(taxonomy_reason_name(g.last.v.reason), "mailboxfull");
+	const char *dom = "Oct 25 13:43:07 localhost sm-mta[7088]: v9PDh53r007088: to=<postmaster@far.example>, delay=00:00:00, mailer=esmtp, pri=30000, relay=mx.far.example. [192.0.2.9], dsn=5.1.1, stat=User unknown";
+	logproc_line(lp, dom, strlen(dom), NOW, collect, &g);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "suppress");
 	logproc_free(lp);
 }
 END_TEST
