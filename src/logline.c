@@ -706,10 +706,20 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 				break;
 			q = NULL;
 		}
-		if (q == NULL && !rfc5424 && (q = undated(p, end)) != NULL) {
-			/* Dated when read: the best there is. */
-			ll->time = now;
-			used = 0;
+		if (q == NULL && !rfc5424) {
+			/*
+			 * No time stamp anywhere: the program first, alone or
+			 * after a compose service's name ("smtp_1  |
+			 * postfix/lmtp[44]: ..."), dated when read, the best
+			 * there is.
+			 */
+			const char *c = compose_prefix(p, end);
+			if ((q = undated(p, end)) == NULL && c != NULL)
+				q = undated(c, end);
+			if (q != NULL) {
+				ll->time = now;
+				used = 0;
+			}
 		}
 		if (q == NULL)
 			return (LL_NONE);

@@ -101,6 +101,9 @@ static const struct {
 	  LL_DELIVERY, "sendmail", "w344QRId020581", "m@yahoo.example", "Deferred", "4.0.0", "mta5.am0.yahoodns.example. [192.0.2.59]", "Deferred: 421" },
 	{ "mail.log.1:1207:Nov 25 10:00:01 mx1 postfix/smtp[2001]: 2C1DEF38FA: to=<u@example.org>, relay=mx.example.org[192.0.2.2]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.2] said: 550 5.1.1 User unknown (in reply to RCPT TO command))",
 	  LL_DELIVERY, "postfix/smtp", "2C1DEF38FA", "u@example.org", "bounced", "5.1.1", "mx.example.org[192.0.2.2]:25", "host mx.example.org" },
+	/* A compose service's name before a line with no time stamp. */
+	{ "smtp_1       | postfix/lmtp[44]: 1E2949A: to=<x@example.de>, relay=imap[192.168.144.6]:2525, delay=0.34, delays=0.26/0.01/0.01/0.06, dsn=4.2.0, status=deferred (host imap[192.168.144.6] said: 451 4.2.0 <x@example.de> Execution of Sieve filters was aborted due to temporary failure (in reply to end of DATA command))",
+	  LL_DELIVERY, "postfix/lmtp", "1E2949A", "x@example.de", "deferred", "4.2.0", "imap[192.168.144.6]:2525", "host imap" },
 	/* pdsh/dsh's host name before each line of a command run on many servers. */
 	{ "exmx1 : Dec 14 05:28:39 exmx1 sendmail[31574]: mBDIYhEa031574: to=<customer@example.com>, delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=41874, relay=mail.example.com., dsn=4.0.0, stat=Deferred",
 	  LL_DELIVERY, "sendmail", "mBDIYhEa031574", "customer@example.com", "Deferred", "4.0.0", "mail.example.com.", "Deferred" },
