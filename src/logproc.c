@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "logline.h"
 #include "logproc.h"
@@ -593,6 +594,27 @@ own_next_hop(const char *relay, const char *text)
 }
 
 /*
+ * A name of this machine: no domain, "localhost", or an address this MTA
+ * made from a bare name (Postfix's orig_to=<root> beside to=<root@host>,
+ * myorigin appended).  A domain without a dot is not enough by itself:
+ * "bob@gmail" is a subscriber's typo, dead as it is written.
+ */
+static int
+local_name(const struct rb_outcome_rec *o)
+{
+	const char *at = strrchr(o->recipient, '@');
+
+	if (o->recipient[0] == '\0')
+		return (0);
+	if (at == NULL)
+		return (1);
+	if (o->orig_recipient[0] != '\0' && strchr(o->orig_recipient, '@') == NULL)
+		return (1);
+	return (strcasecmp(at + 1, "localhost") == 0 ||
+	    strcasecmp(at + 1, "localhost.localdomain") == 0);
+}
+
+/*
  * Complete o with the facts of its message, classify the reply, and hand
  * it on.
  */
@@ -672,22 +694,24 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 	}
 	/*
 	 * A recipient without a domain ("root", "postmaster", "MAILER-DAEMON",
-	 * as cron, a daemon or the MTA's own bounces name them) is an account
-	 * or alias of this machine: "User unknown" there is a missing alias,
-	 * a full mailbox a local one, both for its operator to fix.
-	 * Suppressed, or escalated to suppression, a local name would be
-	 * refused by the milter (non_smtpd_milters sees local submissions),
-	 * postmaster among them.
+	 * as cron, a daemon or the MTA's own bounces name them), at
+	 * localhost, or qualified by this MTA from such a name ("root@canary",
+	 * a myorigin that is the host's short name) is an account or alias
+	 * of this machine: "User unknown" there is a missing alias, "Host not
+	 * found" a name this system should not have made, a full mailbox a
+	 * local one, all for its operator to fix.  Suppressed, or escalated
+	 * to suppression, a local name would be refused by the milter
+	 * (non_smtpd_milters sees local submissions), postmaster among them.
 	 */
 	if ((o->v.action == RB_ACTION_SUPPRESS ||
 	    o->v.action == RB_ACTION_RETRY ||
-	    o->v.action == RB_ACTION_REVIEW) &&
-	    o->recipient[0] != '\0' && strchr(o->recipient, '@') == NULL) {
+	    o->v.action == RB_ACTION_REVIEW) && local_name(o)) {
 		o->v.action = RB_ACTION_FIX_SENDER;
-		o->v.fix = "The recipient is a name of this machine without a "
-		    "domain (an account or alias such as root or postmaster): "
-		    "fix its alias or mailbox here (aliases(5), newaliases). "
-		    "Local names are never suppressed.";
+		o->v.fix = "The recipient is a name of this machine (an "
+		    "account or alias such as root or postmaster, without a "
+		    "domain or qualified by this MTA): fix its alias or mailbox "
+		    "here (aliases(5), newaliases), or myorigin if it names the "
+		    "host alone. Local names are never suppressed.";
 	}
 	outcome_make_key(o);
 	emit(arg, o);

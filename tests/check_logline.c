@@ -579,6 +579,8 @@ START_TEST(test_own_delivery_agent)
 	static const char *const bare[] = {
 		"Oct 25 13:43:06 localhost sm-mta[7087]: v9PDh53r007087: to=postmaster, delay=00:00:00, mailer=local, pri=30000, dsn=5.1.1, stat=User unknown",
 		"Jan 16 18:40:11 mail sendmail[14051]: o0GNe7bS014051: to=root, ctladdr=smmsp (108/114), delay=00:00:04, xdelay=00:00:01, mailer=relay, pri=30404, relay=[127.0.0.1] [127.0.0.1], dsn=5.1.6, stat=User unknown",
+		"Sep 21 15:42:00 canary postfix/smtp[14584]: A7B1A4E28E: to=<root@canary>, orig_to=<root>, relay=none, delay=1.2, delays=1.1/0.02/0.09/0, dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for name=canary type=AAAA: Host not found)",
+		"Oct 11 03:58:31 box postfix/local[1894]: 7356ABD136: to=<www-data@localhost>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, status=bounced (unknown user: \"www-data\")",
 		"Oct 11 03:58:30 box postfix/local[1893]: 7356ABD135: to=<root>, relay=local, delay=0.1, delays=0/0/0/0.1, dsn=4.2.2, status=deferred (cannot update mailbox /var/mail/root for user root. error writing message: Disk quota exceeded)",
 	};
 	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
@@ -589,6 +591,10 @@ START_TEST(test_own_delivery_agent)
 	ck_assert_str_eq(taxonomy_reason_name(g.last.v.reason), "mailboxfull");
 	const char *dom = "Oct 25 13:43:07 localhost sm-mta[7088]: v9PDh53r007088: to=<postmaster@far.example>, delay=00:00:00, mailer=esmtp, pri=30000, relay=mx.far.example. [192.0.2.9], dsn=5.1.1, stat=User unknown";
 	logproc_line(lp, dom, strlen(dom), NOW, collect, &g);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "suppress");
+	/* A subscriber's typo without a dot is still dead as it is written. */
+	const char *typo = "Sep 21 15:42:01 mx1 postfix/smtp[14585]: A7B1A4E28F: to=<bob@gmail>, relay=none, delay=1.2, delays=1.1/0.02/0.09/0, dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for name=gmail type=AAAA: Host not found)";
+	logproc_line(lp, typo, strlen(typo), NOW, collect, &g);
 	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "suppress");
 	logproc_free(lp);
 }
