@@ -368,6 +368,12 @@ static const struct {
 	{ "550 5.7.513 Service unavailable, Client host [192.0.2.1] blocked by example.com using Customer Block list (AS16012607)", "policy", "fix-sender" },
 	/* A temporary rejection and nothing more is left to its code. */
 	{ "451 4.3.0 Mail server temporarily rejected message. - gsmtp", "remote-server", "retry" },
+	/* The remote could not check authentication this time: retried. */
+	{ "454 4.7.0 Temporary authentication failure.", "authentication", "retry" },
+	{ "501 Invalid RCPT TO address provided", "invalid-address", "suppress" },
+	/* A second MAIL FROM on a reused connection: this client's fault. */
+	{ "503 Sender already specified.", "message", "fix-sender" },
+	{ "554 5.7.1 Reached address outgoing limits for <sender@example.com>", "rate-limit", "slow-down" },
 	/* A reply code followed by a colon is still the reply code. */
 	{ "554: Dialup/transient IP not allowed. Use a mailgateway or contact toda@rx.t-online.de if obsolete. (DIAL)", "reputation", "fix-sender" },
 	/* A header named in double quotes as well as in single ones. */
