@@ -148,6 +148,14 @@ static const struct rcase rcases[] = {
 	{ "verp.eml", 1, 0, "kim@verp.example", NULL, "5.1.1", 550, "failed",
 	  "", "user unknown", NULL, "", "", "bounced", "userunknown",
 	  "body" },
+	/*
+	 * Yahoo's own "dd" refusal of a mailbox it does not have, whenever
+	 * in the dialogue: an unknown user, not a filter's words.
+	 */
+	{ "yahoo-notice.eml", 1, 0, "nobody.here@yahoo.example", NULL,
+	  "5.0.911", 0, "failed", "", "dd Not a valid recipient",
+	  "<orig-7@sender.example>", "", "", "bounced", "userunknown",
+	  "body" },
 };
 
 START_TEST(test_fields)
