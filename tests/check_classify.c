@@ -356,6 +356,8 @@ static const struct {
 	{ "554 5.7.1 rejected by rspamd filter", "content", "fix-sender" },
 	/* The account may not receive: disabled, whatever the odd code. */
 	{ "542 This account isn't allowed to receive email", "mailbox-inactive", "suppress" },
+	/* Not allowed to receive from some senders: a policy, not a dead account. */
+	{ "550 5.7.1 This account is not allowed to receive mail from external senders", "policy", "fix-sender" },
 	{ "550 #2175041 unavailable mail user", "invalid-address", "suppress" },
 	{ "452 4.5.3 max rcpt per message exceeded", "rate-limit", "slow-down" },
 	/* Sending quotas are the sender's pace; one Message-ID's copies its message. */
