@@ -354,6 +354,7 @@ static const struct {
 	{ "571 Email from 198.51.100.138 is currently blocked by Verizon Online's anti-spam system. The email sender or Email Service Provider may visit http://www.verizon.net/whitelist and request removal of the block.", "blocklist", "fix-sender" },
 	/* A spam filter named by its name. */
 	{ "554 5.7.1 rejected by rspamd filter", "content", "fix-sender" },
+	{ "451 4.7.1 Try again later (rspamd: soft reject)", "remote-server", "retry" },
 	/* The account may not receive: disabled, whatever the odd code. */
 	{ "542 This account isn't allowed to receive email", "mailbox-inactive", "suppress" },
 	/* Not allowed to receive from some senders: a policy, not a dead account. */
