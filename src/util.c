@@ -3,10 +3,13 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+
+#include <glib.h>
 
 #include "util.h"
 
@@ -108,41 +111,10 @@ util_memcasemem(const char *h, size_t hl, const char *n)
 	return (NULL);
 }
 
-/* The length of the valid UTF-8 sequence at p, or 0 (RFC 3629). */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return (1);
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;		/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;		/* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;		/* above U+10FFFF */
-	} else
-		return (0);
-	/* A NUL ends the string before a continuation byte is missed. */
-	if (p[1] < lo || p[1] > hi)
-		return (0);
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return (0);
-	return (n);
-}
-
+/*
+ * GLib's validator (GMime's, already linked) says where valid UTF-8 ends;
+ * a byte there is replaced and the rest checked again.
+ */
 char *
 util_utf8_clean(const char *s)
 {
@@ -151,33 +123,22 @@ util_utf8_clean(const char *s)
 
 	if (out == NULL)
 		return (NULL);
-	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0;
-	while (*p) {
-		size_t n = utf8_len(p);
-		if (n == 0) {
-			out[o++] = '?';
-			p++;
-			continue;
-		}
-		memcpy(out + o, p, n);
-		o += n;
-		p += n;
+	const gchar *end;
+	while (!g_utf8_validate(s, -1, &end)) {
+		memcpy(out + o, s, (size_t)(end - s));
+		o += (size_t)(end - s);
+		out[o++] = '?';
+		s = end + 1;
 	}
-	out[o] = '\0';
+	memcpy(out + o, s, strlen(s) + 1);
 	return (out);
 }
 
 const char *
 util_utf8_bad(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const gchar *end;
 
-	while (*p) {
-		size_t n = utf8_len(p);
-		if (n == 0)
-			return ((const char *)p);
-		p += n;
-	}
-	return (NULL);
+	return (g_utf8_validate(s, -1, &end) ? NULL : end);
 }
