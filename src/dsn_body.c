@@ -572,6 +572,24 @@ message_id_at(const char *t, size_t at)
 }
 
 /*
+ * Is the address at offset at named as the mail's sender ("they are not
+ * accepting mail from a@b", "a message from <a@b>")?  That is the party
+ * the bounce returns to, never the recipient who failed, even when the
+ * report does not name it in a header we know.
+ */
+static int
+sender_at(const char *t, size_t at)
+{
+	size_t i = at;
+
+	while (i > 0 && (t[i - 1] == '<' || t[i - 1] == ' ' ||
+	    t[i - 1] == '\t' || t[i - 1] == ':') && at - i < 8)
+		i--;
+	return (i >= 4 && strncasecmp(t + i - 4, "from", 4) == 0 &&
+	    (i == 4 || !isalnum((unsigned char)t[i - 5])) && i < at);
+}
+
+/*
  * Collect the recipient spots before cut: addresses heading their lines
  * (or, when strict is 0, any address), each once, none of the bounce's
  * own parties.
@@ -588,6 +606,7 @@ find_spots(const struct dsn_ctx *ctx, const char *t, size_t cut, int strict,
 		dsn_addr_clean(addr, sizeof(addr), t + at, al);
 		off = at + al;
 		if (own_party(ctx, addr) || message_id_at(t, at) ||
+		    sender_at(t, at) ||
 		    (strict && !heads_line(t, at)))
 			continue;
 		int seen = 0;

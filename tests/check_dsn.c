@@ -586,6 +586,15 @@ static const struct icase icases[] = {
 	  "mx.rcpt.example [192.0.2.25] did not like our RCPT TO:\n"
 	  "550 5.2.1 <bob@rcpt.example>: Recipient address rejected: User unknown\n",
 	  1, "bob@rcpt.example", "5.2.1", "userunknown" },
+	/*
+	 * The text names the mail's sender after "from" (a list's posting
+	 * address, not the bounce's To): the party it returns to, never a
+	 * failed recipient.
+	 */
+	{ "sender after from", BODY_HEAD("Mail Delivery Problem")
+	  "Your mail from list@lists.sender.example could not be delivered "
+	  "to bob@rcpt.example: 550 5.1.1 user unknown\n",
+	  1, "bob@rcpt.example", NULL, "userunknown" },
 };
 
 START_TEST(test_inline)
