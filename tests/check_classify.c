@@ -469,6 +469,29 @@ static const struct {
 	{ "550 recipient e-mail adress unknown", "invalid-address", "suppress" },
 	/* Every MX tried and none reached: not a domain without MX. */
 	{ "550 4.4.0 [internal] no MXs for this domain could be reached at this time", "network", "retry" },
+	/* Microsoft's 5.7.501-503: a sender banned for spam, by its code. */
+	{ "550 5.7.503 Access denied, spam abuse detected. See the sender support page", "reputation", "fix-sender" },
+	/* TLS demanded, in parentheses after a protocol complaint. */
+	{ "530 Bad sequence of commands (TLS required)", "network", "fix-sender" },
+	{ "554 Error: \"From\" address missing", "message", "fix-sender" },
+	{ "550 Relaying through this host without authentication is not allowed", "authentication", "fix-sender" },
+	{ "554 Relay operation refused", "policy", "fix-sender" },
+	/* A volume limit, even where the receiver calls such mail spam. */
+	{ "550 You have sent too many messages today; mail in such volume is treated as spam", "rate-limit", "slow-down" },
+	/* The sender's address on the receiver's own list, not a DNSBL. */
+	{ "553 Sender address blocked", "policy", "fix-sender" },
+	{ "550 Sender is on the organisation's blocklist", "policy", "fix-sender" },
+	/* A list that takes posts from its members only; a "new address"
+	 * there is the sender's, not a moved mailbox. */
+	{ "550 Only members may post to this list; subscribe your new address first", "policy", "fix-sender" },
+	{ "550 5.1.6 The recipient has a new address: see the website", "invalid-address", "suppress" },
+	/* Cox's published codes. */
+	{ "554 Refer to Error Codes section for more information. AUP#CXBL", "reputation", "fix-sender" },
+	{ "554 Refer to Error Codes section for more information. AUP#IPBL0001", "blocklist", "fix-sender" },
+	{ "550 message rejected. Refer to Error Codes section for more information. AUP#CXSNDR", "authentication", "fix-sender" },
+	{ "452 Refer to Error Codes section for more information. AUP#CXMXRT", "rate-limit", "slow-down" },
+	/* Exchange Online: the recipient domain's tenant has no mail service. */
+	{ "451 4.4.4 Mail received as unauthenticated, incoming to a recipient domain configured in a hosted tenant which has no mail-enabled subscriptions.", "routing", "retry" },
 };
 
 START_TEST(test_documented)
