@@ -490,6 +490,8 @@ static const struct {
 	{ "554 Refer to Error Codes section for more information. AUP#IPBL0001", "blocklist", "fix-sender" },
 	{ "550 message rejected. Refer to Error Codes section for more information. AUP#CXSNDR", "authentication", "fix-sender" },
 	{ "452 Refer to Error Codes section for more information. AUP#CXMXRT", "rate-limit", "slow-down" },
+	{ "550 Please turn SMTP authentication on in your mail client", "authentication", "fix-sender" },
+	{ "550 Access denied (sender blacklisted)", "policy", "fix-sender" },
 	/* Exchange Online: the recipient domain's tenant has no mail service. */
 	{ "451 4.4.4 Mail received as unauthenticated, incoming to a recipient domain configured in a hosted tenant which has no mail-enabled subscriptions.", "routing", "retry" },
 };
