@@ -1317,6 +1317,48 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 			break;
 		}
 	}
+	/*
+	 * A notice that delivery is only delayed ("has been delayed", "will
+	 * be retried", Gmail's "did not accept our requests to connect" in a
+	 * warning) is named expired, as the bounce vocabulary does, but
+	 * nothing has expired yet: what to fix is its cause, the best rule
+	 * of another reason ("connection timed out", a code of X.4.1), and
+	 * without one, no category.  Counted as expired, every delay warning
+	 * would show as mail the MTA gave up on.  Not when the rule names
+	 * the category expired itself ("message expired", "giving up") or
+	 * the code is X.4.7 ("451 4.4.7 ... expired in queue"): a relay that
+	 * gave up.
+	 */
+	const struct rule *cause = NULL;
+	int delayed = best != NULL && best->reason == RB_REASON_EXPIRED &&
+	    best->category < 0 &&
+	    out->outcome == RB_OUTCOME_DEFERRED && !(f.have_code &&
+	    f.code.subj == 4 && f.code.detail == 7);
+	if (delayed) {
+		size_t cause_i = 0;
+		for (unsigned t = 0; t < s->ntouched; t++) {
+			size_t i = cl->pat_rule[s->touched[t]];
+			const struct rule *r = &cl->rs.rules[i];
+			if (r->reason != RB_REASON_EXPIRED && (cause == NULL ||
+			    r->prio > cause->prio || (r->prio == cause->prio &&
+			    i < cause_i)) && rule_holds(cl, i, &f, s)) {
+				cause = r;
+				cause_i = i;
+			}
+		}
+		for (size_t k = 0; k < cl->ncode_rules; k++) {
+			size_t i = cl->code_rules[k];
+			const struct rule *r = &cl->rs.rules[i];
+			if (cause != NULL && (r->prio < cause->prio ||
+			    (r->prio == cause->prio && i > cause_i)))
+				break;
+			if (r->reason != RB_REASON_EXPIRED &&
+			    rule_holds(cl, i, &f, s)) {
+				cause = r;
+				break;
+			}
+		}
+	}
 	for (unsigned t = 0; t < s->ntouched; t++)
 		s->hit[s->touched[t]] = 0;
 
@@ -1340,6 +1382,16 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 			out->action = RB_ACTION_RETRY;
 		out->rule = best->id;
 		out->fix = best->fix;
+		if (delayed) {
+			out->category = cause == NULL ? RB_CATEGORY_OTHER :
+			    cause->category >= 0 ?
+			    (enum rb_category)cause->category :
+			    category_of_reason((enum rb_reason)cause->reason);
+			out->action = cause != NULL && cause->action >= 0 ?
+			    (enum rb_action)cause->action :
+			    action_of(out->category, 0);
+			out->fix = cause != NULL ? cause->fix : NULL;
+		}
 		/*
 		 * "No such user" only after the message body was seen may be
 		 * a content or header rule at the recipient dressed up as an

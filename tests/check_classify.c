@@ -527,6 +527,16 @@ static const struct {
 	{ "maildir delivery failed: create maildir file /home/r/Maildir/tmp/1.P1.x: Permission denied", "5.2.0", "remote-server", "fix-sender", RB_OUTCOME_BOUNCED },
 	{ "cannot update mailbox /var/mail/bob for user bob. error writing message: Disk quota exceeded", "5.2.2", "mailbox-full", "retry", RB_OUTCOME_BOUNCED },
 	{ "User unknown", "5.1.1", "invalid-address", "suppress", RB_OUTCOME_BOUNCED },
+	/*
+	 * A delay warning is named expired, but nothing gave up: its cause
+	 * is what to fix, and with none, it is other.  Given up, expired.
+	 */
+	{ "Message will be retried for 2 more day(s). The recipient server did not accept our requests to connect.", "4.4.1", "network", "retry", RB_OUTCOME_DEFERRED },
+	{ "Delivery to the following recipients has been delayed.", NULL, "other", "review", RB_OUTCOME_DEFERRED },
+	{ "Message could not be delivered for 5 days", NULL, "expired", "retry", RB_OUTCOME_BOUNCED },
+	{ "451 Message expired in queue", NULL, "expired", "retry", RB_OUTCOME_DEFERRED },
+	{ "connect to mx.example.net[192.0.2.1]:25: Connection refused", "4.4.1", "expired", "retry", RB_OUTCOME_EXPIRED },
+	{ "554 5.7.1 <a@b.example>: Recipient address rejected: Nonexistent user", NULL, "invalid-address", "suppress", RB_OUTCOME_BOUNCED },
 };
 
 START_TEST(test_generic_words)
