@@ -122,6 +122,7 @@ static const char *const autoreply_subjects[] = {
 };
 
 static size_t cut_at(struct dsn_ctx *);
+static size_t line_start(const char *, size_t);
 
 /*
  * Does the line at ls open the returned message's header block with no
@@ -180,6 +181,28 @@ any_in(const char *s, const char *const *list)
 	return (0);
 }
 
+/*
+ * Does w occur in t[0..n) on a line that is not quoted ("> ")?  A person
+ * who forwards or answers a bounce quotes its words; they are then that
+ * person's message, not a report from a mail system.
+ */
+static int
+unquoted_at(const char *t, size_t n, const char *w)
+{
+	size_t off = 0, wl = strlen(w);
+	const char *p;
+
+	while (off < n && (p = util_memcasemem(t + off, n - off, w)) != NULL) {
+		size_t at = (size_t)(p - t), ls = line_start(t, at);
+		while (ls < at && (t[ls] == ' ' || t[ls] == '\t'))
+			ls++;
+		if (t[ls] != '>')
+			return (1);
+		off = at + wl;
+	}
+	return (0);
+}
+
 int
 dsn_body_is_bounce(struct dsn_ctx *ctx)
 {
@@ -195,7 +218,7 @@ dsn_body_is_bounce(struct dsn_ctx *ctx)
 		return (0);
 	size_t cut = cut_at(ctx);
 	for (int i = 0; bounce_words[i] != NULL; i++)
-		if (util_memcasemem(ctx->text, cut, bounce_words[i]) != NULL)
+		if (unquoted_at(ctx->text, cut, bounce_words[i]))
 			return (1);
 	return (0);
 }

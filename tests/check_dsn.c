@@ -595,6 +595,20 @@ static const struct icase icases[] = {
 	  "Your mail from list@lists.sender.example could not be delivered "
 	  "to bob@rcpt.example: 550 5.1.1 user unknown\n",
 	  1, "bob@rcpt.example", NULL, "userunknown" },
+	/*
+	 * A person resends a message and quotes the bounce that made them:
+	 * the words are theirs now, not a mail system's report.
+	 */
+	{ "quoted bounce", "From: Alice <alice@sender.example>\n"
+	  "To: list@lists.rcpt.example\nSubject: [PATCH v2] fix the frobnicator\n\n"
+	  "Sending again because of this notice:\n\n"
+	  "Mailer Daemon wrote:\n"
+	  "> A message that you sent could not be delivered to one or more of\n"
+	  "> its recipients. This is a permanent error.\n>\n"
+	  "> janitors@lists.rcpt.example:\n"
+	  "> 550 5.7.1 Content-Policy reject msg: wrong MIME labeling\n\n"
+	  "--- a/frob.c\n+++ b/frob.c\n",
+	  0, NULL, NULL, NULL },
 };
 
 START_TEST(test_inline)
