@@ -492,6 +492,21 @@ static const struct {
 	{ "452 Refer to Error Codes section for more information. AUP#CXMXRT", "rate-limit", "slow-down" },
 	{ "550 Please turn SMTP authentication on in your mail client", "authentication", "fix-sender" },
 	{ "550 Access denied (sender blacklisted)", "policy", "fix-sender" },
+	/* This host's EHLO name, whichever word comes first. */
+	{ "501 EHLO invalid domain name", "policy", "fix-sender" },
+	/* Unknown or full, the receiver does not say which. */
+	{ "550 Usuario desconocido o buzon lleno", "other", "review" },
+	{ "550 Mailbox full or user unknown", "other", "review" },
+	/* Full mailboxes in words of their own. */
+	{ "452 Allocated mailbox storage exceeded", "mailbox-full", "retry" },
+	{ "452 Message would exceed maximum mailbox size for this user", "mailbox-full", "retry" },
+	{ "450 Das Postfach von Herrn Muster ist voll.", "mailbox-full", "retry" },
+	{ "450 La bo\xc3\xaete aux lettres de votre correspondant est pleine.", "mailbox-full", "retry" },
+	{ "554 5.7.0 The limit on the number of allowed outgoing messages was exceeded.", "rate-limit", "slow-down" },
+	{ "451 Too much fail authentication", "authentication", "fix-sender" },
+	{ "451 4.3.0 Multiple destination domains per transaction is unsupported. Please try again.", "policy", "retry" },
+	{ "451 Host lookup did not complete", "routing", "retry" },
+	{ "421 Remote host closed connection unexpectedly", "network", "retry" },
 	/* Exchange Online: the recipient domain's tenant has no mail service. */
 	{ "451 4.4.4 Mail received as unauthenticated, incoming to a recipient domain configured in a hosted tenant which has no mail-enabled subscriptions.", "routing", "retry" },
 };
