@@ -595,8 +595,8 @@ own_next_hop(const char *relay, const char *text)
 
 /*
  * A name of this machine: no domain, "localhost", or an address this MTA
- * made from a bare name (Postfix's orig_to=<root> beside to=<root@host>,
- * myorigin appended).  A domain without a dot is not enough by itself:
+ * made from a bare name by appending a domain (Postfix's orig_to=<root>
+ * beside to=<root@host>, myorigin appended).  A domain without a dot is not enough by itself:
  * "bob@gmail" is a subscriber's typo, dead as it is written.
  */
 static int
@@ -608,7 +608,17 @@ local_name(const struct rb_outcome_rec *o)
 		return (0);
 	if (at == NULL)
 		return (1);
-	if (o->orig_recipient[0] != '\0' && strchr(o->orig_recipient, '@') == NULL)
+	/*
+	 * Qualified, not expanded: orig_to=<root> beside to=<root@myhost>.
+	 * An alias that points elsewhere (orig_to=<tim> beside
+	 * to=<tim.smith@example.net>) delivers to a real outside address,
+	 * whose verdict stands.
+	 */
+	if (o->orig_recipient[0] != '\0' &&
+	    strchr(o->orig_recipient, '@') == NULL &&
+	    strlen(o->orig_recipient) == (size_t)(at - o->recipient) &&
+	    strncasecmp(o->orig_recipient, o->recipient,
+	    (size_t)(at - o->recipient)) == 0)
 		return (1);
 	return (strcasecmp(at + 1, "localhost") == 0 ||
 	    strcasecmp(at + 1, "localhost.localdomain") == 0);

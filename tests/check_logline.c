@@ -592,6 +592,10 @@ START_TEST(test_own_delivery_agent)
 	const char *dom = "Oct 25 13:43:07 localhost sm-mta[7088]: v9PDh53r007088: to=<postmaster@far.example>, delay=00:00:00, mailer=esmtp, pri=30000, relay=mx.far.example. [192.0.2.9], dsn=5.1.1, stat=User unknown";
 	logproc_line(lp, dom, strlen(dom), NOW, collect, &g);
 	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "suppress");
+	/* An alias that points to an outside address: that address's verdict. */
+	const char *alias = "Apr 17 14:40:01 box postfix/smtp[17680]: 7CD554A4556: to=<tim.smith@far.example>, orig_to=<tim>, relay=mx.far.example[192.0.2.9]:25, delay=0.3, delays=0/0/0.3/0, dsn=5.1.1, status=bounced (host mx.far.example[192.0.2.9] said: 550 5.1.1 <tim.smith@far.example>: Recipient address rejected: User unknown (in reply to RCPT TO command))";
+	logproc_line(lp, alias, strlen(alias), NOW, collect, &g);
+	ck_assert_str_eq(taxonomy_action_name(g.last.v.action), "suppress");
 	/* A subscriber's typo without a dot is still dead as it is written. */
 	const char *typo = "Sep 21 15:42:01 mx1 postfix/smtp[14585]: A7B1A4E28F: to=<bob@gmail>, relay=none, delay=1.2, delays=1.1/0.02/0.09/0, dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for name=gmail type=AAAA: Host not found)";
 	logproc_line(lp, typo, strlen(typo), NOW, collect, &g);
