@@ -613,6 +613,29 @@ sender_at(const char *t, size_t at)
 }
 
 /*
+ * Where a mail gateway's footer starts within t[from..end), or end: the
+ * line that says the notice "has been scanned" for spam or viruses (and
+ * offers to report it as spam) speaks of the gateway, not of why the mail
+ * failed, and its words must not decide the verdict.
+ */
+static size_t
+footer_cut(const char *t, size_t from, size_t end)
+{
+	static const char *const footers[] = { "has been scanned",
+	    "was scanned by", "scanned for viruses", NULL };
+
+	for (int i = 0; footers[i] != NULL; i++) {
+		const char *p = util_memcasemem(t + from, end - from, footers[i]);
+		if (p == NULL)
+			continue;
+		size_t ls = line_start(t, (size_t)(p - t));
+		if (ls > from)
+			end = ls;
+	}
+	return (end);
+}
+
+/*
  * Collect the recipient spots before cut: addresses heading their lines
  * (or, when strict is 0, any address), each once, none of the bounce's
  * own parties.
@@ -833,6 +856,7 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		if (sp[i].at < cut && summary_line(t, sp[i].at, cut,
 		    sp[i].addr))
 			summary_block(t, sp, n, i, cut, &from, &end);
+		end = footer_cut(t, from, end);
 		if (end - from > 2000)
 			end = from + 2000;
 		size_t afrom = end > 2000 ? end - 2000 : 0;

@@ -507,6 +507,12 @@ static const struct {
 	{ "451 4.3.0 Multiple destination domains per transaction is unsupported. Please try again.", "policy", "retry" },
 	{ "451 Host lookup did not complete", "routing", "retry" },
 	{ "421 Remote host closed connection unexpectedly", "network", "retry" },
+	/* A relay's own list of inactive recipients; one who complained. */
+	{ "550 You tried to send to recipients marked as inactive: user@example.com", "policy", "fix-sender" },
+	{ "550 Not delivering to a user who marked your messages as spam", "complaint", "suppress" },
+	{ "554 5.7.1 spamdefang score too high", "content", "fix-sender" },
+	{ "501 Syntax error in parameters or arguments", "message", "fix-sender" },
+	{ "550 Empty From: header is not allowed", "message", "fix-sender" },
 	/* Exchange Online: the recipient domain's tenant has no mail service. */
 	{ "451 4.4.4 Mail received as unauthenticated, incoming to a recipient domain configured in a hosted tenant which has no mail-enabled subscriptions.", "routing", "retry" },
 };

@@ -596,6 +596,18 @@ static const struct icase icases[] = {
 	  "to bob@rcpt.example: 550 5.1.1 user unknown\n",
 	  1, "bob@rcpt.example", NULL, "userunknown" },
 	/*
+	 * A gateway appended its footer to the notice ("scanned for spam
+	 * and viruses ... report this email as spam"): not the reason.
+	 */
+	{ "gateway footer", BODY_HEAD("Undelivered Mail Returned to Sender")
+	  "This is the mail system at host mx.sender.example.\n\n"
+	  "<bob@rcpt.example>: host mx.rcpt.example[192.0.2.5] said: 550 5.1.1\n"
+	  "    <bob@rcpt.example>: Recipient address rejected: User unknown (in\n"
+	  "    reply to RCPT TO command)\n\n----------\n"
+	  "This email has been scanned for spam and viruses by a gateway.\n"
+	  "Visit the following link to report this email as spam: https://gw.example/r\n",
+	  1, "bob@rcpt.example", "5.1.1", "userunknown" },
+	/*
 	 * A person resends a message and quotes the bounce that made them:
 	 * the words are theirs now, not a mail system's report.
 	 */
