@@ -613,23 +613,41 @@ sender_at(const char *t, size_t at)
 }
 
 /*
- * Where a mail gateway's footer starts within t[from..end), or end: the
- * line that says the notice "has been scanned" for spam or viruses (and
- * offers to report it as spam) speaks of the gateway, not of why the mail
- * failed, and its words must not decide the verdict.
+ * Where a mail gateway's footer starts within t[from..end), or end: a
+ * paragraph of its own, after a blank line or a rule, that says "This
+ * email has been scanned ..." (for spam and viruses, and how to report
+ * it as spam) speaks of the gateway, not of why the mail failed, and its
+ * words must not decide the verdict.  A reason that says a scan found
+ * something ("The message was scanned and a virus found") is no footer.
  */
 static size_t
 footer_cut(const char *t, size_t from, size_t end)
 {
 	static const char *const footers[] = { "has been scanned",
-	    "was scanned by", "scanned for viruses", NULL };
+	    "was scanned by", NULL };
+	static const char *const findings[] = { "found", "infect", "contain",
+	    "reject", "detect", "block", "quarantin", "refus", NULL };
 
 	for (int i = 0; footers[i] != NULL; i++) {
 		const char *p = util_memcasemem(t + from, end - from, footers[i]);
 		if (p == NULL)
 			continue;
 		size_t ls = line_start(t, (size_t)(p - t));
-		if (ls > from)
+		if (ls <= from || strncasecmp(t + ls, "this ", 5) != 0)
+			continue;
+		/* A finding is a reason, not a footer. */
+		const char *le = memchr(t + ls, '\n', end - ls);
+		size_t ll = le != NULL ? (size_t)(le - t) - ls : end - ls;
+		int finding = 0;
+		for (int f = 0; findings[f] != NULL && !finding; f++)
+			finding = util_memcasemem(t + ls, ll, findings[f]) != NULL;
+		if (finding)
+			continue;
+		/* The line before: blank, or a rule of dashes or the like. */
+		size_t pe = ls - 1, ps = line_start(t, pe), k = ps;
+		while (k < pe && strchr(" \t\r-_=*", t[k]) != NULL)
+			k++;
+		if (k == pe && ls < end)
 			end = ls;
 	}
 	return (end);

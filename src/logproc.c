@@ -596,8 +596,9 @@ own_next_hop(const char *relay, const char *text)
 /*
  * A name of this machine: no domain, "localhost", or an address this MTA
  * made from a bare name by appending a domain (Postfix's orig_to=<root>
- * beside to=<root@host>, myorigin appended).  A domain without a dot is not enough by itself:
- * "bob@gmail" is a subscriber's typo, dead as it is written.
+ * beside to=<root@host>, myorigin appended).  A domain without a dot is
+ * not enough by itself: "bob@gmail" is a subscriber's typo, dead as it is
+ * written.
  */
 static int
 local_name(const struct rb_outcome_rec *o)

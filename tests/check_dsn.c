@@ -607,6 +607,14 @@ static const struct icase icases[] = {
 	  "This email has been scanned for spam and viruses by a gateway.\n"
 	  "Visit the following link to report this email as spam: https://gw.example/r\n",
 	  1, "bob@rcpt.example", "5.1.1", "userunknown" },
+	/* A scan that found something is the reason, not a footer. */
+	{ "scan finding", BODY_HEAD("Mail delivery failed")
+	  "A message that you sent could not be delivered to one or more of\n"
+	  "its recipients. This is a permanent error.\n\n"
+	  "  bob@rcpt.example\n\n"
+	  "This message has been scanned and rejected: a virus was detected\n"
+	  "(Eicar-Test-Signature).\n",
+	  1, "bob@rcpt.example", NULL, "virusdetected" },
 	/*
 	 * A person resends a message and quotes the bounce that made them:
 	 * the words are theirs now, not a mail system's report.
