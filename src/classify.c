@@ -1179,6 +1179,40 @@ rule_holds(const struct classifier *cl, size_t i, const struct facts *f,
 	return (1);
 }
 
+/*
+ * The rule of highest precedence that holds, among the text rules the
+ * scan touched and the code-only rules, leaving out those of reason
+ * skip (-1 for none); NULL if none holds.
+ */
+static const struct rule *
+best_rule(const struct classifier *cl, const struct classify_scratch *s,
+    const struct facts *f, int skip)
+{
+	const struct rule *best = NULL;
+	size_t best_i = 0;
+
+	for (unsigned t = 0; t < s->ntouched; t++) {
+		size_t i = cl->pat_rule[s->touched[t]];
+		const struct rule *r = &cl->rs.rules[i];
+		if (r->reason != skip && (best == NULL || r->prio > best->prio ||
+		    (r->prio == best->prio && i < best_i)) &&
+		    rule_holds(cl, i, f, s)) {
+			best = r;
+			best_i = i;
+		}
+	}
+	for (size_t k = 0; k < cl->ncode_rules; k++) {
+		size_t i = cl->code_rules[k];
+		const struct rule *r = &cl->rs.rules[i];
+		if (best != NULL && (r->prio < best->prio ||
+		    (r->prio == best->prio && i > best_i)))
+			break;		/* sorted: nothing later can win */
+		if (r->reason != skip && rule_holds(cl, i, f, s))
+			return (r);
+	}
+	return (best);
+}
+
 static const char *
 advice_for(const struct classifier *cl, enum rb_category c, unsigned pid)
 {
@@ -1293,30 +1327,7 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 	if (f.stage == RB_STAGE_UNKNOWN)
 		f.stage = (int)stage_from_marks(s);
 
-	const struct rule *best = NULL;
-	size_t best_i = 0;
-	for (unsigned t = 0; t < s->ntouched; t++) {
-		size_t i = cl->pat_rule[s->touched[t]];
-		const struct rule *r = &cl->rs.rules[i];
-		if ((best == NULL || r->prio > best->prio ||
-		    (r->prio == best->prio && i < best_i)) &&
-		    rule_holds(cl, i, &f, s)) {
-			best = r;
-			best_i = i;
-		}
-	}
-	for (size_t k = 0; k < cl->ncode_rules; k++) {
-		size_t i = cl->code_rules[k];
-		const struct rule *r = &cl->rs.rules[i];
-		if (best != NULL && (r->prio < best->prio ||
-		    (r->prio == best->prio && i > best_i)))
-			break;		/* sorted: nothing later can win */
-		if (rule_holds(cl, i, &f, s)) {
-			best = r;
-			best_i = i;
-			break;
-		}
-	}
+	const struct rule *best = best_rule(cl, s, &f, -1);
 	/*
 	 * A notice that delivery is only delayed ("has been delayed", "will
 	 * be retried", Gmail's "did not accept our requests to connect" in a
@@ -1334,31 +1345,8 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 	    best->category < 0 &&
 	    out->outcome == RB_OUTCOME_DEFERRED && !(f.have_code &&
 	    f.code.subj == 4 && f.code.detail == 7);
-	if (delayed) {
-		size_t cause_i = 0;
-		for (unsigned t = 0; t < s->ntouched; t++) {
-			size_t i = cl->pat_rule[s->touched[t]];
-			const struct rule *r = &cl->rs.rules[i];
-			if (r->reason != RB_REASON_EXPIRED && (cause == NULL ||
-			    r->prio > cause->prio || (r->prio == cause->prio &&
-			    i < cause_i)) && rule_holds(cl, i, &f, s)) {
-				cause = r;
-				cause_i = i;
-			}
-		}
-		for (size_t k = 0; k < cl->ncode_rules; k++) {
-			size_t i = cl->code_rules[k];
-			const struct rule *r = &cl->rs.rules[i];
-			if (cause != NULL && (r->prio < cause->prio ||
-			    (r->prio == cause->prio && i > cause_i)))
-				break;
-			if (r->reason != RB_REASON_EXPIRED &&
-			    rule_holds(cl, i, &f, s)) {
-				cause = r;
-				break;
-			}
-		}
-	}
+	if (delayed)
+		cause = best_rule(cl, s, &f, RB_REASON_EXPIRED);
 	for (unsigned t = 0; t < s->ntouched; t++)
 		s->hit[s->touched[t]] = 0;
 
