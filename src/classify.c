@@ -1427,6 +1427,18 @@ classify(const struct classifier *cl, struct classify_scratch *s,
 		out->rule = "none";
 	}
 	/*
+	 * A delivery program's words that name no cause ("x-unix; temporary
+	 * failure") still say where it failed: in that program.
+	 */
+	if (in->mailer && (out->reason == RB_REASON_UNDEFINED ||
+	    out->reason == RB_REASON_ONHOLD)) {
+		out->reason = RB_REASON_MAILERERROR;
+		out->category = category_of_reason(out->reason);
+		out->action = action_of(out->category, permanent);
+		out->rule = "mailer";
+		out->fix = NULL;
+	}
+	/*
 	 * The domain of a mailbox provider on the provider map (gmail.com,
 	 * outlook.com, yahoo.*) exists: "host not found" naming it says that
 	 * the resolver which looked it up is broken -- this system's, or a

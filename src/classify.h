@@ -39,6 +39,12 @@ struct classify_input {
 	 * Action:), or RB_OUTCOME_UNKNOWN to let the codes decide.
 	 */
 	enum rb_outcome hint;
+	/*
+	 * The result came from a delivery program, not an SMTP server (a
+	 * DSN's "Diagnostic-Code: x-unix; ..."): with no other cause named,
+	 * that program failed.
+	 */
+	int mailer;
 };
 
 struct classifier;

@@ -54,6 +54,7 @@ struct dsn_record {
 	char feedback_type[32];		/* ARF Feedback-Type, "" otherwise */
 	int address_refused;		/* the reporter says the address was */
 	int own_verdict;		/* the reporter's own agent failed it */
+	int mailer;		/* a delivery program reported it (x-unix) */
 	int diag_is_comment;		/* diagnostic is the Status: comment */
 	struct rb_verdict v;
 };

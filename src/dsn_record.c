@@ -551,6 +551,7 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 	in.source = hint == RB_OUTCOME_COMPLAINT ? RB_SOURCE_COMPLAINT :
 	    RB_SOURCE_DSN;
 	in.hint = hint;
+	in.mailer = r->mailer;
 	if (hint == RB_OUTCOME_BOUNCED && (r->status[0] == '4' ||
 	    (r->status[0] == '\0' && r->replycode / 100 == 4) ||
 	    gave_up_retrying(r->diagnostic, dl)))

@@ -284,6 +284,8 @@ status_field(void *arg, const char *name, size_t nl, const char *v, size_t vl)
 		 * filter speaking.
 		 */
 		r->own_verdict = dsn_type_is(v, vl, "x-postfix");
+		/* "X-Unix;": a delivery program's exit, not a server's reply. */
+		r->mailer = dsn_type_is(v, vl, "x-unix");
 		r->diag_is_comment = 0;
 		dsn_untyped(&v, &vl);
 		dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), v, vl);

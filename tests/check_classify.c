@@ -79,6 +79,8 @@ static const struct {
 	{ "421 4.7.28 Our system has detected an unusual rate of unsolicited mail", "a@gmail.com", "reputation", "slow-down" },
 	{ "550 5.7.28 Our system has detected an unusual rate of unsolicited mail", "a@gmail.com", "reputation", "fix-sender" },
 	{ "452 4.5.3 Too many recipients", "a@example.com", "rate-limit", "slow-down" },
+	/* iCloud's word for an address it does not serve. */
+	{ "550 5.1.1 <a@icloud.com>: inactive email address", "a@icloud.com", "invalid-address", "suppress" },
 	{ "421 4.7.26 Too many connections from your IP", "a@example.com", "rate-limit", "slow-down" },
 	{ "552 5.3.4 Message size exceeds fixed maximum message size", "a@example.com", "message", "fix-sender" },
 	{ "554 5.7.1 Relay access denied", "a@example.com", "policy", "fix-sender" },
@@ -512,6 +514,18 @@ static const struct {
 	{ "550 Not delivering to a user who marked your messages as spam", "complaint", "suppress" },
 	{ "554 5.7.1 spamdefang score too high", "content", "fix-sender" },
 	{ "501 Syntax error in parameters or arguments", "message", "fix-sender" },
+	/* Spam seen from this sender; SenderBase's score. */
+	{ "421 Too many spams from your IP (192.0.2.10), please visit http://postmaster.free.fr/", "reputation", "slow-down" },
+	{ "451 4.3.0 <mail.example.com[192.0.2.10]>: Client host rejected: Throttled - Too much spam from your mail server. Try again later.", "reputation", "slow-down" },
+	{ "554 SBRS score too low", "reputation", "fix-sender" },
+	/* A list of compromised hosts; Cloudmark's score of the IP. */
+	{ "450 Temporary denial of connection (450) for Zombie matches (ERS)", "blocklist", "fix-sender" },
+	{ "521 5.7.1 <a@b.example>: Recipient address rejected: You are not allowed to send mail. Please see http://csi.cloudmark.com/reset-request/?ip=192.0.2.10 if you feel this is in error.", "reputation", "fix-sender" },
+	{ "550 A URL in this email (example . com) is listed on https://uri.example/. Please resolve and retry", "content", "fix-sender" },
+	{ "554 5.5.6 Loop detection > 10", "routing", "fix-sender" },
+	/* "Podane" is no DANE. */
+	{ "550 \"a@b.example\": Podane konto jest zablokowane administracyjnie lub nieaktywne / This account is disabled or not yet active (#5.1.1)", "mailbox-inactive", "suppress" },
+	{ "554 Transaction failed: Address contains illegal characters in user name: '<\"re:ceiver\"@b.example>'", "invalid-address", "suppress" },
 	{ "550 Empty From: header is not allowed", "message", "fix-sender" },
 	/* Exchange Online: the recipient domain's tenant has no mail service. */
 	{ "451 4.4.4 Mail received as unauthenticated, incoming to a recipient domain configured in a hosted tenant which has no mail-enabled subscriptions.", "routing", "retry" },
@@ -588,6 +602,19 @@ static const struct {
 	{ "550 sorry, no mailbox here by that name", NULL, 0, "userunknown", 1, "bounced" },
 	/* A mailbox's name says nothing about why it failed. */
 	{ "550 5.2.1 <filtered@example.net>: Recipient address rejected: User unknown", NULL, 0, "userunknown", 1, "bounced" },
+	/* The receiver's rules and the SMTP grammar. */
+	{ "550 Protocol violation", NULL, 0, "policyviolation", 0, "bounced" },
+	{ "554 Mail from a@example.net rejected for policy reasons.", NULL, 0, "policyviolation", 0, "bounced" },
+	{ "504 Command parameter not implemented", NULL, 0, "syntaxerror", 0, "bounced" },
+	{ "a@example.org <b@example.net>: malformed address: <b@example.net> may not follow a@example.org", NULL, RB_OUTCOME_BOUNCED, "syntaxerror", 0, "bounced" },
+	/* SMTP AUTH required; RFC 3463's cryptographic X.7.6. */
+	{ "550 Unauthenticated senders not allowed", NULL, 0, "securityerror", 0, "bounced" },
+	{ "550 5.7.6 Failed to delivery", NULL, 0, "securityerror", 0, "bounced" },
+	{ "550 5.7.1 <a@b>: Recipient address rejected: User a@b temporary locked. Please try again later!", NULL, 0, "suspend", 0, "bounced" },
+	{ "550 5.1.1 <a@b> - 203.0.113.222 has sent to too many recipients this hour. IB607 <http://x.co/rlbounce>", NULL, 0, "speeding", 0, "bounced" },
+	{ "554 Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: a@example.jp", NULL, 0, "norelaying", 0, "bounced" },
+	{ "mail.local: unknown user: bob 554 <bob@example.net>... Service unavailable", "5.5.0", RB_OUTCOME_BOUNCED, "userunknown", 1, "bounced" },
+	{ "500 Line limit exceeded", NULL, 0, "mesgtoobig", 0, "bounced" },
 	{ "554 delivery error: This user doesn't have an account (blocked-spam@example.com)", NULL, 0, "userunknown", 1, "bounced" },
 	/* A network failure that ended in a bounce: given up. */
 	{ "connect to mx.example.net[192.0.2.1]:25: Connection timed out", NULL, RB_OUTCOME_BOUNCED, "expired", 0, "bounced" },

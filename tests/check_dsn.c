@@ -629,6 +629,45 @@ static const struct icase icases[] = {
 	  "> 550 5.7.1 Content-Policy reject msg: wrong MIME labeling\n\n"
 	  "--- a/frob.c\n+++ b/frob.c\n",
 	  0, NULL, NULL, NULL },
+	/*
+	 * A delivery program's exit ("x-unix;") in words that name no
+	 * cause: that program failed, not a server.
+	 */
+	{ "x-unix mailer", DSN_HEAD("Delivery failed.\n")
+	  "--B\nContent-Type: message/delivery-status\n\n"
+	  "Reporting-MTA: dns; mx.sender.example\n\n"
+	  "Final-Recipient: rfc822; bob@rcpt.example\nAction: failed\n"
+	  "Status: 4.3.0\nDiagnostic-Code: x-unix; temporary failure\n--B--\n",
+	  1, "bob@rcpt.example", "4.3.0", "mailererror" },
+	/*
+	 * Mail someone sent to their own address came back to it: qmail's
+	 * "<a@b>:" block names the failed recipient, although the bounce's
+	 * To: is the same address.
+	 */
+	{ "qmail to self", "From: MAILER-DAEMON@mx.rcpt.example\n"
+	  "To: bob@rcpt.example\nSubject: failure notice\n\n"
+	  "Hi. This is the qmail-send program at mx.rcpt.example.\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	  "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+	  "<bob@rcpt.example>:\n192.0.2.1 does not like recipient.\n"
+	  "Remote host said: 552 Error: disk quota exceeded\n"
+	  "Giving up on 192.0.2.1.\n\n--- Below this line is a copy of the message.\n",
+	  1, "bob@rcpt.example", NULL, "mailboxfull" },
+	/*
+	 * Sendmail's local delivery program found no such user: said
+	 * after the message was taken, but no filter speaks there.
+	 */
+	{ "mail.local unknown user", DSN_HEAD(
+	  "   ----- The following addresses had permanent fatal errors -----\n"
+	  "<bob@rcpt.example>\n\n"
+	  "   ----- Transcript of session follows -----\n"
+	  "mail.local: unknown user: bob\n"
+	  "554 <bob@rcpt.example>... Service unavailable\n")
+	  "--B\nContent-Type: message/delivery-status\n\n"
+	  "Reporting-MTA: dns; mx.rcpt.example\n\n"
+	  "Final-Recipient: RFC822; <bob@rcpt.example>\nAction: failed\n"
+	  "Status: 5.5.0\n--B--\n",
+	  1, "bob@rcpt.example", "5.5.0", "userunknown" },
 };
 
 START_TEST(test_inline)
