@@ -573,7 +573,17 @@ dsn_record_finish(struct dsn_ctx *ctx, struct dsn_record *r,
 		    r->v.outcome == RB_OUTCOME_DEFERRED ||
 		    (r->v.outcome == RB_OUTCOME_EXPIRED &&
 		    r->v.reason != RB_REASON_EXPIRED);
+		/*
+		 * Exim's "SMTP error from remote mail server after MAIL
+		 * FROM:": refused before any recipient was tried, so for the
+		 * recipient nothing was decided -- the pseudo-code of on
+		 * hold, as Sisimai gives it for Exim's reports.  (Other
+		 * systems' transcripts keep their reason's code there.)
+		 */
+		int before_rcpt = util_memcasemem(r->diagnostic, dl,
+		    "remote mail server after MAIL FROM") != NULL;
 		snprintf(r->status, sizeof(r->status), "%d.0.%d",
-		    temp ? 4 : 5, reason_pseudo(r->v.reason));
+		    temp ? 4 : 5, before_rcpt ? 901 :
+		    reason_pseudo(r->v.reason));
 	}
 }

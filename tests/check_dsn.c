@@ -654,6 +654,19 @@ static const struct icase icases[] = {
 	  "Giving up on 192.0.2.1.\n\n--- Below this line is a copy of the message.\n",
 	  1, "bob@rcpt.example", NULL, "mailboxfull" },
 	/*
+	 * Exim: refused at MAIL FROM, before any recipient was tried; no
+	 * code given, so the pseudo-code says nothing was decided for it.
+	 */
+	{ "exim at mail from", BODY_HEAD("Mail delivery failed: returning message to sender")
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  bob@rcpt.example\n"
+	  "    host mx.rcpt.example [192.0.2.5]\n"
+	  "    SMTP error from remote mail server after MAIL FROM:<alice@sender.example> SIZE=1024:\n"
+	  "    550 Unrouteable sender address\n",
+	  1, "bob@rcpt.example", "5.0.901", "rejected" },
+	/*
 	 * Sendmail's local delivery program found no such user: said
 	 * after the message was taken, but no filter speaks there.
 	 */
