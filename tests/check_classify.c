@@ -81,6 +81,8 @@ static const struct {
 	{ "452 4.5.3 Too many recipients", "a@example.com", "rate-limit", "slow-down" },
 	/* iCloud's word for an address it does not serve. */
 	{ "550 5.1.1 <a@icloud.com>: inactive email address", "a@icloud.com", "invalid-address", "suppress" },
+	/* A Hide My Email relay address its owner turned off. */
+	{ "550 5.7.1 Relay not permitted for user.", "a@privaterelay.appleid.com", "mailbox-inactive", "suppress" },
 	{ "421 4.7.26 Too many connections from your IP", "a@example.com", "rate-limit", "slow-down" },
 	{ "552 5.3.4 Message size exceeds fixed maximum message size", "a@example.com", "message", "fix-sender" },
 	{ "554 5.7.1 Relay access denied", "a@example.com", "policy", "fix-sender" },
@@ -525,6 +527,7 @@ static const struct {
 	{ "554 5.5.6 Loop detection > 10", "routing", "fix-sender" },
 	/* "Podane" is no DANE. */
 	{ "550 \"a@b.example\": Podane konto jest zablokowane administracyjnie lub nieaktywne / This account is disabled or not yet active (#5.1.1)", "mailbox-inactive", "suppress" },
+	{ "550 a@b.example...user account is unavailable", "invalid-address", "suppress" },
 	{ "554 Transaction failed: Address contains illegal characters in user name: '<\"re:ceiver\"@b.example>'", "invalid-address", "suppress" },
 	{ "550 Empty From: header is not allowed", "message", "fix-sender" },
 	/* Exchange Online: the recipient domain's tenant has no mail service. */
