@@ -695,12 +695,13 @@ find_spots(const struct dsn_ctx *ctx, const char *t, size_t cut, int strict,
 		size_t at = off + st;
 		dsn_addr_clean(addr, sizeof(addr), t + at, al);
 		off = at + al;
-		/* The bounce's To: only where no block heads with it. */
+		/*
+		 * The bounce's To: (and so the original's From:) only where
+		 * no block heads with it.
+		 */
 		int own = own_party(ctx, addr) && !(strict &&
 		    strcasecmp(addr, ctx->to_hdr[0] ? ctx->to_hdr :
 		    ctx->to) == 0 && strcasecmp(addr, ctx->from) != 0 &&
-		    strcasecmp(addr, ctx->om_from) != 0 &&
-		    strcasecmp(addr, ctx->om_rpath) != 0 &&
 		    block_head(t, cut, at, al));
 		if (own || message_id_at(t, at) || sender_at(t, at) ||
 		    (strict && !heads_line(t, at)))

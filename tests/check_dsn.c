@@ -651,7 +651,9 @@ static const struct icase icases[] = {
 	  "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
 	  "<bob@rcpt.example>:\n192.0.2.1 does not like recipient.\n"
 	  "Remote host said: 552 Error: disk quota exceeded\n"
-	  "Giving up on 192.0.2.1.\n\n--- Below this line is a copy of the message.\n",
+	  "Giving up on 192.0.2.1.\n\n--- Below this line is a copy of the message.\n\n"
+	  "Return-Path: <bob@rcpt.example>\nFrom: Bob <bob@rcpt.example>\n"
+	  "To: bob@rcpt.example\nSubject: note to self\n\nmilk\n",
 	  1, "bob@rcpt.example", NULL, "mailboxfull" },
 	/*
 	 * Exim: refused at MAIL FROM, before any recipient was tried; no
