@@ -615,6 +615,7 @@ static const struct {
 	{ "550 5.7.6 Failed to delivery", NULL, 0, "securityerror", 0, "bounced" },
 	{ "550 5.7.1 <a@b>: Recipient address rejected: User a@b temporary locked. Please try again later!", NULL, 0, "suspend", 0, "bounced" },
 	{ "550 5.1.1 <a@b> - 203.0.113.222 has sent to too many recipients this hour. IB607 <http://x.co/rlbounce>", NULL, 0, "speeding", 0, "bounced" },
+	{ "452 Too many recipients received this hour", NULL, 0, "speeding", 0, "deferred" },
 	{ "554 Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: a@example.jp", NULL, 0, "norelaying", 0, "bounced" },
 	{ "mail.local: unknown user: bob 554 <bob@example.net>... Service unavailable", "5.5.0", RB_OUTCOME_BOUNCED, "userunknown", 1, "bounced" },
 	{ "500 Line limit exceeded", NULL, 0, "mesgtoobig", 0, "bounced" },
