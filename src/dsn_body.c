@@ -341,32 +341,6 @@ own_party(const struct dsn_ctx *ctx, const char *a)
 	return (any_in(a, bounce_senders));
 }
 
-/*
- * Is the address at t[at..at+al) a recipient block's head of qmail's
- * form, "<a@example.org>:" alone on its line?  That form names a failed
- * recipient whoever the bounce goes to: mail a sender sent to itself
- * bounces to the same address.
- */
-static int
-block_head(const char *t, size_t n, size_t at, size_t al)
-{
-	size_t ls = at;
-	while (ls > 0 && t[ls - 1] != '\n')
-		ls--;
-	size_t i = ls;
-	while (i < at && (t[i] == ' ' || t[i] == '\t'))
-		i++;
-	if (i + 1 != at || t[i] != '<')
-		return (0);
-	size_t e = at + al;
-	if (e + 1 >= n || t[e] != '>' || t[e + 1] != ':')
-		return (0);
-	for (e += 2; e < n && t[e] != '\n'; e++)
-		if (t[e] != ' ' && t[e] != '\t' && t[e] != '\r')
-			return (0);
-	return (1);
-}
-
 /* Is there a reply code and a blank at t[i] ("554 "), within n? */
 static int
 reply_code_at(const char *t, size_t n, size_t i)
@@ -566,6 +540,20 @@ rcpt_to_line(const char *t, size_t ls, size_t n, const char *addr)
 	return (alone_on_line(t, ls + 8, n, addr));
 }
 
+/*
+ * Is the address at t[at..at+al) (addr, cleaned) a recipient block's head
+ * of qmail's form, "<a@example.org>:" alone on its line?  That form names
+ * a failed recipient whoever the bounce goes to: mail a sender sent to
+ * itself bounces to the same address.
+ */
+static int
+block_head(const char *t, size_t n, size_t at, size_t al, const char *addr)
+{
+	size_t e = at + al;
+	return (e + 1 < n && t[e] == '>' && t[e + 1] == ':' &&
+	    alone_on_line(t, line_start(t, at), n, addr));
+}
+
 /* Where the block of the text about addr starts and ends. */
 struct spot {
 	char addr[RB_ADDR_MAX];
@@ -702,7 +690,7 @@ find_spots(const struct dsn_ctx *ctx, const char *t, size_t cut, int strict,
 		int own = own_party(ctx, addr) && !(strict &&
 		    strcasecmp(addr, ctx->to_hdr[0] ? ctx->to_hdr :
 		    ctx->to) == 0 && strcasecmp(addr, ctx->from) != 0 &&
-		    block_head(t, cut, at, al));
+		    block_head(t, cut, at, al, addr));
 		if (own || message_id_at(t, at) || sender_at(t, at) ||
 		    (strict && !heads_line(t, at)))
 			continue;
