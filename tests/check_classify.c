@@ -528,6 +528,9 @@ static const struct {
 	/* "Podane" is no DANE. */
 	{ "550 \"a@b.example\": Podane konto jest zablokowane administracyjnie lub nieaktywne / This account is disabled or not yet active (#5.1.1)", "mailbox-inactive", "suppress" },
 	{ "550 a@b.example...user account is unavailable", "invalid-address", "suppress" },
+	/* Locked for now is retried; locked, the account is closed. */
+	{ "550 This account has been temporarily locked", "mailbox-inactive", "retry" },
+	{ "550 Account is locked", "mailbox-inactive", "suppress" },
 	{ "554 Transaction failed: Address contains illegal characters in user name: '<\"re:ceiver\"@b.example>'", "invalid-address", "suppress" },
 	{ "550 Empty From: header is not allowed", "message", "fix-sender" },
 	/* Exchange Online: the recipient domain's tenant has no mail service. */
