@@ -478,8 +478,8 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 }
 
 /*
- * Is the line at ls the address alone ("a@b", "<a@b>", or qmail's
- * "<a@b>:" with no reason lines under it)?  Then it is an item of a list
+ * Is the line at ls the address alone ("a@b", "<a@b>", "* a@b", or
+ * qmail's "<a@b>:" with no reason lines under it)?  Then it is an item of a list
  * that an explanation above heads (EZweb, Notes, old Sendmail, qmail),
  * not a line or field that carries its own reason.
  */
@@ -493,6 +493,11 @@ alone_on_line(const char *t, size_t ls, size_t n, const char *addr)
 	dsn_squeeze(line, sizeof(line), t + ls, le - ls);
 	const char *l = line;
 	size_t ll = strlen(line), al = strlen(addr);
+	/* An item of a bulleted list ("* a@b", "- a@b"). */
+	if (ll >= 2 && (l[0] == '*' || l[0] == '-') && l[1] == ' ') {
+		l += 2;
+		ll -= 2;
+	}
 	if (ll >= 3 && l[0] == '<' && l[ll - 1] == ':' && l[ll - 2] == '>')
 		ll--;
 	if (ll >= 2 && l[0] == '<' && l[ll - 1] == '>') {

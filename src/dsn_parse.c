@@ -207,6 +207,18 @@ part_text(GMimePart *part, size_t max, size_t *lenp)
 			}
 		s[n] = '\0';
 		/*
+		 * Japanese text in ISO-2022-JP where no charset is declared
+		 * (a Domino server's Diagnostic-Code in message/delivery-
+		 * status): its escape sequences say what it is, and read
+		 * as ASCII its words are lost.
+		 */
+		if (!convert && memchr(s, 0x1b, n) != NULL &&
+		    (memmem(s, n, "\x1b$B", 3) != NULL ||
+		    memmem(s, n, "\x1b$@", 3) != NULL) && g_str_is_ascii(s)) {
+			cs = "ISO-2022-JP";
+			convert = 1;
+		}
+		/*
 		 * A part labelled with a 7-bit or multi-byte charset
 		 * (ISO-2022-JP, Shift_JIS) whose bytes are UTF-8 with 8-bit
 		 * characters was re-encoded on its way and its label left

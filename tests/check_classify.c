@@ -813,6 +813,27 @@ static const struct {
 	{ "451 4.3.5 <a@b>: Recipient address rejected: Server configuration problem", NULL, 0, "systemerror", 0, "deferred" },
 	{ "450 4.2.1 Mailbox received too much email in a short period of time", NULL, 0, "speeding", 0, "deferred" },
 	{ "552 We failed to deliver mail because the volume of recipient's mailbox exceeded the local limit.", NULL, 0, "mailboxfull", 0, "bounced" },
+	/* The server's disk, not the mailbox's quota. */
+	{ "452 4.4.5 Insufficient disk space; try again later", NULL, 0, "systemfull", 0, "deferred" },
+	{ "452 4.2.2 Insufficient disk space for the user", NULL, 0, "mailboxfull", 0, "deferred" },
+	{ "550 Insecure Mail Relay", NULL, 0, "norelaying", 0, "bounced" },
+	/* Sendmail's delay warning: still queued after hours. */
+	{ "Deferred: 421 Warning: message still undelivered after 4 hours Will keep trying until message is 8 hours old", "4.5.0", RB_OUTCOME_DEFERRED, "expired", 0, "deferred" },
+	{ "Delevery to the following recipients was aborted after 5.0 hour(s): Routing: Could not find a gateway", NULL, RB_OUTCOME_BOUNCED, "expired", 0, "bounced" },
+	{ "550 domain [example.com] mismatches client ip 192.0.2.225.", NULL, 0, "requireptr", 0, "bounced" },
+	{ "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com [RCPT_TO]", NULL, 0, "blocked", 0, "bounced" },
+	/* 521: this host takes no mail (RFC 7504); postscreen's 521 to a client it refuses stays a block. */
+	{ "521 5.3.2 <a@b>: Recipient address rejected: System not accepting network messages", NULL, 0, "notaccept", 1, "bounced" },
+	{ "521 5.3.2 Service currently unavailable", NULL, 0, "blocked", 0, "bounced" },
+	{ "451 4.3.2 System not accepting network messages", NULL, 0, "systemerror", 0, "deferred" },
+	/* A name that does not exist, in a bounce; deferred, a DNS trouble. */
+	{ "There was an error delivering your mail to <a@cx.example.org>. DNS lookup failure: host cx.example.org not found", NULL, RB_OUTCOME_BOUNCED, "hostunknown", 1, "bounced" },
+	{ "DNS lookup failure: host cx.example.org not found", NULL, RB_OUTCOME_DEFERRED, "networkerror", 0, "deferred" },
+	/* Orange's content filter (OFR_506), and its other codes. */
+	{ "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", NULL, 0, "spamdetected", 0, "bounced" },
+	{ "550 5.7.1 Service refuse. Service refused. OFR_999 [999]", NULL, 0, "blocked", 0, "bounced" },
+	/* Lotus Notes in Japanese: "not in the directory's list". */
+	{ "------- Failure Reasons -------- \xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xae\xe3\x83\xaa\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93 a@example.jp", NULL, RB_OUTCOME_BOUNCED, "userunknown", 1, "bounced" },
 };
 
 START_TEST(test_reasons)

@@ -1554,6 +1554,55 @@ START_TEST(test_mislabelled_charset)
 END_TEST
 
 /*
+ * A Diagnostic-Code in ISO-2022-JP in a delivery-status part that
+ * declares no charset (Domino): its escapes say what it is, and it is
+ * read as Japanese.
+ */
+START_TEST(test_undeclared_jis)
+{
+	static const char msg[] = "From: Postmaster@mx.rcpt.example\n"
+	    "To: news@sender.example\nSubject: DELIVERY FAILURE\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/report; "
+	    "report-type=delivery-status; boundary=\"Q\"\n\n--Q\n"
+	    "Content-Type: text/plain\n\nYour message was not delivered.\n"
+	    "--Q\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns;mx.rcpt.example\n\n"
+	    "Final-Recipient: rfc822;bob@rcpt.example\nAction: failed\n"
+	    "Status: 5.0.0\nDiagnostic-Code: X-Notes; "
+	    "\x1b$B%f!<%6!<\x1b(BBob (bob@rcpt.example) \x1b$B$O\x1b(B "
+	    "Domino \x1b$B%G%#%l%/%H%j$K$O8+$D$+$j$^$;$s!#\x1b(B\n--Q--\n";
+	const char *want = "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac"; /* "de-i-re" */
+
+	const struct dsn_record *r = one_record(msg, sizeof(msg) - 1,
+	    "bob@rcpt.example");
+	ck_assert_msg(strstr(r->diagnostic, want) != NULL, "diagnostic: %s",
+	    r->diagnostic);
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "userunknown");
+}
+END_TEST
+
+/*
+ * A notice that lists its failed recipients as bullets ("* a@b") above
+ * a cause in words: each is a recipient, with that cause.
+ */
+START_TEST(test_bulleted_items)
+{
+	static const char msg[] = "From: Mail Delivery System "
+	    "<Mail.Delivery.System@mx.sender.example>\n"
+	    "To: news@sender.example\nSubject: Delivery status notification\n"
+	    "Content-Type: text/plain\n\n"
+	    "Delivery to the following recipients was aborted after 5.0 "
+	    "hour(s):\n\n  * bob@rcpt.example\n\n"
+	    "Technical details:\n\nRouting: Could not find a gateway for "
+	    "bob@rcpt.example\n";
+
+	const struct dsn_record *r = one_record(msg, sizeof(msg) - 1,
+	    "bob@rcpt.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "expired");
+}
+END_TEST
+
+/*
  * An expiry that quotes the last attempt's reply is reported with that
  * reply's code, the cause; one that quotes nothing keeps X.4.7.  Both
  * stay expired.
@@ -2200,6 +2249,8 @@ main(void)
 	    (int)(sizeof(icases) / sizeof(icases[0])));
 	tcase_add_test(tc, test_not_bounce);
 	tcase_add_test(tc, test_mislabelled_charset);
+	tcase_add_test(tc, test_undeclared_jis);
+	tcase_add_test(tc, test_bulleted_items);
 	tcase_add_test(tc, test_expiry_cause);
 	tcase_add_test(tc, test_folded_and_dates);
 	tcase_add_test(tc, test_line_ends);
