@@ -30,6 +30,7 @@ struct dsn_ctx {
 	int auto_replied;		/* RFC 3834 markers present */
 	int mua;			/* In-Reply-To, References, User-Agent
 					   or X-Mailer present */
+	int list_server;		/* a mailing list's header fields */
 	int unsubscribe;		/* a mail client's one-click opt-out */
 	int forensic;			/* a DMARC failure report in text */
 	int successes;		/* report records that say delivered */
@@ -79,6 +80,9 @@ int dsn_ses_scan(struct dsn_ctx *);
 int dsn_body_scan(struct dsn_ctx *);
 int dsn_body_is_bounce(struct dsn_ctx *);
 int dsn_body_is_autoreply(const struct dsn_ctx *);
+
+/* dsn_list.c: a list server's refusal of a post; records added. */
+int dsn_list_notice(struct dsn_ctx *);
 void dsn_body_fill(struct dsn_ctx *, size_t);
 void dsn_body_quoted_headers(struct dsn_ctx *);
 

@@ -511,7 +511,8 @@ enum {
 	TF_RETURN_PATH, TF_FAILED_RCPTS, TF_AUTO_SUBMITTED, TF_X_AUTOREPLY,
 	TF_X_AUTORESPOND, TF_X_AUTO_RESPONSE_SUPPRESS, TF_PRECEDENCE,
 	TF_X_APPLE_UNSUBSCRIBE, TF_IN_REPLY_TO, TF_REFERENCES, TF_USER_AGENT,
-	TF_X_MAILER, TF_LIST_ID, TF_X_MAILING_LIST, TF_LIST_POST, TF__COUNT
+	TF_X_MAILER, TF_LIST_ID, TF_X_MAILING_LIST, TF_LIST_POST,
+	TF_X_MLSERVER, TF_MAILING_LIST, TF__COUNT
 };
 static const char *const top_names[TF__COUNT] = {
 	"Subject", "From", "To", "Delivered-To", "X-Original-To",
@@ -519,6 +520,7 @@ static const char *const top_names[TF__COUNT] = {
 	"X-Autorespond", "X-Auto-Response-Suppress", "Precedence",
 	"X-Apple-Unsubscribe", "In-Reply-To", "References", "User-Agent",
 	"X-Mailer", "List-Id", "X-Mailing-List", "List-Post",
+	"X-MLServer", "Mailing-List",
 };
 
 /*
@@ -668,6 +670,10 @@ top_headers(struct dsn_ctx *ctx, const struct top_fields *tf)
 	    v[TF_USER_AGENT] != NULL || v[TF_X_MAILER] != NULL ||
 	    v[TF_LIST_ID] != NULL || v[TF_X_MAILING_LIST] != NULL ||
 	    v[TF_LIST_POST] != NULL;
+	/* A list server's marks (fml's X-MLServer, ezmlm's Mailing-List). */
+	ctx->list_server = v[TF_LIST_ID] != NULL ||
+	    v[TF_X_MAILING_LIST] != NULL || v[TF_LIST_POST] != NULL ||
+	    v[TF_X_MLSERVER] != NULL || v[TF_MAILING_LIST] != NULL;
 	if (v[TF_X_APPLE_UNSUBSCRIBE] != NULL && n[TF_X_APPLE_UNSUBSCRIBE] >= 4 &&
 	    g_ascii_strncasecmp(v[TF_X_APPLE_UNSUBSCRIBE], "true", 4) == 0)
 		ctx->unsubscribe = 1;
@@ -1150,6 +1156,9 @@ parse_message(struct dsn_ctx *ctx, const struct top_fields *tf, GMimeObject *bod
 		if (dsn_body_scan(ctx) > 0)
 			dsn_copy(ctx->res->format,
 			    sizeof(ctx->res->format), "body", 4);
+	} else if (dsn_list_notice(ctx) > 0) {
+		dsn_copy(ctx->res->format, sizeof(ctx->res->format), "list",
+		    4);
 	} else if (dsn_body_is_autoreply(ctx) &&
 	    strchr(ctx->from, '@') == NULL) {
 		/*

@@ -1603,6 +1603,39 @@ START_TEST(test_bulleted_items)
 END_TEST
 
 /*
+ * A list server's refusal of a post (fml): a record for the list, from
+ * the notice's first paragraph.  The same list's other mail, and a
+ * member's post that speaks of membership, are no bounce.
+ */
+START_TEST(test_list_notice)
+{
+#define LIST_HEAD(from) "From: " from "\nTo: bob@sender.example\n" \
+	"X-MLServer: fml [fml 4.0.3 release]\n" \
+	"List-Post: <mailto:cats@lists.example>\n"
+	static const char refused[] = LIST_HEAD("cats-admin@lists.example")
+	    "Subject: You bob@sender.example are not member (cats ML)\n\n"
+	    "You are not a member of this mailing list <cats@lists.example>.\n\n"
+	    "If you know the general guide of this list, please send mail "
+	    "with\nthe body \"guide\" to the address\n\n"
+	    "\tcats-ctl@lists.example\n";
+	static const char reminder[] = LIST_HEAD("cats-admin@lists.example")
+	    "Subject: cats mailing list memberships reminder\n\n"
+	    "This is a reminder, sent out once a month, about your "
+	    "<cats@lists.example> mailing list membership.\n";
+	static const char post[] = LIST_HEAD("carol@member.example")
+	    "Subject: posting from another address\n\n"
+	    "I am not a member of <cats@lists.example> with that address.\n";
+#undef LIST_HEAD
+	const struct dsn_record *r = one_record(refused, sizeof(refused) - 1,
+	    "cats@lists.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "rejected");
+	ck_assert_int_eq(r->v.outcome, RB_OUTCOME_BOUNCED);
+	no_record(reminder, sizeof(reminder) - 1);
+	no_record(post, sizeof(post) - 1);
+}
+END_TEST
+
+/*
  * An expiry that quotes the last attempt's reply is reported with that
  * reply's code, the cause; one that quotes nothing keeps X.4.7.  Both
  * stay expired.
@@ -2251,6 +2284,7 @@ main(void)
 	tcase_add_test(tc, test_mislabelled_charset);
 	tcase_add_test(tc, test_undeclared_jis);
 	tcase_add_test(tc, test_bulleted_items);
+	tcase_add_test(tc, test_list_notice);
 	tcase_add_test(tc, test_expiry_cause);
 	tcase_add_test(tc, test_folded_and_dates);
 	tcase_add_test(tc, test_line_ends);
