@@ -904,8 +904,14 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		if (end - from > 2000)
 			end = from + 2000;
 		size_t afrom = end > 2000 ? end - 2000 : 0;
-		int alone = sp[i].at < cut && (alone_on_line(t, sp[i].at, cut,
-		    sp[i].addr) || rcpt_to_line(t, sp[i].at, cut, sp[i].addr));
+		/*
+		 * X-Failed-Recipients lists the failures, as an item under
+		 * an explanation does.
+		 */
+		int alone = (sp[i].at < cut && (alone_on_line(t, sp[i].at, cut,
+		    sp[i].addr) || rcpt_to_line(t, sp[i].at, cut,
+		    sp[i].addr))) || (ctx->failed_rcpts[0] != '\0' &&
+		    sp[i].at >= cut);
 		added += add_rcpt(ctx, sp[i].addr, t + from, end - from,
 		    alone ? t + afrom : NULL, end - afrom, alone);
 	}

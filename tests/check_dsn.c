@@ -1636,6 +1636,36 @@ START_TEST(test_list_notice)
 END_TEST
 
 /*
+ * X-Failed-Recipients names a failure even when the text gives no code
+ * and no words the rules know, and never names the address: a record,
+ * on hold (never a suppression).  Gmail's "Send mail as" refusal is the
+ * sending side's settings.
+ */
+START_TEST(test_failed_rcpts_header)
+{
+#define FR_HEAD "From: Mail Delivery Subsystem <mailer-daemon@mail.example>\n" \
+	"To: bob@sender.example\n" \
+	"Subject: Delivery Status Notification (Failure)\n" \
+	"X-Failed-Recipients: list@groups.example\n" \
+	"Content-Type: text/plain\n\n** Message not delivered **\n\n"
+	static const char unknown[] = FR_HEAD
+	    "The response was:\n\nUnspecified Error (XYZZY_42)\n";
+	static const char sendas[] = FR_HEAD "You're sending this from a "
+	    "different address or alias using the 'Send mail as' feature.\n"
+	    "\nThe response was:\n\nUnspecified Error (SENT_SECOND_EHLO): "
+	    "Smtp server does not advertise AUTH capability\n";
+#undef FR_HEAD
+	const struct dsn_record *r = one_record(unknown, sizeof(unknown) - 1,
+	    "list@groups.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "onhold");
+	ck_assert_int_ne(r->v.action, RB_ACTION_SUPPRESS);
+	r = one_record(sendas, sizeof(sendas) - 1, "list@groups.example");
+	ck_assert_str_eq(taxonomy_reason_name(r->v.reason), "rejected");
+	ck_assert_int_eq(r->v.action, RB_ACTION_FIX_SENDER);
+}
+END_TEST
+
+/*
  * An expiry that quotes the last attempt's reply is reported with that
  * reply's code, the cause; one that quotes nothing keeps X.4.7.  Both
  * stay expired.
@@ -2285,6 +2315,7 @@ main(void)
 	tcase_add_test(tc, test_undeclared_jis);
 	tcase_add_test(tc, test_bulleted_items);
 	tcase_add_test(tc, test_list_notice);
+	tcase_add_test(tc, test_failed_rcpts_header);
 	tcase_add_test(tc, test_expiry_cause);
 	tcase_add_test(tc, test_folded_and_dates);
 	tcase_add_test(tc, test_line_ends);
