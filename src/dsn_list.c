@@ -55,11 +55,16 @@ dsn_list_notice(struct dsn_ctx *ctx)
 	if (hit == NULL)
 		return (0);
 
-	/* The paragraph that says it: from the blank line before to the next. */
+	/*
+	 * The paragraph that says it: from the blank line before to the
+	 * next, at most HEAD_MAX bytes past the words.
+	 */
 	size_t ps = (size_t)(hit - t), pe = ps;
+	size_t lim = ctx->textlen - pe > HEAD_MAX ? pe + HEAD_MAX :
+	    ctx->textlen;
 	while (ps > 0 && !(t[ps - 1] == '\n' && ps >= 2 && t[ps - 2] == '\n'))
 		ps--;
-	while (pe < ctx->textlen && !(t[pe] == '\n' && pe + 1 < ctx->textlen &&
+	while (pe < lim && !(t[pe] == '\n' && pe + 1 < lim &&
 	    t[pe + 1] == '\n'))
 		pe++;
 
