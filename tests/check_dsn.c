@@ -683,6 +683,17 @@ static const struct icase icases[] = {
 	  "Final-Recipient: RFC822; <bob@rcpt.example>\nAction: failed\n"
 	  "Status: 5.5.0\n--B--\n",
 	  1, "bob@rcpt.example", "5.5.0", "userunknown" },
+	/*
+	 * No code anywhere: the pseudo-code of the reason, in the
+	 * convention's own numbers (relaying denied is X.0.909).
+	 */
+	{ "pseudo-code of a relay refusal", BODY_HEAD("Returned mail: Remote protocol error")
+	  "   ----- Transcript of session follows -----\n"
+	  "While talking to mx.rcpt.example:\n"
+	  ">>> MAIL From:<alice@sender.example>\n"
+	  "<<< 550 Insecure Mail Relay\n"
+	  "554 <bob@rcpt.example>... Remote protocol error\n",
+	  1, "bob@rcpt.example", "5.0.909", "norelaying" },
 };
 
 START_TEST(test_inline)
