@@ -401,10 +401,10 @@ line_start(const char *t, size_t at)
  * Add a record for addr with the text why about it; when that text says
  * nothing a verdict can use and alt is given, alt instead.  item: the
  * address stands alone on its line, an item of a list of failed
- * recipients.
+ * recipients.  Returns 1 if a record was added.
  */
-static int
-add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
+int
+dsn_body_add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
     size_t whylen, const char *alt, size_t altlen, int item)
 {
 	enum rb_outcome hint = RB_OUTCOME_BOUNCED;
@@ -445,8 +445,8 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 	    (ctx->status == NULL || alt != NULL)) {
 		if (alt != NULL) {
 			ctx->res->n--;
-			return (add_rcpt(ctx, addr, alt, altlen, NULL, 0,
-			    item));
+			return (dsn_body_add_rcpt(ctx, addr, alt, altlen, NULL,
+			    0, item));
 		}
 		/*
 		 * Unless the message says of itself that it is a bounce, by
@@ -479,9 +479,9 @@ add_rcpt(struct dsn_ctx *ctx, const char *addr, const char *why,
 
 /*
  * Is the line at ls the address alone ("a@b", "<a@b>", "* a@b", or
- * qmail's "<a@b>:" with no reason lines under it)?  Then it is an item of a list
- * that an explanation above heads (EZweb, Notes, old Sendmail, qmail),
- * not a line or field that carries its own reason.
+ * qmail's "<a@b>:" with no reason lines under it)?  Then it is an item of
+ * a list that an explanation above heads (EZweb, Notes, old Sendmail,
+ * qmail), not a line or field that carries its own reason.
  */
 static int
 alone_on_line(const char *t, size_t ls, size_t n, const char *addr)
@@ -912,8 +912,8 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		    sp[i].addr) || rcpt_to_line(t, sp[i].at, cut,
 		    sp[i].addr))) || (ctx->failed_rcpts[0] != '\0' &&
 		    sp[i].at >= cut);
-		added += add_rcpt(ctx, sp[i].addr, t + from, end - from,
-		    alone ? t + afrom : NULL, end - afrom, alone);
+		added += dsn_body_add_rcpt(ctx, sp[i].addr, t + from,
+		    end - from, alone ? t + afrom : NULL, end - afrom, alone);
 	}
 	if (added == 0 && n == 0) {
 		/*
@@ -931,8 +931,8 @@ dsn_body_scan(struct dsn_ctx *ctx)
 			if (own_party(ctx, subj))
 				subj[0] = '\0';
 		}
-		added = add_rcpt(ctx, ctx->om_to[0] ? ctx->om_to : subj, t, cut,
-		    NULL, 0, 0);
+		added = dsn_body_add_rcpt(ctx, ctx->om_to[0] ? ctx->om_to :
+		    subj, t, cut, NULL, 0, 0);
 	}
 	free(ss.v);
 	return (added);

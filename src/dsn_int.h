@@ -80,6 +80,8 @@ int dsn_ses_scan(struct dsn_ctx *);
 int dsn_body_scan(struct dsn_ctx *);
 int dsn_body_is_bounce(struct dsn_ctx *);
 int dsn_body_is_autoreply(const struct dsn_ctx *);
+int dsn_body_add_rcpt(struct dsn_ctx *, const char *, const char *,
+    size_t, const char *, size_t, int);
 
 /* dsn_list.c: a list server's refusal of a post; records added. */
 int dsn_list_notice(struct dsn_ctx *);

@@ -11,7 +11,7 @@
  * a list's other mail to its members (reminders, digests, welcomes) names
  * the list too and is no bounce.
  *
- * Pure: reads the parse context, adds records through dsn_record.c.
+ * Pure: reads the parse context, adds records as dsn_body.c does.
  */
 
 #include "config.h"
@@ -83,18 +83,6 @@ dsn_list_notice(struct dsn_ctx *ctx)
 	if (addr[0] == '\0')
 		return (0);
 
-	struct dsn_record *r = dsn_record_new(ctx);
-	if (r == NULL)
-		return (0);
-	dsn_copy(r->recipient, sizeof(r->recipient), addr, strlen(addr));
-	dsn_squeeze(r->diagnostic, sizeof(r->diagnostic), t + ps, pe - ps);
-	dsn_copy(r->action, sizeof(r->action), "failed", 6);
-	dsn_record_finish(ctx, r, RB_OUTCOME_BOUNCED);
-	/* Words the rules do not know: no verdict, no record. */
-	if (r->v.reason == RB_REASON_UNDEFINED && r->v.rule != NULL &&
-	    strcmp(r->v.rule, "none") == 0) {
-		ctx->res->n--;
-		return (0);
-	}
-	return (1);
+	/* Words the rules do not know give no record (no DSN vouches). */
+	return (dsn_body_add_rcpt(ctx, addr, t + ps, pe - ps, NULL, 0, 0));
 }
