@@ -478,12 +478,14 @@ check(struct tail *t)
 		uint64_t read_to = t->cur.committed + t->cur.have;
 		/*
 		 * copytruncate: the file was cut under us.  It may have
-		 * grown past where we were by the time we look; then its
-		 * first bytes are another file's, and reading on from the
-		 * old offset would start in the middle of a new line.
+		 * grown back to where we were, or past it, by the time we
+		 * look; then its first bytes are another file's, and reading
+		 * on from the old offset would skip the new lines or start
+		 * in the middle of one.  Grown back to exactly the old size,
+		 * it shows no change but its first bytes.
 		 */
 		cut = (uint64_t)fsb.st_size < read_to ||
-		    ((uint64_t)fsb.st_size > read_to && t->cur.fp != 0 &&
+		    (read_to > 0 && t->cur.fp != 0 &&
 		    tail_fingerprint(t->cur.fd) != t->cur.fp);
 	}
 	if (cut) {

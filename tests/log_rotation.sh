@@ -1,7 +1,7 @@
 #!/bin/sh
 # log_rotation.sh - the live follower loses nothing and duplicates nothing
-# through rename rotation, copytruncate (also when the file has grown past
-# the old offset by the time it is read), a rotation while reboundd is not
+# through rename rotation, copytruncate (also when the file has grown back
+# to the old offset, or past it, by the time it is read), a rotation while reboundd is not
 # running (it finishes the rotated file from its saved position), a
 # line split across a rotation, and lines written to the old file after
 # the rename (syslog until its reopen signal), also across a kill -9.
@@ -93,6 +93,13 @@ lines 40 > "$T/regrown"
 cat "$T/regrown" > "$D/mail.log"
 wait_stored 230 "a truncated file grown past the old offset"
 
+# 6b. copytruncate, and the file grows back to exactly the old offset
+#     before it is read again: its size shows no change, its first bytes do
+lines 40 > "$T/same"
+[ "$(wc -c < "$T/same")" = "$(wc -c < "$D/mail.log")" ] || fail "test lines of unequal length"
+cat "$T/same" > "$D/mail.log"
+wait_stored 270 "a truncated file grown back to the old offset"
+
 # 7. rotate_grace: a rotated file quiet that long is let go (its space
 #    freed once logrotate removes it), here after 1 s, not the default 60
 echo "rotate_grace = 1s" >> "$D/rebound.conf"
@@ -103,7 +110,7 @@ exec 3>> "$D/mail.log"
 mv "$D/mail.log" "$D/mail.log.7"
 lines 10 > "$D/mail.log"
 lines 10 >&3
-wait_stored 250 "both files after a rotation with rotate_grace = 1s"
+wait_stored 290 "both files after a rotation with rotate_grace = 1s"
 held() { ls -l "/proc/$(cat "$D/pid")/fd" 2>/dev/null | grep -c 'mail\.log\.7$'; }
 [ "$(held)" -ge 1 ] || fail "the rotated file not read on"
 wait_until 15 sh -c "[ \"\$(ls -l /proc/$(cat "$D/pid")/fd | grep -c 'mail\.log\.7\$')\" = 0 ]" ||
@@ -114,4 +121,4 @@ exec 3>&-
 dups=$(sqlite3 "$D/state/rebound.db" 'SELECT count(*) FROM (SELECT recipient FROM outcomes GROUP BY recipient HAVING count(*) > 1)')
 [ "$dups" = 0 ] || fail "$dups recipients stored twice"
 daemon_stop "$D"
-pass "250 lines through 7 rotations and a kill -9, each stored once"
+pass "290 lines through 8 rotations and a kill -9, each stored once"
