@@ -405,6 +405,16 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 		refused(d, err);
 		return;
 	}
+	/*
+	 * A path that cannot be read is refused here, before anything is
+	 * swapped: a journal directory that is gone would otherwise leave
+	 * the daemon reading nothing after a reload it called done.
+	 */
+	if (settings_check_paths(ncfg, err, sizeof(err)) != 0) {
+		refused(d, err);
+		settings_free(ncfg);
+		return;
+	}
 	struct classifier *ncl = load_rules(ncfg, err, sizeof(err));
 	if (ncl == NULL) {
 		refused(d, err);
@@ -656,6 +666,8 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 		mkdirs(sockdir);
 		chmod(sockdir, 0755);
 	}
+	if (settings_check_paths(cfg, err, sizeof(err)) != 0)
+		log_fatalx("config: %s", err);
 	if ((d->cl = load_rules(cfg, err, sizeof(err))) == NULL)
 		log_fatalx("rules: %s", err);
 	d->base = event_base_new();

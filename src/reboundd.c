@@ -87,6 +87,11 @@ main(int argc, char **argv)
 		}
 		if (warn[0] != '\0')
 			fprintf(stderr, "reboundd: warning: %s\n", warn);
+		if (settings_check_paths(cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "reboundd: %s\n", err);
+			settings_free(cfg);
+			return (1);
+		}
 		/* settings_load() ran these line by line; the defaults too. */
 		if (milter_check(cfg, err, sizeof(err)) != 0) {
 			fprintf(stderr, "reboundd: %s: %s\n", cfg->file, err);

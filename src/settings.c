@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "batv.h"
 #include "dsn.h"
@@ -97,7 +98,7 @@ static const struct key keys[] = {
 	    "read the systemd journal instead of log files" },
 	{ "journal_match", K_STR, O(journal_match), "SYSLOG_FACILITY=2", NULL,
 	    "journal match expression (FIELD=value, space separated)" },
-	{ "journal_directory", K_STR, O(journal_directory), "", NULL,
+	{ "journal_directory", K_PATH, O(journal_directory), "", NULL,
 	    "read the journal files in this directory; empty = the system journal" },
 	{ "verbose", K_BOOL, O(verbose), "no", NULL,
 	    "log more detail" },
@@ -346,6 +347,10 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 
 	switch (k->type) {
 	case K_PATH:
+		/* Everything the daemon keeps lives there; "" would be "/". */
+		if (k->off == offsetof(struct rb_settings, state_directory) &&
+		    *v == '\0')
+			return (fail(err, errlen, name, line, "%s: must not be empty", k->name));
 		if (*v != '\0' && *v != '/')
 			return (fail(err, errlen, name, line, "%s: \"%s\" is not an absolute path", k->name, v));
 		/* bind() would refuse it at start-up only. */
@@ -819,6 +824,38 @@ settings_check_accounts(const struct rb_settings *c, int as_root, char *err,
 		used += (size_t)snprintf(warn + used, warnlen - used,
 		    "%s%s: %s: group \"%s\" does not exist (not applied)",
 		    used ? "; " : "", c->file, gkeys[i], gvals[i]);
+	}
+	return (0);
+}
+
+int
+settings_check_paths(const struct rb_settings *c, char *err, size_t errlen)
+{
+	const char *const names[] = { "rules_file", "local_rules_file",
+	    "provider_map_file" };
+	const char *const vals[] = { c->rules_file, c->local_rules_file,
+	    c->provider_map_file };
+	struct stat sb;
+
+	for (int i = 0; i < 3; i++)
+		if (vals[i][0] != '\0' && access(vals[i], R_OK) != 0) {
+			snprintf(err, errlen, "%s: %s = %s: %s", c->file, names[i],
+			    vals[i], strerror(errno));
+			return (-1);
+		}
+	if (c->journal && c->journal_directory[0] != '\0') {
+		const char *why = NULL;
+		if (stat(c->journal_directory, &sb) != 0)
+			why = strerror(errno);
+		else if (!S_ISDIR(sb.st_mode))
+			why = "not a directory";
+		else if (access(c->journal_directory, R_OK | X_OK) != 0)
+			why = strerror(errno);
+		if (why != NULL) {
+			snprintf(err, errlen, "%s: journal_directory = %s: %s",
+			    c->file, c->journal_directory, why);
+			return (-1);
+		}
 	}
 	return (0);
 }

@@ -117,6 +117,15 @@ void settings_dsn_options(const struct rb_settings *, struct dsn_options *o,
  */
 int settings_check_accounts(const struct rb_settings *, int as_root,
     char *err, size_t errlen, char *warn, size_t warnlen);
+/*
+ * Check that the files and directories the settings name can be read
+ * (access, stat; not pure): the rule and provider map files, and the
+ * journal directory when the journal is read.  -1 with "FILE: key =
+ * value: reason" in err, so that a bad path is refused by reboundd -t, at
+ * start and at reload with the key that names it, not found missing
+ * later by whatever opens it.
+ */
+int settings_check_paths(const struct rb_settings *, char *err, size_t errlen);
 /* Print the effective configuration in the file's own syntax. */
 void settings_print(const struct rb_settings *, FILE *fp);
 /* The same, each key preceded by its one-line description. */

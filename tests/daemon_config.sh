@@ -22,6 +22,18 @@ refused() {
 refused "journal_match = SYSLOG_FACILITY" "t.conf:@N@: journal_match: \"SYSLOG_FACILITY\" is not FIELD=value"
 long=/tmp/$(printf '%0120d' 0).sock
 refused "control_socket = $long" "t.conf:@N@: control_socket: \"$long\" is longer than a socket path may be"
+refused "state_directory =" "t.conf:@N@: state_directory: must not be empty"
+refused "journal_directory = journal" "t.conf:@N@: journal_directory: \"journal\" is not an absolute path"
+# Files the settings name are read at start and reload: -t reads them too.
+refused "rules_file = $T/no-such.rules" "t.conf: rules_file = $T/no-such.rules: No such file or directory"
+refused "provider_map_file = $T/no-such.map" "t.conf: provider_map_file = $T/no-such.map: No such file or directory"
+grep -v "^journal" "$D/rebound.conf" > "$T/j.conf"
+printf 'journal = yes\njournal_directory = %s\n' "$T/no-such-dir" >> "$T/j.conf"
+if "$B/reboundd" -t -c "$T/j.conf" > "$T/out" 2>&1; then
+	fail "accepted a journal_directory that does not exist"
+fi
+grep -qF "j.conf: journal_directory = $T/no-such-dir: No such file or directory" "$T/out" ||
+	fail "journal_directory: $(cat "$T/out")"
 
 # A directory is not an empty configuration.
 if "$B/reboundd" -t -c "$T" > "$T/out" 2>&1; then

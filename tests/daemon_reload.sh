@@ -82,6 +82,18 @@ echo "$now mx1 postfix/smtp[14]: 7C7C7C7C7C: to=<refused@example.org>, relay=mx.
 daemon_caught_up "$D"
 [ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'refused@example.org'")" = 1 ] ||
 	fail "sources stopped by a refused reload"
+# So is a journal directory that cannot be read: before, the reload was
+# done, the journal could not be opened, and nothing was read any more.
+echo "journal = yes" >> "$D/rebound.conf"
+echo "journal_directory = $T/no-such-journal" >> "$D/rebound.conf"
+kill -HUP "$pid"
+wait_until 20 grep -q "reload=refused.*journal_directory" "$D/reboundd.log" ||
+	fail "unreadable journal_directory not refused: $(tail -3 "$D/reboundd.log")"
+cp "$T/good.conf" "$D/rebound.conf"
+echo "$now mx1 postfix/smtp[14]: 7D7D7D7D7D: to=<nojournal@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)" >> "$D/mail.log"
+daemon_caught_up "$D"
+[ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'nojournal@example.org'")" = 1 ] ||
+	fail "sources stopped by a reload to an unreadable journal directory"
 # The reason inside error="..." has its own quotes escaped.
 echo "bogus = 1" >> "$D/rebound.conf"
 kill -HUP "$pid"
