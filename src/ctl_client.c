@@ -296,6 +296,9 @@ print_answer(const char *verb, json_t *ans)
 		    json_is_true(json_object_get(ans, "changed")) ? "done" : "nothing to change");
 	} else if (strcmp(verb, "import") == 0) {
 		printf("%lld address(es) newly suppressed\n", num(ans, "imported"));
+		if (num(ans, "expired") > 0)
+			printf("%lld left out: their expiry time has passed\n",
+			    num(ans, "expired"));
 	} else {
 		json_object_del(ans, "ok");
 		json_dumpf(ans, stdout, JSON_INDENT(2));

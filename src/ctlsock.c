@@ -373,8 +373,9 @@ finish_import(struct client *c)
 	}
 	FILE *in = fmemopen(c->import_buf, c->import_len, "r");
 	who_of(c, who, sizeof(who));
+	long expired = 0;
 	long n = in ? store_import_csv(daemon_store(c->cs->d), in, who,
-	    time(NULL), err, sizeof(err)) : -1;
+	    time(NULL), &expired, err, sizeof(err)) : -1;
 	if (in)
 		fclose(in);
 	free(c->import_buf);
@@ -384,7 +385,8 @@ finish_import(struct client *c)
 	if (n < 0)
 		reply_error(c, in ? err : "out of memory");
 	else
-		reply(c, ok_with(json_pack("{s:I}", "imported", (json_int_t)n)));
+		reply(c, ok_with(json_pack("{s:I,s:I}", "imported", (json_int_t)n,
+		    "expired", (json_int_t)expired)));
 }
 
 static void

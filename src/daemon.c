@@ -84,6 +84,8 @@ struct daemon {
 	struct source src[RB_SETTINGS_MAX_FILES];
 	int nsrc;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_maint, *ev_watchdog;
+	struct event *ev_expiry;
+	time_t maint_retry;	/* after a failed maintenance, not before */
 	time_t started;
 	unsigned long reloads, reload_failures;
 };
@@ -483,15 +485,35 @@ static void
 on_maint(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
+	time_t now = time(NULL);
 
-	if (store_maintain(d->st, time(NULL)) != 0)
+	d->maint_retry = 0;
+	if (store_maintain(d->st, now) != 0) {
 		log_warnx("store: maintenance=failed (will retry)");
+		d->maint_retry = now + d->cfg->maintenance_interval;
+	}
 	/* systemctl status shows this line. */
 	json_t *s = store_status(d->st);
 	notify("STATUS=following %d log file(s); %lld outcomes, %lld suppressed",
 	    d->nsrc, (long long)json_integer_value(json_object_get(s, "outcomes")),
 	    (long long)json_integer_value(json_object_get(s, "suppressions")));
 	json_decref(s);
+}
+
+/*
+ * Each second: when a suppression's lifetime is over, maintenance runs
+ * now rather than at its interval, so an expired entry stops refusing
+ * mail within a second ("suppress add --expires 1h" means an hour).  A
+ * failed maintenance is retried at the interval, not every second.
+ */
+static void
+on_expiry(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	time_t next = store_next_expiry(d->st), now = time(NULL);
+
+	if (next > 0 && next <= now && now >= d->maint_retry)
+		on_maint(-1, 0, d);
 }
 
 static void
@@ -701,6 +723,9 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	d->ev_maint = event_new(d->base, -1, EV_PERSIST, on_maint, d);
 	struct timeval mt = { cfg->maintenance_interval, 0 };
 	event_add(d->ev_maint, &mt);
+	d->ev_expiry = event_new(d->base, -1, EV_PERSIST, on_expiry, d);
+	struct timeval et = { 1, 0 };
+	event_add(d->ev_expiry, &et);
 #ifdef HAVE_SYSTEMD
 	uint64_t usec = 0;
 	if (cfg->watchdog && sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
@@ -732,6 +757,7 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	event_free(d->ev_term);
 	event_free(d->ev_int);
 	event_free(d->ev_maint);
+	event_free(d->ev_expiry);
 	if (d->ev_watchdog)
 		event_free(d->ev_watchdog);
 	event_base_free(d->base);

@@ -38,6 +38,8 @@
 #include "supset.h"
 #include "util.h"
 
+static time_t next_expiry(struct store *);
+
 static const char *const queries[Q__COUNT] = {
 	[Q_OUTCOME_INSERT] = "INSERT OR IGNORE INTO outcomes(key,time,source,"
 	    "queue_id,recipient,sender,message_id,relay,dsn,outcome,reason,"
@@ -326,6 +328,7 @@ open_store(const char *path, const struct store_options *opt, int with_set,
 		    path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	st->next_expiry = next_expiry(st);
 	/* The working cache, once the start-up scan no longer fills it. */
 	store_exec(st, "PRAGMA cache_size=-262144");
 	return (st);
@@ -466,8 +469,8 @@ store_pend_apply(struct store *st)
 int
 store_suppress_tx(struct store *st, const char *addr, const char *reason,
     const char *category, const char *codes, const char *text,
-    const char *source, const char *evidence, time_t now, time_t expires,
-    const char *who, const char *why)
+    const char *source, const char *evidence, time_t created, time_t expires,
+    const char *who, const char *why, time_t now)
 {
 	sqlite3_stmt *s = st->q[Q_SUP_ADD];
 
@@ -478,7 +481,7 @@ store_suppress_tx(struct store *st, const char *addr, const char *reason,
 	store_bind_text(s, 5, text);
 	store_bind_text(s, 6, source);
 	store_bind_text(s, 7, evidence);
-	sqlite3_bind_int64(s, 8, now);
+	sqlite3_bind_int64(s, 8, created);
 	sqlite3_bind_int64(s, 9, expires);
 	if (step_done(st, s) != 0)
 		return (-1);
@@ -486,6 +489,8 @@ store_suppress_tx(struct store *st, const char *addr, const char *reason,
 		return (0);
 	if (audit(st, now, addr, "add", source, who, why, NULL) != 0)
 		return (-1);
+	if (expires > 0 && (st->next_expiry == 0 || expires < st->next_expiry))
+		st->next_expiry = expires;
 	enum rb_category c = RB_CATEGORY_OTHER;
 	enum rb_reason r = RB_REASON_UNDEFINED;
 	taxonomy_category_parse(category, &c);
@@ -696,7 +701,7 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
 			if (store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
 			    taxonomy_category_name(v->category), v->enhanced,
 			    o->text, "escalation", o->queue_id[0] ? o->queue_id :
-			    o->message_id, now, exp, "reboundd", why) < 0)
+			    o->message_id, now, exp, "reboundd", why, now) < 0)
 				return (-1);
 			store_bind_text(st->q[Q_RETRY_DEL], 1, addr);
 			if (step_done(st, st->q[Q_RETRY_DEL]) != 0)
@@ -735,7 +740,7 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
 		if (store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
 		    taxonomy_category_name(v->category), v->enhanced, o->text,
 		    src, evidence, now, life ? now + life : 0, "reboundd",
-		    taxonomy_category_name(v->category)) < 0)
+		    taxonomy_category_name(v->category), now) < 0)
 			return (-1);
 	}
 	return (1);
@@ -892,7 +897,7 @@ store_suppress_add(struct store *st, const char *addr_in, const char *reason,
 	if (store_exec(st, "BEGIN IMMEDIATE") != 0)
 		return (-1);
 	int r = store_suppress_tx(st, addr, "suppressed", "policy", "", reason,
-	    taxonomy_source_name(src), who, now, expires, who, reason);
+	    taxonomy_source_name(src), who, now, expires, who, reason, now);
 	if (r < 0 || store_exec(st, "COMMIT") != 0) {
 		store_exec(st, "ROLLBACK");
 		st->npend = 0;
@@ -964,6 +969,22 @@ store_count_of(struct store *st, const char *sql)
 
 /* ---- housekeeping ---- */
 
+/* The earliest expires in the table (its partial index), 0 for none. */
+static time_t
+next_expiry(struct store *st)
+{
+	long n = store_count_of(st, "SELECT coalesce(min(expires), 0) FROM "
+	    "suppressions WHERE expires > 0");
+
+	return (n > 0 ? (time_t)n : 0);
+}
+
+time_t
+store_next_expiry(const struct store *st)
+{
+	return (st->next_expiry);
+}
+
 int
 store_maintain(struct store *st, time_t now)
 {
@@ -1018,6 +1039,7 @@ store_maintain(struct store *st, time_t now)
 	store_pend_apply(st);
 	if (st->n_outcomes >= 0)
 		st->n_outcomes -= pruned;
+	st->next_expiry = next_expiry(st);
 	return (0);
 fail:
 	store_exec(st, "ROLLBACK");

@@ -116,11 +116,22 @@ json_t *store_status(struct store *);
 /* The n most recent outcomes, newest first. */
 json_t *store_recent(struct store *, size_t n);
 
-/* CSV export to fp; import from fp (idempotent).  Return rows or -1. */
+/*
+ * CSV export to fp; import from fp (idempotent).  Return rows or -1.
+ * Import leaves out records whose expires is already past, counted in
+ * *expired (when not NULL); each addition is audited at now.
+ */
 long store_export_csv(struct store *, FILE *fp);
 long store_import_csv(struct store *, FILE *fp, const char *who, time_t now,
-    char *err, size_t errlen);
+    long *expired, char *err, size_t errlen);
 
+/*
+ * The earliest time a suppression expires, 0 for none: when the daemon
+ * runs store_maintain() next, so that an expired suppression is lifted
+ * within a second rather than at the next maintenance_interval.  It may
+ * be earlier than the truth (an addition rolled back), never later.
+ */
+time_t store_next_expiry(const struct store *);
 /*
  * Housekeeping, called from a timer: expire suppressions whose time has
  * come (audited), prune outcomes past retention, roll minute counters into

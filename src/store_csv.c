@@ -131,11 +131,11 @@ csv_time(const char *v, time_t *out)
 
 long
 store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
-    char *err, size_t errlen)
+    long *expired, char *err, size_t errlen)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	long lineno = 0, added = 0;
+	long lineno = 0, added = 0, past = 0;
 	char *f[9];
 
 	st->npend = 0;
@@ -179,9 +179,18 @@ store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
 			    "since 1970 (up to the year 9999; 0 is never)", lineno, f[5]);
 			goto fail;
 		}
+		/*
+		 * An entry whose lifetime is over (an old export) is not
+		 * brought back to be refused mail until the next expiry.
+		 */
+		if (expires > 0 && expires <= now) {
+			past++;
+			continue;
+		}
+		/* Audited now, by who imports; the row keeps its created. */
 		int r = store_suppress_tx(st, addr, n > 1 && f[1][0] ? f[1] : "suppressed",
 		    cat, n > 6 ? f[6] : "", n > 8 ? f[8] : "", "import",
-		    n > 7 ? f[7] : "", created, expires, who, "import");
+		    n > 7 ? f[7] : "", created, expires, who, "import", now);
 		if (r < 0) {
 			snprintf(err, errlen, "line %ld: %s", lineno, sqlite3_errmsg(st->db));
 			goto fail;
@@ -196,6 +205,8 @@ store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
 		return (-1);
 	}
 	store_pend_apply(st);
+	if (expired != NULL)
+		*expired = past;
 	return (added);
 fail:
 	free(line);

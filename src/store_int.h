@@ -81,6 +81,13 @@ struct store {
 	size_t nflow, flow_cap;
 	time_t flow_any;	/* through any transport; 0: none yet */
 	time_t next_any;	/* with the batch being applied */
+	/*
+	 * The earliest expires of a suppression, 0 for none; a commit may
+	 * have made it earlier (store_suppress_tx), store_maintain() sets
+	 * it after removing what had expired.  Too early costs one
+	 * maintenance that finds nothing; never later than the truth.
+	 */
+	time_t next_expiry;
 	time_t *flow_before;	/* per outcome of the batch, in its order */
 	size_t flow_before_cap;
 };
@@ -92,13 +99,15 @@ void store_bind_text(sqlite3_stmt *, int i, const char *v);
 /* The single number a query returns, or -1. */
 long store_count_of(struct store *, const char *sql);
 /*
- * Suppress addr inside the open transaction, audited; the set learns of
- * it at commit (store_pend_apply).  1 added, 0 already there, -1 error.
+ * Suppress addr inside the open transaction, audited at now; the set
+ * learns of it at commit (store_pend_apply).  created is the row's own
+ * time (an import keeps the one it brings).  1 added, 0 already there,
+ * -1 error.
  */
 int store_suppress_tx(struct store *, const char *addr, const char *reason,
     const char *category, const char *codes, const char *text,
-    const char *source, const char *evidence, time_t now, time_t expires,
-    const char *who, const char *why);
+    const char *source, const char *evidence, time_t created, time_t expires,
+    const char *who, const char *why, time_t now);
 /* After a commit: apply the pending changes to the suppression set. */
 void store_pend_apply(struct store *);
 

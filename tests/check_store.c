@@ -593,7 +593,7 @@ import_text(const char *text, time_t now, char *err, size_t errlen)
 	FILE *fp = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
 
 	ck_assert_ptr_nonnull(fp);
-	long n = store_import_csv(st, fp, "uid:0", now, err, errlen);
+	long n = store_import_csv(st, fp, "uid:0", now, NULL, err, errlen);
 	fclose(fp);
 	return (n);
 }
@@ -611,7 +611,7 @@ START_TEST(test_csv_roundtrip)
 	fclose(fp);
 	/* Import into the same store: idempotent, nothing new. */
 	fp = fopen(csv, "r");
-	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, err, sizeof(err)), 0);
+	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, NULL, err, sizeof(err)), 0);
 	fclose(fp);
 	/* And a bad file is refused with its line, changing nothing. */
 	ck_assert_int_eq(import_text("address,reason,category\nc@example.com,x,policy\n"
@@ -719,6 +719,47 @@ static const struct {
 	{ "\"ADDRESS\",\"REASON\"\nh@example.com,x,policy,import,,\n", NULL },
 };
 
+/*
+ * Import: a record whose expiry has passed stays out (it would be refused
+ * mail until the next expiry), and is counted; the audit entry of an
+ * import is dated when it was made, not the record's created.
+ */
+START_TEST(test_csv_import_expired)
+{
+	char err[256];
+	time_t now = 1800000000;
+	long expired = -1;
+	const char *csv = "old@example.com,r,policy,manual,1000000000,1000003600\n"
+	    "kept@example.com,r,policy,manual,1000000000,0\n"
+	    "soon@example.com,r,policy,manual,1000000000,1800000100\n";
+	FILE *fp = fmemopen((void *)(uintptr_t)csv, strlen(csv), "r");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(store_import_csv(st, fp, "uid:0", now, &expired, err,
+	    sizeof(err)), 2);
+	fclose(fp);
+	ck_assert_int_eq(expired, 1);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "old@example.com", NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "kept@example.com", NULL), 1);
+	json_t *l = store_lookup(st, "kept@example.com", now);
+	json_t *sup = json_object_get(l, "suppression");
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), 1000000000);
+	json_t *h = json_array_get(json_object_get(l, "history"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(h, "time")), now);
+	json_decref(l);
+	/* The next expiry is known, and moves on once it is reached. */
+	ck_assert_int_eq(store_next_expiry(st), 1800000100);
+	ck_assert_int_eq(store_suppress_add(st, "later@example.com", "x",
+	    RB_SOURCE_MANUAL, "uid:0", now, now + 500), 0);
+	ck_assert_int_eq(store_next_expiry(st), 1800000100);
+	ck_assert_int_eq(store_maintain(st, 1800000100), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "soon@example.com", NULL), 0);
+	ck_assert_int_eq(store_next_expiry(st), now + 500);
+	ck_assert_int_eq(store_maintain(st, now + 500), 0);
+	ck_assert_int_eq(store_next_expiry(st), 0);
+}
+END_TEST
+
 START_TEST(test_csv_import_checks)
 {
 	char err[256];
@@ -786,6 +827,7 @@ main(void)
 	tcase_add_test(tc, test_csv_roundtrip);
 	tcase_add_test(tc, test_supset);
 	tcase_add_test(tc, test_csv_import_checks);
+	tcase_add_test(tc, test_csv_import_expired);
 	tcase_add_test(tc, test_list_newest_first);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
