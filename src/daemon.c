@@ -445,6 +445,9 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	if (strcmp(ncfg->control_socket, d->cfg->control_socket) != 0 ||
 	    strcmp(ncfg->database, d->cfg->database) != 0)
 		log_warnx("config: control_socket and database changes take effect at restart");
+	/* The store's keys and the milter's lookups must fold alike. */
+	if (ncfg->store.fold != d->cfg->store.fold)
+		log_warnx("config: address_case_fold changes take effect at restart");
 	/* Keep what cannot change without a restart. */
 	struct rb_settings *ocfg = d->cfg;
 	struct classifier *ocl = d->cl;

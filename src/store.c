@@ -237,6 +237,72 @@ migrate_v1(struct store *st)
 }
 
 /* with_set 0: the database only, without loading the suppression set. */
+/*
+ * Keys are addresses folded as address_case_fold says; the database
+ * remembers which rule made them (meta 'address_case_fold').  Opened
+ * under "all" after "domain" (or a database from before the rule was
+ * remembered), the suppressions, retry state, audit trail and outcomes
+ * are folded to lower case in one transaction: left as they were, an
+ * entry with capitals could be neither found, nor removed, nor matched
+ * by the milter, which folds what it looks up.  Two entries that become
+ * one keep the first.  From "all" back to "domain" nothing can be
+ * unfolded: lower-case entries stay, and match only lower-case mail.
+ */
+static int
+refold(struct store *st)
+{
+	const char *want = st->opt.fold == STORE_FOLD_ALL ? "all" : "domain";
+	char have[16] = "";
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k = "
+	    "'address_case_fold'", -1, &s, NULL) != SQLITE_OK)
+		return (-1);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+		util_strlcpy(have, (const char *)sqlite3_column_text(s, 0),
+		    sizeof(have));
+	sqlite3_finalize(s);
+	if (strcmp(have, want) == 0)
+		return (0);
+	if (store_exec(st, "BEGIN IMMEDIATE") != 0)
+		return (-1);
+	long n = 0;
+	if (st->opt.fold == STORE_FOLD_ALL) {
+		if (store_exec(st, "INSERT OR IGNORE INTO suppressions SELECT "
+		    "lower(address), reason, category, codes, text, source, "
+		    "evidence, created, expires FROM suppressions WHERE "
+		    "address != lower(address) ORDER BY created") != 0)
+			goto fail;
+		if (store_exec(st, "DELETE FROM suppressions WHERE address != "
+		    "lower(address)") != 0)
+			goto fail;
+		n = sqlite3_changes(st->db);
+		if (store_exec(st, "INSERT OR IGNORE INTO retry SELECT "
+		    "lower(address), failures, first, last, last_code, "
+		    "last_category, last_reason FROM retry WHERE address != "
+		    "lower(address) ORDER BY first") != 0 ||
+		    store_exec(st, "DELETE FROM retry WHERE address != "
+		    "lower(address)") != 0 ||
+		    store_exec(st, "UPDATE audit SET address = lower(address) "
+		    "WHERE address != lower(address)") != 0 ||
+		    store_exec(st, "UPDATE OR IGNORE outcomes SET recipient = "
+		    "lower(recipient) WHERE recipient != lower(recipient)") != 0)
+			goto fail;
+	}
+	char sql[96];
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta(k,v) VALUES "
+	    "('address_case_fold','%s')", want);
+	if (store_exec(st, sql) != 0 || store_exec(st, "COMMIT") != 0)
+		goto fail;
+	if (have[0] != '\0')
+		log_info("store: address_case_fold=%s was=%s refolded=%ld", want,
+		    have, n);
+	return (0);
+fail:
+	store_exec(st, "ROLLBACK");
+	return (-1);
+}
+
 static struct store *
 open_store(const char *path, const struct store_options *opt, int with_set,
     char *err, size_t errlen)
@@ -295,6 +361,11 @@ open_store(const char *path, const struct store_options *opt, int with_set,
 			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 			goto fail;
 		}
+	}
+	if (refold(st) != 0) {
+		snprintf(err, errlen, "%s: cannot fold the addresses as "
+		    "address_case_fold says: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
 	}
 	if (store_flow_load(st) != 0) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));

@@ -760,6 +760,50 @@ START_TEST(test_csv_import_expired)
 }
 END_TEST
 
+/*
+ * address_case_fold changed from domain to all between two runs: the
+ * entries with capitals in the local part are folded when the store is
+ * opened, so they can be found, removed and matched (the milter folds
+ * what it looks up); two that become one are one entry.
+ */
+START_TEST(test_refold_on_open)
+{
+	char err[256];
+	time_t now = 1800000000;
+	struct store_options o;
+
+	ck_assert_int_eq(store_suppress_add(st, "Carol.Case@Example.COM", "x",
+	    RB_SOURCE_MANUAL, "uid:0", now, 0), 0);
+	ck_assert_int_eq(store_suppress_add(st, "Dup@example.com", "x",
+	    RB_SOURCE_MANUAL, "uid:0", now, 0), 0);
+	ck_assert_int_eq(store_suppress_add(st, "dup@example.com", "x",
+	    RB_SOURCE_MANUAL, "uid:0", now + 1, 0), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "Carol.Case@example.com", NULL), 1);
+	store_close(st);
+	store_options_default(&o);
+	o.fold = STORE_FOLD_ALL;
+	st = store_open(path, &o, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "carol.case@example.com", NULL), 1);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "Carol.Case@example.com", NULL), 0);
+	json_t *l = store_lookup(st, "CAROL.case@example.com", now);
+	ck_assert(json_is_true(json_object_get(l, "suppressed")));
+	ck_assert_int_eq(json_array_size(json_object_get(l, "history")), 1);
+	json_decref(l);
+	FILE *null = fopen("/dev/null", "w");
+	ck_assert_int_eq(store_export_csv(st, null), 2);
+	fclose(null);
+	ck_assert_int_eq(store_suppress_remove(st, "Carol.Case@Example.COM", "uid:0",
+	    "gone", now + 2), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "carol.case@example.com", NULL), 0);
+	/* Opened again under the same rule: nothing more to do. */
+	store_close(st);
+	st = store_open(path, &o, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "dup@example.com", NULL), 1);
+}
+END_TEST
+
 START_TEST(test_csv_import_checks)
 {
 	char err[256];
@@ -828,6 +872,7 @@ main(void)
 	tcase_add_test(tc, test_supset);
 	tcase_add_test(tc, test_csv_import_checks);
 	tcase_add_test(tc, test_csv_import_expired);
+	tcase_add_test(tc, test_refold_on_open);
 	tcase_add_test(tc, test_list_newest_first);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
