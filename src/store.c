@@ -244,8 +244,9 @@ migrate_v1(struct store *st)
  * remembered), the suppressions, retry state, audit trail and outcomes
  * are folded to lower case in one transaction: left as they were, an
  * entry with capitals could be neither found, nor removed, nor matched
- * by the milter, which folds what it looks up.  Two entries that become
- * one keep the first.  From "all" back to "domain" nothing can be
+ * by the milter, which folds what it looks up.  Of two entries that
+ * become one, the one already in lower case stays, else the oldest.
+ * From "all" back to "domain" nothing can be
  * unfolded: lower-case entries stay, and match only lower-case mail.
  */
 static int
