@@ -88,17 +88,20 @@ print_table(json_t *ans)
 	size_t i;
 	json_t *r;
 
-	printf("%-22s %9s %9s %9s %9s %9s %9s %8s %8s\n", by ? by : "key",
-	    "TOTAL", "DELIVERED", "DEFERRED", "BOUNCED", "EXPIRED", "BLOCKED",
-	    "BOUNCE%", "BLOCK%");
+	/* TOTAL is the sum of the five columns after it; BLOCKED is a part. */
+	printf("%-22s %9s %9s %9s %9s %9s %9s %9s %9s %8s %8s\n", by ? by : "key",
+	    "TOTAL", "DELIVERED", "DEFERRED", "BOUNCED", "EXPIRED", "COMPLAINT",
+	    "OTHER", "BLOCKED", "BOUNCE%", "BLOCK%");
 	json_array_foreach(rows, i, r) {
-		printf("%-22.22s %9lld %9lld %9lld %9lld %9lld %9lld %7.2f%% %7.2f%%\n",
+		printf("%-22.22s %9lld %9lld %9lld %9lld %9lld %9lld %9lld %9lld %7.2f%% %7.2f%%\n",
 		    json_string_value(json_object_get(r, by)),
 		    json_integer_value(json_object_get(r, "total")),
 		    json_integer_value(json_object_get(r, "delivered")),
 		    json_integer_value(json_object_get(r, "deferred")),
 		    json_integer_value(json_object_get(r, "bounced")),
 		    json_integer_value(json_object_get(r, "expired")),
+		    json_integer_value(json_object_get(r, "complaint")),
+		    json_integer_value(json_object_get(r, "other")),
 		    json_integer_value(json_object_get(r, "blocked")),
 		    100 * json_real_value(json_object_get(r, "bounced_rate")),
 		    100 * json_real_value(json_object_get(r, "blocked_rate")));

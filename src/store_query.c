@@ -163,16 +163,19 @@ store_stats(struct store *st, const char *provider, time_t since,
 		const char *cat = (const char *)sqlite3_column_text(s, 2);
 		long n = (long)sqlite3_column_int64(s, 3);
 		if (cur == NULL || strcmp(curkey, k) != 0) {
-			cur = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", dim, k,
+			cur = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", dim, k,
 			    "total", 0, "delivered", 0, "deferred", 0, "bounced", 0,
-			    "expired", 0, "complaint", 0, "blocked", 0);
+			    "expired", 0, "complaint", 0, "other", 0, "blocked", 0);
 			json_array_append_new(rows, cur);
 			util_strlcpy(curkey, k, sizeof(curkey));
 		}
 #define BUMP(f, v) json_object_set_new(cur, f, json_integer(json_integer_value(json_object_get(cur, f)) + (v)))
 		BUMP("total", n);
-		if (json_object_get(cur, outc) != NULL)
+		/* Unknown outcomes and auto-replies: "other", so the total adds up. */
+		if (json_object_get(cur, outc) != NULL && strcmp(outc, "other") != 0)
 			BUMP(outc, n);
+		else
+			BUMP("other", n);
 		if ((strcmp(outc, "bounced") == 0 || strcmp(outc, "deferred") == 0) &&
 		    (strcmp(cat, "reputation") == 0 || strcmp(cat, "blocklist") == 0 ||
 		    strcmp(cat, "policy") == 0 || strcmp(cat, "authentication") == 0))

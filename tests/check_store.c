@@ -123,6 +123,31 @@ START_TEST(test_dedup_and_suppress)
 	ck_assert_str_eq(json_string_value(json_object_get(row, "domain")), "sender.example");
 	ck_assert_int_eq(jint(row, "total", NULL), 2);
 	json_decref(stats);
+
+	/*
+	 * A complaint and an outcome of no known kind have their columns:
+	 * the total is the sum of the outcome columns (reboundctl's table
+	 * showed no complaints, and its TOTAL did not add up).
+	 */
+	struct rb_outcome_rec more[2] = {
+		mk("fbl@example.com", "AAA112", RB_OUTCOME_COMPLAINT,
+		    RB_CATEGORY_COMPLAINT, RB_ACTION_SUPPRESS, RB_REASON_FEEDBACK, now - 5),
+		mk("odd@example.com", "AAA113", RB_OUTCOME_UNKNOWN,
+		    RB_CATEGORY_OTHER, RB_ACTION_REVIEW, RB_REASON_UNDEFINED, now - 5),
+	};
+	ck_assert_int_eq(store_apply(st, more, 2, NULL, now, NULL), 0);
+	stats = store_stats(st, "", now - 3600, "provider", now);
+	row = json_array_get(json_object_get(stats, "rows"), 0);
+	ck_assert_int_eq(jint(row, "total", NULL), 4);
+	ck_assert_int_eq(jint(row, "complaint", NULL), 1);
+	ck_assert_int_eq(jint(row, "other", NULL), 1);
+	long sum = 0;
+	const char *const cols[] = { "delivered", "deferred", "bounced",
+	    "expired", "complaint", "other" };
+	for (int i = 0; i < 6; i++)
+		sum += jint(row, cols[i], NULL);
+	ck_assert_int_eq(sum, 4);
+	json_decref(stats);
 }
 END_TEST
 
