@@ -796,14 +796,25 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
 		char evidence[512];
 		const char *src = v->outcome == RB_OUTCOME_COMPLAINT ? "complaint" :
 		    taxonomy_source_name(o->source);
+		/*
+		 * Where to look: the queue ID and file for a log line (the
+		 * batch's position is where reading ended, not the line, so
+		 * it is not given); the returned message's Message-ID for a
+		 * bounce message, and the queue ID that verified it against
+		 * the log when there is one (some carry no Message-ID).
+		 */
 		if (o->source == RB_SOURCE_LOG || o->source == RB_SOURCE_JOURNAL) {
 			if (pos != NULL && pos->cursor[0] == '\0')
 				snprintf(evidence, sizeof(evidence),
-				    "queue_id=%s file=%s offset=%llu", o->queue_id,
-				    pos->source_id, (unsigned long long)pos->offset);
+				    "queue_id=%s file=%s", o->queue_id,
+				    pos->source_id);
 			else
 				snprintf(evidence, sizeof(evidence), "queue_id=%s",
 				    o->queue_id);
+		} else if (o->queue_id[0] != '\0') {
+			snprintf(evidence, sizeof(evidence),
+			    "message_id=%s queue_id=%s", o->message_id,
+			    o->queue_id);
 		} else {
 			snprintf(evidence, sizeof(evidence), "message_id=%s",
 			    o->message_id);

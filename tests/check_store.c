@@ -148,6 +148,34 @@ START_TEST(test_dedup_and_suppress)
 		sum += jint(row, cols[i], NULL);
 	ck_assert_int_eq(sum, 4);
 	json_decref(stats);
+
+	/*
+	 * Evidence: a bounce message without a Message-ID names the queue
+	 * ID that verified it; a log line, its queue ID and file, not where
+	 * the batch's reading ended.
+	 */
+	struct rb_outcome_rec d = mk("dsn@example.com", "KKKK000001",
+	    RB_OUTCOME_BOUNCED, RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
+	    RB_REASON_USERUNKNOWN, now - 4);
+	d.source = RB_SOURCE_DSN;
+	outcome_make_key(&d);
+	struct rb_outcome_rec lg = mk("log@example.com", "LLLL000001",
+	    RB_OUTCOME_BOUNCED, RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
+	    RB_REASON_USERUNKNOWN, now - 4);
+	struct rb_position pos;
+	memset(&pos, 0, sizeof(pos));
+	snprintf(pos.source_id, sizeof(pos.source_id), "/var/log/mail.log");
+	pos.offset = 99999;
+	ck_assert_int_eq(store_apply(st, &d, 1, NULL, now, NULL), 0);
+	ck_assert_int_eq(store_apply(st, &lg, 1, &pos, now, NULL), 0);
+	l = store_lookup(st, "dsn@example.com", now);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(l,
+	    "suppression"), "evidence")), "message_id= queue_id=KKKK000001");
+	json_decref(l);
+	l = store_lookup(st, "log@example.com", now);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(l,
+	    "suppression"), "evidence")), "queue_id=LLLL000001 file=/var/log/mail.log");
+	json_decref(l);
 }
 END_TEST
 
