@@ -739,7 +739,12 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
 	if (sqlite3_changes(st->db) == 0)
 		return (0);	/* seen before: counted once */
 	st->tx_outcomes++;
-	if (count_outcome(st, o, now) != 0)
+	/*
+	 * A bounce nobody vouches for is kept for the record, but counted
+	 * nowhere: forged reports would otherwise raise a provider's
+	 * bounce rate as surely as they would suppress.
+	 */
+	if (!o->unverified && count_outcome(st, o, now) != 0)
 		return (-1);
 
 	/* Retry state and escalation. */

@@ -176,6 +176,25 @@ START_TEST(test_dedup_and_suppress)
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(l,
 	    "suppression"), "evidence")), "queue_id=LLLL000001 file=/var/log/mail.log");
 	json_decref(l);
+
+	/* An unverified bounce is stored but counted in no statistics. */
+	stats = store_stats(st, "", now - 3600, "provider", now);
+	long before = jint(json_array_get(json_object_get(stats, "rows"), 0), "total", NULL);
+	json_decref(stats);
+	struct rb_outcome_rec u = mk("forged@example.com", "",
+	    RB_OUTCOME_BOUNCED, RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_NONE,
+	    RB_REASON_USERUNKNOWN, now - 3);
+	u.source = RB_SOURCE_DSN;
+	u.unverified = 1;
+	snprintf(u.message_id, sizeof(u.message_id), "<forged@example.net>");
+	outcome_make_key(&u);
+	unsigned char fresh = 0;
+	ck_assert_int_eq(store_apply(st, &u, 1, NULL, now, &fresh), 0);
+	ck_assert_int_eq(fresh, 1);
+	stats = store_stats(st, "", now - 3600, "provider", now);
+	ck_assert_int_eq(jint(json_array_get(json_object_get(stats, "rows"), 0),
+	    "total", NULL), before);
+	json_decref(stats);
 }
 END_TEST
 
