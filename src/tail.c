@@ -591,8 +591,12 @@ tail_new(struct event_base *base, const char *path,
 			if (t->cur.fd >= 0)
 				log_info("tail: file=%s resuming=rotated-file offset=%llu",
 				    path, (unsigned long long)resume->offset);
+			else if (fd >= 0 && dev == resume->dev && ino == resume->ino)
+				/* The same file, its first bytes another's. */
+				log_info("tail: file=%s truncated-while-down=yes; reading from its start",
+				    path);
 			else
-				log_warnx("tail: file=%s saved position names a file that is gone; starting at the beginning",
+				log_warnx("tail: file=%s saved position names a file that is gone; reading the file now at the path from its start",
 				    path);
 		}
 		if (t->cur.fd >= 0) {
