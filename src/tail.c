@@ -76,6 +76,7 @@ struct tail {
 	struct event *inotify_ev, *poll_ev, *read_ev;
 	int read_scheduled;
 	int stalled;
+	int open_warned;	/* the path's trouble was logged (open_failed) */
 	struct tfile *held_file; /* while stalled: the file of the held batch */
 	size_t held;		/* and the bytes of it that batch covers */
 
@@ -119,13 +120,23 @@ static int
 open_identity(const char *path, uint64_t *dev, uint64_t *ino, uint64_t *fp)
 {
 	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: a FIFO put at the path would otherwise hold the event
+	 * loop in open() until some writer came, stopping everything.  Only
+	 * a regular file is read: -2 for anything else (a FIFO, a
+	 * directory, a device), which is waited out like a missing file.
+	 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)
 		return (-1);
 	if (fstat(fd, &sb) != 0) {
 		close(fd);
 		return (-1);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return (-2);
 	}
 	*dev = (uint64_t)sb.st_dev;
 	*ino = (uint64_t)sb.st_ino;
@@ -324,7 +335,7 @@ find_rotated(const char *path, uint64_t dev, uint64_t ino)
 			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
 			if (stat(p, &sb) == 0 && (uint64_t)sb.st_dev == dev &&
 			    (uint64_t)sb.st_ino == ino)
-				fd = open(p, O_RDONLY | O_CLOEXEC);
+				fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		}
 		closedir(dp);
 	}
@@ -427,14 +438,36 @@ retire(struct tail *t)
 }
 
 /* Switch to the file now at the path, reading from its start. */
+/*
+ * What is at the path cannot be read (open_identity() gave fd): said
+ * once until a file is read again, as this is tried at every check.  A
+ * missing file is the normal state between a rename and the new file.
+ */
+static void
+open_failed(struct tail *t, int fd)
+{
+	if (t->open_warned || (fd == -1 && errno == ENOENT))
+		return;
+	t->open_warned = 1;
+	if (fd == -2)
+		log_warnx("tail: file=%s error=\"not a regular file\" (waiting for one)",
+		    t->path);
+	else
+		log_warnx("tail: file=%s error=\"%s\" (trying again)", t->path,
+		    strerror(errno));
+}
+
 static void
 reopen(struct tail *t)
 {
 	uint64_t dev, ino, fp;
 	int fd = open_identity(t->path, &dev, &ino, &fp);
 
-	if (fd < 0)
+	if (fd < 0) {
+		open_failed(t, fd);
 		return;
+	}
+	t->open_warned = 0;
 	if (t->cur.fd >= 0)
 		close(t->cur.fd);
 	t->cur.fd = fd;
@@ -574,6 +607,8 @@ tail_new(struct event_base *base, const char *path,
 
 	uint64_t dev = 0, ino = 0, fp = 0;
 	int fd = open_identity(path, &dev, &ino, &fp);
+	if (fd < 0)
+		open_failed(t, fd);
 	/*
 	 * A saved position is resumed even at offset 0: it may be the start
 	 * of a file that was just created or rotated in, and starting at

@@ -117,8 +117,21 @@ wait_until 15 sh -c "[ \"\$(ls -l /proc/$(cat "$D/pid")/fd | grep -c 'mail\.log\
 	fail "the rotated file still held $(held) times after rotate_grace"
 exec 3>&-
 
+# 8. a FIFO put at the path (by mistake, or by someone hostile): it is
+#    not opened for reading, which would hold the whole daemon until a
+#    writer came; the file that takes its place later is read
+mv "$D/mail.log" "$D/mail.log.8"
+mkfifo "$D/mail.log"
+sleep 0.5
+timeout 5 "$CTL" -s "$D/ctl.sock" status > /dev/null ||
+	fail "no answer with a FIFO at the log path"
+rm "$D/mail.log"
+lines 10 > "$D/mail.log"
+wait_stored 300 "the file that replaced a FIFO"
+grep -q "not a regular file" "$D/reboundd.log" || fail "the FIFO not logged"
+
 # and nothing twice: every recipient exactly once
 dups=$(sqlite3 "$D/state/rebound.db" 'SELECT count(*) FROM (SELECT recipient FROM outcomes GROUP BY recipient HAVING count(*) > 1)')
 [ "$dups" = 0 ] || fail "$dups recipients stored twice"
 daemon_stop "$D"
-pass "290 lines through 8 rotations and a kill -9, each stored once"
+pass "300 lines through 9 rotations and a kill -9, each stored once"
