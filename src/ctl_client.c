@@ -234,6 +234,11 @@ print_status(json_t *a)
 		    num(src, "deferred_recipients"), num(src, "evicted"),
 		    num(src, "probes"), num(src, "handoffs"),
 		    json_is_true(json_object_get(src, "stalled")) ? ", STALLED (store refuses commits)" : "");
+		/* Only when there is something to say. */
+		if (num(src, "future_dated") > 0 || num(src, "deferrals_dropped") > 0)
+			printf("  %lld lines dated ahead of now (taken as now), "
+			    "%lld deferred recipients not held (over the bounds)\n",
+			    num(src, "future_dated"), num(src, "deferrals_dropped"));
 	}
 	json_t *ctl = json_object_get(a, "control");
 	if (json_is_object(ctl))

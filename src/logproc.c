@@ -399,11 +399,24 @@ pend_set(struct logproc *lp, struct qentry *e,
 	relist(lp, e, was);
 }
 
+/* How far ahead of now a line's date may be (clocks drift) before it is not believed. */
+#define LP_FUTURE_SKEW	600
+
+/* The longest value an outcome record keeps (RB_HOST_MAX, RB_ADDR_MAX). */
+#define LP_FIELD_MAX	(RB_HOST_MAX - 1)
+
 static void
 set_str(char **dst, struct slice s)
 {
 	if (s.n == 0)
 		return;
+	/*
+	 * Kept no longer than an outcome's field takes it (it would be cut
+	 * there anyway): a queue ID's memory stays bounded whatever a
+	 * sender puts in its Message-ID or MAIL FROM, up to max_line each.
+	 */
+	if (s.n > LP_FIELD_MAX)
+		s.n = LP_FIELD_MAX;
 	char *n = malloc(s.n + 1);
 	if (n == NULL)
 		return;
@@ -969,6 +982,17 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 		return (0);
 	}
 	lp->st.parsed++;
+	/*
+	 * A line dated ahead of now (a relay's wrong clock in a central log,
+	 * a forged line) is taken as written now.  Its own date would make
+	 * every other queue ID look idle for that long and evict it, losing
+	 * the deferrals an "expired" needs, and would stretch a recipient's
+	 * soft failures over years, escalating at once.
+	 */
+	if (ll.time > now + LP_FUTURE_SKEW) {
+		ll.time = now;
+		lp->st.future++;
+	}
 	switch (ll.kind) {
 	case LL_CLIENT:
 		if ((e = lookup(lp, ll.queue_id, 1, ll.time)) != NULL) {
@@ -986,10 +1010,12 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 			if (ll.from.p != NULL) {
 				free(e->sender);
 				e->sender = NULL;
-				char *s = malloc(ll.from.n + 1);
+				size_t fn = ll.from.n < LP_FIELD_MAX ? ll.from.n :
+				    LP_FIELD_MAX;
+				char *s = malloc(fn + 1);
 				if (s != NULL) {
-					memcpy(s, ll.from.p, ll.from.n);
-					s[ll.from.n] = '\0';
+					memcpy(s, ll.from.p, fn);
+					s[fn] = '\0';
 					e->sender = s;
 				}
 			}

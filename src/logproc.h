@@ -46,6 +46,7 @@ struct logproc_stats {
 	uint64_t queued;	/* queue IDs held now */
 	uint64_t pending;	/* deferred recipients held now */
 	uint64_t pending_dropped; /* deferrals not held: over either bound */
+	uint64_t future;	/* dated ahead of now: taken as now */
 };
 
 /* Called for each outcome; the record is the caller's only during the call. */
