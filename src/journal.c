@@ -442,9 +442,9 @@ journal_status(const struct journal *jr)
 	logproc_get_stats(jr->lp, &st);
 	return (json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 	    "journal", jr->directory ? jr->directory : "system",
+	    "cursor", jr->committed,
 	    "future_dated", (json_int_t)st.future,
 	    "deferrals_dropped", (json_int_t)st.pending_dropped,
-	    "cursor", jr->committed,
 	    "entries", (json_int_t)jr->entries,
 	    "outcomes", (json_int_t)jr->outcomes,
 	    "skipped", (json_int_t)st.skipped,
