@@ -285,6 +285,10 @@ print_answer(const char *verb, json_t *ans)
 		print_table(ans);
 	} else if (strcmp(verb, "export") == 0) {
 		fputs(json_string_value(json_object_get(ans, "csv")), stdout);
+		if (num(ans, "left_out") > 0)
+			fprintf(stderr, "reboundctl: %lld suppressed address(es) "
+			    "left out: not UTF-8 (see reboundctl list)\n",
+			    num(ans, "left_out"));
 	} else if (strcmp(verb, "lookup") == 0) {
 		print_lookup(ans);
 	} else if (strcmp(verb, "status") == 0) {

@@ -107,11 +107,22 @@ reply(struct client *c, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
 
-	if (s != NULL) {
-		bufferevent_write(c->bev, s, strlen(s));
-		bufferevent_write(c->bev, "\n", 1);
-		free(s);
+	/*
+	 * Every request gets an answer: one that could not be built (out
+	 * of memory, a string jansson refused) is an error, not silence
+	 * that leaves the client waiting for its idle timeout.
+	 */
+	if (s == NULL) {
+		static const char fail[] = "{\"ok\":false,\"error\":\"the "
+		    "answer could not be built (see the daemon's log)\"}\n";
+		log_warnx("control: answer=failed (out of memory or not UTF-8)");
+		bufferevent_write(c->bev, fail, sizeof(fail) - 1);
+		json_decref(j);
+		return;
 	}
+	bufferevent_write(c->bev, s, strlen(s));
+	bufferevent_write(c->bev, "\n", 1);
+	free(s);
 	json_decref(j);
 }
 
@@ -582,14 +593,16 @@ handle(struct client *c, char *line)
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *fp = open_memstream(&buf, &len);
-		long n = fp ? store_export_csv(st, fp) : -1;
+		long left_out = 0;
+		long n = fp ? store_export_csv(st, fp, &left_out) : -1;
 		if (fp)
 			fclose(fp);
 		if (n < 0) {
 			free(buf);
 			return (reply_error(c, "export failed"));
 		}
-		reply(c, ok_with(json_pack("{s:I,s:s}", "rows", (json_int_t)n, "csv", buf)));
+		reply(c, ok_with(json_pack("{s:I,s:I,s:s}", "rows", (json_int_t)n,
+		    "left_out", (json_int_t)left_out, "csv", buf)));
 		free(buf);
 	} else if (strcmp(verb, "import") == 0) {
 		/*

@@ -118,10 +118,12 @@ json_t *store_recent(struct store *, size_t n);
 
 /*
  * CSV export to fp; import from fp (idempotent).  Return rows or -1.
+ * Export leaves out addresses that are not UTF-8, counted in *left_out
+ * (when not NULL); other fields have such bytes as '?'.
  * Import leaves out records whose expires is already past, counted in
  * *expired (when not NULL); each addition is audited at now.
  */
-long store_export_csv(struct store *, FILE *fp);
+long store_export_csv(struct store *, FILE *fp, long *left_out);
 long store_import_csv(struct store *, FILE *fp, const char *who, time_t now,
     long *expired, char *err, size_t errlen);
 

@@ -16,10 +16,20 @@
 #include "store.h"
 #include "store_int.h"
 #include "taxonomy.h"
+#include "util.h"
 
+/*
+ * One quoted field.  The export travels as a JSON string, which holds
+ * only UTF-8: a reason, text or evidence that is not (a Latin-1 reply)
+ * is written with its other bytes as '?', as list and lookup show it.
+ */
 static void
-csv_field(FILE *fp, const char *s, int last)
+csv_field(FILE *fp, const char *in, int last)
 {
+	char *clean = in != NULL && util_utf8_bad(in) != NULL ?
+	    util_utf8_clean(in) : NULL;
+	const char *s = clean != NULL ? clean : in;
+
 	fputc('"', fp);
 	for (; s && *s; s++) {
 		if (*s == '"')
@@ -28,13 +38,14 @@ csv_field(FILE *fp, const char *s, int last)
 	}
 	fputc('"', fp);
 	fputc(last ? '\n' : ',', fp);
+	free(clean);
 }
 
 long
-store_export_csv(struct store *st, FILE *fp)
+store_export_csv(struct store *st, FILE *fp, long *left_out)
 {
 	sqlite3_stmt *s;
-	long n = 0;
+	long n = 0, out = 0;
 
 	if (sqlite3_prepare_v2(st->db, "SELECT address, reason, category, "
 	    "source, created, expires, codes, evidence, text FROM suppressions "
@@ -43,7 +54,17 @@ store_export_csv(struct store *st, FILE *fp)
 	fputs("address,reason,category,source,created,expires,codes,evidence,text\n", fp);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		char num[32];
-		csv_field(fp, (const char *)sqlite3_column_text(s, 0), 0);
+		const char *addr = (const char *)sqlite3_column_text(s, 0);
+		/*
+		 * An address that is not UTF-8 (bytes from a log line) cannot
+		 * be written as it is, and written with '?' it would import
+		 * as another address: left out, and counted.
+		 */
+		if (addr == NULL || util_utf8_bad(addr) != NULL) {
+			out++;
+			continue;
+		}
+		csv_field(fp, addr, 0);
 		csv_field(fp, (const char *)sqlite3_column_text(s, 1), 0);
 		csv_field(fp, (const char *)sqlite3_column_text(s, 2), 0);
 		csv_field(fp, (const char *)sqlite3_column_text(s, 3), 0);
@@ -57,6 +78,8 @@ store_export_csv(struct store *st, FILE *fp)
 		n++;
 	}
 	sqlite3_finalize(s);
+	if (left_out != NULL)
+		*left_out = out;
 	return (n);
 }
 
