@@ -67,6 +67,7 @@ struct client {
 	size_t import_len;	/* set by open_memstream on fclose only */
 	size_t import_size;	/* bytes written to import so far */
 	int import_skip;	/* import refused: dropping its CSV up to "." */
+	int exporting;		/* an export answer is (or was) in its output */
 	struct client *next, *prev;
 };
 
@@ -590,6 +591,20 @@ handle(struct client *c, char *line)
 		}
 		reply(c, ok_with(s));
 	} else if (strcmp(verb, "export") == 0) {
+		/*
+		 * One export answer in memory at a time: each is the whole
+		 * list, twice (CSV and JSON), held until its client takes it;
+		 * clients that asked and never read pinned one each.
+		 */
+		for (struct client *o = cs->clients; o != NULL; o = o->next) {
+			if (o == c || !o->exporting)
+				continue;
+			if (evbuffer_get_length(bufferevent_get_output(o->bev)) == 0)
+				o->exporting = 0;
+			else
+				return (reply_error(c, "export busy: another client "
+				    "is still taking one; try again"));
+		}
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *fp = open_memstream(&buf, &len);
@@ -604,6 +619,10 @@ handle(struct client *c, char *line)
 		reply(c, ok_with(json_pack("{s:I,s:I,s:s}", "rows", (json_int_t)n,
 		    "left_out", (json_int_t)left_out, "csv", buf)));
 		free(buf);
+		/* A client that does not take it within the idle time is let go. */
+		c->exporting = 1;
+		struct timeval idle = { IDLE_TIMEOUT, 0 };
+		bufferevent_set_timeouts(c->bev, &idle, &idle);
 	} else if (strcmp(verb, "import") == 0) {
 		/*
 		 * Refused or not, the CSV and its "." follow: they are data,
@@ -741,6 +760,14 @@ on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct client *c = arg;
 
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING)) {
+		/* Nothing of its answer taken for that long. */
+		log_warnx("control: uid=%u idle=%ds closed=yes unread=%zu",
+		    (unsigned)c->uid, IDLE_TIMEOUT,
+		    evbuffer_get_length(bufferevent_get_output(bev)));
+		client_free(c);
+		return;
+	}
 	if ((what & BEV_EVENT_TIMEOUT) && !c->discarding &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
 		/* Still taking a long answer (export): not idle. */

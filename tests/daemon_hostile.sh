@@ -130,4 +130,44 @@ check(got == sent, "slow client got %d of %d answers" % (got, sent))
 print("rss growth %d KiB for %d unread requests" % (grown, sent))
 PY
 kill -0 "$(cat "$D/pid")" || fail "reboundd died"
+
+# Exports: each answer is the whole list held until its client takes it;
+# clients that asked and never read pinned one each (10 of 60 MB, 600 MB).
+# One at a time now: another is told to try again, and gets its export
+# once the first client has gone.
+python3 -c '
+for i in range(30000):
+    print("bulk%05d@example.org,r,policy,manual,1800000000,0,5.1.1,queue_id=X,%s" % (i, "550 5.1.1 no such user here " * 3))
+' > "$T/bulk.csv"
+"$CTL" -s "$D/ctl.sock" import "$T/bulk.csv" > /dev/null || fail "bulk import"
+python3 - "$D/ctl.sock" <<'PY' || fail "see above"
+import json, socket, sys, time
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.settimeout(20)
+    return s
+def ask(s, line):
+    s.sendall(line)
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(1 << 20)
+        if not d:
+            raise SystemExit("closed after %r" % line)
+        buf += d
+    return json.loads(buf)
+hog = conn()
+hog.sendall(b"export\n")        # and never reads
+time.sleep(1)
+other = conn()
+a = ask(other, b"export\n")
+if a.get("ok") or "busy" not in a.get("error", ""):
+    raise SystemExit("a second export while the first is untaken: %r" % str(a)[:200])
+hog.close()
+time.sleep(0.5)
+a = ask(other, b"export\n")
+if not a.get("ok") or a.get("rows", 0) < 30000:
+    raise SystemExit("export after the first client went: %r" % str(a)[:200])
+PY
 pass "hostile control clients refused or bounded; slow client got every answer"
