@@ -571,6 +571,7 @@ struct spot {
 struct spots {
 	struct spot *v;
 	size_t n, cap;
+	int full;	/* one more was found past SPOTS_MAX */
 };
 
 /* A new spot at the end, or NULL when SPOTS_MAX are taken or no memory. */
@@ -578,8 +579,10 @@ static struct spot *
 spot_add(struct spots *ss)
 {
 	if (ss->n == ss->cap) {
-		if (ss->cap == SPOTS_MAX)
+		if (ss->cap == SPOTS_MAX) {
+			ss->full = 1;
 			return (NULL);
+		}
 		size_t nc = ss->cap ? ss->cap * 2 : 8;
 		struct spot *nv = realloc(ss->v, nc * sizeof(*nv));
 		if (nv == NULL)
@@ -864,7 +867,7 @@ dsn_body_scan(struct dsn_ctx *ctx)
 	const char *t = ctx->text ? ctx->text : empty;
 	size_t cut = ctx->text ? cut_at(ctx) : 0;
 	int added = 0;
-	struct spots ss = { NULL, 0, 0 };
+	struct spots ss = { NULL, 0, 0, 0 };
 	struct spot *sp;
 	size_t n;
 
@@ -934,6 +937,9 @@ dsn_body_scan(struct dsn_ctx *ctx)
 		added = dsn_body_add_rcpt(ctx, ctx->om_to[0] ? ctx->om_to :
 		    subj, t, cut, NULL, 0, 0);
 	}
+	/* More recipients named than were read: say so, as for a report. */
+	if (added > 0 && (ss.full || ctx->failed_rcpts_cut))
+		ctx->res->truncated = 1;
 	free(ss.v);
 	return (added);
 }

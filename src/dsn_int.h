@@ -26,7 +26,8 @@ struct dsn_ctx {
 	char from[RB_ADDR_MAX];
 	char to[RB_ADDR_MAX];		/* envelope: Delivered-To, ... */
 	char to_hdr[RB_ADDR_MAX];	/* the To: header */
-	char failed_rcpts[1024];	/* X-Failed-Recipients */
+	char failed_rcpts[16384];	/* X-Failed-Recipients */
+	int failed_rcpts_cut;		/* longer: cut after a whole address */
 	int auto_replied;		/* RFC 3834 markers present */
 	int mua;			/* In-Reply-To, References, User-Agent
 					   or X-Mailer present */

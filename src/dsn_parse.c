@@ -529,10 +529,12 @@ static const char *const top_names[TF__COUNT] = {
  * TF_VALUE_MAX bytes, more than any use of it reads.
  */
 #define TF_VALUE_MAX	2048
+/* X-Failed-Recipients lists every address: hundreds for a mailing. */
+#define TF_FAILED_MAX	16384
 struct top_fields {
 	const char *v[TF__COUNT];
 	size_t n[TF__COUNT];
-	char buf[TF__COUNT * 256];	/* values copied from the block */
+	char buf[TF__COUNT * 256 + TF_FAILED_MAX];	/* values copied from the block */
 	size_t used;
 	int blank_lines;	/* its lines of white space are blank lines */
 };
@@ -607,8 +609,9 @@ top_field_take(struct top_fields *tf, const char *name, size_t nl,
 		if (tf->v[i] != NULL)
 			return;
 		trim_blanks(&v, &n);
-		if (n > TF_VALUE_MAX)
-			n = TF_VALUE_MAX;
+		size_t max = i == TF_FAILED_RCPTS ? TF_FAILED_MAX : TF_VALUE_MAX;
+		if (n > max)
+			n = max;
 		if (n > sizeof(tf->buf) - tf->used)
 			n = sizeof(tf->buf) - tf->used;
 		memcpy(tf->buf + tf->used, v, n);
@@ -655,9 +658,29 @@ top_headers(struct dsn_ctx *ctx, const struct top_fields *tf)
 	    v[k = TF_RETURN_PATH] != NULL || v[k = TF_TO] != NULL)
 		dsn_addr_clean(ctx->to, sizeof(ctx->to), v[k], n[k]);
 	/* Folded lists are unfolded as GMime did. */
-	if (v[TF_FAILED_RCPTS] != NULL)
+	if (v[TF_FAILED_RCPTS] != NULL) {
 		dsn_squeeze(ctx->failed_rcpts, sizeof(ctx->failed_rcpts),
 		    v[TF_FAILED_RCPTS], n[TF_FAILED_RCPTS]);
+		/*
+		 * Filled: the list goes on past what is kept.  Its last
+		 * address may be cut short (another address), so the list
+		 * ends at the separator before it, and the result says it
+		 * was cut.
+		 */
+		size_t fl = strlen(ctx->failed_rcpts);
+		if (fl + 1 >= sizeof(ctx->failed_rcpts) ||
+		    n[TF_FAILED_RCPTS] >= TF_FAILED_MAX) {
+			char *sep = strrchr(ctx->failed_rcpts, ',');
+			char *sp = strrchr(ctx->failed_rcpts, ' ');
+			if (sp != NULL && (sep == NULL || sp > sep))
+				sep = sp;
+			if (sep != NULL)
+				*sep = '\0';
+			else
+				ctx->failed_rcpts[0] = '\0';
+			ctx->failed_rcpts_cut = 1;
+		}
+	}
 	if ((v[TF_AUTO_SUBMITTED] != NULL && n[TF_AUTO_SUBMITTED] >= 12 &&
 	    g_ascii_strncasecmp(v[TF_AUTO_SUBMITTED], "auto-replied", 12) == 0) ||
 	    v[TF_X_AUTOREPLY] != NULL || v[TF_X_AUTORESPOND] != NULL ||

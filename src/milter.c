@@ -1044,9 +1044,9 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 			notice = 1;
 	if (notice)
 		hdr_add(hdr, ";\n\t(a notice for the sender: delivered)");
-	log_info("milter: dsn=recorded records=%zu%s%s%s", j->n,
+	log_info("milter: dsn=recorded records=%zu%s%s%s%s", j->n,
 	    done ? "" : " verified=pending", taken ? "" : " taken=no",
-	    notice ? " notice=yes" : "");
+	    notice ? " notice=yes" : "", truncated ? " truncated=yes" : "");
 	job_unref(j);
 	return (taken && !notice);
 }

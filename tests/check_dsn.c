@@ -1994,6 +1994,69 @@ START_TEST(test_many_recipients)
 }
 END_TEST
 
+/*
+ * An Exim bounce names its failed recipients in X-Failed-Recipients and
+ * in its text.  300 of them: all 300 (the field was cut at 2 KiB, about
+ * 100, the last of them possibly half an address).  2,000: as many as
+ * are kept, each whole, and the result says there were more; so does a
+ * text naming more than the 1,024 places a scan keeps.
+ */
+static char *
+exim_bounce(int nhdr, int nbody, size_t *len)
+{
+	size_t cap = 1024 + (size_t)(nhdr + (nbody ? nbody : nhdr)) * 64, o = 0;
+	char *b = malloc(cap);
+
+	ck_assert_ptr_nonnull(b);
+	o += (size_t)snprintf(b + o, cap - o, "From: Mail Delivery System "
+	    "<Mailer-Daemon@mx.example.net>\nTo: sender@example.org\n"
+	    "Subject: Mail delivery failed: returning message to sender\n"
+	    "Auto-Submitted: auto-replied\n");
+	if (nhdr > 0) {
+		o += (size_t)snprintf(b + o, cap - o, "X-Failed-Recipients: ");
+		for (int i = 0; i < nhdr; i++)
+			o += (size_t)snprintf(b + o, cap - o, "%su%04d@example.com",
+			    i ? ",\n  " : "", i);
+		o += (size_t)snprintf(b + o, cap - o, "\n");
+	}
+	o += (size_t)snprintf(b + o, cap - o, "\nThis message was created "
+	    "automatically by mail delivery software.\n\nA message that you "
+	    "sent could not be delivered to one or more of its\nrecipients. "
+	    "This is a permanent error. The following address(es) failed:\n\n");
+	for (int i = 0; i < (nbody ? nbody : nhdr); i++)
+		o += (size_t)snprintf(b + o, cap - o, "  u%04d@example.com\n"
+		    "    550 5.1.1 User unknown\n", i);
+	*len = o;
+	return (b);
+}
+
+START_TEST(test_exim_many_failed)
+{
+	size_t len;
+	char *b = exim_bounce(300, 0, &len);
+	ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 300);
+	ck_assert_int_eq(res.truncated, 0);
+	ck_assert_str_eq(res.rec[299].recipient, "u0299@example.com");
+	free(b);
+	b = exim_bounce(2000, 0, &len);
+	ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
+	ck_assert_uint_gt(res.n, 500);
+	ck_assert_uint_lt(res.n, 2000);
+	ck_assert_int_eq(res.truncated, 1);
+	char want[32];
+	snprintf(want, sizeof(want), "u%04zu@example.com", res.n - 1);
+	ck_assert_str_eq(res.rec[res.n - 1].recipient, want);
+	free(b);
+	b = exim_bounce(0, 2000, &len);
+	ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
+	ck_assert_uint_eq(res.n, 1024);
+	ck_assert_int_eq(res.truncated, 1);
+	free(b);
+	still_works();
+}
+END_TEST
+
 START_TEST(test_deep_nesting)
 {
 	size_t cap = 1000 * 80 + 4096, o = 0;
@@ -2352,6 +2415,7 @@ main(void)
 	tcase_add_test(th, test_too_big);
 	tcase_add_test(th, test_many_rfc822_mentions);
 	tcase_add_test(th, test_many_recipients);
+	tcase_add_test(th, test_exim_many_failed);
 	tcase_add_test(th, test_deep_nesting);
 	suite_add_tcase(s, th);
 
