@@ -986,6 +986,34 @@ store_suppress_add(struct store *st, const char *addr_in, const char *reason,
 		return (-1);
 	int r = store_suppress_tx(st, addr, "suppressed", "policy", "", reason,
 	    taxonomy_source_name(src), who, now, expires, who, reason, now);
+	/*
+	 * Already suppressed: the operator's add sets its lifetime as the
+	 * command says (extended, shortened, or for ever without
+	 * --expires); before, only a remove and an add could.  Audited.
+	 */
+	if (r == 0) {
+		sqlite3_stmt *u;
+		char detail[64];
+		snprintf(detail, sizeof(detail), "{\"expires\":%lld}",
+		    (long long)expires);
+		if (sqlite3_prepare_v2(st->db, "UPDATE suppressions SET expires = ? "
+		    "WHERE address = ? AND expires != ?", -1, &u, NULL) != SQLITE_OK)
+			r = -1;
+		else {
+			sqlite3_bind_int64(u, 1, expires);
+			store_bind_text(u, 2, addr);
+			sqlite3_bind_int64(u, 3, expires);
+			if (sqlite3_step(u) != SQLITE_DONE)
+				r = -1;
+			else if (sqlite3_changes(st->db) > 0)
+				r = audit(st, now, addr, "expires", taxonomy_source_name(src),
+				    who, reason, detail) == 0 ? 1 : -1;
+			sqlite3_finalize(u);
+		}
+		if (r == 1 && expires > 0 && (st->next_expiry == 0 ||
+		    expires < st->next_expiry))
+			st->next_expiry = expires;
+	}
 	if (r < 0 || store_exec(st, "COMMIT") != 0) {
 		store_exec(st, "ROLLBACK");
 		st->npend = 0;

@@ -98,8 +98,9 @@ int store_position_get(struct store *, const char *source_id,
 
 /*
  * Manual changes; who is "uid:N" or a name; each writes the audit log.
- * add: expires 0 = never.  Return 0, 1 when nothing changed (already
- * suppressed / not suppressed), -1 on error.
+ * add: expires 0 = never; an address already suppressed gets that
+ * expiry (audited "expires").  Return 0, 1 when nothing changed (already
+ * suppressed with that expiry / not suppressed), -1 on error.
  */
 int store_suppress_add(struct store *, const char *addr, const char *reason,
     enum rb_source src, const char *who, time_t now, time_t expires);

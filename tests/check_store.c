@@ -391,7 +391,7 @@ START_TEST(test_manual_and_expiry)
 	ck_assert_int_eq(store_suppress_add(st, "x@Example.org", "asked by the user",
 	    RB_SOURCE_MANUAL, "uid:0", now, now + 60), 0);
 	ck_assert_int_eq(store_suppress_add(st, "x@example.org", "again",
-	    RB_SOURCE_MANUAL, "uid:0", now, 0), 1);
+	    RB_SOURCE_MANUAL, "uid:0", now, now + 60), 1);
 	ck_assert_int_eq(store_suppress_add(st, "not-an-address", "x",
 	    RB_SOURCE_MANUAL, "uid:0", now, 0), -1);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "x@example.org", NULL), 1);
@@ -908,6 +908,38 @@ START_TEST(test_refold_on_open)
 }
 END_TEST
 
+/*
+ * Adding an address already suppressed sets the lifetime the command
+ * gives: extended, shortened, or for ever; the same again changes nothing.
+ */
+START_TEST(test_add_sets_expiry)
+{
+	time_t now = 1800000000;
+
+	ck_assert_int_eq(store_suppress_add(st, "bob@example.com", "x",
+	    RB_SOURCE_MANUAL, "uid:0", now, now + 3600), 0);
+	ck_assert_int_eq(store_suppress_add(st, "bob@example.com", "x",
+	    RB_SOURCE_MANUAL, "uid:0", now, now + 3600), 1);
+	ck_assert_int_eq(store_suppress_add(st, "bob@example.com", "longer",
+	    RB_SOURCE_MANUAL, "uid:0", now + 1, now + 14 * 86400), 0);
+	json_t *l = store_lookup(st, "bob@example.com", now);
+	ck_assert_int_eq(jint(json_object_get(l, "suppression"), "expires", NULL),
+	    now + 14 * 86400);
+	json_decref(l);
+	ck_assert_int_eq(store_suppress_add(st, "bob@example.com", "for ever",
+	    RB_SOURCE_MANUAL, "uid:0", now + 2, 0), 0);
+	l = store_lookup(st, "bob@example.com", now);
+	ck_assert_int_eq(jint(json_object_get(l, "suppression"), "expires", NULL), 0);
+	json_t *h = json_object_get(l, "history");
+	ck_assert_int_eq(json_array_size(h), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 2), "op")), "expires");
+	json_decref(l);
+	/* Not expired at the first hour's end any more. */
+	ck_assert_int_eq(store_maintain(st, now + 3601), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "bob@example.com", NULL), 1);
+}
+END_TEST
+
 START_TEST(test_csv_import_checks)
 {
 	char err[256];
@@ -978,6 +1010,7 @@ main(void)
 	tcase_add_test(tc, test_csv_import_expired);
 	tcase_add_test(tc, test_refold_on_open);
 	tcase_add_test(tc, test_csv_export_not_utf8);
+	tcase_add_test(tc, test_add_sets_expiry);
 	tcase_add_test(tc, test_list_newest_first);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
