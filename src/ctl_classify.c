@@ -200,6 +200,24 @@ parse_opts(int argc, char **argv, struct classify_opts *o, int *first)
 		*slot = argv[++i];
 	}
 	*first = i;
+	/* "5.1.1": a class of 2, 4 or 5, then 1 to 3 digits, then 1 to 3. */
+	if (o->enhanced != NULL) {
+		const char *e = o->enhanced;
+		int ok = (e[0] == '2' || e[0] == '4' || e[0] == '5') && e[1] == '.';
+		size_t k = 2;
+		for (int part = 0; ok && part < 2; part++) {
+			size_t d = 0;
+			while (e[k] >= '0' && e[k] <= '9' && d < 4)
+				k++, d++;
+			ok = d >= 1 && d <= 3 && (part == 0 ? e[k] == '.' : e[k] == '\0');
+			k++;
+		}
+		if (!ok) {
+			fprintf(stderr, "reboundctl: classify: --enhanced takes a "
+			    "status code such as 5.1.1, not \"%s\"\n", e);
+			return (-1);
+		}
+	}
 	return (0);
 }
 

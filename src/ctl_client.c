@@ -224,8 +224,8 @@ print_status(json_t *a)
 			    str(src, "journal"), str(src, "cursor"),
 			    num(src, "entries"));
 		else
-			printf("source %s: offset %lld, lag %lld bytes, %lld lines",
-			    str(src, "file"), num(src, "offset"),
+			printf("source %s: offset %lld of %lld, lag %lld bytes, %lld lines",
+			    str(src, "file"), num(src, "offset"), num(src, "size"),
 			    num(src, "lag_bytes"), num(src, "lines"));
 		printf(", %lld outcomes, %lld queue IDs held (%lld deferred recipients), "
 		    "%lld evicted, %lld address probes passed over, "

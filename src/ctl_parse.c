@@ -278,6 +278,13 @@ ctl_parse(int argc, char **argv)
 			return (2);
 		}
 		*slot = argv[++i];
+		/* As verp_pattern in rebound.conf: without both, no address. */
+		if (slot != &rules && slot != &local && slot != &providers &&
+		    (strstr(*slot, "%l") == NULL || strstr(*slot, "%d") == NULL)) {
+			fprintf(stderr, "reboundctl: parse: --verp \"%s\" lacks %%l or %%d\n",
+			    *slot);
+			return (2);
+		}
 	}
 	if (i >= argc) {
 		fprintf(stderr, "usage: reboundctl parse [--json] [--verp PATTERN] FILE|DIR...|-\n");

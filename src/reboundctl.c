@@ -67,7 +67,11 @@ main(int argc, char **argv)
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			i += 2;
-		else if (strcmp(argv[i], "--json") == 0)
+		else if (strcmp(argv[i], "-s") == 0) {
+			fprintf(stderr, "reboundctl: -s needs the control socket's path\n");
+			usage(stderr);
+			return (2);
+		} else if (strcmp(argv[i], "--json") == 0)
 			json = 1, i++;
 		else {
 			fprintf(stderr, "reboundctl: unknown option \"%s\"\n", argv[i]);

@@ -57,4 +57,16 @@ grep -q "^reboundctl: rules check: $T/none.rules: No such file or directory$" "$
 cp "$S/conf/rules/10-codes.rules" "$T/"
 if "$B/reboundctl" rules check "$T" > "$T/out" 2> "$T/err"; then fail "directory with a bad file accepted"; fi
 grep -q "10-codes.rules: ok" "$T/out" && grep -q "bad.rules:2:" "$T/err" || fail "directory check: $(cat "$T/out" "$T/err")"
+# Option values the tools cannot use are refused, not passed over.
+refused() { # WANT COMMAND...: exits 2 and says WANT
+	want=$1; shift
+	"$@" > "$T/out" 2>&1; rc=$?
+	[ "$rc" = 2 ] && grep -qF -e "$want" "$T/out" || fail "$* (exit $rc): $(cat "$T/out")"
+}
+refused "--enhanced takes a status code" "$B/reboundctl" classify --enhanced bad "550 no such user"
+refused "--enhanced takes a status code" "$B/reboundctl" classify --enhanced 5.1.1.1 "550 no such user"
+refused 'lacks %l or %d' "$B/reboundctl" parse --verp bounces@x.example "$T/out"
+refused "-s needs the control socket" "$B/reboundctl" -s
+"$B/reboundctl" classify --enhanced 4.7.26 "421 try later" | grep -q "enhanced 4.7.26" ||
+	fail "--enhanced 4.7.26 refused"
 pass "classify corpus"
