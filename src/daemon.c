@@ -199,6 +199,17 @@ journal_options(const struct rb_settings *cfg, const struct tail_options *to,
 }
 #endif
 
+/*
+ * log_files names something other than its default: worth a word when
+ * journal = yes makes it unused (the default alone is not a choice).
+ */
+static int
+log_files_set(const struct rb_settings *c)
+{
+	return (c->nlog_files > 1 || (c->nlog_files == 1 &&
+	    strcmp(c->log_files[0], "/var/log/mail.log") != 0));
+}
+
 /* Start following path, or with path NULL the journal, into *s. */
 static int
 source_start(struct daemon *d, const char *path, struct source *s)
@@ -260,7 +271,7 @@ start_sources(struct daemon *d)
 		if (source_start(d, NULL, &d->src[0]) != 0)
 			return (-1);
 		d->nsrc = 1;
-		if (d->cfg->nlog_files > 0)
+		if (log_files_set(d->cfg))
 			log_info("source: log_files ignored (journal = yes)");
 		return (0);
 	}
@@ -361,7 +372,7 @@ reload_sources(struct daemon *d, const struct rb_settings *old)
 			d->src[d->nsrc++] = d->src[i];
 	for (int i = d->nsrc; i < nwant; i++)
 		memset(&d->src[i], 0, sizeof(d->src[i]));
-	if (c->journal && c->nlog_files > 0)
+	if (c->journal && log_files_set(c))
 		log_info("source: log_files ignored (journal = yes)");
 	return (rc);
 }

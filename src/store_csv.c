@@ -179,8 +179,14 @@ store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
 		/* The header export writes, in whatever case a spreadsheet keeps. */
 		if (lineno == 1 && n >= 1 && strcasecmp(f[0], "address") == 0)
 			continue;
-		if (n < 1 || f[0][0] == '\0' || strchr(f[0], '@') == NULL) {
-			snprintf(err, errlen, "line %ld: bad record (need address first)", lineno);
+		if (n < 1) {
+			snprintf(err, errlen, "line %ld: bad record (a quote not "
+			    "closed on its line, or a character after one)", lineno);
+			goto fail;
+		}
+		if (f[0][0] == '\0' || strchr(f[0], '@') == NULL) {
+			snprintf(err, errlen, "line %ld: bad record (the first "
+			    "column is not an address)", lineno);
 			goto fail;
 		}
 		char addr[RB_ADDR_MAX];
