@@ -195,8 +195,16 @@ dsn_ses_scan(struct dsn_ctx *ctx)
 	    ctx->textlen, "eventType") == NULL))
 		return (0);
 	json_t *top = load(ctx->text, ctx->textlen), *n = top;
-	if (top == NULL)
+	if (top == NULL) {
+		/*
+		 * Longer than the text kept (thousands of recipients): the
+		 * cut JSON does not load.  Said, rather than no record and
+		 * no word.
+		 */
+		if (ctx->textlen >= DSN_TEXT_KEEP)
+			ctx->res->truncated = 1;
 		return (0);
+	}
 	/* The SNS envelope carries the notification as a string. */
 	json_t *inner = NULL;
 	const char *msg = json_string_value(json_object_get(top, "Message"));

@@ -2057,6 +2057,36 @@ START_TEST(test_exim_many_failed)
 }
 END_TEST
 
+/*
+ * An Amazon SES notification longer than the text kept (5,000 bounced
+ * recipients) does not load: no record, and the result says it was cut
+ * (before, no record and no word).
+ */
+START_TEST(test_ses_too_long)
+{
+	size_t cap = 5000 * 160 + 1024, o = 0;
+	char *b = malloc(cap);
+
+	ck_assert_ptr_nonnull(b);
+	o += (size_t)snprintf(b + o, cap - o, "From: no-reply@sns.amazonaws.com\n"
+	    "To: s@example.org\nSubject: AWS Notification Message\n"
+	    "Content-Type: text/plain\n\n{\"notificationType\":\"Bounce\","
+	    "\"bounce\":{\"bounceType\":\"Permanent\",\"bouncedRecipients\":[");
+	for (int i = 0; i < 5000; i++)
+		o += (size_t)snprintf(b + o, cap - o, "%s{\"emailAddress\":"
+		    "\"u%05d@example.com\",\"action\":\"failed\",\"status\":"
+		    "\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}",
+		    i ? "," : "", i);
+	o += (size_t)snprintf(b + o, cap - o, "]},\"mail\":{\"source\":"
+	    "\"s@example.org\",\"messageId\":\"abc\"}}\n");
+	ck_assert_int_eq(dsn_parse(b, o, &opt, cl, sc, &res), DSN_NOT_BOUNCE);
+	ck_assert_uint_eq(res.n, 0);
+	ck_assert_int_eq(res.truncated, 1);
+	free(b);
+	still_works();
+}
+END_TEST
+
 START_TEST(test_deep_nesting)
 {
 	size_t cap = 1000 * 80 + 4096, o = 0;
@@ -2416,6 +2446,7 @@ main(void)
 	tcase_add_test(th, test_many_rfc822_mentions);
 	tcase_add_test(th, test_many_recipients);
 	tcase_add_test(th, test_exim_many_failed);
+	tcase_add_test(th, test_ses_too_long);
 	tcase_add_test(th, test_deep_nesting);
 	suite_add_tcase(s, th);
 
