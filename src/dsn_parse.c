@@ -534,6 +534,7 @@ static const char *const top_names[TF__COUNT] = {
 struct top_fields {
 	const char *v[TF__COUNT];
 	size_t n[TF__COUNT];
+	int cut[TF__COUNT];	/* the value was longer than kept */
 	char buf[TF__COUNT * 256 + TF_FAILED_MAX];	/* values copied from the block */
 	size_t used;
 	int blank_lines;	/* its lines of white space are blank lines */
@@ -566,6 +567,7 @@ top_fields_gmime(GMimeObject *o, struct top_fields *tf)
 		GMimeHeader *h = g_mime_header_list_get_header(hl, top_names[i]);
 		const char *v;
 		tf->v[i] = NULL;
+		tf->cut[i] = 0;		/* whole: failed_rcpts itself may be full */
 		if (h == NULL || (v = g_mime_header_get_raw_value(h)) == NULL)
 			continue;
 		size_t n = strlen(v);
@@ -610,10 +612,12 @@ top_field_take(struct top_fields *tf, const char *name, size_t nl,
 			return;
 		trim_blanks(&v, &n);
 		size_t max = i == TF_FAILED_RCPTS ? TF_FAILED_MAX : TF_VALUE_MAX;
+		size_t want = n;
 		if (n > max)
 			n = max;
 		if (n > sizeof(tf->buf) - tf->used)
 			n = sizeof(tf->buf) - tf->used;
+		tf->cut[i] = n < want;
 		memcpy(tf->buf + tf->used, v, n);
 		tf->v[i] = tf->buf + tf->used;
 		tf->n[i] = n;
@@ -669,7 +673,7 @@ top_headers(struct dsn_ctx *ctx, const struct top_fields *tf)
 		 */
 		size_t fl = strlen(ctx->failed_rcpts);
 		if (fl + 1 >= sizeof(ctx->failed_rcpts) ||
-		    n[TF_FAILED_RCPTS] >= TF_FAILED_MAX) {
+		    tf->cut[TF_FAILED_RCPTS]) {
 			char *sep = strrchr(ctx->failed_rcpts, ',');
 			char *sp = strrchr(ctx->failed_rcpts, ' ');
 			if (sp != NULL && (sep == NULL || sp > sep))
@@ -988,6 +992,7 @@ trim_header(char *s, size_t n, struct top_fields *tf)
 	int keep = 1;
 
 	memset(tf->v, 0, sizeof(tf->v));
+	memset(tf->cut, 0, sizeof(tf->cut));
 	tf->used = 0;
 	tf->blank_lines = 0;
 	while (i < n && s[i] != '\n') {

@@ -2002,9 +2002,9 @@ END_TEST
  * text naming more than the 1,024 places a scan keeps.
  */
 static char *
-exim_bounce(int nhdr, int nbody, size_t *len)
+exim_bounce(int nhdr, int nbody, int padded, size_t *len)
 {
-	size_t cap = 1024 + (size_t)(nhdr + (nbody ? nbody : nhdr)) * 64, o = 0;
+	size_t cap = 20000 + (size_t)(nhdr + (nbody ? nbody : nhdr)) * 64, o = 0;
 	char *b = malloc(cap);
 
 	ck_assert_ptr_nonnull(b);
@@ -2012,6 +2012,15 @@ exim_bounce(int nhdr, int nbody, size_t *len)
 	    "<Mailer-Daemon@mx.example.net>\nTo: sender@example.org\n"
 	    "Subject: Mail delivery failed: returning message to sender\n"
 	    "Auto-Submitted: auto-replied\n");
+	/* Long fields before the list take the space values are kept in. */
+	for (int f = 0; padded && f < 3; f++) {
+		static const char *const names[] = { "References", "In-Reply-To",
+		    "X-Mailer" };
+		o += (size_t)snprintf(b + o, cap - o, "%s: ", names[f]);
+		for (int k = 0; k < 40; k++)
+			o += (size_t)snprintf(b + o, cap - o, "<%040d@x.example>\n ", k);
+		o += (size_t)snprintf(b + o, cap - o, "<end@x.example>\n");
+	}
 	if (nhdr > 0) {
 		o += (size_t)snprintf(b + o, cap - o, "X-Failed-Recipients: ");
 		for (int i = 0; i < nhdr; i++)
@@ -2033,22 +2042,24 @@ exim_bounce(int nhdr, int nbody, size_t *len)
 START_TEST(test_exim_many_failed)
 {
 	size_t len;
-	char *b = exim_bounce(300, 0, &len);
+	char *b = exim_bounce(300, 0, 0, &len);
 	ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
 	ck_assert_uint_eq(res.n, 300);
 	ck_assert_int_eq(res.truncated, 0);
 	ck_assert_str_eq(res.rec[299].recipient, "u0299@example.com");
 	free(b);
-	b = exim_bounce(2000, 0, &len);
-	ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
-	ck_assert_uint_gt(res.n, 500);
-	ck_assert_uint_lt(res.n, 2000);
-	ck_assert_int_eq(res.truncated, 1);
-	char want[32];
-	snprintf(want, sizeof(want), "u%04zu@example.com", res.n - 1);
-	ck_assert_str_eq(res.rec[res.n - 1].recipient, want);
-	free(b);
-	b = exim_bounce(0, 2000, &len);
+	for (int padded = 0; padded < 2; padded++) {
+		b = exim_bounce(2000, 0, padded, &len);
+		ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
+		ck_assert_uint_gt(res.n, 400);
+		ck_assert_uint_lt(res.n, 2000);
+		ck_assert_int_eq(res.truncated, 1);
+		char want[32];
+		snprintf(want, sizeof(want), "u%04zu@example.com", res.n - 1);
+		ck_assert_str_eq(res.rec[res.n - 1].recipient, want);
+		free(b);
+	}
+	b = exim_bounce(0, 2000, 0, &len);
 	ck_assert_int_eq(dsn_parse(b, len, &opt, cl, sc, &res), DSN_OK);
 	ck_assert_uint_eq(res.n, 1024);
 	ck_assert_int_eq(res.truncated, 1);
