@@ -68,6 +68,7 @@ struct client {
 	size_t import_size;	/* bytes written to import so far */
 	int import_skip;	/* import refused: dropping its CSV up to "." */
 	int exporting;		/* an export answer is (or was) in its output */
+	struct event *export_ev;	/* its deadline (on_export_deadline) */
 	struct client *next, *prev;
 };
 
@@ -99,8 +100,32 @@ client_free(struct client *c)
 	if (c->import)
 		fclose(c->import);
 	free(c->import_buf);
+	if (c->export_ev != NULL)
+		event_free(c->export_ev);
 	bufferevent_free(c->bev);
 	free(c);
+}
+
+/*
+ * An export's deadline: the idle time, plus a second per MiB of it.  A
+ * client that has not taken all of it by then is closed: reading a few
+ * bytes now and then would otherwise keep the list in memory, and every
+ * other export busy, for as long as it liked.
+ */
+static void
+on_export_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	size_t left = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	(void)fd;
+	(void)what;
+	c->exporting = 0;
+	if (left == 0)
+		return;
+	log_warnx("control: uid=%u export=too-slow closed=yes unread=%zu",
+	    (unsigned)c->uid, left);
+	client_free(c);
 }
 
 static void
@@ -619,10 +644,19 @@ handle(struct client *c, char *line)
 		reply(c, ok_with(json_pack("{s:I,s:I,s:s}", "rows", (json_int_t)n,
 		    "left_out", (json_int_t)left_out, "csv", buf)));
 		free(buf);
-		/* A client that does not take it within the idle time is let go. */
+		/*
+		 * A client that takes nothing of it within the idle time, or
+		 * not all of it by its deadline, is let go.
+		 */
 		c->exporting = 1;
 		struct timeval idle = { IDLE_TIMEOUT, 0 };
 		bufferevent_set_timeouts(c->bev, &idle, &idle);
+		size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
+		struct timeval dl = { IDLE_TIMEOUT + (time_t)(out >> 20), 0 };
+		if (c->export_ev == NULL)
+			c->export_ev = evtimer_new(cs->base, on_export_deadline, c);
+		if (c->export_ev != NULL)
+			evtimer_add(c->export_ev, &dl);
 	} else if (strcmp(verb, "import") == 0) {
 		/*
 		 * Refused or not, the CSV and its "." follow: they are data,

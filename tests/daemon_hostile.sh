@@ -169,5 +169,29 @@ time.sleep(0.5)
 a = ask(other, b"export\n")
 if not a.get("ok") or a.get("rows", 0) < 30000:
     raise SystemExit("export after the first client went: %r" % str(a)[:200])
+# A client that takes a little now and then is let go at its export's
+# deadline (30 s and a second per MiB); it held every other export busy
+# for as long as it went on.
+slow = conn()
+slow.sendall(b"export\n")
+t0 = time.time()
+time.sleep(1)
+ok = None
+while time.time() - t0 < 60 and ok is None:
+    slow.recv(4096)
+    c2 = conn()
+    a = ask(c2, b"export\n")
+    c2.close()
+    if a.get("ok"):
+        ok = time.time() - t0
+    elif "busy" not in a.get("error", ""):
+        raise SystemExit("export: %r" % str(a)[:200])
+    time.sleep(2)
+if ok is None:
+    raise SystemExit("a slow export reader still held every export after 60 s")
+if ok < 25:
+    raise SystemExit("another export answered after %.0f s while the slow one was taken" % ok)
+print("next export after %.0f s" % ok)
 PY
+grep -q "export=too-slow closed=yes" "$D/reboundd.log" || fail "the slow export reader not closed"
 pass "hostile control clients refused or bounded; slow client got every answer"
