@@ -515,10 +515,10 @@ on_maint(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Each second: when a suppression's lifetime is over, maintenance runs
- * now rather than at its interval, so an expired entry stops refusing
- * mail within a second ("suppress add --expires 1h" means an hour).  A
- * failed maintenance is retried at the interval, not every second.
+ * Each second: when a suppression's lifetime is over, it is removed now
+ * rather than at the maintenance interval, so an expired entry stops
+ * refusing mail within a second ("suppress add --expires 1h" means an
+ * hour).  A failure is retried at the interval, not every second.
  */
 static void
 on_expiry(evutil_socket_t fd, short what, void *arg)
@@ -526,8 +526,11 @@ on_expiry(evutil_socket_t fd, short what, void *arg)
 	struct daemon *d = arg;
 	time_t next = store_next_expiry(d->st), now = time(NULL);
 
-	if (next > 0 && next <= now && now >= d->maint_retry)
-		on_maint(-1, 0, d);
+	if (next > 0 && next <= now && now >= d->maint_retry &&
+	    store_expire(d->st, now) != 0) {
+		log_warnx("store: expiry=failed (will retry)");
+		d->maint_retry = now + d->cfg->maintenance_interval;
+	}
 }
 
 static void

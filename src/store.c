@@ -241,13 +241,17 @@ migrate_v1(struct store *st)
  * Keys are addresses folded as address_case_fold says; the database
  * remembers which rule made them (meta 'address_case_fold').  Opened
  * under "all" after "domain" (or a database from before the rule was
- * remembered), the suppressions, retry state, audit trail and outcomes
- * are folded to lower case in one transaction: left as they were, an
- * entry with capitals could be neither found, nor removed, nor matched
- * by the milter, which folds what it looks up.  Of two entries that
- * become one, the one already in lower case stays, else the oldest.
- * From "all" back to "domain" nothing can be
- * unfolded: lower-case entries stay, and match only lower-case mail.
+ * remembered), the suppressions, retry state and audit trail are folded
+ * to lower case in one transaction: left as they were, an entry with
+ * capitals could be neither found, nor removed, nor matched by the
+ * milter, which folds what it looks up.  Of two suppressions that become
+ * one, the one already in lower case stays, else the oldest (the other's
+ * history goes with it); two retry states add their failures.  Outcomes,
+ * the largest table and a record of what happened, keep their addresses
+ * as stored.  A database from before the rule was remembered, opened
+ * under "domain", has nothing to fold.  From "all" back to "domain"
+ * nothing can be unfolded: lower-case entries stay, and match only
+ * lower-case mail.
  */
 static int
 refold(struct store *st)
@@ -278,16 +282,18 @@ refold(struct store *st)
 		    "lower(address)") != 0)
 			goto fail;
 		n = sqlite3_changes(st->db);
-		if (store_exec(st, "INSERT OR IGNORE INTO retry SELECT "
-		    "lower(address), failures, first, last, last_code, "
-		    "last_category, last_reason FROM retry WHERE address != "
-		    "lower(address) ORDER BY first") != 0 ||
+		/* Two retry states that become one add their failures up. */
+		if (store_exec(st, "INSERT INTO retry SELECT lower(address), "
+		    "failures, first, last, last_code, last_category, "
+		    "last_reason FROM retry WHERE address != lower(address) "
+		    "ORDER BY first ON CONFLICT(address) DO UPDATE SET "
+		    "failures = failures + excluded.failures, "
+		    "first = min(first, excluded.first), "
+		    "last = max(last, excluded.last)") != 0 ||
 		    store_exec(st, "DELETE FROM retry WHERE address != "
 		    "lower(address)") != 0 ||
 		    store_exec(st, "UPDATE audit SET address = lower(address) "
-		    "WHERE address != lower(address)") != 0 ||
-		    store_exec(st, "UPDATE OR IGNORE outcomes SET recipient = "
-		    "lower(recipient) WHERE recipient != lower(recipient)") != 0)
+		    "WHERE address != lower(address)") != 0)
 			goto fail;
 	}
 	char sql[96];
@@ -1101,8 +1107,12 @@ store_next_expiry(const struct store *st)
 	return (st->next_expiry);
 }
 
-int
-store_maintain(struct store *st, time_t now)
+/*
+ * Maintenance, or with prune 0 only the expiry (store_expire: each time a
+ * lifetime ends, so not the outcome and counter pruning as well).
+ */
+static int
+maintain(struct store *st, time_t now, int prune)
 {
 	sqlite3_stmt *s;
 
@@ -1139,17 +1149,20 @@ store_maintain(struct store *st, time_t now)
 	sqlite3_finalize(s);
 	if (bad)
 		goto fail;
-	char sql[256];
-	snprintf(sql, sizeof(sql), "DELETE FROM outcomes WHERE time < %lld",
-	    (long long)(now - st->opt.outcome_retention));
-	if (store_exec(st, sql) != 0)
-		goto fail;
-	long long pruned = sqlite3_changes(st->db);
-	snprintf(sql, sizeof(sql), "DELETE FROM counters WHERE (gran = 60 AND "
-	    "bucket < %lld) OR (gran = 86400 AND bucket < %lld)",
-	    (long long)(now - 48 * 3600L), (long long)(now - 400 * 86400L));
-	if (store_exec(st, sql) != 0)
-		goto fail;
+	long long pruned = 0;
+	if (prune) {
+		char sql[256];
+		snprintf(sql, sizeof(sql), "DELETE FROM outcomes WHERE time < %lld",
+		    (long long)(now - st->opt.outcome_retention));
+		if (store_exec(st, sql) != 0)
+			goto fail;
+		pruned = sqlite3_changes(st->db);
+		snprintf(sql, sizeof(sql), "DELETE FROM counters WHERE (gran = 60 AND "
+		    "bucket < %lld) OR (gran = 86400 AND bucket < %lld)",
+		    (long long)(now - 48 * 3600L), (long long)(now - 400 * 86400L));
+		if (store_exec(st, sql) != 0)
+			goto fail;
+	}
 	if (store_exec(st, "COMMIT") != 0)
 		goto fail;
 	store_pend_apply(st);
@@ -1161,4 +1174,16 @@ fail:
 	store_exec(st, "ROLLBACK");
 	st->npend = 0;
 	return (-1);
+}
+
+int
+store_maintain(struct store *st, time_t now)
+{
+	return (maintain(st, now, 1));
+}
+
+int
+store_expire(struct store *st, time_t now)
+{
+	return (maintain(st, now, 0));
 }

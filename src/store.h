@@ -99,8 +99,9 @@ int store_position_get(struct store *, const char *source_id,
 /*
  * Manual changes; who is "uid:N" or a name; each writes the audit log.
  * add: expires 0 = never; an address already suppressed gets that
- * expiry (audited "expires").  Return 0, 1 when nothing changed (already
- * suppressed with that expiry / not suppressed), -1 on error.
+ * expiry time (audited "expires").  Return 0, 1 when nothing changed
+ * (already suppressed with that expiry time / not suppressed), -1 on
+ * error.
  */
 int store_suppress_add(struct store *, const char *addr, const char *reason,
     enum rb_source src, const char *who, time_t now, time_t expires);
@@ -141,6 +142,8 @@ time_t store_next_expiry(const struct store *);
  * day buckets and drop old buckets.  Returns 0 or -1.
  */
 int store_maintain(struct store *, time_t now);
+/* Only the first of those: suppressions whose time has come. */
+int store_expire(struct store *, time_t now);
 
 /*
  * Cap the database at its current size plus extra_pages (0 lifts the cap),

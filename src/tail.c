@@ -126,6 +126,13 @@ open_identity(const char *path, uint64_t *dev, uint64_t *ino, uint64_t *fp)
 	 * a regular file is read: -2 for anything else (a FIFO, a
 	 * directory, a device), which is waited out like a missing file.
 	 */
+	/*
+	 * Looked at before it is opened: opening a FIFO wakes its writer
+	 * (which then meets EPIPE at every poll), and opening some devices
+	 * does something.  The fstat() below catches a swap in between.
+	 */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return (-2);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)

@@ -878,10 +878,17 @@ START_TEST(test_refold_on_open)
 
 	ck_assert_int_eq(store_suppress_add(st, "Carol.Case@Example.COM", "x",
 	    RB_SOURCE_MANUAL, "uid:0", now, 0), 0);
-	ck_assert_int_eq(store_suppress_add(st, "Dup@example.com", "x",
+	ck_assert_int_eq(store_suppress_add(st, "Dup@example.com", "older",
 	    RB_SOURCE_MANUAL, "uid:0", now, 0), 0);
-	ck_assert_int_eq(store_suppress_add(st, "dup@example.com", "x",
+	ck_assert_int_eq(store_suppress_add(st, "dup@example.com", "lower",
 	    RB_SOURCE_MANUAL, "uid:0", now + 1, 0), 0);
+	struct rb_outcome_rec soft[2] = {
+		mk("Soft@example.com", "S1", RB_OUTCOME_DEFERRED,
+		    RB_CATEGORY_MAILBOX_FULL, RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, now - 100),
+		mk("soft@example.com", "S2", RB_OUTCOME_DEFERRED,
+		    RB_CATEGORY_MAILBOX_FULL, RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, now - 50),
+	};
+	ck_assert_int_eq(store_apply(st, soft, 2, NULL, now, NULL), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "Carol.Case@example.com", NULL), 1);
 	store_close(st);
 	store_options_default(&o);
@@ -897,6 +904,15 @@ START_TEST(test_refold_on_open)
 	FILE *null = fopen("/dev/null", "w");
 	ck_assert_int_eq(store_export_csv(st, null, NULL), 2);
 	fclose(null);
+	/* The one already in lower case stays; the two retry states add up. */
+	l = store_lookup(st, "dup@example.com", now);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(l,
+	    "suppression"), "text")), "lower");
+	json_decref(l);
+	l = store_lookup(st, "soft@example.com", now);
+	ck_assert_int_eq(jint(json_object_get(l, "retry"), "failures", NULL), 2);
+	ck_assert_int_eq(jint(json_object_get(l, "retry"), "first", NULL), now - 100);
+	json_decref(l);
 	ck_assert_int_eq(store_suppress_remove(st, "Carol.Case@Example.COM", "uid:0",
 	    "gone", now + 2), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "carol.case@example.com", NULL), 0);
