@@ -843,14 +843,26 @@ job_unref(struct dsn_job *j)
 
 /* Does the job's valid tag vouch for r? */
 static int
-batv_vouches(const struct dsn_job *j, const struct rb_outcome_rec *r)
+batv_vouches(const struct dsn_job *j, const char *rcpt)
 {
 	if (j->batv_all)
 		return (1);
-	return (j->batv_rcpt[0] != '\0' &&
-	    (strcasecmp(r->recipient, j->batv_rcpt) == 0 ||
-	    (r->orig_recipient[0] && strcasecmp(r->orig_recipient,
-	    j->batv_rcpt) == 0)));
+	return (j->batv_rcpt[0] != '\0' && rcpt[0] != '\0' &&
+	    strcasecmp(rcpt, j->batv_rcpt) == 0);
+}
+
+/*
+ * 2 when a tag vouches for rcpt, 1 when mail to rcpt with the report's
+ * Message-ID or queue ID was sent from here, else 0.
+ */
+static int
+vouched(const struct dsn_job *j, struct store *st,
+    const struct rb_outcome_rec *r, const char *rcpt)
+{
+	if (batv_vouches(j, rcpt))
+		return (2);
+	return (rcpt[0] != '\0' && store_sent_match(st, rcpt, r->message_id,
+	    r->queue_id) == 1);
 }
 
 /*
@@ -866,11 +878,22 @@ job_run(void *item, struct store *st)
 	if (st != NULL) {
 		for (size_t i = 0; i < j->n; i++) {
 			struct rb_outcome_rec *r = &j->recs[i];
-			int ok = batv_vouches(j, r) ? 2 :
-			    store_sent_match(st, r->recipient, r->message_id,
-			    r->queue_id) == 1 ||
-			    (r->orig_recipient[0] && store_sent_match(st,
-			    r->orig_recipient, r->message_id, r->queue_id) == 1);
+			int ok = vouched(j, st, r, r->recipient);
+			/*
+			 * Only the original recipient was mailed from here (a
+			 * forward at the far end, or a forger who names one
+			 * recipient he got mail for and another he wants
+			 * suppressed): the record is about the address that
+			 * was mailed.  Vouching for the final recipient, that
+			 * match let any recipient suppress anyone.
+			 */
+			if (!ok && r->orig_recipient[0] != '\0' &&
+			    strcasecmp(r->orig_recipient, r->recipient) != 0 &&
+			    (ok = vouched(j, st, r, r->orig_recipient)) != 0) {
+				util_strlcpy(r->recipient, r->orig_recipient,
+				    sizeof(r->recipient));
+				outcome_make_key(r);
+			}
 			j->verified[i] = (char)ok;
 			count(ok ? C_DSN_VERIFIED : C_DSN_UNVERIFIED);
 			if (ok == 2)

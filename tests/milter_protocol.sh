@@ -208,4 +208,19 @@ done
 	fail "batv counters: $(status m)"
 "$CTL" -s "$D/ctl.sock" status | grep -q "^milter batv: 3 records verified by their tag, 2 DSNs with a tag that did not verify, 1 senders signed$" ||
 	fail "readable batv status: $("$CTL" -s "$D/ctl.sock" status | grep batv)"
-pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused, readable status, BATV tags verified, forged and expired ones ignored, senders signed"
+# A report whose Original-Recipient was mailed from here and whose
+# Final-Recipient never was: the match vouches for the one mailed, not
+# for the other, which any recipient of mail from here could name.
+now=$(date '+%b %e %H:%M:%S')
+cat >> "$D/mail.log" <<LOG
+$now mx1 postfix/cleanup[12]: 7A7A7A7A7A: message-id=<nl1@shop.example>
+$now mx1 postfix/qmgr[10]: 7A7A7A7A7A: from=<news@shop.example>, size=900, nrcpt=1 (queue active)
+$now mx1 postfix/smtp[11]: 7A7A7A7A7A: to=<attacker@evil.example>, relay=mx.evil.example[198.51.100.7]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)
+LOG
+daemon_caught_up "$D"
+run forged
+recorded attacker@evil.example
+"$CTL" -s "$D/ctl.sock" --json lookup victim@innocent.example |
+	python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(o["suppressed"] or len(o["recent"]) > 0)' ||
+	fail "a forged report suppressed or recorded an address never mailed: $("$CTL" -s "$D/ctl.sock" lookup victim@innocent.example)"
+pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused, readable status, BATV tags verified, forged and expired ones ignored, senders signed, a report vouched for by its original recipient attributed to it"
