@@ -85,6 +85,8 @@ struct daemon {
 	int nsrc;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_maint, *ev_watchdog;
 	struct event *ev_expiry;
+	struct event *ev_reload;	/* on_reload, made active by on_hup */
+	int reload_pending;
 	time_t maint_retry;	/* after a failed maintenance, not before */
 	time_t started;
 	unsigned long reloads, reload_failures;
@@ -407,10 +409,12 @@ refused(struct daemon *d, const char *err)
 }
 
 static void
-on_hup(evutil_socket_t sig, short what, void *arg)
+on_reload(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	char err[512];
+
+	d->reload_pending = 0;
 	struct rb_settings *ncfg = d->config_path ?
 	    settings_load(d->config_path, err, sizeof(err)) : settings_defaults();
 
@@ -480,6 +484,23 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	log_info("config: reload=done file=%s rules=%zu", ncfg->file,
 	    classifier_rule_count(ncl));
 	notify("STATUS=reloaded; following %d log file(s)", d->nsrc);
+}
+
+/*
+ * SIGHUP: a reload is due.  Signals that arrive while one is queued, or
+ * while one runs (loading and compiling the rules takes about a second),
+ * make one more, not one each: twenty HUPs from a careless script held
+ * the event loop, and with it every control client, for twenty seconds.
+ */
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->reload_pending)
+		return;
+	d->reload_pending = 1;
+	event_active(d->ev_reload, EV_TIMEOUT, 0);
 }
 
 static void
@@ -732,6 +753,7 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 		log_fatalx("%s", err);
 
 	d->ev_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
+	d->ev_reload = event_new(d->base, -1, 0, on_reload, d);
 	d->ev_term = evsignal_new(d->base, SIGTERM, on_term, d);
 	d->ev_int = evsignal_new(d->base, SIGINT, on_term, d);
 	event_add(d->ev_hup, NULL);
@@ -771,6 +793,7 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	store_close(d->st);
 	classifier_free(d->cl);
 	event_free(d->ev_hup);
+	event_free(d->ev_reload);
 	event_free(d->ev_term);
 	event_free(d->ev_int);
 	event_free(d->ev_maint);

@@ -103,4 +103,13 @@ grep -qF 'reload=refused error="'"$D"'/rebound.conf:' "$D/reboundd.log" &&
 grep -qF ': unknown key \"bogus\"" (keeping the running configuration)' "$D/reboundd.log" ||
 	fail "refusal not quoted: $(grep bogus "$D/reboundd.log")"
 cp "$T/good.conf" "$D/rebound.conf"
+# A burst of SIGHUPs (a careless script) is one reload, or two, not one
+# each: every reload holds the event loop about a second.
+# (Spread out: those that arrive during a reload were each one more.)
+n0=$(reloads)
+for _ in $(seq 1 20); do kill -HUP "$pid"; sleep 0.1; done
+sleep 3
+n1=$(reloads)
+[ "$n1" -gt "$n0" ] && [ "$((n1 - n0))" -le 6 ] ||
+	fail "20 SIGHUPs made $((n1 - n0)) reloads"
 pass "reload keeps queue correlation"
