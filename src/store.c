@@ -24,6 +24,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,28 @@ store_set_options(struct store *st, const struct store_options *o)
 	st->opt.fold = fold;
 }
 
+/*
+ * "dead"@example.com is dead@example.com (RFC 5321 4.1.2: quotes a local
+ * part does not need change nothing), so it is keyed and refused alike;
+ * a local part that needs its quotes ("a b"@x) keeps them.
+ */
+static void
+unquote_local(char *a)
+{
+	if (a[0] != '"')
+		return;
+	char *q = strchr(a + 1, '"');
+	if (q == NULL || q[1] != '@' || q == a + 1 || a[1] == '.' || q[-1] == '.')
+		return;
+	for (const char *p = a + 1; p < q; p++)
+		if (!(isalnum((unsigned char)*p) || (*p == '.' && p[1] != '.') ||
+		    strchr("!#$%&'*+-/=?^_`{|}~", *p) != NULL))
+			return;
+	size_t ln = (size_t)(q - a - 1);
+	memmove(a, a + 1, ln);
+	memmove(a + ln, q + 1, strlen(q + 1) + 1);
+}
+
 void
 store_fold_address(const struct store *st, const char *addr, char *out,
     size_t outlen)
@@ -107,6 +130,7 @@ store_fold_address(const struct store *st, const char *addr, char *out,
 	while (n > 0 && (out[n - 1] == '>' || out[n - 1] == ' ' ||
 	    out[n - 1] == '.'))
 		out[--n] = '\0';
+	unquote_local(out);
 	char *at = strrchr(out, '@');
 	if (st != NULL && st->opt.fold == STORE_FOLD_ALL)
 		util_lower(out);

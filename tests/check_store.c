@@ -956,6 +956,32 @@ START_TEST(test_add_sets_expiry)
 }
 END_TEST
 
+/* Quotes a local part does not need fold away; needed ones stay. */
+START_TEST(test_fold_quoted)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "<\"dead\"@Example.com>", "dead@example.com" },
+		{ "\"first.last\"@example.com", "first.last@example.com" },
+		{ "\"a b\"@example.com", "\"a b\"@example.com" },
+		{ "\"a..b\"@example.com", "\"a..b\"@example.com" },
+		{ "\".a\"@example.com", "\".a\"@example.com" },
+		{ "\"\"@example.com", "\"\"@example.com" },
+		{ "\"x@y\"@example.com", "\"x@y\"@example.com" },
+		{ "\"unclosed@example.com", "\"unclosed@example.com" },
+	};
+	char out[RB_ADDR_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_fold_address(NULL, cases[i].in, out, sizeof(out));
+		ck_assert_msg(strcmp(out, cases[i].out) == 0, "%s -> %s", cases[i].in, out);
+	}
+	ck_assert_int_eq(store_suppress_add(st, "dead@example.com", "x",
+	    RB_SOURCE_MANUAL, "uid:0", 1800000000, 0), 0);
+	store_fold_address(st, "<\"dead\"@example.com>", out, sizeof(out));
+	ck_assert_int_eq(supset_lookup(store_supset(st), out, NULL), 1);
+}
+END_TEST
+
 START_TEST(test_csv_import_checks)
 {
 	char err[256];
@@ -1027,6 +1053,7 @@ main(void)
 	tcase_add_test(tc, test_refold_on_open);
 	tcase_add_test(tc, test_csv_export_not_utf8);
 	tcase_add_test(tc, test_add_sets_expiry);
+	tcase_add_test(tc, test_fold_quoted);
 	tcase_add_test(tc, test_list_newest_first);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
