@@ -209,7 +209,7 @@ static int
 log_files_set(const struct rb_settings *c)
 {
 	return (c->nlog_files > 1 || (c->nlog_files == 1 &&
-	    strcmp(c->log_files[0], "/var/log/mail.log") != 0));
+	    strcmp(c->log_files[0], RB_DEFAULT_LOG_FILE) != 0));
 }
 
 /* Start following path, or with path NULL the journal, into *s. */

@@ -57,7 +57,7 @@ static const struct key keys[] = {
 	    "group whose members may change the store (empty: root only)" },
 	{ "user", K_STR, O(user), "rebound", NULL,
 	    "user to run as when started as root (empty: stay)" },
-	{ "log_files", K_LIST, O(log_files), "/var/log/mail.log", NULL,
+	{ "log_files", K_LIST, O(log_files), RB_DEFAULT_LOG_FILE, NULL,
 	    "mail logs to follow" },
 	{ "rules_file", K_PATH, O(rules_file), "", NULL,
 	    "rule file replacing the built-in rules (empty: built-in)" },

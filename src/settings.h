@@ -14,6 +14,8 @@
 
 #include "store.h"
 
+/* log_files when the configuration does not set it. */
+#define RB_DEFAULT_LOG_FILE	"/var/log/mail.log"
 #define RB_SETTINGS_MAX_FILES 16
 
 struct rb_settings {
