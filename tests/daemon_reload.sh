@@ -71,29 +71,29 @@ echo "$now mx1 postfix/smtp[14]: 6B6B6B6B6B: to=<after@example.org>, relay=mx.ex
 daemon_caught_up "$D"
 [ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'after@example.org'")" = 1 ] ||
 	fail "restarted source does not follow the log"
-# A bad journal_match is refused whole: the sources keep running.
+# refused_reload WHAT RCPT QID LINE...: the LINEs appended make a reload
+# that is refused whole, naming WHAT; with the good file back, the
+# sources still run: a line for RCPT is stored.
+refused_reload() {
+	what=$1 rcpt=$2 qid=$3; shift 3
+	for l in "$@"; do echo "$l" >> "$D/rebound.conf"; done
+	kill -HUP "$pid"
+	wait_until 20 grep -q "reload=refused.*$what" "$D/reboundd.log" ||
+		fail "bad $what not refused: $(tail -3 "$D/reboundd.log")"
+	cp "$T/good.conf" "$D/rebound.conf"
+	echo "$now mx1 postfix/smtp[14]: $qid: to=<$rcpt>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)" >> "$D/mail.log"
+	daemon_caught_up "$D"
+	[ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = '$rcpt'")" = 1 ] ||
+		fail "sources stopped by a reload refused for $what"
+}
 cp "$D/rebound.conf" "$T/good.conf"
-echo "journal_match = SYSLOG_FACILITY" >> "$D/rebound.conf"
-kill -HUP "$pid"
-wait_until 20 grep -q "reload=refused.*journal_match" "$D/reboundd.log" ||
-	fail "bad journal_match not refused: $(tail -3 "$D/reboundd.log")"
-cp "$T/good.conf" "$D/rebound.conf"
-echo "$now mx1 postfix/smtp[14]: 7C7C7C7C7C: to=<refused@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)" >> "$D/mail.log"
-daemon_caught_up "$D"
-[ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'refused@example.org'")" = 1 ] ||
-	fail "sources stopped by a refused reload"
+# A bad journal_match is refused whole: the sources keep running.
+refused_reload journal_match refused@example.org 7C7C7C7C7C \
+	"journal_match = SYSLOG_FACILITY"
 # So is a journal directory that cannot be read: before, the reload was
 # done, the journal could not be opened, and nothing was read any more.
-echo "journal = yes" >> "$D/rebound.conf"
-echo "journal_directory = $T/no-such-journal" >> "$D/rebound.conf"
-kill -HUP "$pid"
-wait_until 20 grep -q "reload=refused.*journal_directory" "$D/reboundd.log" ||
-	fail "unreadable journal_directory not refused: $(tail -3 "$D/reboundd.log")"
-cp "$T/good.conf" "$D/rebound.conf"
-echo "$now mx1 postfix/smtp[14]: 7D7D7D7D7D: to=<nojournal@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)" >> "$D/mail.log"
-daemon_caught_up "$D"
-[ "$(sqlite3 "$D/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'nojournal@example.org'")" = 1 ] ||
-	fail "sources stopped by a reload to an unreadable journal directory"
+refused_reload journal_directory nojournal@example.org 7D7D7D7D7D \
+	"journal = yes" "journal_directory = $T/no-such-journal"
 # The reason inside error="..." has its own quotes escaped.
 echo "bogus = 1" >> "$D/rebound.conf"
 kill -HUP "$pid"
