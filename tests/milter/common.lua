@@ -68,17 +68,20 @@ function full(conn, headers, body, what)
 	end
 end
 
--- A returning RFC 3464 report for rcpt about a message never sent.
-function dsn_body(rcpt, msgid)
+-- A returning RFC 3464 report for rcpt about a message never sent;
+-- with orig, an Original-Recipient field naming it (and the returned
+-- headers' To).
+function dsn_body(rcpt, msgid, orig)
 	return "This is a MIME-encapsulated message.\r\n\r\n" ..
 	    "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\r\n" ..
 	    "--B\r\nContent-Type: message/delivery-status\r\n\r\n" ..
 	    "Reporting-MTA: dns; mx.remote.example\r\n\r\n" ..
+	    (orig and ("Original-Recipient: rfc822; " .. orig .. "\r\n") or "") ..
 	    "Final-Recipient: rfc822; " .. rcpt .. "\r\n" ..
 	    "Action: failed\r\nStatus: 5.1.1\r\n" ..
 	    "Diagnostic-Code: smtp; 550 5.1.1 <" .. rcpt .. ">: User unknown\r\n\r\n" ..
 	    "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n" ..
-	    "From: news@shop.example\r\nTo: " .. rcpt .. "\r\n" ..
+	    "From: news@shop.example\r\nTo: " .. (orig or rcpt) .. "\r\n" ..
 	    "Message-ID: <" .. msgid .. ">\r\nSubject: hello\r\n\r\n--B--\r\n"
 end
 
