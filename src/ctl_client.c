@@ -172,10 +172,12 @@ print_milter(json_t *m)
 	printf("milter policy: %lld rejected, %lld tempfailed, %lld tagged, %lld dropped\n",
 	    num(m, "rejected"), num(m, "tempfailed"), num(m, "tagged"), num(m, "dropped"));
 	printf("milter dsn: %lld messages, %lld records (%lld verified, %lld unverified), "
-	    "%lld too big, %lld not bounces, %lld unparsed, %lld discarded, %lld quarantined\n",
+	    "%lld too big, %lld not bounces, %lld unparsed, %lld discarded, %lld quarantined, "
+	    "%lld misdated\n",
 	    num(m, "dsn_messages"), num(m, "dsn_records"), num(m, "dsn_verified"),
 	    num(m, "dsn_unverified"), num(m, "dsn_too_big"), num(m, "dsn_not_bounce"),
-	    num(m, "dsn_unparsed"), num(m, "dsn_discarded"), num(m, "dsn_quarantined"));
+	    num(m, "dsn_unparsed"), num(m, "dsn_discarded"), num(m, "dsn_quarantined"),
+	    num(m, "dsn_misdated"));
 	printf("milter batv: %lld records verified by their tag, %lld DSNs with a "
 	    "tag that did not verify, %lld senders signed\n",
 	    num(m, "dsn_verified_batv"), num(m, "dsn_batv_invalid"),

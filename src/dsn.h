@@ -106,11 +106,24 @@ int dsn_verp_recipient(const struct dsn_options *opt, const char *addr,
 const char *dsn_strerror(enum dsn_status);
 
 /*
+ * How far a report's date may lie from the time it arrives.  A report
+ * dated more than DSN_DATE_AHEAD seconds after now, or more than
+ * DSN_DATE_BEHIND before it (longer than any queue keeps a message), is
+ * taken as dated now: a remote clock that is wrong must not stretch a
+ * recipient's soft failures over the escalation span in minutes.
+ */
+#define DSN_DATE_AHEAD	600
+#define DSN_DATE_BEHIND	(7 * 86400L)
+
+/*
  * Turn a record into an outcome for the store: source RB_SOURCE_DSN or,
  * for feedback reports, RB_SOURCE_COMPLAINT; key filled by
- * outcome_make_key().  now is used when the report carries no date.
+ * outcome_make_key().  now is used when the report carries no date, and
+ * when its date is out of the bounds above; the key is made from the date
+ * as reported, so the same report arriving twice is still one outcome.
+ * Returns 1 when the date was out of bounds, else 0.
  */
-void dsn_record_outcome(const struct dsn_record *, time_t now,
+int dsn_record_outcome(const struct dsn_record *, time_t now,
     struct rb_outcome_rec *out);
 
 /*

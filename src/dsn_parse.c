@@ -1300,7 +1300,7 @@ out:
 	return (st);
 }
 
-void
+int
 dsn_record_outcome(const struct dsn_record *r, time_t now,
     struct rb_outcome_rec *o)
 {
@@ -1320,5 +1320,11 @@ dsn_record_outcome(const struct dsn_record *r, time_t now,
 	snprintf(o->dsn, sizeof(o->dsn), "%s", r->status);
 	snprintf(o->text, sizeof(o->text), "%s", r->diagnostic);
 	o->v = r->v;
+	if (r->last_attempt != 0 && (r->last_attempt > now + DSN_DATE_AHEAD ||
+	    r->last_attempt < now - DSN_DATE_BEHIND)) {
+		o->reported = r->last_attempt;
+		o->time = now;
+	}
 	outcome_make_key(o);
+	return (o->reported != 0);
 }

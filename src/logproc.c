@@ -56,6 +56,7 @@ struct logproc {
 	size_t nbuckets;
 	struct ulist plain, deferred;
 	struct rb_outcome_rec rec;	/* reused for every outcome */
+	time_t reported;		/* the line's own date, if taken as now */
 };
 
 void
@@ -806,6 +807,7 @@ emit_delivery(struct logproc *lp, const struct logline *ll, struct qentry *e,
 	outcome_init(o);
 	o->source = RB_SOURCE_LOG;
 	o->time = ll->time;
+	o->reported = lp->reported;
 	logline_copy(o->queue_id, sizeof(o->queue_id), ll->queue_id);
 	logline_copy(o->recipient, sizeof(o->recipient), to);
 	logline_copy(o->orig_recipient, sizeof(o->orig_recipient), ll->orig_to);
@@ -989,7 +991,9 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 	 * the deferrals an "expired" needs, and would stretch a recipient's
 	 * soft failures over years, escalating at once.
 	 */
+	lp->reported = 0;
 	if (ll.time > now + LP_FUTURE_SKEW) {
+		lp->reported = ll.time;
 		ll.time = now;
 		lp->st.future++;
 	}

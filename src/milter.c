@@ -88,7 +88,7 @@ enum counter {
 	C_DSN_RECORDS, C_DSN_VERIFIED, C_DSN_UNVERIFIED, C_DSN_TOO_BIG,
 	C_DSN_NOT_BOUNCE, C_DSN_UNPARSED, C_DSN_DISCARDED, C_DSN_QUARANTINED,
 	C_DSN_VERIFIED_BATV, C_DSN_BATV_INVALID, C_BATV_SIGNED,
-	C_QUEUE_FULL, C_ERRORS, C__COUNT
+	C_DSN_MISDATED, C_QUEUE_FULL, C_ERRORS, C__COUNT
 };
 
 static const char *const counter_names[C__COUNT] = {
@@ -97,7 +97,7 @@ static const char *const counter_names[C__COUNT] = {
 	"dsn_records", "dsn_verified", "dsn_unverified", "dsn_too_big",
 	"dsn_not_bounce", "dsn_unparsed", "dsn_discarded", "dsn_quarantined",
 	"dsn_verified_batv", "dsn_batv_invalid", "batv_signed",
-	"queue_full", "errors",
+	"dsn_misdated", "queue_full", "errors",
 };
 
 struct milter {
@@ -983,7 +983,8 @@ dsn_take(struct mconf *cf, struct msg *m, char *hdr, int *locked)
 	}
 	time_t now = time(NULL);
 	for (size_t i = 0; i < res.n; i++) {
-		dsn_record_outcome(&res.rec[i], now, &j->recs[i]);
+		if (dsn_record_outcome(&res.rec[i], now, &j->recs[i]))
+			count(C_DSN_MISDATED);
 		/* These point into the classifier, which a reload may free. */
 		j->recs[i].v.fix = NULL;
 		j->recs[i].v.rule = NULL;

@@ -52,7 +52,8 @@ outcome_make_key(struct rb_outcome_rec *o)
 	if (o->v.outcome == RB_OUTCOME_DEFERRED ||
 	    o->v.outcome == RB_OUTCOME_UNKNOWN ||
 	    (o->queue_id[0] == '\0' && o->message_id[0] == '\0')) {
-		snprintf(t, sizeof(t), "%lld", (long long)o->time);
+		snprintf(t, sizeof(t), "%lld", (long long)(o->reported != 0 ?
+		    o->reported : o->time));
 		h = fnv(h, t, 0);
 		h = fnv(h, o->dsn, 0);
 	}

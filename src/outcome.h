@@ -24,6 +24,12 @@
 struct rb_outcome_rec {
 	enum rb_source source;
 	time_t time;			/* when the MTA logged / reported it */
+	/*
+	 * The date the line or report gave, when a wrong clock showed and
+	 * time is when it was read instead; else 0.  The key is made from it,
+	 * so the same line or report read twice is still one outcome.
+	 */
+	time_t reported;
 	char queue_id[RB_QUEUEID_MAX];
 	char recipient[RB_ADDR_MAX];
 	char orig_recipient[RB_ADDR_MAX];
@@ -53,7 +59,8 @@ struct rb_outcome_rec {
 void outcome_init(struct rb_outcome_rec *);
 /*
  * Fill o->key from recipient, queue ID (or original Message-ID), outcome,
- * and for repeating outcomes (deferrals) the time and status code.
+ * and for repeating outcomes (deferrals) the time (as reported) and status
+ * code.
  */
 void outcome_make_key(struct rb_outcome_rec *);
 

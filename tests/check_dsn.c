@@ -1816,15 +1816,42 @@ START_TEST(test_outcome)
 {
 	struct rb_outcome_rec o;
 
+	/* Last-Attempt-Date: Tue, 3 Oct 2023 10:00:05 +0200 (1696320005). */
+	const time_t dated = 1696320005;
+	char key[sizeof(o.key)];
+
 	ck_assert_int_eq(parse_file("rfc3464-multi.eml"), DSN_OK);
-	dsn_record_outcome(&res.rec[0], 1000, &o);
+	ck_assert_int_eq(dsn_record_outcome(&res.rec[0], dated + 3600, &o), 0);
 	ck_assert_int_eq(o.source, RB_SOURCE_DSN);
 	ck_assert_str_eq(o.recipient, "bob@one.example");
 	ck_assert_str_eq(o.queue_id, "4Qx1Yz2AbC");
 	ck_assert_str_eq(o.dsn, "5.1.1");
 	ck_assert_str_eq(o.message_id, "<orig-1@sender.example>");
 	ck_assert(o.key[0] != '\0');
-	ck_assert_int_ne(o.time, 1000);
+	ck_assert_int_eq(o.time, dated);
+	snprintf(key, sizeof(key), "%s", o.key);
+	/*
+	 * A report dated well before or after its arrival (a wrong remote
+	 * clock) is dated at its arrival, with the key it has when on time.
+	 */
+	ck_assert_int_eq(dsn_record_outcome(&res.rec[0], dated + 8 * 86400, &o), 1);
+	ck_assert_int_eq(o.time, dated + 8 * 86400);
+	ck_assert_str_eq(o.key, key);
+	ck_assert_int_eq(dsn_record_outcome(&res.rec[0], dated - 3600, &o), 1);
+	ck_assert_int_eq(o.time, dated - 3600);
+	ck_assert_str_eq(o.key, key);
+	/* A deferral's key holds its date: the date as reported. */
+	struct dsn_record later = res.rec[0];
+	later.v.outcome = RB_OUTCOME_DEFERRED;
+	dsn_record_outcome(&later, dated, &o);
+	snprintf(key, sizeof(key), "%s", o.key);
+	ck_assert_int_eq(dsn_record_outcome(&later, dated + 30 * 86400, &o), 1);
+	ck_assert_str_eq(o.key, key);
+	/* Within bounds either way: its own date. */
+	ck_assert_int_eq(dsn_record_outcome(&res.rec[0], dated - 300, &o), 0);
+	ck_assert_int_eq(o.time, dated);
+	ck_assert_int_eq(dsn_record_outcome(&res.rec[0], dated + 6 * 86400, &o), 0);
+	ck_assert_int_eq(o.time, dated);
 	ck_assert_int_eq(parse_file("arf.eml"), DSN_OK);
 	dsn_record_outcome(&res.rec[0], 1000, &o);
 	ck_assert_int_eq(o.source, RB_SOURCE_COMPLAINT);

@@ -880,6 +880,26 @@ START_TEST(test_future_dated_and_long_fields)
 	expect_expired(&m, "bob@slow.example", "carol@slow.example");
 	logproc_free(lp);
 
+	/*
+	 * A future-dated deferral read twice (a file replayed a minute
+	 * later) is one outcome: its key holds the date it gave, not when
+	 * it was read.
+	 */
+	static const char ahead[] = "2099-01-01T00:00:00+00:00 mx1 postfix/smtp[14]: 56565EFEFE: to=<dan@slow.example>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)";
+	char key[sizeof(m.last.key)];
+	for (int i = 0; i < 2; i++) {
+		lp = logproc_new(cl, &o);
+		m.n = 0;
+		logproc_line(lp, ahead, strlen(ahead), NOW + 60 * i, collect_many, &m);
+		ck_assert_int_eq(m.n, 1);
+		ck_assert_int_eq(m.last.time, NOW + 60 * i);
+		if (i == 0)
+			snprintf(key, sizeof(key), "%s", m.last.key);
+		else
+			ck_assert_str_eq(m.last.key, key);
+		logproc_free(lp);
+	}
+
 	/* 2,000 queue IDs with 30 KB Message-IDs and senders: bounded. */
 	o.max_line = 100 * 1024;
 	lp = logproc_new(cl, &o);

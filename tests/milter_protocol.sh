@@ -153,7 +153,7 @@ run quarantine
 "$CTL" -s "$D/ctl.sock" status > "$T/status"
 grep -q "^milter inet:$PORT@127.0.0.1: running, $(status "m['connections']") connections, $(status "m['messages']") messages" "$T/status" &&
 grep -q "^milter policy: $(status "m['rejected']") rejected, 1 tempfailed, 1 tagged, $(status "m['dropped']") dropped$" "$T/status" &&
-grep -q "^milter dsn: $(status "m['dsn_messages']") messages, $(status "m['dsn_records']") records .* 1 discarded, 2 quarantined$" "$T/status" &&
+grep -q "^milter dsn: $(status "m['dsn_messages']") messages, $(status "m['dsn_records']") records .* 1 discarded, 2 quarantined, 0 misdated$" "$T/status" &&
 grep -q "^milter rcpt latency: p50 [0-9]*us, .* ($(status "m['rcpt_latency']['samples']") samples); 0 queue full, 0 errors$" "$T/status" &&
 grep -q "^milter provider other: reject [0-9]*" "$T/status" ||
 	fail "readable status: $(cat "$T/status")"
@@ -223,4 +223,34 @@ recorded attacker@evil.example
 "$CTL" -s "$D/ctl.sock" --json lookup victim@innocent.example |
 	python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(o["suppressed"] or len(o["recent"]) > 0)' ||
 	fail "a forged report suppressed or recorded an address never mailed: $("$CTL" -s "$D/ctl.sock" lookup victim@innocent.example)"
-pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused, readable status, BATV tags verified, forged and expired ones ignored, senders signed, a report vouched for by its original recipient attributed to it"
+# A delay report from a server whose clock is years behind counts as
+# arriving now: with its own date, it and one report more made three soft
+# failures "spanning" 25 years, and escalated at once.  A delivery through
+# the same transport is in the log, so only the span holds it back.
+now=$(date '+%b %e %H:%M:%S')
+cat >> "$D/mail.log" <<LOG
+$now mx1 postfix/cleanup[12]: 5B5B5B5B5B: message-id=<clock1@shop.example>
+$now mx1 postfix/qmgr[10]: 5B5B5B5B5B: from=<news@shop.example>, size=900, nrcpt=1 (queue active)
+$now mx1 postfix/smtp[11]: 5B5B5B5B5B: to=<clock@remote.example>, relay=mx.remote.example[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=4.2.2, status=deferred (host mx.remote.example[192.0.2.9] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command))
+$now mx1 postfix/smtp[11]: 6C6C6C6C6C: to=<someone@remote.example>, relay=mx.remote.example[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 OK)
+LOG
+daemon_caught_up "$D"
+clock_failures() {
+	"$CTL" -s "$D/ctl.sock" --json lookup clock@remote.example |
+		python3 -c 'import json,sys; r=json.load(sys.stdin)["retry"]; print(r["failures"] if r else 0)'
+}
+[ "$(clock_failures)" = 1 ] || fail "no retry state from the logged deferral"
+run misdated
+for _ in $(seq 1 200); do
+	[ "$(clock_failures)" = 3 ] && break
+	sleep 0.05
+done
+"$CTL" -s "$D/ctl.sock" --json lookup clock@remote.example |
+	python3 -c 'import json,sys,time; o=json.load(sys.stdin); r=o["retry"]
+sys.exit(o["suppressed"] or r is None or r["failures"] != 3 or
+    min(x["time"] for x in o["recent"]) < time.time() - 3600)' ||
+	fail "a report dated 2001 escalated or kept its date: $("$CTL" -s "$D/ctl.sock" lookup clock@remote.example)"
+[ "$(status "m['dsn_misdated'] == 1")" = True ] || fail "misdated counter: $(status m)"
+"$CTL" -s "$D/ctl.sock" status | grep -q "^milter dsn: .*, 1 misdated$" ||
+	fail "readable misdated count: $("$CTL" -s "$D/ctl.sock" status | grep 'milter dsn')"
+pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused, readable status, BATV tags verified, forged and expired ones ignored, senders signed, a report vouched for by its original recipient attributed to it, a report from a wrong clock dated at its arrival"
