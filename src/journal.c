@@ -239,12 +239,22 @@ schedule(struct journal *jr)
 	jr->read_scheduled = 1;
 }
 
+/*
+ * The wake-up descriptor (sd-journal's inotify) is level-triggered: until
+ * sd_journal_process() drains it, it stays readable and the loop would
+ * spin on it for the whole coalescing delay, and for as long as a stalled
+ * store keeps reads from running.  So it is drained here, at once.  The
+ * poll timer (fd -1) only schedules a read.
+ */
 static void
 on_wake(evutil_socket_t fd, short what, void *arg)
 {
-	(void)fd;
+	struct journal *jr = arg;
+
 	(void)what;
-	schedule(arg);
+	if (fd >= 0 && sd_journal_process(jr->j) == SD_JOURNAL_NOP)
+		return;
+	schedule(jr);
 }
 
 static int

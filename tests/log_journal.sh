@@ -117,4 +117,21 @@ daemon_stop "$T/defer"
 [ "$(sqlite3 "$T/defer/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'late@example.org' AND outcome = 'expired'")" = 1 ] ||
 	fail "the deferral read before the restart did not expire"
 
-pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart"
+# Between a write and the read that commit_interval puts off, the loop
+# waits: sd-journal's wake-up descriptor is drained at once, not left
+# readable (it spun the loop at a core's worth of CPU for the whole delay).
+journal_config "$T/idle"
+sed -i 's/^commit_interval = .*/commit_interval = 5s/' "$T/idle/rebound.conf"
+daemon_start "$T/idle"
+cpu() { awk '{print $14 + $15}' "/proc/$(cat "$1/pid")/stat"; }
+journal_write "$T/idle" "$T/defer1.export"
+sleep 0.2
+c0=$(cpu "$T/idle")
+sleep 2
+c1=$(cpu "$T/idle")
+[ $((c1 - c0)) -lt 40 ] ||
+	fail "$((c1 - c0)) ticks of CPU in 2 s while a read waited for commit_interval"
+wait_stored "$T/idle" 1 "the entry read after commit_interval"
+daemon_stop "$T/idle"
+
+pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart; no busy loop while a read waits"
