@@ -64,11 +64,16 @@ append_quoted(char **buf, size_t *len, const char *a)
 	fclose(fp);
 }
 
+/*
+ * To the daemon's socket.  MSG_NOSIGNAL: a daemon that goes away while a
+ * long request (an import) is still being sent is an error to report,
+ * not a SIGPIPE that ends this program without a word (exit 141).
+ */
 static int
 write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -399,13 +404,14 @@ ctl_client(int argc, char **argv)
 		free(req);
 		return (1);
 	}
-	if (write_all(fd, req, reqlen) != 0) {
-		fprintf(stderr, "reboundctl: write: %s\n", strerror(errno));
-		free(req);
-		close(fd);
-		return (1);
-	}
+	/*
+	 * A daemon that stops reading (a request over its limit) may still
+	 * have answered why: read that answer before giving the write error.
+	 */
+	int werr = write_all(fd, req, reqlen) != 0 ? errno : 0;
 	free(req);
+	if (werr != 0)
+		shutdown(fd, SHUT_WR);
 	FILE *in = fdopen(fd, "r");
 	char *line = NULL;
 	size_t cap = 0;
@@ -416,7 +422,12 @@ ctl_client(int argc, char **argv)
 			follow = 1;
 	do {
 		if (getline(&line, &cap, in) <= 0) {
-			if (!follow) {
+			if (werr != 0) {
+				fprintf(stderr, "reboundctl: sending the request: %s "
+				    "(reboundd closed the connection before it had "
+				    "all of it)\n", strerror(werr));
+				rc = 1;
+			} else if (!follow) {
 				fprintf(stderr, "reboundctl: no answer from reboundd\n");
 				rc = 1;
 			}

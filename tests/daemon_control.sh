@@ -202,6 +202,23 @@ c --json lookup ok8@example.com | grep -q '"suppressed": *false' ||
 	fail "a refused import was applied in part"
 c suppress remove 'bé@example.com' >/dev/null || fail "UTF-8 address not removed"
 
+# A daemon that goes away while an import is being sent (a crash, a
+# restart): reboundctl says so and fails, instead of dying of SIGPIPE
+# without a word (exit 141).  A socket that reads a little and closes
+# stands in for it.
+python3 -c 'print("address,reason"); [print("p%d@example.com,x" % i) for i in range(200000)]' > "$T/big.csv"
+python3 - "$T/gone.sock" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept(); c.recv(4096); c.close(); s.close()
+PY
+gone=$!
+wait_until 5 test -S "$T/gone.sock" || fail "the stand-in socket did not appear"
+rc=0; "$CTL" -s "$T/gone.sock" import "$T/big.csv" 2> "$T/opt" || rc=$?
+wait $gone
+[ "$rc" = 1 ] && grep -q "sending the request: Broken pipe (reboundd closed the connection" "$T/opt" ||
+	fail "import to a daemon that went away: exit $rc: $(cat "$T/opt")"
+
 # A date past what struct tm holds (a row edited by hand) is shown, not
 # crashed on.
 db() { sqlite3 -cmd ".timeout 5000" "$D/state/rebound.db" "$@"; }
