@@ -47,6 +47,7 @@ struct dsn_record {
 	char remote_mta[RB_HOST_MAX];
 	char reporting_mta[RB_HOST_MAX];
 	time_t last_attempt;		/* 0 if unknown */
+	time_t report_date;		/* the bounce's own Date:, 0 if none */
 	char orig_message_id[RB_MSGID_MAX];
 	char orig_from[RB_ADDR_MAX];
 	char envelope_sender[RB_ADDR_MAX];
@@ -118,10 +119,12 @@ const char *dsn_strerror(enum dsn_status);
 /*
  * Turn a record into an outcome for the store: source RB_SOURCE_DSN or,
  * for feedback reports, RB_SOURCE_COMPLAINT; key filled by
- * outcome_make_key().  now is used when the report carries no date, and
- * when its date is out of the bounds above; the key is made from the date
- * as reported, so the same report arriving twice is still one outcome.
- * Returns 1 when the date was out of bounds, else 0.
+ * outcome_make_key().  Its time is the Last-Attempt-Date, or else the
+ * bounce's own Date:; now when it has neither, and when its date is out
+ * of the bounds above.  The key is made from the date as reported, so the
+ * same report arriving twice (a redelivery, a restart before the milter
+ * answered) is still one outcome.  Returns 1 when the date was out of
+ * bounds, else 0.
  */
 int dsn_record_outcome(const struct dsn_record *, time_t now,
     struct rb_outcome_rec *out);

@@ -512,7 +512,7 @@ enum {
 	TF_X_AUTORESPOND, TF_X_AUTO_RESPONSE_SUPPRESS, TF_PRECEDENCE,
 	TF_X_APPLE_UNSUBSCRIBE, TF_IN_REPLY_TO, TF_REFERENCES, TF_USER_AGENT,
 	TF_X_MAILER, TF_LIST_ID, TF_X_MAILING_LIST, TF_LIST_POST,
-	TF_X_MLSERVER, TF_MAILING_LIST, TF__COUNT
+	TF_X_MLSERVER, TF_MAILING_LIST, TF_DATE, TF__COUNT
 };
 static const char *const top_names[TF__COUNT] = {
 	"Subject", "From", "To", "Delivered-To", "X-Original-To",
@@ -520,7 +520,7 @@ static const char *const top_names[TF__COUNT] = {
 	"X-Autorespond", "X-Auto-Response-Suppress", "Precedence",
 	"X-Apple-Unsubscribe", "In-Reply-To", "References", "User-Agent",
 	"X-Mailer", "List-Id", "X-Mailing-List", "List-Post",
-	"X-MLServer", "Mailing-List",
+	"X-MLServer", "Mailing-List", "Date",
 };
 
 /*
@@ -1291,6 +1291,18 @@ dsn_parse(const char *buf, size_t len, const struct dsn_options *opt,
 		goto out;
 	}
 	st = res->n > 0 ? DSN_OK : DSN_NOT_BOUNCE;
+	/*
+	 * When the report was written: the date of a record that gives no
+	 * Last-Attempt-Date, the same at every delivery of the same bounce.
+	 */
+	time_t when = 0;
+	if (tf.v[TF_DATE] != NULL) {
+		char date[128];
+		dsn_copy(date, sizeof(date), tf.v[TF_DATE], tf.n[TF_DATE]);
+		when = dsn_date_parse(date);
+	}
+	for (size_t i = 0; i < res->n; i++)
+		res->rec[i].report_date = when;
 out:
 	if (m != NULL)
 		g_object_unref(m);
@@ -1307,7 +1319,7 @@ dsn_record_outcome(const struct dsn_record *r, time_t now,
 	outcome_init(o);
 	o->source = r->v.outcome == RB_OUTCOME_COMPLAINT ?
 	    RB_SOURCE_COMPLAINT : RB_SOURCE_DSN;
-	o->time = r->last_attempt ? r->last_attempt : now;
+	o->time = now;
 	snprintf(o->queue_id, sizeof(o->queue_id), "%s", r->orig_queue_id);
 	snprintf(o->recipient, sizeof(o->recipient), "%s", r->recipient);
 	snprintf(o->orig_recipient, sizeof(o->orig_recipient), "%s",
@@ -1320,10 +1332,13 @@ dsn_record_outcome(const struct dsn_record *r, time_t now,
 	snprintf(o->dsn, sizeof(o->dsn), "%s", r->status);
 	snprintf(o->text, sizeof(o->text), "%s", r->diagnostic);
 	o->v = r->v;
-	if (r->last_attempt != 0 && (r->last_attempt > now + DSN_DATE_AHEAD ||
-	    r->last_attempt < now - DSN_DATE_BEHIND)) {
-		o->reported = r->last_attempt;
+	time_t date = r->last_attempt != 0 ? r->last_attempt : r->report_date;
+	if (date != 0 && (date > now + DSN_DATE_AHEAD ||
+	    date < now - DSN_DATE_BEHIND)) {
+		o->reported = date;
 		o->time = now;
+	} else if (date != 0) {
+		o->time = date;
 	}
 	outcome_make_key(o);
 	return (o->reported != 0);

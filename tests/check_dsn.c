@@ -1847,6 +1847,34 @@ START_TEST(test_outcome)
 	snprintf(key, sizeof(key), "%s", o.key);
 	ck_assert_int_eq(dsn_record_outcome(&later, dated + 30 * 86400, &o), 1);
 	ck_assert_str_eq(o.key, key);
+	/*
+	 * A delay report with no Last-Attempt-Date, about a message whose
+	 * Message-ID it does not return: dated by its own Date:, so the same
+	 * bounce delivered twice, a minute apart, is one outcome.
+	 */
+	static const char nodate[] =
+	    "From: MAILER-DAEMON@x.example\nTo: a@sender.example\n"
+	    "Date: Tue, 3 Oct 2023 11:00:00 +0000\n"
+	    "Subject: Delayed Mail\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=\"Q\"\n\n--Q\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; x.example\n\n"
+	    "Final-Recipient: rfc822; slow@far.example\nAction: delayed\n"
+	    "Status: 4.2.2\nDiagnostic-Code: smtp; 452 4.2.2 Mailbox full\n\n"
+	    "--Q--\n";
+	const time_t written = 1696330800;
+	one_record(nodate, sizeof(nodate) - 1, "slow@far.example");
+	ck_assert_int_eq(res.rec[0].report_date, written);
+	ck_assert_int_eq(dsn_record_outcome(&res.rec[0], written + 60, &o), 0);
+	ck_assert_int_eq(o.time, written);
+	snprintf(key, sizeof(key), "%s", o.key);
+	ck_assert_int_eq(dsn_record_outcome(&res.rec[0], written + 120, &o), 0);
+	ck_assert_str_eq(o.key, key);
+	/* Out of bounds, the Date: is not its time either. */
+	ck_assert_int_eq(dsn_record_outcome(&res.rec[0], written + 30 * 86400, &o), 1);
+	ck_assert_int_eq(o.time, written + 30 * 86400);
+	ck_assert_str_eq(o.key, key);
+	ck_assert_int_eq(parse_file("rfc3464-multi.eml"), DSN_OK);
 	/* Within bounds either way: its own date. */
 	ck_assert_int_eq(dsn_record_outcome(&res.rec[0], dated - 300, &o), 0);
 	ck_assert_int_eq(o.time, dated);
