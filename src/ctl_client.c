@@ -242,10 +242,13 @@ print_status(json_t *a)
 		    num(src, "probes"), num(src, "handoffs"),
 		    json_is_true(json_object_get(src, "stalled")) ? ", STALLED (store refuses commits)" : "");
 		/* Only when there is something to say. */
-		if (num(src, "future_dated") > 0 || num(src, "deferrals_dropped") > 0)
+		if (num(src, "future_dated") > 0 || num(src, "deferrals_dropped") > 0 ||
+		    num(src, "bad_addresses") > 0)
 			printf("  %lld lines dated ahead of now (taken as now), "
-			    "%lld deferred recipients not held (over the bounds)\n",
-			    num(src, "future_dated"), num(src, "deferrals_dropped"));
+			    "%lld deferred recipients not held (over the bounds), "
+			    "%lld recipients that cannot be addresses\n",
+			    num(src, "future_dated"), num(src, "deferrals_dropped"),
+			    num(src, "bad_addresses"));
 	}
 	json_t *ctl = json_object_get(a, "control");
 	if (json_is_object(ctl))

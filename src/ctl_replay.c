@@ -163,14 +163,15 @@ print_summary(struct replay_out *ro, const struct logproc_stats *st)
 	printf("\nlines %llu, outcomes %llu (delivered %lu, deferred %lu, bounced %lu, expired %lu), "
 	    "not outcomes %llu, oversized %llu, queue IDs evicted %llu, "
 	    "address probes %llu, handoffs %llu, dated ahead of now %llu, "
-	    "deferred recipients not held %llu\n",
+	    "deferred recipients not held %llu, not addresses %llu\n",
 	    (unsigned long long)st->lines, (unsigned long long)st->outcomes,
 	    ro->by_outcome[RB_OUTCOME_DELIVERED], ro->by_outcome[RB_OUTCOME_DEFERRED],
 	    ro->by_outcome[RB_OUTCOME_BOUNCED], ro->by_outcome[RB_OUTCOME_EXPIRED],
 	    (unsigned long long)st->skipped, (unsigned long long)st->oversized,
 	    (unsigned long long)st->evicted, (unsigned long long)st->probes,
 	    (unsigned long long)st->handoffs, (unsigned long long)st->future,
-	    (unsigned long long)st->pending_dropped);
+	    (unsigned long long)st->pending_dropped,
+	    (unsigned long long)st->bad_address);
 }
 
 int

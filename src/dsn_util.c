@@ -142,7 +142,9 @@ dsn_x400_mail_addr(char *dst, size_t dstlen, const char *s, size_t n)
 /*
  * Normalise an address field: drop an "rfc822;" type, angle brackets,
  * quotes and spaces; lower-case the domain.  An X.400 address gives the
- * mail address inside it, if it holds one.
+ * mail address inside it, if it holds one.  One that does not fit dst
+ * whole, or holds a control byte, gives "": cut, it would name an address
+ * nobody mailed ("a...a@exam"), which a bounce could then suppress.
  */
 void
 dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n)
@@ -172,6 +174,15 @@ dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n)
 		    src[n - 1] == '>'))
 			n--;
 	}
+	if (n >= dstlen) {
+		dst[0] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) {
+			dst[0] = '\0';
+			return;
+		}
 	dsn_copy(dst, dstlen, src, n);
 	/*
 	 * The domain is case-blind; the local part is the mailbox's own, kept

@@ -450,9 +450,10 @@ journal_status(const struct journal *jr)
 	struct logproc_stats st;
 
 	logproc_get_stats(jr->lp, &st);
-	return (json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
+	return (json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 	    "journal", jr->directory ? jr->directory : "system",
 	    "cursor", jr->committed,
+	    "bad_addresses", (json_int_t)st.bad_address,
 	    "future_dated", (json_int_t)st.future,
 	    "deferrals_dropped", (json_int_t)st.pending_dropped,
 	    "entries", (json_int_t)jr->entries,

@@ -744,6 +744,23 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 }
 
 /*
+ * Whether a logged recipient can be an address: it fits the field whole
+ * (RFC 5321 allows 254 bytes) and holds no control byte.  Postfix and
+ * Sendmail log anything unprintable as '?', so only damaged or forged
+ * lines fail this.
+ */
+static int
+address_ok(struct slice a)
+{
+	if (a.n >= RB_ADDR_MAX)
+		return (0);
+	for (size_t i = 0; i < a.n; i++)
+		if ((unsigned char)a.p[i] < 0x20 || a.p[i] == 0x7f)
+			return (0);
+	return (1);
+}
+
+/*
  * The next entry of Sendmail's "to=<a@x>,<b@y>" list from p, without its
  * angle brackets, in *one; returns where the entry after it starts, NULL
  * past the end.  *one points into the line.
@@ -810,7 +827,9 @@ emit_delivery(struct logproc *lp, const struct logline *ll, struct qentry *e,
 	o->reported = lp->reported;
 	logline_copy(o->queue_id, sizeof(o->queue_id), ll->queue_id);
 	logline_copy(o->recipient, sizeof(o->recipient), to);
-	logline_copy(o->orig_recipient, sizeof(o->orig_recipient), ll->orig_to);
+	if (address_ok(ll->orig_to))
+		logline_copy(o->orig_recipient, sizeof(o->orig_recipient),
+		    ll->orig_to);
 	logline_copy(o->relay, sizeof(o->relay), ll->relay);
 	logline_copy(o->dsn, sizeof(o->dsn), ll->dsn);
 	logline_copy(o->text, sizeof(o->text), ll->text);
@@ -958,6 +977,15 @@ static int
 deliver_one(struct logproc *lp, const struct logline *ll, struct qentry *e,
     struct slice to, int hop, logproc_emit_fn emit, void *arg)
 {
+	/*
+	 * A recipient no mail system could have logged: cut to the field
+	 * it would make an address nobody mailed ("a...a@exam" of a 300-byte
+	 * one), and a NUL would end it early.  Counted, never an outcome.
+	 */
+	if (!address_ok(to)) {
+		lp->st.bad_address++;
+		return (0);
+	}
 	if (!hop)
 		return (emit_delivery(lp, ll, e, to, emit, arg));
 	lp->st.handoffs++;

@@ -47,6 +47,7 @@ struct logproc_stats {
 	uint64_t pending;	/* deferred recipients held now */
 	uint64_t pending_dropped; /* deferrals not held: over either bound */
 	uint64_t future;	/* dated ahead of now: taken as now */
+	uint64_t bad_address;	/* recipients that cannot be an address */
 };
 
 /* Called for each outcome; the record is the caller's only during the call. */

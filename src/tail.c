@@ -729,8 +729,9 @@ tail_status(const struct tail *t)
 	struct logproc_stats st;
 
 	logproc_get_stats(t->lp, &st);
-	return (json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
+	return (json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 	    "file", t->path, "offset", (json_int_t)pos,
+	    "bad_addresses", (json_int_t)st.bad_address,
 	    "size", (json_int_t)t->size_seen,
 	    "future_dated", (json_int_t)st.future,
 	    "deferrals_dropped", (json_int_t)st.pending_dropped,

@@ -1963,6 +1963,35 @@ START_TEST(test_nul_bytes)
 }
 END_TEST
 
+/*
+ * A recipient longer than an address may be, or with a control byte in
+ * it, names nobody: cut to the field it named an address nobody mailed
+ * ("aaa...@bbbb"), and a bounce suppressed it.  No record names one.
+ */
+START_TEST(test_bad_recipient)
+{
+	char local[201], domain[120], m[1024];
+	memset(local, 'a', 200);
+	local[200] = '\0';
+	snprintf(domain, sizeof(domain), "%0100d.example.org", 0);
+	int n = snprintf(m, sizeof(m), "%sFinal-Recipient: rfc822; %s@%s\n"
+	    "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 "
+	    "user unknown\n\n--Q--\n", good_head, local, domain);
+	dsn_parse(m, (size_t)n, &opt, cl, sc, &res);
+	for (size_t i = 0; i < res.n; i++)
+		ck_assert_msg(strncmp(res.rec[i].recipient, "aaaa", 4) != 0,
+		    "a cut address: %s", res.rec[i].recipient);
+	n = snprintf(m, sizeof(m), "%sFinal-Recipient: rfc822; ctl\001@x.example\n"
+	    "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 "
+	    "user unknown\n\n--Q--\n", good_head);
+	dsn_parse(m, (size_t)n, &opt, cl, sc, &res);
+	for (size_t i = 0; i < res.n; i++)
+		ck_assert_msg(strncmp(res.rec[i].recipient, "ctl", 3) != 0,
+		    "an address with a control byte: %s", res.rec[i].recipient);
+	still_works();
+}
+END_TEST
+
 START_TEST(test_too_big)
 {
 	size_t len = opt.max_size + 1;
@@ -2508,6 +2537,7 @@ main(void)
 	tcase_add_loop_test(th, test_hostile_table, 0,
 	    (int)(sizeof(hcases) / sizeof(hcases[0])));
 	tcase_add_test(th, test_nul_bytes);
+	tcase_add_test(th, test_bad_recipient);
 	tcase_add_test(th, test_too_big);
 	tcase_add_test(th, test_many_rfc822_mentions);
 	tcase_add_test(th, test_many_recipients);

@@ -900,6 +900,32 @@ START_TEST(test_future_dated_and_long_fields)
 		logproc_free(lp);
 	}
 
+	/*
+	 * A recipient no MTA logs (over 254 bytes, a NUL or a control byte
+	 * in it) makes no outcome: cut, it named an address nobody mailed,
+	 * and a bounce suppressed it.  Counted; the next line is read.
+	 */
+	lp = logproc_new(cl, &o);
+	char bad[700];
+	static const char tail[] = ", relay=mx.x.example[192.0.2.1]:25, delay=1, "
+	    "delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.x.example[192.0.2.1] "
+	    "said: 550 5.1.1 user unknown (in reply to RCPT TO command))";
+	m.n = 0;
+	int bn = snprintf(bad, sizeof(bad), "Nov 25 11:59:50 mx1 postfix/smtp[14]: "
+	    "78787ABABA: to=<%0200d@%0100d.example.org>%s", 0, 0, tail);
+	logproc_line(lp, bad, (size_t)bn, NOW, collect_many, &m);
+	bn = snprintf(bad, sizeof(bad), "Nov 25 11:59:50 mx1 postfix/smtp[14]: "
+	    "78787ABABA: to=<n@x.example>%s", tail);
+	bad[55] = '\0';	/* to=<n\0x.example> */
+	logproc_line(lp, bad, (size_t)bn, NOW, collect_many, &m);
+	ck_assert_int_eq(m.n, 0);
+	feed(lp, "Nov 25 11:59:51 mx1 postfix/smtp[14]: 78787ABABA: to=<ok@x.example>, relay=mx.x.example[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)", &m);
+	ck_assert_int_eq(m.n, 1);
+	ck_assert_str_eq(m.rcpt[0], "ok@x.example");
+	logproc_get_stats(lp, &st);
+	ck_assert_uint_eq(st.bad_address, 2);
+	logproc_free(lp);
+
 	/* 2,000 queue IDs with 30 KB Message-IDs and senders: bounded. */
 	o.max_line = 100 * 1024;
 	lp = logproc_new(cl, &o);

@@ -282,6 +282,15 @@ grep -q '"Gone@example.com"' "$T/export.csv" || fail "export lacks the suppressi
 grep -q '"latin@example.de".*Empf?nger' "$T/export.csv" || fail "export lacks the Latin-1 one: $(grep latin "$T/export.csv")"
 c --json import "$T/export.csv" | grep -q '"imported": *0' || fail "re-import was not idempotent"
 
+# A recipient longer than any address (a damaged line) is counted, never
+# cut into an address nobody mailed and suppressed.
+python3 -c 'import sys; print("%s mx1 postfix/smtp[11]: 7E7E7E7E7E: to=<%s@%s.example.org>, relay=mx.example.org[192.0.2.4]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.4] said: 550 5.1.1 user unknown (in reply to RCPT TO command))" % (sys.argv[1], "a" * 200, "b" * 100))' "$(date '+%b %e %H:%M:%S')" >> "$D/mail.log"
+daemon_caught_up "$D"
+[ "$(c --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["sources"][0]["bad_addresses"])')" = 1 ] ||
+	fail "a recipient over 254 bytes not counted: $(c --json status)"
+c status | grep -q "^  .* 1 recipients that cannot be addresses$" || fail "readable status: $(c status)"
+c --json list | grep -q '"aaaaaaaaaaaa' && fail "a cut address was suppressed"
+
 # reboundctl's options: --json before an offline verb is kept, an unknown
 # option refused, --help answered without a daemon, --follow in any place.
 "$CTL" --json classify "550 5.1.1 user unknown" | grep -q '^{.*"reason": *"userunknown"' ||
