@@ -26,6 +26,13 @@
 
 /* Longest line rebuilt from one entry; longer messages are cut. */
 #define LINE_MAX_BYTES	(64 * 1024)
+/*
+ * Entries read in one turn of the event loop (about a tenth of a second):
+ * a backlog is read in committed turns, with the control socket, the
+ * milter's bounces, the timers, the watchdog and SIGTERM served between
+ * them, not after the whole of it.
+ */
+#define READ_TURN	50000
 
 struct journal {
 	struct event_base *base;
@@ -185,6 +192,8 @@ commit(struct journal *jr)
 	return (0);
 }
 
+static void again(struct journal *);
+
 static void
 read_available(struct journal *jr)
 {
@@ -193,7 +202,12 @@ read_available(struct journal *jr)
 	if (jr->stalled && commit(jr) != 0)
 		return;
 	sd_journal_process(jr->j);
-	for (;;) {
+	for (int turn = 0;; turn++) {
+		if (turn == READ_TURN) {
+			if (commit(jr) == 0)
+				again(jr);
+			return;
+		}
 		int r = 1;
 		if (jr->current_unread)
 			jr->current_unread = 0;
@@ -226,6 +240,16 @@ on_read(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	jr->read_scheduled = 0;
 	read_available(jr);
+}
+
+/* The turn ended with more to read: on with it once the loop is free. */
+static void
+again(struct journal *jr)
+{
+	struct timeval now = { 0, 0 };
+
+	event_add(jr->read_ev, &now);
+	jr->read_scheduled = 1;
 }
 
 static void

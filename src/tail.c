@@ -40,6 +40,14 @@
 #include "util.h"
 
 #define READ_CHUNK	(256 * 1024)
+/*
+ * Bytes read in one turn of the event loop.  A backlog (a start after
+ * downtime, a burst) is read in turns of this size, each committed, and
+ * the control socket, the milter's bounces, the timers and SIGTERM are
+ * served between them: read whole, 200 MB kept them all waiting for
+ * seconds, and a stop waited for the whole backlog.
+ */
+#define READ_TURN	(4 * 1024 * 1024)
 
 /* Checks of a quiet rotated file before it is closed, whatever the time. */
 #define DRAIN_MIN_CHECKS	3
@@ -75,6 +83,7 @@ struct tail {
 	int ifd;
 	struct event *inotify_ev, *poll_ev, *read_ev;
 	int read_scheduled;
+	size_t turn;		/* bytes this turn may still read */
 	int stalled;
 	int open_warned;	/* the path's trouble was logged (open_failed) */
 	struct tfile *held_file; /* while stalled: the file of the held batch */
@@ -218,9 +227,11 @@ commit(struct tail *t, struct tfile *f, size_t consumed)
 }
 
 /*
- * Read and process everything available in f (the current file or the
- * draining one); *grew, if given, tells whether anything was.  Returns 0,
- * or -1 when the sink refused (the tail then waits for the next try).
+ * Read and process what is available in f (the current file or the
+ * draining one), up to what is left of this turn; *grew, if given, tells
+ * whether anything was.  Returns 0 at the end of the file, 1 when the
+ * turn ended first (all read so far is committed), or -1 when the sink
+ * refused (the tail then waits for the next try).
  */
 static int
 read_file(struct tail *t, struct tfile *f, int *grew)
@@ -249,6 +260,7 @@ read_file(struct tail *t, struct tfile *f, int *grew)
 		if (grew != NULL)
 			*grew = 1;
 		f->have += (size_t)r;
+		t->turn = t->turn > (size_t)r ? t->turn - (size_t)r : 0;
 		size_t consumed = 0;
 		time_t now = time(NULL);
 		for (;;) {
@@ -289,6 +301,8 @@ read_file(struct tail *t, struct tfile *f, int *grew)
 			f->committed += f->have;
 			f->have = 0;
 		}
+		if (t->turn == 0)
+			return (1);
 	}
 	return (0);
 }
@@ -381,18 +395,18 @@ close_old(struct tail *t)
 /*
  * Read the draining rotated file, and close it once it has been quiet for
  * the grace period over at least DRAIN_MIN_CHECKS checks (so that a loop
- * kept busy for as long does not count as quiet).  Returns -1 when the
- * sink refused.
+ * kept busy for as long does not count as quiet).  Returns 1 when the
+ * turn ended before its end, -1 when the sink refused.
  */
 static int
 drain(struct tail *t)
 {
-	int grew = 0;
+	int grew = 0, r;
 
 	if (t->old.fd < 0)
 		return (0);
-	if (read_file(t, &t->old, &grew) != 0)
-		return (-1);
+	if ((r = read_file(t, &t->old, &grew)) != 0)
+		return (r);
 	uint64_t now = now_ms();
 	if (grew) {
 		t->old_grew_ms = now;
@@ -493,11 +507,26 @@ reopen(struct tail *t)
 	commit(t, &t->cur, 0);
 }
 
+/*
+ * The turn ended with more to read: the next one starts as soon as the
+ * loop has served what else is waiting.
+ */
+static void
+again(struct tail *t)
+{
+	struct timeval now = { 0, 0 };
+
+	event_add(t->read_ev, &now);
+	t->read_scheduled = 1;
+}
+
 static void
 check(struct tail *t)
 {
 	struct stat sb, fsb;
+	int r;
 
+	t->turn = READ_TURN;
 	/*
 	 * A held batch goes first, exactly as it was, before truncation or
 	 * rotation moves on.
@@ -505,11 +534,15 @@ check(struct tail *t)
 	if (t->stalled && commit(t, t->held_file, t->held) != 0)
 		return;
 	/* The rotated file's lines are older than the new file's. */
-	if (drain(t) != 0)
+	if ((r = drain(t)) != 0) {
+		if (r > 0)
+			again(t);
 		return;
+	}
 	if (t->cur.fd < 0) {
 		reopen(t);
-		read_file(t, &t->cur, NULL);
+		if (read_file(t, &t->cur, NULL) > 0)
+			again(t);
 		return;
 	}
 	int at_path = stat(t->path, &sb) == 0;
@@ -537,8 +570,14 @@ check(struct tail *t)
 		t->cur.skipping = 0;
 		t->cur.fp = 0;
 	}
-	if (read_file(t, &t->cur, NULL) != 0)
+	if ((r = read_file(t, &t->cur, NULL)) != 0) {
+		if (r > 0) {
+			if (fstat(t->cur.fd, &fsb) == 0)
+				t->size_seen = (uint64_t)fsb.st_size;
+			again(t);
+		}
 		return;
+	}
 	if (at_path && ((uint64_t)sb.st_ino != t->cur.ino ||
 	    (uint64_t)sb.st_dev != t->cur.dev)) {
 		/* Rotated: the old file was read to its end just above. */
@@ -548,7 +587,8 @@ check(struct tail *t)
 			return;
 		t->rotations++;
 		reopen(t);
-		read_file(t, &t->cur, NULL);
+		if (read_file(t, &t->cur, NULL) > 0)
+			again(t);
 	}
 	if (t->cur.fd >= 0 && fstat(t->cur.fd, &fsb) == 0)
 		t->size_seen = (uint64_t)fsb.st_size;
