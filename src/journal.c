@@ -12,10 +12,16 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-journal.h>
 
@@ -38,6 +44,15 @@ struct journal {
 	struct event_base *base;
 	sd_journal *j;
 	char *directory;
+	char *match;
+	/*
+	 * The directory as opened, held open: sd-journal's inotify watch
+	 * dies with it, so a directory removed or replaced (rm -rf and
+	 * mkdir, a restored copy) is noticed at the poll and opened again.
+	 * Held open, its inode number cannot go to the new one.
+	 */
+	int dir_fd;
+	int dir_warned;		/* its trouble was logged */
 	struct logproc *lp;
 	rb_sink_fn sink;
 	void *sink_arg;
@@ -57,6 +72,9 @@ struct journal {
 	int read_scheduled;
 	uint64_t entries, outcomes, refused, truncated;
 };
+
+static void check_directory(struct journal *);
+static int not_found(struct journal *, const char *, int);
 
 void
 journal_options_default(struct journal_options *o)
@@ -140,9 +158,13 @@ entry_line(struct journal *jr, char *out, size_t cap)
 	if (pid != NULL && pn > 0 && pn < 16)
 		o += (size_t)snprintf(out + o, cap - o, "[%.*s]", (int)pn, pid);
 	o += (size_t)snprintf(out + o, cap - o, ": ");
+	/*
+	 * Longer than a line may be: skipped and counted, as a log file's
+	 * over-long line is.  Cut, its recipient or reply could be another.
+	 */
 	if (mn > cap - o - 1) {
-		mn = cap - o - 1;
 		jr->truncated++;
+		return (0);
 	}
 	memcpy(out + o, msg, mn);
 	o += mn;
@@ -278,7 +300,145 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (fd >= 0 && sd_journal_process(jr->j) == SD_JOURNAL_NOP)
 		return;
+	if (fd < 0)
+		check_directory(jr);
 	schedule(jr);
+}
+
+static int add_matches(sd_journal *, const char *, char *, size_t);
+
+/*
+ * Open the journal (the directory's, or the system's) with the matches;
+ * NULL with err set.  For a directory, note its identity, and say which
+ * of its files cannot be read: sd-journal passes over them without a word.
+ */
+static sd_journal *
+open_journal(struct journal *jr, char *err, size_t errlen)
+{
+	sd_journal *j = NULL;
+	int r;
+
+	if (jr->directory != NULL) {
+		int fd = open(jr->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (jr->dir_fd >= 0)
+				close(jr->dir_fd);
+			jr->dir_fd = fd;
+		}
+		r = sd_journal_open_directory(&j, jr->directory, 0);
+	} else {
+		r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "journal: cannot open %s: %s",
+		    jr->directory ? jr->directory : "the system journal", strerror(-r));
+		return (NULL);
+	}
+	sd_journal_set_data_threshold(j, LINE_MAX_BYTES);
+	if (add_matches(j, jr->match, err, errlen) != 0) {
+		sd_journal_close(j);
+		return (NULL);
+	}
+	DIR *d = jr->directory != NULL ? opendir(jr->directory) : NULL;
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (n < 8 || (strcmp(de->d_name + n - 8, ".journal") != 0 &&
+		    (n < 9 || strcmp(de->d_name + n - 9, ".journal~") != 0)))
+			continue;
+		if (faccessat(dirfd(d), de->d_name, R_OK, AT_EACCESS) != 0)
+			log_warnx("journal: file=%s/%s error=\"%s\" (its entries "
+			    "are not read)", jr->directory, de->d_name,
+			    strerror(errno));
+	}
+	if (d != NULL)
+		closedir(d);
+	return (j);
+}
+
+/* The wake-up descriptor of the open journal, watched from the loop. */
+static void
+watch(struct journal *jr)
+{
+	int fd = sd_journal_get_fd(jr->j);
+
+	if (jr->fd_ev != NULL) {
+		event_free(jr->fd_ev);
+		jr->fd_ev = NULL;
+	}
+	if (fd >= 0) {
+		jr->fd_ev = event_new(jr->base, fd, EV_READ | EV_PERSIST,
+		    on_wake, jr);
+		event_add(jr->fd_ev, NULL);
+	} else {
+		log_warnx("journal: no wake-up descriptor (%s); polling", strerror(-fd));
+	}
+}
+
+/*
+ * The directory is not the one opened (removed, replaced, or back after
+ * being gone): open it again and go on from the committed entry, if the
+ * new files hold it, else as position() does for a cursor not found.
+ * What was read is committed first; while the store refuses, or the
+ * directory is missing, this waits for the next poll.
+ */
+static void
+reopen(struct journal *jr)
+{
+	char err[512];
+
+	if ((jr->dirty || jr->nrecs > 0) && commit(jr) != 0)
+		return;
+	sd_journal *j = open_journal(jr, err, sizeof(err));
+	if (j == NULL) {
+		if (!jr->dir_warned)
+			log_warnx("%s (trying again)", err);
+		jr->dir_warned = 1;
+		return;
+	}
+	log_info("journal: directory=%s reopened=yes", jr->directory);
+	jr->dir_warned = 0;
+	if (jr->fd_ev != NULL) {
+		event_free(jr->fd_ev);
+		jr->fd_ev = NULL;
+	}
+	sd_journal_close(jr->j);
+	jr->j = j;
+	jr->current_unread = 0;
+	if (jr->committed[0] == '\0') {
+		sd_journal_seek_head(j);
+	} else if (sd_journal_seek_cursor(j, jr->committed) >= 0) {
+		int r = sd_journal_next(j);
+		/* Found: it was read; what follows it is next. */
+		if (r <= 0 || sd_journal_test_cursor(j, jr->committed) <= 0)
+			jr->current_unread = not_found(jr, jr->committed, r);
+	}
+	watch(jr);
+	schedule(jr);
+}
+
+/* At each poll: is the directory still the one opened? */
+static void
+check_directory(struct journal *jr)
+{
+	struct stat sb, held;
+
+	if (jr->directory == NULL)
+		return;
+	if (stat(jr->directory, &sb) != 0) {
+		if (!jr->dir_warned)
+			log_warnx("journal: directory=%s error=\"%s\" (waiting for it)",
+			    jr->directory, strerror(errno));
+		jr->dir_warned = 1;
+		return;
+	}
+	if (jr->dir_fd < 0 || fstat(jr->dir_fd, &held) != 0 ||
+	    held.st_nlink == 0 || sb.st_dev != held.st_dev ||
+	    sb.st_ino != held.st_ino) {
+		log_warnx("journal: directory=%s replaced=yes (opening it again)",
+		    jr->directory);
+		reopen(jr);
+	}
 }
 
 static int
@@ -347,6 +507,97 @@ prime_before(struct journal *jr, const char *until)
 	}
 }
 
+/*
+ * The value of field k ("s", "t", ...) of a cursor, in out; "" if none.
+ */
+static void
+cursor_field(const char *cursor, const char *k, char *out, size_t outlen)
+{
+	size_t kl = strlen(k);
+	const char *p = cursor;
+
+	out[0] = '\0';
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, k, kl) == 0 && p[kl] == '=') {
+			size_t n = strcspn(p + kl + 1, ";");
+			snprintf(out, outlen, "%.*s", (int)n, p + kl + 1);
+			return;
+		}
+		p = strchr(p, ';');
+		if (p != NULL)
+			p++;
+	}
+}
+
+/* The seqnum ID ("s=") of the current entry, in out; "" if none. */
+static void
+entry_sequence(sd_journal *j, char *out, size_t outlen)
+{
+	char *c = NULL;
+
+	out[0] = '\0';
+	if (sd_journal_get_cursor(j, &c) >= 0 && c != NULL)
+		cursor_field(c, "s", out, outlen);
+	free(c);
+}
+
+/*
+ * The saved entry is not in the journal, and r is what sd_journal_next()
+ * gave after seeking to it.  sd-journal has gone to the nearest entry it
+ * could place: by sequence number in the same journal (the saved one was
+ * vacuumed: what follows it is unread), by time in another (a journal
+ * replaced or restored: only entries dated after the saved one).  With
+ * nothing dated after it, a journal of the same sequence is all older:
+ * follow from its newest entry; another one is all unread: read it from
+ * its start (the store's keys keep what it had counted from counting
+ * twice).  Logged with the choice, so that what is passed over can be
+ * replayed.  Returns whether the current entry is yet to be read.
+ */
+static int
+not_found(struct journal *jr, const char *saved, int r)
+{
+	sd_journal *j = jr->j;
+	char was[64], other[64], t[32], when[32] = "the saved entry";
+	struct tm tm;
+
+	cursor_field(saved, "s", was, sizeof(was));
+	cursor_field(saved, "t", t, sizeof(t));
+	time_t at = (time_t)(strtoull(t, NULL, 16) / 1000000);
+	if (at > 0 && gmtime_r(&at, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (r > 0) {
+		entry_sequence(j, other, sizeof(other));
+		if (was[0] != '\0' && strcmp(was, other) == 0)
+			log_warnx("journal: cursor=saved found=no error=\"the saved "
+			    "entry was removed (vacuumed)\" (reading on from the "
+			    "next entry of the same journal)");
+		else
+			log_warnx("journal: cursor=saved found=no error=\"another "
+			    "journal (replaced or restored)\" (reading its entries "
+			    "dated after %s; replay earlier ones if they matter)",
+			    when);
+		return (1);
+	}
+	if (sd_journal_seek_head(j) < 0 || sd_journal_next(j) <= 0) {
+		sd_journal_seek_head(j);
+		log_warnx("journal: cursor=saved found=no error=\"the journal is "
+		    "empty\" (reading all that comes)");
+		return (0);
+	}
+	entry_sequence(j, other, sizeof(other));
+	if (was[0] != '\0' && strcmp(was, other) == 0) {
+		sd_journal_seek_tail(j);
+		sd_journal_previous(j);
+		log_warnx("journal: cursor=saved found=no error=\"the saved entry "
+		    "was removed and none follows it\" (reading what comes next)");
+		return (0);
+	}
+	log_warnx("journal: cursor=saved found=no error=\"another journal "
+	    "(replaced or restored), all of it dated before %s\" (reading it "
+	    "from its start)", when);
+	return (1);
+}
+
 static int
 position(struct journal *jr, const struct rb_position *resume)
 {
@@ -355,21 +606,28 @@ position(struct journal *jr, const struct rb_position *resume)
 	if (resume != NULL && resume->cursor[0] != '\0') {
 		util_strlcpy(jr->committed, resume->cursor, sizeof(jr->committed));
 		util_strlcpy(jr->last, resume->cursor, sizeof(jr->last));
-		if (sd_journal_seek_cursor(j, resume->cursor) < 0)
-			return (-1);
-		int r = sd_journal_next(j);
-		if (r > 0 && sd_journal_test_cursor(j, resume->cursor) > 0) {
-			/* Found: rebuild correlation from the entries before it. */
-			prime_before(jr, resume->cursor);
+		if (sd_journal_seek_cursor(j, resume->cursor) < 0) {
+			/*
+			 * Not a cursor at all (a damaged database): where it
+			 * stood is unknown.  Refusing to start would hold
+			 * every other source and the milter; follow from the
+			 * newest entry, and say so.
+			 */
+			log_warnx("journal: cursor=saved error=\"not a cursor\" "
+			    "(following from the newest entry; replay what was "
+			    "written since the last stop if it matters)");
+			jr->committed[0] = jr->last[0] = '\0';
+			resume = NULL;
+		} else {
+			int r = sd_journal_next(j);
+			if (r > 0 && sd_journal_test_cursor(j, resume->cursor) > 0) {
+				/* Found: rebuild correlation from the entries before it. */
+				prime_before(jr, resume->cursor);
+				return (0);
+			}
+			jr->current_unread = not_found(jr, resume->cursor, r);
 			return (0);
 		}
-		/*
-		 * The saved entry is gone (vacuumed, or another journal):
-		 * read on from the nearest one, which has not been seen.
-		 */
-		log_warnx("journal: saved cursor not found; reading on from the nearest entry");
-		jr->current_unread = r > 0;
-		return (0);
 	}
 	if (resume != NULL) {
 		/* Saved while the journal was empty: all of it is new. */
@@ -398,13 +656,13 @@ journal_new(struct event_base *base, const struct rb_position *resume,
     const struct journal_options *opt, char *err, size_t errlen)
 {
 	struct journal *jr = calloc(1, sizeof(*jr));
-	int r;
 
 	if (jr == NULL || (jr->line = malloc(LINE_MAX_BYTES + 1)) == NULL) {
 		free(jr);
 		snprintf(err, errlen, "journal: out of memory");
 		return (NULL);
 	}
+	jr->dir_fd = -1;
 	jr->base = base;
 	jr->lp = lp;
 	jr->sink = sink;
@@ -414,20 +672,10 @@ journal_new(struct event_base *base, const struct rb_position *resume,
 		jr->opt = *opt;
 	jr->opt.directory = NULL;
 	jr->opt.match = NULL;
-	if (opt != NULL && opt->directory != NULL && opt->directory[0] != '\0') {
+	if (opt != NULL && opt->directory != NULL && opt->directory[0] != '\0')
 		jr->directory = strdup(opt->directory);
-		r = sd_journal_open_directory(&jr->j, opt->directory, 0);
-	} else {
-		r = sd_journal_open(&jr->j, SD_JOURNAL_LOCAL_ONLY);
-	}
-	if (r < 0) {
-		snprintf(err, errlen, "journal: cannot open %s: %s",
-		    jr->directory ? jr->directory : "the system journal", strerror(-r));
-		journal_free(jr);
-		return (NULL);
-	}
-	sd_journal_set_data_threshold(jr->j, LINE_MAX_BYTES);
-	if (add_matches(jr->j, opt ? opt->match : NULL, err, errlen) != 0) {
+	jr->match = strdup(opt != NULL && opt->match != NULL ? opt->match : "");
+	if (jr->match == NULL || (jr->j = open_journal(jr, err, errlen)) == NULL) {
 		journal_free(jr);
 		return (NULL);
 	}
@@ -440,13 +688,7 @@ journal_new(struct event_base *base, const struct rb_position *resume,
 	jr->poll_ev = event_new(base, -1, EV_PERSIST, on_wake, jr);
 	struct timeval pv = { jr->opt.poll_ms / 1000, (jr->opt.poll_ms % 1000) * 1000 };
 	event_add(jr->poll_ev, &pv);
-	int fd = sd_journal_get_fd(jr->j);
-	if (fd >= 0) {
-		jr->fd_ev = event_new(base, fd, EV_READ | EV_PERSIST, on_wake, jr);
-		event_add(jr->fd_ev, NULL);
-	} else {
-		log_warnx("journal: no wake-up descriptor (%s); polling", strerror(-fd));
-	}
+	watch(jr);
 	schedule(jr);
 	return (jr);
 }
@@ -506,7 +748,10 @@ journal_free(struct journal *jr)
 		event_free(jr->read_ev);
 	if (jr->j)
 		sd_journal_close(jr->j);
+	if (jr->dir_fd >= 0)
+		close(jr->dir_fd);
 	free(jr->directory);
+	free(jr->match);
 	free(jr->recs);
 	free(jr->line);
 	free(jr);

@@ -117,6 +117,36 @@ daemon_stop "$T/defer"
 [ "$(sqlite3 "$T/defer/state/rebound.db" "SELECT count(*) FROM outcomes WHERE recipient = 'late@example.org' AND outcome = 'expired'")" = 1 ] ||
 	fail "the deferral read before the restart did not expire"
 
+# The journal directory removed and made again (a restore, a cleanup):
+# sd-journal's watch died with it, and nothing more was read, without a
+# word.  It is noticed at the poll and opened again; the new journal's
+# entries are read.  Then a saved cursor that is no cursor (a damaged
+# database) does not keep the daemon from starting: it says so and
+# follows from the newest entry.
+count_export() {
+	python3 - "$1" <<'PY'
+import sys
+print(sum(1 for l in open(sys.argv[1]) if l.startswith("MESSAGE=") and "status=" in l and " to=<" in l))
+PY
+}
+n0=$(count_export "$T/export/0.export")
+journal_config "$T/moved"
+daemon_start "$T/moved"
+journal_write "$T/moved" "$T/export/0.export"
+wait_stored "$T/moved" "$n0" "before the directory was replaced"
+rm -rf "$T/moved/journal"
+mkdir "$T/moved/journal"
+journal_write "$T/moved" "$T/export/1.export"
+wait_stored "$T/moved" $((n0 + n1)) "after the directory was replaced"
+grep -q "journal: directory=$T/moved/journal replaced=yes" "$T/moved/reboundd.log" ||
+	fail "the replaced directory was not logged: $(grep journal: "$T/moved/reboundd.log")"
+daemon_stop "$T/moved"
+sqlite3 "$T/moved/state/rebound.db" "UPDATE positions SET cursor = 'not;a=cursor' WHERE source_id = 'journal'"
+daemon_start "$T/moved"
+grep -q 'journal: cursor=saved error="not a cursor"' "$T/moved/reboundd.log" ||
+	fail "a damaged cursor was not reported: $(grep journal: "$T/moved/reboundd.log")"
+daemon_stop "$T/moved"
+
 # Between a write and the read that commit_interval puts off, the loop
 # waits: sd-journal's wake-up descriptor is drained at once, not left
 # readable (it spun the loop at a core's worth of CPU for the whole delay).
@@ -134,4 +164,4 @@ c1=$(cpu "$T/idle")
 wait_stored "$T/idle" 1 "the entry read after commit_interval"
 daemon_stop "$T/idle"
 
-pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart; no busy loop while a read waits"
+pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart; a replaced directory opened again; a damaged cursor reported; no busy loop while a read waits"
