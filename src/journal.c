@@ -53,6 +53,8 @@ struct journal {
 	 */
 	int dir_fd;
 	int dir_warned;		/* its trouble was logged */
+	int unreadable;		/* its files this process may not read */
+	struct timespec files_mtime; /* the directory's, when looked at */
 	struct logproc *lp;
 	rb_sink_fn sink;
 	void *sink_arg;
@@ -75,6 +77,8 @@ struct journal {
 
 static void check_directory(struct journal *);
 static int not_found(struct journal *, const char *, int);
+static void unreadable_files(struct journal *);
+static int process(struct journal *);
 
 void
 journal_options_default(struct journal_options *o)
@@ -223,7 +227,7 @@ read_available(struct journal *jr)
 
 	if (jr->stalled && commit(jr) != 0)
 		return;
-	sd_journal_process(jr->j);
+	process(jr);
 	for (int turn = 0;; turn++) {
 		if (turn == READ_TURN) {
 			if (commit(jr) == 0)
@@ -298,7 +302,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	struct journal *jr = arg;
 
 	(void)what;
-	if (fd >= 0 && sd_journal_process(jr->j) == SD_JOURNAL_NOP)
+	if (fd >= 0 && process(jr) == SD_JOURNAL_NOP)
 		return;
 	if (fd < 0)
 		check_directory(jr);
@@ -339,21 +343,63 @@ open_journal(struct journal *jr, char *err, size_t errlen)
 		sd_journal_close(j);
 		return (NULL);
 	}
+	jr->unreadable = 0;
+	unreadable_files(jr);
+	return (j);
+}
+
+/*
+ * Name the journal files of the directory this process may not read
+ * (journal-remote writes them 0640): sd-journal passes over them without
+ * a word, even when they appear.  Looked at when the journal is opened
+ * and at the poll when the directory has changed; said again only when
+ * their number changes.
+ */
+static void
+unreadable_files(struct journal *jr)
+{
 	DIR *d = jr->directory != NULL ? opendir(jr->directory) : NULL;
 	struct dirent *de;
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name);
-		if (n < 8 || (strcmp(de->d_name + n - 8, ".journal") != 0 &&
-		    (n < 9 || strcmp(de->d_name + n - 9, ".journal~") != 0)))
-			continue;
-		if (faccessat(dirfd(d), de->d_name, R_OK, AT_EACCESS) != 0)
-			log_warnx("journal: file=%s/%s error=\"%s\" (its entries "
-			    "are not read)", jr->directory, de->d_name,
-			    strerror(errno));
+	int n = 0, say;
+
+	struct stat sb;
+	if (jr->directory != NULL && stat(jr->directory, &sb) == 0)
+		jr->files_mtime = sb.st_mtim;
+	if (d == NULL)
+		return;
+	for (int pass = 0; pass < 2; pass++) {
+		say = pass == 1;
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL) {
+			size_t l = strlen(de->d_name);
+			if (l < 8 || (strcmp(de->d_name + l - 8, ".journal") != 0 &&
+			    (l < 9 || strcmp(de->d_name + l - 9, ".journal~") != 0)))
+				continue;
+			if (faccessat(dirfd(d), de->d_name, R_OK, AT_EACCESS) == 0)
+				continue;
+			if (say)
+				log_warnx("journal: file=%s/%s error=\"%s\" (its "
+				    "entries are not read)", jr->directory,
+				    de->d_name, strerror(errno));
+			else
+				n++;
+		}
+		if (n == jr->unreadable)
+			break;
+		jr->unreadable = n;
 	}
-	if (d != NULL)
-		closedir(d);
-	return (j);
+	closedir(d);
+}
+
+/* sd_journal_process(), and a look at the files when they changed. */
+static int
+process(struct journal *jr)
+{
+	int r = sd_journal_process(jr->j);
+
+	if (r == SD_JOURNAL_INVALIDATE)
+		unreadable_files(jr);
+	return (r);
 }
 
 /* The wake-up descriptor of the open journal, watched from the loop. */
@@ -438,6 +484,9 @@ check_directory(struct journal *jr)
 		log_warnx("journal: directory=%s replaced=yes (opening it again)",
 		    jr->directory);
 		reopen(jr);
+	} else if (sb.st_mtim.tv_sec != jr->files_mtime.tv_sec ||
+	    sb.st_mtim.tv_nsec != jr->files_mtime.tv_nsec) {
+		unreadable_files(jr);
 	}
 }
 

@@ -147,6 +147,26 @@ grep -q 'journal: cursor=saved error="not a cursor"' "$T/moved/reboundd.log" ||
 	fail "a damaged cursor was not reported: $(grep journal: "$T/moved/reboundd.log")"
 daemon_stop "$T/moved"
 
+# A journal file the daemon may not read (journal-remote writes them
+# 0640) is named in the log, also when it appears while running:
+# sd-journal passes over it without a word.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	journal_config "$T/perm"
+	chown -R nobody "$T/perm"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$B/reboundd" -f \
+		-c "$T/perm/rebound.conf" >> "$T/perm/reboundd.log" 2>&1 &
+	echo $! > "$T/perm/pid"
+	at_exit "kill $! 2>/dev/null || :"
+	wait_until 30 "$CTL" -s "$T/perm/ctl.sock" status >/dev/null 2>&1 ||
+		fail "reboundd as nobody did not start: $(cat "$T/perm/reboundd.log")"
+	(umask 027 && journal_write "$T/perm" "$T/export/0.export")
+	[ -z "$(find "$T/perm/journal" -name '*.journal' -perm -004)" ] ||
+		fail "journal-remote wrote a file others may read"
+	wait_until 30 grep -q "journal: file=$T/perm/journal/remote.journal error=\"Permission denied\" (its entries are not read)" "$T/perm/reboundd.log" ||
+		fail "an unreadable journal file was not named: $(grep journal: "$T/perm/reboundd.log")"
+	daemon_stop "$T/perm"
+fi
+
 # Between a write and the read that commit_interval puts off, the loop
 # waits: sd-journal's wake-up descriptor is drained at once, not left
 # readable (it spun the loop at a core's worth of CPU for the whole delay).
@@ -164,4 +184,4 @@ c1=$(cpu "$T/idle")
 wait_stored "$T/idle" 1 "the entry read after commit_interval"
 daemon_stop "$T/idle"
 
-pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart; a replaced directory opened again; a damaged cursor reported; no busy loop while a read waits"
+pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart; a replaced directory opened again; a damaged cursor reported; an unreadable file named; no busy loop while a read waits"
