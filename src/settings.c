@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -218,9 +219,18 @@ parse_duration(const char *v, long unit_ms, long *out, int allow_never)
 		ms = n * 7 * 86400000.0;
 	else
 		return (-1);
-	if (ms / unit_ms > 1e15)
+	double q = ms / unit_ms;
+	if (q > 1e15)
 		return (-1);
-	*out = (long)(ms / unit_ms);
+	/*
+	 * A whole number of the unit, or refused: "500ms" where seconds are
+	 * kept became 0, and a lifetime of 0 is "never".  (Within rounding:
+	 * 1.1s is 1100.0000000000002 ms in binary.)
+	 */
+	double whole = floor(q + 0.5);
+	if (fabs(q - whole) > 1e-6 * (whole > 1 ? whole : 1))
+		return (-2);
+	*out = (long)whole;
 	return (0);
 }
 
@@ -391,13 +401,15 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 		return (0);
 	case K_DURATION:
 	case K_DURATION_MS:
-		if (parse_duration(v, k->type == K_DURATION ? 1000 : 1, &n, 0) != 0)
+		switch (parse_duration(v, k->type == K_DURATION ? 1000 : 1, &n, 0)) {
+		case 0:
+			break;
+		case -2:
+			/* Kept in whole units: "500ms" would silently become 0s. */
+			return (fail(err, errlen, name, line, "%s: \"%s\" is not a whole number of %s",
+			    k->name, v, k->type == K_DURATION ? "seconds" : "milliseconds"));
+		default:
 			return (fail(err, errlen, name, line, "%s: \"%s\" is not a duration (30s, 5m, 1h, 7d)", k->name, v));
-		/* Kept in seconds: "500ms" would silently become 0s. */
-		if (k->type == K_DURATION) {
-			long ms;
-			if (parse_duration(v, 1, &ms, 0) != 0 || ms % 1000 != 0)
-				return (fail(err, errlen, name, line, "%s: \"%s\" is not a whole number of seconds", k->name, v));
 		}
 		/*
 		 * Timers that fire every 0 s would spin the loop; a queue ID
@@ -515,7 +527,10 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 			*colon = '\0';
 			if (taxonomy_category_parse(t, &cat) != 0)
 				return (fail(err, errlen, name, line, "%s: unknown category \"%s\"", k->name, t));
-			if (parse_duration(colon + 1, 1000, &n, 1) != 0)
+			int r = parse_duration(colon + 1, 1000, &n, 1);
+			if (r == -2)
+				return (fail(err, errlen, name, line, "%s: \"%s\" is not a whole number of seconds", k->name, colon + 1));
+			if (r != 0)
 				return (fail(err, errlen, name, line, "%s: \"%s\" is not a duration or never", k->name, colon + 1));
 			life[cat] = n;
 		}

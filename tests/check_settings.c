@@ -51,6 +51,16 @@ START_TEST(test_good)
 	ck_assert_int_eq(c->store.escalation_failures, 3);
 	ck_assert_int_eq(c->store.escalation_span, 72 * 3600);
 	settings_free(c);
+
+	/* Fractions that make whole units, binary rounding or not. */
+	c = settings_parse("t.conf", "commit_interval = 1.1s\nescalation_span = 1.5h\n"
+	    "rotate_grace = 0.1s\nsuppression_lifetime = mailbox-full:0.5m\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->commit_interval_ms, 1100);
+	ck_assert_int_eq(c->store.escalation_span, 5400);
+	ck_assert_int_eq(c->rotate_grace_ms, 100);
+	ck_assert_int_eq(c->store.lifetime[RB_CATEGORY_MAILBOX_FULL], 30);
+	settings_free(c);
 }
 END_TEST
 
@@ -119,6 +129,13 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "queue_idle_timeout = 0\n", "t.conf:1: queue_idle_timeout: must be more than 0" },
 	{ "queue_idle_timeout = 500ms\n", "t.conf:1: queue_idle_timeout: \"500ms\" is not a whole number of seconds" },
 	{ "queue_deferred_timeout = 1.5s\n", "t.conf:1: queue_deferred_timeout: \"1.5s\" is not a whole number of seconds" },
+	/* Rounded, these became 0: for a lifetime, "never". */
+	{ "suppression_lifetime = mailbox-inactive:500ms\n", "t.conf:1: suppression_lifetime: \"500ms\" is not a whole number of seconds" },
+	{ "suppression_lifetime = mailbox-full:0.5s\n", "t.conf:1: suppression_lifetime: \"0.5s\" is not a whole number of seconds" },
+	{ "escalation_lifetime = 0.5ms\n", "t.conf:1: escalation_lifetime: \"0.5ms\" is not a whole number of seconds" },
+	{ "escalation_span = 2000.9ms\n", "t.conf:1: escalation_span: \"2000.9ms\" is not a whole number of seconds" },
+	{ "commit_interval = 1.9ms\n", "t.conf:1: commit_interval: \"1.9ms\" is not a whole number of milliseconds" },
+	{ "rotate_grace = 0.2ms\n", "t.conf:1: rotate_grace: \"0.2ms\" is not a whole number of milliseconds" },
 	{ "verp_pattern = a+%l=%d@x.example, b+%l=%d@x.example, c+%l=%d@x.example, d+%l=%d@x.example, e+%l=%d@x.example\n",
 	    "t.conf:1: verp_pattern: more than 4 patterns" },
 	{ "verp_pattern = bounces@x.example\n", "t.conf:1: verp_pattern: \"bounces@x.example\" lacks %l or %d" },
