@@ -380,6 +380,42 @@ reload_sources(struct daemon *d, const struct rb_settings *old)
 }
 
 /*
+ * Keys a reload cannot apply, changed in the new file: said in one line,
+ * not passed over.  (A changed milter_socket of a running milter is the
+ * milter's to say.)  The store's keys and the milter's lookups must fold
+ * alike, so address_case_fold waits for a restart too.
+ */
+static void
+restart_only(const struct rb_settings *o, const struct rb_settings *n,
+    int milter_runs)
+{
+	const struct {
+		const char *key;
+		int changed;
+	} k[] = {
+		{ "control_socket", strcmp(o->control_socket, n->control_socket) != 0 },
+		{ "database", strcmp(o->database, n->database) != 0 },
+		{ "state_directory", strcmp(o->state_directory, n->state_directory) != 0 },
+		{ "database_wal", o->store.wal != n->store.wal },
+		{ "address_case_fold", o->store.fold != n->store.fold },
+		{ "user", strcmp(o->user, n->user) != 0 },
+		{ "log_target", o->log_stderr != n->log_stderr },
+		{ "watchdog", o->watchdog != n->watchdog },
+		{ "resume_window", o->resume_window != n->resume_window },
+		{ "milter_socket", !milter_runs && n->milter_socket[0] != '\0' },
+	};
+	char keys[512] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (k[i].changed && len < sizeof(keys))
+			len += (size_t)snprintf(keys + len, sizeof(keys) - len,
+			    "%s%s", len ? ", " : "", k[i].key);
+	if (len > 0)
+		log_warnx("config: changes to %s take effect at restart", keys);
+}
+
+/*
  * err as the value of a key="..." field: the reasons quote what they
  * refuse ('unknown key "bogus"'), and a log reader splitting on quotes
  * would otherwise end the field there.
@@ -457,12 +493,7 @@ on_reload(evutil_socket_t fd, short what, void *arg)
 	 */
 	for (int i = 0; i < d->nsrc; i++)
 		source_flush(&d->src[i]);
-	if (strcmp(ncfg->control_socket, d->cfg->control_socket) != 0 ||
-	    strcmp(ncfg->database, d->cfg->database) != 0)
-		log_warnx("config: control_socket and database changes take effect at restart");
-	/* The store's keys and the milter's lookups must fold alike. */
-	if (ncfg->store.fold != d->cfg->store.fold)
-		log_warnx("config: address_case_fold changes take effect at restart");
+	restart_only(d->cfg, ncfg, d->milter != NULL);
 	/* Keep what cannot change without a restart. */
 	struct rb_settings *ocfg = d->cfg;
 	struct classifier *ocl = d->cl;

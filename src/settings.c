@@ -852,12 +852,41 @@ settings_check_paths(const struct rb_settings *c, char *err, size_t errlen)
 	    c->provider_map_file };
 	struct stat sb;
 
-	for (int i = 0; i < 3; i++)
-		if (vals[i][0] != '\0' && access(vals[i], R_OK) != 0) {
+	for (int i = 0; i < 3; i++) {
+		if (vals[i][0] == '\0')
+			continue;
+		const char *why = NULL;
+		if (stat(vals[i], &sb) != 0 || access(vals[i], R_OK) != 0)
+			why = strerror(errno);
+		else if (!S_ISREG(sb.st_mode))
+			why = "not a regular file";
+		if (why != NULL) {
 			snprintf(err, errlen, "%s: %s = %s: %s", c->file, names[i],
-			    vals[i], strerror(errno));
+			    vals[i], why);
 			return (-1);
 		}
+	}
+	/* What start-up would trip over, said by -t and at reload too. */
+	if (stat(c->state_directory, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: state_directory = %s: not a directory",
+		    c->file, c->state_directory);
+		return (-1);
+	}
+	if (stat(c->database, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: database = %s: not a regular file",
+		    c->file, c->database);
+		return (-1);
+	}
+	/*
+	 * The milter's values, BATV key file included, whether or not the
+	 * milter runs: a setting refused only once the milter is switched
+	 * on would surprise whoever switches it on.
+	 */
+	char mwhy[768];
+	if (milter_check(c, mwhy, sizeof(mwhy)) != 0) {
+		snprintf(err, errlen, "%s: %s", c->file, mwhy);
+		return (-1);
+	}
 	if (c->journal && c->journal_directory[0] != '\0') {
 		const char *why = NULL;
 		if (stat(c->journal_directory, &sb) != 0)

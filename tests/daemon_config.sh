@@ -27,6 +27,13 @@ refused "journal_directory = journal" "t.conf:@N@: journal_directory: \"journal\
 # Files the settings name are read at start and reload: -t reads them too.
 refused "rules_file = $T/no-such.rules" "t.conf: rules_file = $T/no-such.rules: No such file or directory"
 refused "provider_map_file = $T/no-such.map" "t.conf: provider_map_file = $T/no-such.map: No such file or directory"
+# Paths of the wrong kind, which start-up would trip over; the milter's
+# settings even where no milter runs.
+mkdir -p "$T/adir"
+refused "rules_file = $T/adir" "t.conf: rules_file = $T/adir: not a regular file"
+refused "state_directory = /etc/passwd" "t.conf: state_directory = /etc/passwd: not a directory"
+refused "database = $T/adir" "t.conf: database = $T/adir: not a regular file"
+refused "milter_batv_sign = yes" "t.conf: milter_batv_sign: needs batv_key_file"
 grep -v "^journal" "$D/rebound.conf" > "$T/j.conf"
 printf 'journal = yes\njournal_directory = %s\n' "$T/no-such-dir" >> "$T/j.conf"
 if "$B/reboundd" -t -c "$T/j.conf" > "$T/out" 2>&1; then

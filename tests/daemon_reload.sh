@@ -94,6 +94,18 @@ refused_reload journal_match refused@example.org 7C7C7C7C7C \
 # done, the journal could not be opened, and nothing was read any more.
 refused_reload journal_directory nojournal@example.org 7D7D7D7D7D \
 	"journal = yes" "journal_directory = $T/no-such-journal"
+# Keys a reload cannot apply are named, not passed over.
+cp "$T/good.conf" "$D/rebound.conf"
+echo "watchdog = no" >> "$D/rebound.conf"
+echo "database_wal = no" >> "$D/rebound.conf"
+kill -HUP "$pid"
+wait_until 20 grep -q "config: changes to database_wal, watchdog take effect at restart" "$D/reboundd.log" ||
+	fail "restart-only keys not named: $(tail -3 "$D/reboundd.log")"
+cp "$T/good.conf" "$D/rebound.conf"
+# A BATV setting is checked with no milter running, as -t checks it:
+# before, the reload was done, and the daemon's next start refused it.
+refused_reload milter_batv_sign nobatv@example.org 7E7E7E7E7E \
+	"milter_batv_sign = yes"
 # The reason inside error="..." has its own quotes escaped.
 echo "bogus = 1" >> "$D/rebound.conf"
 kill -HUP "$pid"
