@@ -63,7 +63,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "reboundd: %s\n", err);
 		return (1);
 	}
-	if (verbose)
+	/* -nv describes the file: its own verbose, not the option's. */
+	if (verbose && !print)
 		cfg->verbose = 1;
 	log_set_verbose(cfg->verbose);
 	if (!foreground && !print && !test && cfg->log_stderr)

@@ -387,6 +387,10 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 				return (fail(err, errlen, name, line, "%s: \"%s\" is not an absolute path", k->name, t));
 			if (c->nlog_files == RB_SETTINGS_MAX_FILES)
 				return (fail(err, errlen, name, line, "%s: more than %d files", k->name, RB_SETTINGS_MAX_FILES));
+			/* Two readers of one file would each hold a position. */
+			for (int i = 0; i < c->nlog_files; i++)
+				if (strcmp(c->log_files[i], t) == 0)
+					return (fail(err, errlen, name, line, "%s: \"%s\" is listed twice", k->name, t));
 			c->log_files[c->nlog_files++] = strdup(t);
 		}
 		return (0);
@@ -611,8 +615,12 @@ settings_parse(const char *name, const char *text, char *err, size_t errlen)
 	if (c == NULL || copy == NULL)
 		goto fail;
 	c->file = strdup(name);
+	/* A byte-order mark, as some editors write: not part of the first key. */
+	char *start = copy;
+	if (strncmp(start, "\xef\xbb\xbf", 3) == 0)
+		start += 3;
 	/* strtok_r would skip empty lines and break the line count. */
-	for (char *p = copy, *nl; p != NULL; p = nl) {
+	for (char *p = start, *nl; p != NULL; p = nl) {
 		nl = strchr(p, '\n');
 		if (nl != NULL)
 			*nl++ = '\0';

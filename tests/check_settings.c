@@ -52,6 +52,12 @@ START_TEST(test_good)
 	ck_assert_int_eq(c->store.escalation_span, 72 * 3600);
 	settings_free(c);
 
+	/* A byte-order mark before the first key. */
+	c = settings_parse("t.conf", "\xef\xbb\xbf" "commit_interval = 3s\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->commit_interval_ms, 3000);
+	settings_free(c);
+
 	/* Fractions that make whole units, binary rounding or not. */
 	c = settings_parse("t.conf", "commit_interval = 1.1s\nescalation_span = 1.5h\n"
 	    "rotate_grace = 0.1s\nsuppression_lifetime = mailbox-full:0.5m\n", err, sizeof(err));
@@ -129,6 +135,8 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "queue_idle_timeout = 0\n", "t.conf:1: queue_idle_timeout: must be more than 0" },
 	{ "queue_idle_timeout = 500ms\n", "t.conf:1: queue_idle_timeout: \"500ms\" is not a whole number of seconds" },
 	{ "queue_deferred_timeout = 1.5s\n", "t.conf:1: queue_deferred_timeout: \"1.5s\" is not a whole number of seconds" },
+	{ "log_files = /var/log/mail.log, /var/log/mail.log\n", "t.conf:1: log_files: \"/var/log/mail.log\" is listed twice" },
+	{ "\xef\xbb\xbf" "bogus = 1\n", "t.conf:1: unknown key \"bogus\"" },
 	/* Rounded, these became 0: for a lifetime, "never". */
 	{ "suppression_lifetime = mailbox-inactive:500ms\n", "t.conf:1: suppression_lifetime: \"500ms\" is not a whole number of seconds" },
 	{ "suppression_lifetime = mailbox-full:0.5s\n", "t.conf:1: suppression_lifetime: \"0.5s\" is not a whole number of seconds" },

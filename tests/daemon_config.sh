@@ -42,6 +42,10 @@ fi
 grep -qF "j.conf: journal_directory = $T/no-such-dir: No such file or directory" "$T/out" ||
 	fail "journal_directory: $(cat "$T/out")"
 
+# -nv describes the file: its verbose, not the option's.
+"$B/reboundd" -nv -c "$D/rebound.conf" 2>/dev/null | grep -qx "verbose = no" ||
+	fail "-nv printed: $("$B/reboundd" -nv -c "$D/rebound.conf" 2>&1 | grep verbose)"
+
 # A directory is not an empty configuration.
 if "$B/reboundd" -t -c "$T" > "$T/out" 2>&1; then
 	fail "a directory accepted as the configuration file"
