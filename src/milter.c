@@ -822,7 +822,7 @@ struct dsn_job {
 	size_t n;
 	struct rb_outcome_rec *recs;
 	char *verified;			/* per record: 1 matched mail sent here, 2 tag */
-	int batv_all;			/* a valid tag vouches for every record */
+	int batv_all;			/* a plain valid tag (see batv_vouches) */
 	char batv_rcpt[RB_ADDR_MAX];	/* or for this recipient's */
 };
 
@@ -841,14 +841,21 @@ job_unref(struct dsn_job *j)
 	free(j);
 }
 
-/* Does the job's valid tag vouch for r? */
+/*
+ * Does the job's valid tag vouch for rcpt?  A signed VERP address names
+ * its recipient.  A plain tag proves only that the bounce answers mail
+ * from here, and whoever received such mail holds one for batv_max_age:
+ * a report to it naming any address would suppress that address.  So it
+ * vouches for recipients the log shows mail to, whatever the message.
+ */
 static int
-batv_vouches(const struct dsn_job *j, const char *rcpt)
+batv_vouches(const struct dsn_job *j, struct store *st, const char *rcpt)
 {
+	if (rcpt[0] == '\0')
+		return (0);
 	if (j->batv_all)
-		return (1);
-	return (j->batv_rcpt[0] != '\0' && rcpt[0] != '\0' &&
-	    strcasecmp(rcpt, j->batv_rcpt) == 0);
+		return (store_sent_to(st, rcpt) == 1);
+	return (j->batv_rcpt[0] != '\0' && strcasecmp(rcpt, j->batv_rcpt) == 0);
 }
 
 /*
@@ -859,7 +866,7 @@ static int
 vouched(const struct dsn_job *j, struct store *st,
     const struct rb_outcome_rec *r, const char *rcpt)
 {
-	if (batv_vouches(j, rcpt))
+	if (batv_vouches(j, st, rcpt))
 		return (2);
 	return (rcpt[0] != '\0' && store_sent_match(st, rcpt, r->message_id,
 	    r->queue_id) == 1);

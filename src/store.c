@@ -974,6 +974,28 @@ store_sent_match(struct store *st, const char *recipient,
 }
 
 int
+store_sent_to(struct store *st, const char *recipient)
+{
+	char addr[RB_ADDR_MAX];
+	sqlite3_stmt *s;
+
+	store_fold_address(st, recipient, addr, sizeof(addr));
+	if (addr[0] == '\0')
+		return (0);
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM outcomes WHERE "
+	    "recipient = ?1 AND source IN ('log', 'journal') LIMIT 1", -1, &s,
+	    NULL) != SQLITE_OK) {
+		log_warnx("store: query error=\"%s\"", sqlite3_errmsg(st->db));
+		return (-1);
+	}
+	store_bind_text(s, 1, addr);
+	int r = sqlite3_step(s);
+	int rc = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(s);
+	return (rc);
+}
+
+int
 store_position_get(struct store *st, const char *source_id,
     struct rb_position *out)
 {

@@ -91,6 +91,11 @@ int store_apply(struct store *, const struct rb_outcome_rec *recs, size_t n,
  */
 int store_sent_match(struct store *, const char *recipient,
     const char *message_id, const char *queue_id);
+/*
+ * Whether the MTA's log shows mail to recipient (folded here) at all,
+ * whatever message: 1 yes, 0 no, -1 error.
+ */
+int store_sent_to(struct store *, const char *recipient);
 
 /* Saved position of source_id: 0 and *out filled, 1 none saved, -1 error. */
 int store_position_get(struct store *, const char *source_id,

@@ -174,10 +174,10 @@ failures=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; 
 conf "batv_key_file = $T/batv.keys"
 kill -HUP "$(cat "$D/pid")"
 for _ in $(seq 1 200); do
-	grep -q "reload=refused error=\"batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" && break
+	grep -q "reload=refused error=\"$D/rebound.conf: batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" && break
 	sleep 0.05
 done
-grep -q "reload=refused error=\"batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" ||
+grep -q "reload=refused error=\"$D/rebound.conf: batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" ||
 	fail "a key file others may read was not refused: $(grep 'reload=' "$D/reboundd.log" | tail -2)"
 chmod 0600 "$T/batv.keys"
 reload "batv_key_file = $T/batv.keys" "milter_batv_sign = yes" \
@@ -194,11 +194,19 @@ export BATV_VALID BATV_FORGED BATV_EXPIRED BATV_VERP
 	fail "reboundctl batv verify $BATV_VALID"
 [ "$("$CTL" batv sign --key-file "$T/batv.keys" --max-age 3 bounces+verp1=remote.example@shop.example)" = "$BATV_VERP" ] ||
 	fail "reboundctl batv sign disagrees with $BATV_VERP"
+# Mail went to these two: the log shows it (other messages than the
+# reports name).
+now=$(date '+%b %e %H:%M:%S')
+cat >> "$D/mail.log" <<LOG
+$now mx1 postfix/smtp[11]: 8B8B8B8B8B: to=<batv-valid@remote.example>, relay=mx.remote.example[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=4.2.2, status=deferred (host mx.remote.example[192.0.2.9] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command))
+$now mx1 postfix/smtp[11]: 8C8C8C8C8C: to=<batv-sender@remote.example>, relay=mx.remote.example[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=4.2.2, status=deferred (host mx.remote.example[192.0.2.9] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command))
+LOG
+daemon_caught_up "$D"
 run batv
 for a in batv-valid batv-sender verp1; do
 	wait_suppressed "$a@remote.example"
 done
-for a in batv-forged batv-expired verp-other; do
+for a in batv-victim batv-forged batv-expired verp-other; do
 	recorded "$a@remote.example"
 	"$CTL" -s "$D/ctl.sock" --json lookup "$a@remote.example" |
 		python3 -c 'import json,sys; o=json.load(sys.stdin); sys.exit(o["suppressed"] or o["recent"][0]["action"] != "none")' ||

@@ -1,8 +1,10 @@
 -- tests/milter/batv.lua - DSNs to BATV-signed return paths, the tags
 -- made by the shell test apart from reboundd (BATV_* in the environment):
--- a valid tag verifies a report about an address never mailed, whatever
--- the sender; a forged or expired one vouches for nothing; a signed VERP
--- address vouches only for the recipient it names.  Then, with
+-- a valid tag verifies a report about an address the log shows mail to,
+-- without the report's Message-ID, whatever the sender; not one about an
+-- address never mailed (anyone who got mail from here holds a valid tag);
+-- a forged or expired one vouches for nothing; a signed VERP address
+-- vouches only for the recipient it names.  Then, with
 -- milter_batv_sign, in-scope mail is accepted with its sender signed.
 dofile(os.getenv("MT_DIR") .. "/common.lua")
 
@@ -27,6 +29,9 @@ dsn_to(conn, "<>", os.getenv("BATV_VALID"), "batv-valid@remote.example",
 -- A bounce from a non-null sender (some MTAs, auto-replies) to a valid tag.
 dsn_to(conn, "<postmaster@remote.example>", os.getenv("BATV_VALID"),
     "batv-sender@remote.example", { "verified=1 unverified=0 batv=valid" })
+-- A valid tag, a report naming an address no mail went to.
+dsn_to(conn, "<>", os.getenv("BATV_VALID"), "batv-victim@remote.example",
+    { "verified=0 unverified=1 batv=valid", "verified=no" })
 dsn_to(conn, "<>", os.getenv("BATV_FORGED"), "batv-forged@remote.example",
     { "verified=0 unverified=1 batv=bad-signature", "verified=no" })
 dsn_to(conn, "<>", os.getenv("BATV_EXPIRED"), "batv-expired@remote.example",
