@@ -6,8 +6,9 @@
 # its other recipients are delivered; a returning DSN through the milter
 # is recorded with its verdict; a forged DSN for an address never mailed
 # suppresses nothing; with BATV the milter signs the sender Postfix relays,
-# a DSN to a valid tag suppresses an address the log never saw and one to
-# a forged tag nothing; the drop and tag policies do what they say, over
+# a DSN to a valid tag suppresses an address mailed from here without
+# naming the message, not one never mailed, and one to a forged tag
+# nothing; the drop and tag policies do what they say, over
 # SMTP and for sendmail(1) submissions.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/postfix-lib.sh"
@@ -125,9 +126,11 @@ wait_maillog 'to=<bounces+victim=example.com@shop.example>.*status=sent' 1
 grep -q '^HEADER X-Rebound: dsn format=rfc3464 records=1 verified=0 unverified=1' "$T/peer.log" ||
 	{ grep HEADER "$T/peer.log" >&2; fail "no unverified verdict on the forged DSN"; }
 
-# 4b. DSNs to signed return paths, about an address the log never saw:
-# one with a tag made apart from reboundd suppresses; one with the tag
-# altered does not.
+# 4b. DSNs to signed return paths: one with a tag made apart from
+# reboundd, about an address mailed in step 2 but naming a message never
+# sent, suppresses; one to the same tag about an address never mailed
+# does not (whoever got mail from here holds a valid tag); one with the
+# tag altered does not.
 tag=$(python3 - "postfix test secret, key one" news@shop.example <<'PY'
 import hashlib, hmac, sys, time
 kddd = "1%03d" % ((int(time.time()) // 86400 + 5) % 1000)
@@ -135,14 +138,20 @@ sig = hmac.new(sys.argv[1].encode(), (kddd + sys.argv[2]).encode(), hashlib.sha1
 print("prvs=%s%s=%s" % (kddd, sig.upper(), sys.argv[2]))
 PY
 )
-dsn batv-never@example.com never.1@shop.example
+dsn ok2@example.com never.1@shop.example
 smtp "" "$tag" "$T/dsn" > "$T/s4b"
 grep -q ' 250' "$T/s4b" || fail "DSN to $tag refused: $(cat "$T/s4b")"
-wait_lookup batv-never@example.com "o['suppressed'] and o['suppression']['source'] == 'dsn'" \
-	"a DSN to a valid tag did not suppress batv-never@example.com"
+wait_lookup ok2@example.com "o['suppressed'] and o['suppression']['source'] == 'dsn'" \
+	"a DSN to a valid tag did not suppress ok2@example.com"
 wait_maillog "to=<$tag>.*status=sent" 1
 grep -q '^HEADER X-Rebound: dsn format=rfc3464 records=1 verified=1 unverified=0 batv=valid' "$T/peer.log" ||
 	{ grep HEADER "$T/peer.log" >&2; fail "no batv=valid verdict"; }
+dsn batv-never@example.com never.2@shop.example
+smtp "" "$tag" "$T/dsn" > "$T/s4d"
+wait_lookup batv-never@example.com "len(o['recent']) > 0" "the DSN about an address never mailed was not recorded"
+[ "$(lookup batv-never@example.com "o['suppressed']")" = False ] ||
+	fail "a DSN to a valid tag suppressed an address never mailed"
+wait_maillog "to=<$tag>.*status=sent" 2
 forged=$(echo "$tag" | sed 's/^\(prvs=1...\)....\(..\)/\1FFFF\2/')
 [ "$forged" != "$tag" ] || forged=$(echo "$tag" | sed 's/^\(prvs=1...\)....\(..\)/\10000\2/')
 dsn batv-forged@example.com forged.2@shop.example
@@ -190,8 +199,8 @@ grep -q '^HEADER X-Rebound-Suppressed: <unknown@example.com> Recipient address s
 "$CTL" -s "$D/ctl.sock" --json status | python3 -c '
 import json, sys
 m = json.load(sys.stdin)["milter"]
-want = {"rejected": 1, "dropped": 2, "tagged": 1, "dsn_verified": 2, "dsn_unverified": 2,
+want = {"rejected": 1, "dropped": 2, "tagged": 1, "dsn_verified": 2, "dsn_unverified": 3,
         "dsn_verified_batv": 1, "dsn_batv_invalid": 1, "errors": 0}
 bad = {k: m[k] for k in want if m[k] != want[k]}
 sys.exit("counters %s, want %s" % (bad, want) if bad else 0)' || fail "milter counters"
-pass "Postfix with the milter: suppressed at RCPT, DSN verified, forgery ignored, sender signed, DSN to a BATV tag verified and to a forged one ignored, drop and tag"
+pass "Postfix with the milter: suppressed at RCPT, DSN verified, forgery ignored, sender signed, DSN to a BATV tag verified, about an address never mailed or to a forged tag ignored, drop and tag"
