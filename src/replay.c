@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,15 @@ replay_file(const char *path, struct logproc *lp, replay_emit_fn emit,
 	char *buf;
 	int eof = 0, rc = 0;
 	time_t now = time(NULL);
+	struct stat sb;
 
+	/*
+	 * Lines without a year take the latest year that does not put them
+	 * after the file was last written: a rotated file from last December
+	 * read today must not date its "Dec 8" in this year's coming week.
+	 */
+	if (stat(path, &sb) == 0 && sb.st_mtime > 0 && sb.st_mtime < now)
+		now = sb.st_mtime;
 	if (gz == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : ENOMEM));
 		return (-1);
@@ -62,11 +72,22 @@ replay_file(const char *path, struct logproc *lp, replay_emit_fn emit,
 				start = 0;
 			}
 			int r = gzread(gz, buf + have, (unsigned)(cap - have));
+			int e = Z_OK;
 			if (r < 0) {
-				int e;
-				snprintf(err, errlen, "%s: %s", path, gzerror(gz, &e));
+				/* zlib's message names the file itself. */
+				snprintf(err, errlen, "%s", gzerror(gz, &e));
 				rc = -1;
 				break;
+			}
+			/*
+			 * The end of the data, but inside a compressed stream:
+			 * a file cut short (a copy, a full disk).  What it held
+			 * is counted; the rest is not there to count.
+			 */
+			if (r == 0 && (gzerror(gz, &e), e == Z_BUF_ERROR)) {
+				snprintf(err, errlen, "%s: the compressed file is "
+				    "cut short (read up to the cut)", path);
+				rc = -1;
 			}
 			if (r == 0)
 				eof = 1;

@@ -17,7 +17,12 @@
 typedef void (*replay_emit_fn)(void *arg, const struct rb_outcome_rec *,
     uint64_t lineno);
 
-/* Returns 0, or -1 with a message in err (the file could not be read). */
+/*
+ * Returns 0, or -1 with a message in err: the file could not be read, or
+ * not to its end (a compressed file cut short or corrupt; the outcomes
+ * of what was read have been emitted).  Lines without a year are dated
+ * as of the file's modification time.
+ */
 int replay_file(const char *path, struct logproc *, replay_emit_fn emit,
     void *arg, char *err, size_t errlen);
 

@@ -54,4 +54,51 @@ printf 'Nov 25 10:00:01 mx1 postfix/smtp[1]: 4ABCDE1234: to=<a@example.org>, rel
 "$B/reboundctl" replay --json "$T/latin1.log" > "$T/latin1.out" || fail "replay latin1"
 grep -q '"text":"host mx.example.org\[192.0.2.1\] said: 550 5.1.1 caf? \\u00[eE]9t? (in reply to RCPT TO command)"' "$T/latin1.out" ||
 	fail "text not kept: $(cat "$T/latin1.out")"
-pass "log corpus"
+# A rotated set as the shell lists it (mail.log*: mail.log, .1, .10.gz,
+# .2.gz, .9.gz) is read oldest first, by number: each deferral comes
+# before its expiry in the next file, which otherwise had no deferral and
+# was lost.
+R=$T/rot
+mkdir -p "$R"
+deferral() { # QID RCPT
+	printf '%s\n' \
+	"Nov 20 10:00:00 mx1 postfix/qmgr[10]: $1: from=<news@shop.example>, size=900, nrcpt=1 (queue active)" \
+	"Nov 20 10:00:05 mx1 postfix/smtp[11]: $1: to=<$2>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.7]:25: Connection timed out)"
+}
+expiry() { echo "Nov 25 10:00:06 mx1 postfix/qmgr[10]: $1: from=<news@shop.example>, status=expired, returned to sender"; }
+deferral 9A9A9A9A9A ten@slow.example | gzip > "$R/mail.log.10.gz"
+expiry 9A9A9A9A9A | gzip > "$R/mail.log.9.gz"
+deferral 9B9B9B9B9B two@slow.example | gzip > "$R/mail.log.2.gz"
+expiry 9B9B9B9B9B > "$R/mail.log.1"
+: > "$R/mail.log"
+"$B/reboundctl" replay --json "$R"/mail.log* > "$T/rot.out" || fail "replay of a rotated set"
+for a in ten two; do
+	grep -q "\"recipient\":\"$a@slow.example\".*\"outcome\":\"expired\"" "$T/rot.out" ||
+		fail "the expiry for $a@ was lost: $(cat "$T/rot.out")"
+done
+# A compressed file cut short is an error naming it; what it held before
+# the cut is counted.
+python3 "$S/tests/gen-maillog.py" 300 5 | gzip > "$T/whole.gz"
+head -c $(( $(wc -c < "$T/whole.gz") / 2 )) "$T/whole.gz" > "$T/cut.gz"
+rc=0; "$B/reboundctl" replay "$T/cut.gz" > "$T/cut.sum" 2> "$T/cut.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "^reboundctl: replay: $T/cut.gz: the compressed file is cut short" "$T/cut.err" ||
+	fail "a truncated .gz: exit $rc: $(cat "$T/cut.err")"
+grep -q '^lines [1-9][0-9]*, outcomes [1-9]' "$T/cut.sum" || fail "nothing counted before the cut: $(tail -1 "$T/cut.sum")"
+# Lines without a year take the year that puts them before the file was
+# last written: "tomorrow" in a file last written 200 days ago is last
+# year's, not a line from the future.
+python3 - "$T/old.log" <<'PY'
+import os, sys, time
+t = time.time() + 86400 / 2
+day = time.strftime("%b %e", time.localtime(t + 86400 / 2))
+open(sys.argv[1], "w").write("%s 10:00:00 mx1 postfix/smtp[1]: 8E8E8E8E8E: to=<old@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)\n" % day)
+os.utime(sys.argv[1], (time.time() - 200 * 86400,) * 2)
+PY
+"$B/reboundctl" replay --json "$T/old.log" | python3 -c '
+import json, sys, time, calendar, os
+o = json.loads(sys.stdin.readline())
+t = calendar.timegm(time.strptime(o["time"], "%Y-%m-%dT%H:%M:%SZ"))
+sys.exit(0 if t < os.stat(sys.argv[1]).st_mtime else 1)' "$T/old.log" ||
+	fail "a year-less line was dated after its file was written: $("$B/reboundctl" replay --json "$T/old.log")"
+pass "log corpus; a rotated set in the shell's order read oldest first; a truncated .gz reported; year-less dates as of the file"
+
