@@ -39,6 +39,9 @@ struct replay_out {
 	size_t nrows;
 	unsigned long by_outcome[RB_OUTCOME__COUNT];
 	unsigned long dropped_rows;
+	time_t since, until;		/* the period asked for; 0: open */
+	time_t first, last;		/* of the outcomes in it */
+	unsigned long outside;		/* outcomes outside it */
 };
 
 static void
@@ -56,6 +59,20 @@ on_outcome(void *arg, const struct rb_outcome_rec *o, uint64_t lineno)
 	struct replay_out *ro = arg;
 	const struct rb_verdict *v = &o->v;
 
+	/*
+	 * Outside the period asked for: not listed, not counted.  Its lines
+	 * were still read: a deferral before the period joins its expiry in
+	 * it.
+	 */
+	if ((ro->since != 0 && o->time < ro->since) ||
+	    (ro->until != 0 && o->time >= ro->until)) {
+		ro->outside++;
+		return;
+	}
+	if (ro->first == 0 || o->time < ro->first)
+		ro->first = o->time;
+	if (o->time > ro->last)
+		ro->last = o->time;
 	ro->by_outcome[v->outcome]++;
 	if (ro->json) {
 		char t[32];
@@ -127,6 +144,65 @@ cmp_rows(const void *a, const void *b)
 	return (x->total < y->total ? 1 : x->total > y->total ? -1 : 0);
 }
 
+/* One provider's outcomes, for the table by provider. */
+struct prow {
+	const char *provider;
+	unsigned long c[RB_OUTCOME__COUNT];
+	unsigned long total;
+};
+
+static int
+cmp_prows(const void *a, const void *b)
+{
+	const struct prow *x = a, *y = b;
+
+	if (x->total != y->total)
+		return (x->total < y->total ? 1 : -1);
+	return (strcmp(x->provider, y->provider));
+}
+
+/*
+ * Per provider, most mail first: its totals and bounce rate (bounced and
+ * expired over the final outcomes), the figure a provider's complaint
+ * about a sender is about.
+ */
+static void
+print_providers(const struct replay_out *ro)
+{
+	struct prow *p = calloc(ro->nrows ? ro->nrows : 1, sizeof(*p));
+	size_t n = 0;
+
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < ro->nrows; i++) {
+		size_t k = 0;
+		while (k < n && strcmp(p[k].provider, ro->rows[i].provider) != 0)
+			k++;
+		if (k == n)
+			p[n++].provider = ro->rows[i].provider;
+		for (int o = 0; o < RB_OUTCOME__COUNT; o++)
+			p[k].c[o] += ro->rows[i].count[o];
+		p[k].total += ro->rows[i].total;
+	}
+	qsort(p, n, sizeof(*p), cmp_prows);
+	printf("\n%-14s %10s %10s %10s %10s %10s %12s\n", "PROVIDER", "TOTAL",
+	    "DELIVERED", "DEFERRED", "BOUNCED", "EXPIRED", "BOUNCE RATE");
+	for (size_t k = 0; k < n; k++) {
+		unsigned long fin = p[k].c[RB_OUTCOME_DELIVERED] +
+		    p[k].c[RB_OUTCOME_BOUNCED] + p[k].c[RB_OUTCOME_EXPIRED];
+		unsigned long bad = p[k].c[RB_OUTCOME_BOUNCED] +
+		    p[k].c[RB_OUTCOME_EXPIRED];
+		char rate[16] = "-";
+		if (fin > 0)
+			snprintf(rate, sizeof(rate), "%.2f%%", 100.0 * (double)bad / (double)fin);
+		printf("%-14s %10lu %10lu %10lu %10lu %10lu %12s\n", p[k].provider,
+		    p[k].total, p[k].c[RB_OUTCOME_DELIVERED],
+		    p[k].c[RB_OUTCOME_DEFERRED], p[k].c[RB_OUTCOME_BOUNCED],
+		    p[k].c[RB_OUTCOME_EXPIRED], rate);
+	}
+	free(p);
+}
+
 static void
 print_summary(struct replay_out *ro, const struct logproc_stats *st)
 {
@@ -161,11 +237,26 @@ print_summary(struct replay_out *ro, const struct logproc_stats *st)
 		    c[RB_OUTCOME_BOUNCED], c[RB_OUTCOME_EXPIRED], codes);
 		i = j;
 	}
-	printf("\nlines %llu, outcomes %llu (delivered %lu, deferred %lu, bounced %lu, expired %lu), "
+	print_providers(ro);
+	if (ro->first != 0) {
+		char a[32], b[32];
+		iso_time(ro->first, a, sizeof(a));
+		iso_time(ro->last, b, sizeof(b));
+		printf("\noutcomes from %s to %s", a, b);
+	} else {
+		printf("\nno outcomes");
+	}
+	if (ro->since != 0 || ro->until != 0)
+		printf(" (%lu outside the period asked for)", ro->outside);
+	printf("\n");
+	unsigned long long in_period = 0;
+	for (int k = 0; k < RB_OUTCOME__COUNT; k++)
+		in_period += ro->by_outcome[k];
+	printf("lines %llu, outcomes %llu (delivered %lu, deferred %lu, bounced %lu, expired %lu), "
 	    "not outcomes %llu, oversized %llu, queue IDs evicted %llu, "
 	    "address probes %llu, handoffs %llu, dated ahead of now %llu, "
 	    "deferred recipients not held %llu, not addresses %llu\n",
-	    (unsigned long long)st->lines, (unsigned long long)st->outcomes,
+	    (unsigned long long)st->lines, (unsigned long long)in_period,
 	    ro->by_outcome[RB_OUTCOME_DELIVERED], ro->by_outcome[RB_OUTCOME_DEFERRED],
 	    ro->by_outcome[RB_OUTCOME_BOUNCED], ro->by_outcome[RB_OUTCOME_EXPIRED],
 	    (unsigned long long)st->skipped, (unsigned long long)st->oversized,
@@ -269,6 +360,25 @@ rotation_order(char **argv, int first, int argc)
 	return (0);
 }
 
+/* "2026-07-01" or "2026-07-01T12:00:00Z" (UTC) as a time; 0 if neither. */
+static time_t
+utc_date(const char *s)
+{
+	struct tm tm;
+	const char *e;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((e = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return (0);
+	if (*e == 'T' && (e = strptime(e + 1, "%H:%M:%S", &tm)) != NULL &&
+	    *e == 'Z')
+		e++;
+	if (e == NULL || *e != '\0')
+		return (0);
+	time_t t = timegm(&tm);
+	return (t > 0 ? t : 0);
+}
+
 int
 ctl_replay(int argc, char **argv)
 {
@@ -280,13 +390,24 @@ ctl_replay(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			ro.json = 1;
-		else {
+		else if ((strcmp(argv[i], "--since") == 0 ||
+		    strcmp(argv[i], "--until") == 0) && i + 1 < argc) {
+			time_t *t = argv[i][2] == 's' ? &ro.since : &ro.until;
+			if ((*t = utc_date(argv[i + 1])) == 0) {
+				fprintf(stderr, "reboundctl: replay: %s: \"%s\" is not a "
+				    "date (2026-07-01, 2026-07-01T12:00:00Z)\n",
+				    argv[i], argv[i + 1]);
+				return (2);
+			}
+			i++;
+		} else {
 			fprintf(stderr, "reboundctl: replay: unknown option %s\n", argv[i]);
 			return (2);
 		}
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: reboundctl replay [--json] FILE...\n");
+		fprintf(stderr, "usage: reboundctl replay [--json] [--since DATE] "
+		    "[--until DATE] FILE...\n");
 		return (2);
 	}
 	struct classifier *cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));

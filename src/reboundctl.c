@@ -22,7 +22,7 @@ static const struct verb {
 	    "       reboundctl classify --jsonl FILE|- [--rules F] [--local F] [--providers F]" },
 	{ "rules", ctl_rules, "rules check [FILE|DIR...]" },
 	{ "parse", ctl_parse, "parse [--json] [--verp PATTERN] [--rules F] [--local F] [--providers F] FILE|DIR...|-" },
-	{ "replay", ctl_replay, "replay [--json] FILE..." },
+	{ "replay", ctl_replay, "replay [--json] [--since DATE] [--until DATE] FILE..." },
 	{ "batv", ctl_batv, "batv sign|verify [--key-file F] [--config F] [--max-age DAYS] [--now T] ADDRESS" },
 	{ "status", ctl_client, "status" },
 	{ "lookup", ctl_client, "lookup ADDR" },

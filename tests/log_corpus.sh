@@ -54,6 +54,24 @@ printf 'Nov 25 10:00:01 mx1 postfix/smtp[1]: 4ABCDE1234: to=<a@example.org>, rel
 "$B/reboundctl" replay --json "$T/latin1.log" > "$T/latin1.out" || fail "replay latin1"
 grep -q '"text":"host mx.example.org\[192.0.2.1\] said: 550 5.1.1 caf? \\u00[eE]9t? (in reply to RCPT TO command)"' "$T/latin1.out" ||
 	fail "text not kept: $(cat "$T/latin1.out")"
+# A period: --since and --until list and count only its outcomes (every
+# line still read); the summary says how many fell outside, and has the
+# table by provider.
+"$B/reboundctl" replay --json --since 2026-11-25T10:00:30Z --until 2026-11-25T10:03:00Z "$f" > "$T/period.out" ||
+	fail "replay with a period"
+want=$(python3 -c '
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) if "2026-11-25T10:00:30Z" <= json.loads(l)["time"] < "2026-11-25T10:03:00Z"))' "$T/postfix-bounces.log.out")
+[ "$want" -gt 0 ] && [ "$(wc -l < "$T/period.out")" = "$want" ] ||
+	fail "--since/--until listed $(wc -l < "$T/period.out"), want $want"
+"$B/reboundctl" replay --since 2026-11-25T10:00:30Z --until 2026-11-25T10:03:00Z "$f" > "$T/period.sum"
+grep -q "^lines [0-9]*, outcomes $want " "$T/period.sum" &&
+grep -q "($(( $(wc -l < "$T/postfix-bounces.log.out") - want )) outside the period asked for)" "$T/period.sum" &&
+grep -q "^PROVIDER  *TOTAL  *DELIVERED  *DEFERRED  *BOUNCED  *EXPIRED  *BOUNCE RATE" "$T/period.sum" ||
+	fail "period summary: $(tail -4 "$T/period.sum")"
+if "$B/reboundctl" replay --since yesterday "$f" > /dev/null 2> "$T/period.err"; then fail "--since yesterday accepted"; fi
+grep -q 'is not a date' "$T/period.err" || fail "--since yesterday: $(cat "$T/period.err")"
+
 # A rotated set as the shell lists it (mail.log*: mail.log, .1, .10.gz,
 # .2.gz, .9.gz) is read oldest first, by number: each deferral comes
 # before its expiry in the next file, which otherwise had no deferral and
@@ -100,5 +118,5 @@ o = json.loads(sys.stdin.readline())
 t = calendar.timegm(time.strptime(o["time"], "%Y-%m-%dT%H:%M:%SZ"))
 sys.exit(0 if t < os.stat(sys.argv[1]).st_mtime else 1)' "$T/old.log" ||
 	fail "a year-less line was dated after its file was written: $("$B/reboundctl" replay --json "$T/old.log")"
-pass "log corpus; a rotated set in the shell's order read oldest first; a truncated .gz reported; year-less dates as of the file"
+pass "log corpus; a period; a rotated set in the shell's order read oldest first; a truncated .gz reported; year-less dates as of the file"
 
