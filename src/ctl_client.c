@@ -465,6 +465,11 @@ ctl_client(int argc, char **argv)
 		}
 		json_decref(ans);
 	} while (follow);
+	/* Answered, but not all of the request was sent: still an error. */
+	if (werr != 0 && rc == 0) {
+		fprintf(stderr, "reboundctl: sending the request: %s\n", strerror(werr));
+		rc = 1;
+	}
 	free(line);
 	fclose(in);
 	return (rc);

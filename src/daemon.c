@@ -504,6 +504,11 @@ on_reload(evutil_socket_t fd, short what, void *arg)
 	ocfg->database = keep_db;
 	d->cfg = ncfg;
 	d->cl = ncl;
+	/* The maintenance timer was set with the old interval. */
+	if (ncfg->maintenance_interval != ocfg->maintenance_interval) {
+		struct timeval mt = { ncfg->maintenance_interval, 0 };
+		event_add(d->ev_maint, &mt);
+	}
 	if (reload_sources(d, ocfg) != 0)
 		log_warnx("config: sources could not all be started");
 	classifier_free(ocl);

@@ -99,7 +99,7 @@ dsn_find_addr(const char *s, size_t n, size_t *start, size_t *alen)
  * The mail address inside an X.400 O/R address, as Exchange and other
  * gateways write it ("/dda:SMTP=bob@example.org/O=Org/", RFC 2156's
  * "/RFC-822=bob(a)example.org/"), into dst with RFC 2156's escapes
- * undone; 0 when there is none.
+ * undone; 0 when there is none, or when it does not fit dst.
  */
 int
 dsn_x400_mail_addr(char *dst, size_t dstlen, const char *s, size_t n)
@@ -116,8 +116,12 @@ dsn_x400_mail_addr(char *dst, size_t dstlen, const char *s, size_t n)
 	if (v == NULL || dstlen == 0)
 		return (0);
 	size_t j = 0;
-	for (const char *p = v; p < s + n && *p != '/' && *p != ';' &&
-	    j + 1 < dstlen; p++) {
+	for (const char *p = v; p < s + n && *p != '/' && *p != ';'; p++) {
+		/* Longer than dst: cut, it would be another address. */
+		if (j + 1 >= dstlen) {
+			dst[0] = '\0';
+			return (0);
+		}
 		char c = 0;
 		if (*p == '(' && s + n - p >= 3 && p[2] == ')')
 			switch (tolower((unsigned char)p[1])) {

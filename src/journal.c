@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ struct journal {
 	 */
 	int dir_fd;
 	int dir_warned;		/* its trouble was logged */
+	int replace_warned;	/* its replacement was logged */
 	int unreadable;		/* its files this process may not read */
 	struct timespec files_mtime; /* the directory's, when looked at */
 	struct logproc *lp;
@@ -320,15 +322,10 @@ static sd_journal *
 open_journal(struct journal *jr, char *err, size_t errlen)
 {
 	sd_journal *j = NULL;
-	int r;
+	int r, fd = -1;
 
 	if (jr->directory != NULL) {
-		int fd = open(jr->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			if (jr->dir_fd >= 0)
-				close(jr->dir_fd);
-			jr->dir_fd = fd;
-		}
+		fd = open(jr->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		r = sd_journal_open_directory(&j, jr->directory, 0);
 	} else {
 		r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
@@ -336,16 +333,79 @@ open_journal(struct journal *jr, char *err, size_t errlen)
 	if (r < 0) {
 		snprintf(err, errlen, "journal: cannot open %s: %s",
 		    jr->directory ? jr->directory : "the system journal", strerror(-r));
+		if (fd >= 0)
+			close(fd);
 		return (NULL);
 	}
 	sd_journal_set_data_threshold(j, LINE_MAX_BYTES);
 	if (add_matches(j, jr->match, err, errlen) != 0) {
 		sd_journal_close(j);
+		if (fd >= 0)
+			close(fd);
 		return (NULL);
 	}
+	/*
+	 * The directory is held only once it is open as a journal: held
+	 * before, a failed open would look like the directory in place and
+	 * never be tried again.
+	 */
+	if (jr->dir_fd >= 0)
+		close(jr->dir_fd);
+	jr->dir_fd = fd;
 	jr->unreadable = 0;
 	unreadable_files(jr);
 	return (j);
+}
+
+/*
+ * The journal files of directory fd dfd (named path) this process may
+ * not read, and those one directory down (journald keeps them under the
+ * machine ID); each named when say.  Their number.
+ */
+static int
+scan_unreadable(int dfd, const char *path, int depth, int say)
+{
+	/* Opened anew: a dup() would share its read position between scans. */
+	int n = 0, fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return (0);
+	}
+	while ((de = readdir(d)) != NULL) {
+		const char *nm = de->d_name;
+		size_t l = strlen(nm);
+		if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
+			continue;
+		struct stat st;
+		int isdir = de->d_type == DT_DIR || (de->d_type == DT_UNKNOWN &&
+		    fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode));
+		if (depth == 0 && isdir) {
+			int sub = openat(dirfd(d), nm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (sub >= 0) {
+				char p[PATH_MAX];
+				snprintf(p, sizeof(p), "%s/%s", path, nm);
+				n += scan_unreadable(sub, p, 1, say);
+				close(sub);
+			}
+			continue;
+		}
+		if (l < 8 || (strcmp(nm + l - 8, ".journal") != 0 &&
+		    (l < 9 || strcmp(nm + l - 9, ".journal~") != 0)))
+			continue;
+		if (faccessat(dirfd(d), nm, R_OK, AT_EACCESS) == 0)
+			continue;
+		if (say)
+			log_warnx("journal: file=%s/%s error=\"%s\" (its entries "
+			    "are not read)", path, nm, strerror(errno));
+		n++;
+	}
+	closedir(d);
+	return (n);
 }
 
 /*
@@ -358,37 +418,22 @@ open_journal(struct journal *jr, char *err, size_t errlen)
 static void
 unreadable_files(struct journal *jr)
 {
-	DIR *d = jr->directory != NULL ? opendir(jr->directory) : NULL;
-	struct dirent *de;
-	int n = 0, say;
-
 	struct stat sb;
-	if (jr->directory != NULL && stat(jr->directory, &sb) == 0)
-		jr->files_mtime = sb.st_mtim;
-	if (d == NULL)
+
+	if (jr->directory == NULL)
 		return;
-	for (int pass = 0; pass < 2; pass++) {
-		say = pass == 1;
-		rewinddir(d);
-		while ((de = readdir(d)) != NULL) {
-			size_t l = strlen(de->d_name);
-			if (l < 8 || (strcmp(de->d_name + l - 8, ".journal") != 0 &&
-			    (l < 9 || strcmp(de->d_name + l - 9, ".journal~") != 0)))
-				continue;
-			if (faccessat(dirfd(d), de->d_name, R_OK, AT_EACCESS) == 0)
-				continue;
-			if (say)
-				log_warnx("journal: file=%s/%s error=\"%s\" (its "
-				    "entries are not read)", jr->directory,
-				    de->d_name, strerror(errno));
-			else
-				n++;
-		}
-		if (n == jr->unreadable)
-			break;
+	if (stat(jr->directory, &sb) == 0)
+		jr->files_mtime = sb.st_mtim;
+	int dfd = open(jr->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	int n = scan_unreadable(dfd, jr->directory, 0, 0);
+	if (n != jr->unreadable) {
 		jr->unreadable = n;
+		if (n > 0)
+			scan_unreadable(dfd, jr->directory, 0, 1);
 	}
-	closedir(d);
+	close(dfd);
 }
 
 /* sd_journal_process(), and a look at the files when they changed. */
@@ -444,6 +489,7 @@ reopen(struct journal *jr)
 	}
 	log_info("journal: directory=%s reopened=yes", jr->directory);
 	jr->dir_warned = 0;
+	jr->replace_warned = 0;
 	if (jr->fd_ev != NULL) {
 		event_free(jr->fd_ev);
 		jr->fd_ev = NULL;
@@ -481,8 +527,11 @@ check_directory(struct journal *jr)
 	if (jr->dir_fd < 0 || fstat(jr->dir_fd, &held) != 0 ||
 	    held.st_nlink == 0 || sb.st_dev != held.st_dev ||
 	    sb.st_ino != held.st_ino) {
-		log_warnx("journal: directory=%s replaced=yes (opening it again)",
-		    jr->directory);
+		/* Said once: a stalled store makes reopen() wait a while. */
+		if (!jr->replace_warned)
+			log_warnx("journal: directory=%s replaced=yes (opening it again)",
+			    jr->directory);
+		jr->replace_warned = 1;
 		reopen(jr);
 	} else if (sb.st_mtim.tv_sec != jr->files_mtime.tv_sec ||
 	    sb.st_mtim.tv_nsec != jr->files_mtime.tv_nsec) {

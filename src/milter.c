@@ -853,9 +853,9 @@ batv_vouches(const struct dsn_job *j, struct store *st, const char *rcpt)
 {
 	if (rcpt[0] == '\0')
 		return (0);
-	if (j->batv_all)
-		return (store_sent_to(st, rcpt) == 1);
-	return (j->batv_rcpt[0] != '\0' && strcasecmp(rcpt, j->batv_rcpt) == 0);
+	if (j->batv_rcpt[0] != '\0' && strcasecmp(rcpt, j->batv_rcpt) == 0)
+		return (1);
+	return (j->batv_all && store_sent_to(st, rcpt) == 1);
 }
 
 /*

@@ -228,7 +228,7 @@ parse_duration(const char *v, long unit_ms, long *out, int allow_never)
 	 * 1.1s is 1100.0000000000002 ms in binary.)
 	 */
 	double whole = floor(q + 0.5);
-	if (fabs(q - whole) > 1e-6 * (whole > 1 ? whole : 1))
+	if ((whole == 0 && q > 0) || fabs(q - whole) > 1e-6 + 1e-12 * q)
 		return (-2);
 	*out = (long)whole;
 	return (0);

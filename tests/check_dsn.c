@@ -1981,6 +1981,14 @@ START_TEST(test_bad_recipient)
 	for (size_t i = 0; i < res.n; i++)
 		ck_assert_msg(strncmp(res.rec[i].recipient, "aaaa", 4) != 0,
 		    "a cut address: %s", res.rec[i].recipient);
+	/* The same, as an X.400 address with the mail address inside. */
+	n = snprintf(m, sizeof(m), "%sFinal-Recipient: x400; /RFC-822=%.100s(a)%s%s/O=Org/\n"
+	    "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 "
+	    "user unknown\n\n--Q--\n", good_head, local, domain, domain);
+	dsn_parse(m, (size_t)n, &opt, cl, sc, &res);
+	for (size_t i = 0; i < res.n; i++)
+		ck_assert_msg(strncmp(res.rec[i].recipient, "aaaa", 4) != 0,
+		    "a cut X.400 address: %s", res.rec[i].recipient);
 	n = snprintf(m, sizeof(m), "%sFinal-Recipient: rfc822; ctl\001@x.example\n"
 	    "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 "
 	    "user unknown\n\n--Q--\n", good_head);

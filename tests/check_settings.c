@@ -142,6 +142,8 @@ static const struct { const char *text, *want; } bad[] = {
 	{ "suppression_lifetime = mailbox-full:0.5s\n", "t.conf:1: suppression_lifetime: \"0.5s\" is not a whole number of seconds" },
 	{ "escalation_lifetime = 0.5ms\n", "t.conf:1: escalation_lifetime: \"0.5ms\" is not a whole number of seconds" },
 	{ "escalation_span = 2000.9ms\n", "t.conf:1: escalation_span: \"2000.9ms\" is not a whole number of seconds" },
+	{ "suppression_lifetime = mailbox-inactive:0.0000001s\n", "t.conf:1: suppression_lifetime: \"0.0000001s\" is not a whole number of seconds" },
+	{ "escalation_span = 2000000.4s\n", "t.conf:1: escalation_span: \"2000000.4s\" is not a whole number of seconds" },
 	{ "commit_interval = 1.9ms\n", "t.conf:1: commit_interval: \"1.9ms\" is not a whole number of milliseconds" },
 	{ "rotate_grace = 0.2ms\n", "t.conf:1: rotate_grace: \"0.2ms\" is not a whole number of milliseconds" },
 	{ "verp_pattern = a+%l=%d@x.example, b+%l=%d@x.example, c+%l=%d@x.example, d+%l=%d@x.example, e+%l=%d@x.example\n",

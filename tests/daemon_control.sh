@@ -218,6 +218,18 @@ rc=0; "$CTL" -s "$T/gone.sock" import "$T/big.csv" 2> "$T/opt" || rc=$?
 wait $gone
 [ "$rc" = 1 ] && grep -q "sending the request: Broken pipe (reboundd closed the connection" "$T/opt" ||
 	fail "import to a daemon that went away: exit $rc: $(cat "$T/opt")"
+# Even one that answered "ok" before it had all of it.
+python3 - "$T/gone2.sock" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept(); c.recv(4096); c.sendall(b'{"ok":true}\n'); c.close(); s.close()
+PY
+gone=$!
+wait_until 5 test -S "$T/gone2.sock" || fail "the stand-in socket did not appear"
+rc=0; "$CTL" -s "$T/gone2.sock" import "$T/big.csv" > /dev/null 2> "$T/opt" || rc=$?
+wait $gone
+[ "$rc" = 1 ] && grep -q "sending the request: " "$T/opt" ||
+	fail "import cut short but answered ok: exit $rc: $(cat "$T/opt")"
 
 # A date past what struct tm holds (a row edited by hand) is shown, not
 # crashed on.

@@ -38,6 +38,18 @@ dsn_to(conn, "<>", os.getenv("BATV_EXPIRED"), "batv-expired@remote.example",
     { "verified=0 unverified=1 batv=expired" })
 dsn_to(conn, "<>", os.getenv("BATV_VERP"), "verp1@remote.example",
     { "verified=1 unverified=0 batv=valid" })
+-- One report sent to the signed VERP address and to a plain tag: the
+-- VERP address still vouches for the recipient it names, whom the log
+-- does not show.
+check(mt.mailfrom(conn, "<>"), "MAIL")
+rcpt(conn, os.getenv("BATV_VERP"), SMFIR_CONTINUE)
+rcpt(conn, os.getenv("BATV_VALID"), SMFIR_CONTINUE)
+message(conn, "", dsn_headers, dsn_body("verp1@remote.example", "never.both"))
+check(mt.eom(conn), "EOM")
+expect(conn, SMFIR_CONTINUE, "EOM of a DSN to a VERP and a plain tag")
+local both = mt.getheader(conn, "X-Rebound", 0)
+assert(both ~= nil and string.find(both, "verified=1 unverified=0 batv=valid", 1, true),
+    "verdict on a DSN to a VERP and a plain tag: " .. tostring(both))
 -- The same signed VERP address, but a report about someone else.
 dsn_to(conn, "<>", os.getenv("BATV_VERP"), "verp-other@remote.example",
     { "verified=0 unverified=1 batv=valid" })
