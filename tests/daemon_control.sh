@@ -207,27 +207,25 @@ c suppress remove 'bé@example.com' >/dev/null || fail "UTF-8 address not remove
 # without a word (exit 141).  A socket that reads a little and closes
 # stands in for it.
 python3 -c 'print("address,reason"); [print("p%d@example.com,x" % i) for i in range(200000)]' > "$T/big.csv"
-python3 - "$T/gone.sock" <<'PY' &
+# import_to_gone NAME ANSWER: import big.csv to a socket that reads a
+# little, writes ANSWER (may be empty) and closes; sets rc, stderr in opt.
+import_to_gone() {
+	python3 - "$T/$1.sock" "$2" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
-c, _ = s.accept(); c.recv(4096); c.close(); s.close()
+c, _ = s.accept(); c.recv(4096); c.sendall(sys.argv[2].encode()); c.close(); s.close()
 PY
-gone=$!
-wait_until 5 test -S "$T/gone.sock" || fail "the stand-in socket did not appear"
-rc=0; "$CTL" -s "$T/gone.sock" import "$T/big.csv" 2> "$T/opt" || rc=$?
-wait $gone
+	gone=$!
+	wait_until 5 test -S "$T/$1.sock" || fail "the stand-in socket did not appear"
+	rc=0; "$CTL" -s "$T/$1.sock" import "$T/big.csv" > /dev/null 2> "$T/opt" || rc=$?
+	wait $gone
+}
+import_to_gone gone ""
 [ "$rc" = 1 ] && grep -q "sending the request: Broken pipe (reboundd closed the connection" "$T/opt" ||
 	fail "import to a daemon that went away: exit $rc: $(cat "$T/opt")"
 # Even one that answered "ok" before it had all of it.
-python3 - "$T/gone2.sock" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
-c, _ = s.accept(); c.recv(4096); c.sendall(b'{"ok":true}\n'); c.close(); s.close()
-PY
-gone=$!
-wait_until 5 test -S "$T/gone2.sock" || fail "the stand-in socket did not appear"
-rc=0; "$CTL" -s "$T/gone2.sock" import "$T/big.csv" > /dev/null 2> "$T/opt" || rc=$?
-wait $gone
+import_to_gone gone2 '{"ok":true}
+'
 [ "$rc" = 1 ] && grep -q "sending the request: " "$T/opt" ||
 	fail "import cut short but answered ok: exit $rc: $(cat "$T/opt")"
 
