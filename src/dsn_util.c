@@ -178,15 +178,10 @@ dsn_addr_clean(char *dst, size_t dstlen, const char *src, size_t n)
 		    src[n - 1] == '>'))
 			n--;
 	}
-	if (n >= dstlen) {
+	if (!outcome_address_fits(src, n, dstlen)) {
 		dst[0] = '\0';
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) {
-			dst[0] = '\0';
-			return;
-		}
 	dsn_copy(dst, dstlen, src, n);
 	/*
 	 * The domain is case-blind; the local part is the mailbox's own, kept

@@ -490,12 +490,10 @@ reopen(struct journal *jr)
 	log_info("journal: directory=%s reopened=yes", jr->directory);
 	jr->dir_warned = 0;
 	jr->replace_warned = 0;
-	if (jr->fd_ev != NULL) {
-		event_free(jr->fd_ev);
-		jr->fd_ev = NULL;
-	}
-	sd_journal_close(jr->j);
+	sd_journal *old = jr->j;
 	jr->j = j;
+	watch(jr);	/* off the old descriptor before it is closed */
+	sd_journal_close(old);
 	jr->current_unread = 0;
 	if (jr->committed[0] == '\0') {
 		sd_journal_seek_head(j);
@@ -505,7 +503,6 @@ reopen(struct journal *jr)
 		if (r <= 0 || sd_journal_test_cursor(j, jr->committed) <= 0)
 			jr->current_unread = not_found(jr, jr->committed, r);
 	}
-	watch(jr);
 	schedule(jr);
 }
 

@@ -744,23 +744,6 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 }
 
 /*
- * Whether a logged recipient can be an address: it fits the field whole
- * (RFC 5321 allows 254 bytes) and holds no control byte.  Postfix and
- * Sendmail log anything unprintable as '?', so only damaged or forged
- * lines fail this.
- */
-static int
-address_ok(struct slice a)
-{
-	if (a.n >= RB_ADDR_MAX)
-		return (0);
-	for (size_t i = 0; i < a.n; i++)
-		if ((unsigned char)a.p[i] < 0x20 || a.p[i] == 0x7f)
-			return (0);
-	return (1);
-}
-
-/*
  * The next entry of Sendmail's "to=<a@x>,<b@y>" list from p, without its
  * angle brackets, in *one; returns where the entry after it starts, NULL
  * past the end.  *one points into the line.
@@ -827,7 +810,7 @@ emit_delivery(struct logproc *lp, const struct logline *ll, struct qentry *e,
 	o->reported = lp->reported;
 	logline_copy(o->queue_id, sizeof(o->queue_id), ll->queue_id);
 	logline_copy(o->recipient, sizeof(o->recipient), to);
-	if (address_ok(ll->orig_to))
+	if (outcome_address_fits(ll->orig_to.p, ll->orig_to.n, RB_ADDR_MAX))
 		logline_copy(o->orig_recipient, sizeof(o->orig_recipient),
 		    ll->orig_to);
 	logline_copy(o->relay, sizeof(o->relay), ll->relay);
@@ -982,7 +965,7 @@ deliver_one(struct logproc *lp, const struct logline *ll, struct qentry *e,
 	 * it would make an address nobody mailed ("a...a@exam" of a 300-byte
 	 * one), and a NUL would end it early.  Counted, never an outcome.
 	 */
-	if (!address_ok(to)) {
+	if (!outcome_address_fits(to.p, to.n, RB_ADDR_MAX)) {
 		lp->st.bad_address++;
 		return (0);
 	}

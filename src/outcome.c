@@ -60,6 +60,17 @@ outcome_make_key(struct rb_outcome_rec *o)
 	snprintf(o->key, sizeof(o->key), "%016llx", (unsigned long long)h);
 }
 
+int
+outcome_address_fits(const char *p, size_t n, size_t cap)
+{
+	if (n >= cap)
+		return (0);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return (0);
+	return (1);
+}
+
 void
 outcome_init(struct rb_outcome_rec *o)
 {

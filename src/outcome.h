@@ -55,6 +55,15 @@ struct rb_outcome_rec {
 	struct rb_verdict v;
 };
 
+/*
+ * Whether n bytes at p can be a recipient kept in a field of cap bytes:
+ * they fit whole (RFC 5321 allows 254) and hold no control byte.  Cut to
+ * the field, an address would be another nobody mailed ("a...a@exam"),
+ * and a NUL would end it early; log sources and the bounce parser both
+ * drop such a recipient rather than keep a piece of it.
+ */
+int outcome_address_fits(const char *p, size_t n, size_t cap);
+
 /* Zero a record (size -1: unknown). */
 void outcome_init(struct rb_outcome_rec *);
 /*
