@@ -40,6 +40,8 @@
  * them, not after the whole of it.
  */
 #define READ_TURN	50000
+/* Outcomes an entry may add with no allocation (a message's recipients). */
+#define RECS_HEADROOM	64
 
 struct journal {
 	struct event_base *base;
@@ -75,6 +77,8 @@ struct journal {
 	struct event *fd_ev, *poll_ev, *read_ev;
 	int read_scheduled;
 	uint64_t entries, outcomes, refused, truncated;
+	uint64_t lost;			/* outcomes dropped for want of memory */
+	int oom_warned;
 };
 
 static void check_directory(struct journal *);
@@ -92,16 +96,44 @@ journal_options_default(struct journal_options *o)
 	o->batch = 5000;
 }
 
+/*
+ * Room for RECS_HEADROOM more outcomes than collected, made before each
+ * entry is read: when memory runs out it is found here, with the entry
+ * still unread, and not in collect() with the entry half processed.
+ */
+static int
+reserve(struct journal *jr)
+{
+	if (jr->recs_cap - jr->nrecs >= RECS_HEADROOM)
+		return (0);
+	size_t n = jr->recs_cap ? jr->recs_cap * 2 : 256;
+	struct rb_outcome_rec *r = realloc(jr->recs, n * sizeof(*r));
+	if (r == NULL)
+		return (-1);
+	jr->recs = r;
+	jr->recs_cap = n;
+	return (0);
+}
+
 static void
 collect(void *arg, const struct rb_outcome_rec *o)
 {
 	struct journal *jr = arg;
 
+	/*
+	 * One entry gave more outcomes than the headroom and memory ran
+	 * out: the entry is processed already, so the rest are lost.
+	 * Counted and logged, never silent.
+	 */
 	if (jr->nrecs == jr->recs_cap) {
 		size_t n = jr->recs_cap ? jr->recs_cap * 2 : 256;
 		struct rb_outcome_rec *r = realloc(jr->recs, n * sizeof(*r));
-		if (r == NULL)
+		if (r == NULL) {
+			if (jr->lost++ == 0 || jr->lost % 1000 == 0)
+				log_warnx("journal: recipient=%s error=\"out of memory, outcome lost\" lost=%llu",
+				    o->recipient, (unsigned long long)jr->lost);
 			return;
+		}
 		jr->recs = r;
 		jr->recs_cap = n;
 	}
@@ -236,6 +268,24 @@ read_available(struct journal *jr)
 				again(jr);
 			return;
 		}
+		/*
+		 * Out of memory: hand over what was read (which frees the
+		 * batch's room for reuse); still none, and the next entry
+		 * waits for the next try.
+		 */
+		if (reserve(jr) != 0) {
+			if (commit(jr) != 0)
+				return;
+			if (reserve(jr) != 0) {
+				if (!jr->oom_warned)
+					log_warnx("journal: error=\"out of memory, will retry\"");
+				jr->oom_warned = 1;
+				return;
+			}
+		}
+		if (jr->oom_warned)
+			log_info("journal: resumed=yes");
+		jr->oom_warned = 0;
 		int r = 1;
 		if (jr->current_unread)
 			jr->current_unread = 0;
@@ -811,7 +861,7 @@ journal_status(const struct journal *jr)
 	struct logproc_stats st;
 
 	logproc_get_stats(jr->lp, &st);
-	return (json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
+	return (json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 	    "journal", jr->directory ? jr->directory : "system",
 	    "cursor", jr->committed,
 	    "bad_addresses", (json_int_t)st.bad_address,
@@ -827,7 +877,8 @@ journal_status(const struct journal *jr)
 	    "queue_ids", (json_int_t)st.queued,
 	    "deferred_recipients", (json_int_t)st.pending,
 	    "truncated", (json_int_t)jr->truncated,
-	    "refused_commits", (json_int_t)jr->refused, "stalled", jr->stalled));
+	    "refused_commits", (json_int_t)jr->refused,
+	    "lost", (json_int_t)jr->lost, "stalled", jr->stalled));
 }
 
 void

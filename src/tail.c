@@ -48,6 +48,8 @@
  * seconds, and a stop waited for the whole backlog.
  */
 #define READ_TURN	(4 * 1024 * 1024)
+/* Outcomes a line may add with no allocation (a message's recipients). */
+#define RECS_HEADROOM	64
 
 /* Checks of a quiet rotated file before it is closed, whatever the time. */
 #define DRAIN_MIN_CHECKS	3
@@ -60,6 +62,12 @@ struct tfile {
 	char *buf;
 	size_t have, cap;
 	int skipping;		/* inside an over-long line */
+	/*
+	 * buf holds lines not yet processed: a try stopped in the middle
+	 * (store refused, out of memory).  They are read at the next try
+	 * even if the file has not grown meanwhile.
+	 */
+	int unscanned;
 };
 
 struct tail {
@@ -90,6 +98,8 @@ struct tail {
 	size_t held;		/* and the bytes of it that batch covers */
 
 	uint64_t lines, outcomes, rotations, truncations, refused;
+	uint64_t lost;		/* outcomes dropped for want of memory */
+	int oom_warned;
 	uint64_t size_seen;
 };
 
@@ -160,20 +170,85 @@ open_identity(const char *path, uint64_t *dev, uint64_t *ino, uint64_t *fp)
 	return (fd);
 }
 
+/*
+ * Room for RECS_HEADROOM more outcomes than collected, made before each
+ * line is read: when memory runs out it is found here, with the line
+ * still unread, and not in collect() with the line half processed.
+ */
+static int
+reserve(struct tail *t)
+{
+	if (t->recs_cap - t->nrecs >= RECS_HEADROOM)
+		return (0);
+	size_t n = t->recs_cap ? t->recs_cap * 2 : 256;
+	struct rb_outcome_rec *r = realloc(t->recs, n * sizeof(*r));
+	if (r == NULL)
+		return (-1);
+	t->recs = r;
+	t->recs_cap = n;
+	return (0);
+}
+
 static void
 collect(void *arg, const struct rb_outcome_rec *o)
 {
 	struct tail *t = arg;
 
+	/*
+	 * One line gave more outcomes than the headroom (an expiry of a
+	 * message to many recipients) and memory ran out: the line is
+	 * processed already and cannot be read again, so the rest are lost.
+	 * Counted and logged, never silent.
+	 */
 	if (t->nrecs == t->recs_cap) {
 		size_t n = t->recs_cap ? t->recs_cap * 2 : 256;
 		struct rb_outcome_rec *r = realloc(t->recs, n * sizeof(*r));
-		if (r == NULL)
-			return;		/* counted as lost below: nrecs unchanged */
+		if (r == NULL) {
+			if (t->lost++ == 0 || t->lost % 1000 == 0)
+				log_warnx("tail: file=%s recipient=%s error=\"out of memory, outcome lost\" lost=%llu",
+				    t->path, o->recipient,
+				    (unsigned long long)t->lost);
+			return;
+		}
 		t->recs = r;
 		t->recs_cap = n;
 	}
 	t->recs[t->nrecs++] = *o;
+}
+
+/*
+ * Out of memory before a line: what was read so far is handed over (which
+ * empties the batch and frees its room for reuse); if there is still no
+ * room, the line stays unread until the next try.  0 to read on, -1 to
+ * stop this turn.
+ */
+static int commit(struct tail *, struct tfile *, size_t);
+
+static void
+oom(struct tail *t, const struct tfile *f)
+{
+	if (!t->oom_warned)
+		log_warnx("tail: file=%s offset=%llu error=\"out of memory, will retry\"",
+		    t->path, (unsigned long long)f->committed);
+	t->oom_warned = 1;
+}
+
+static int
+make_room(struct tail *t, struct tfile *f, size_t *consumed)
+{
+	if (reserve(t) != 0) {
+		if (commit(t, f, *consumed) != 0)
+			return (-1);
+		*consumed = 0;
+		if (reserve(t) != 0) {
+			oom(t, f);
+			return (-1);
+		}
+	}
+	if (t->oom_warned)
+		log_info("tail: file=%s resumed=yes", t->path);
+	t->oom_warned = 0;
+	return (0);
 }
 
 static void
@@ -242,8 +317,10 @@ read_file(struct tail *t, struct tfile *f, int *grew)
 		if (f->cap - f->have < READ_CHUNK) {
 			size_t ncap = f->cap ? f->cap * 2 : 2 * READ_CHUNK;
 			char *nb = realloc(f->buf, ncap);
-			if (nb == NULL)
+			if (nb == NULL) {
+				oom(t, f);
 				return (-1);
+			}
 			f->buf = nb;
 			f->cap = ncap;
 		}
@@ -255,15 +332,21 @@ read_file(struct tail *t, struct tfile *f, int *grew)
 			log_warn("tail: file=%s read", t->path);
 			return (0);
 		}
-		if (r == 0)
+		if (r == 0 && !f->unscanned)
 			break;
-		if (grew != NULL)
-			*grew = 1;
-		f->have += (size_t)r;
-		t->turn = t->turn > (size_t)r ? t->turn - (size_t)r : 0;
+		if (r > 0) {
+			if (grew != NULL)
+				*grew = 1;
+			f->have += (size_t)r;
+			t->turn = t->turn > (size_t)r ? t->turn - (size_t)r : 0;
+		}
 		size_t consumed = 0;
 		time_t now = time(NULL);
+		/* Until the commit after the loop: every -1 below leaves lines. */
+		f->unscanned = 1;
 		for (;;) {
+			if (make_room(t, f, &consumed) != 0)
+				return (-1);
 			char *nl = memchr(f->buf + consumed, '\n', f->have - consumed);
 			if (nl == NULL)
 				break;
@@ -271,12 +354,16 @@ read_file(struct tail *t, struct tfile *f, int *grew)
 			if (f == &t->cur && t->carry_len > 0) {
 				/* The first line of a new file ends a line the old one began. */
 				char *j = realloc(t->carry, t->carry_len + len);
-				if (j != NULL) {
-					memcpy(j + t->carry_len, f->buf + consumed, len);
-					t->lines++;
-					logproc_line(t->lp, j, t->carry_len + len, now, collect, t);
-					t->carry = j;
+				if (j == NULL) {
+					/* Kept, with this line, for the next try. */
+					if (commit(t, f, consumed) == 0)
+						oom(t, f);
+					return (-1);
 				}
+				memcpy(j + t->carry_len, f->buf + consumed, len);
+				t->lines++;
+				logproc_line(t->lp, j, t->carry_len + len, now, collect, t);
+				t->carry = j;
 				t->carry_len = 0;
 			} else if (f->skipping)
 				f->skipping = 0;
@@ -293,6 +380,7 @@ read_file(struct tail *t, struct tfile *f, int *grew)
 		}
 		if (commit(t, f, consumed) != 0)
 			return (-1);
+		f->unscanned = 0;
 		/* A line longer than any limit: drop it to its newline. */
 		if (f->have > 8 * 1024 * 1024) {
 			t->lines++;
@@ -378,6 +466,9 @@ close_old(struct tail *t)
 	if (o->fd < 0)
 		return (0);
 	if (o->have > 0 && !o->skipping) {
+		size_t none = 0;
+		if (make_room(t, o, &none) != 0)
+			return (-1);
 		t->lines++;
 		logproc_line(t->lp, o->buf, o->have, time(NULL), collect, t);
 		if (commit(t, o, o->have) != 0)
@@ -769,7 +860,7 @@ tail_status(const struct tail *t)
 	struct logproc_stats st;
 
 	logproc_get_stats(t->lp, &st);
-	return (json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
+	return (json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 	    "file", t->path, "offset", (json_int_t)pos,
 	    "bad_addresses", (json_int_t)st.bad_address,
 	    "size", (json_int_t)t->size_seen,
@@ -785,7 +876,8 @@ tail_status(const struct tail *t)
 	    "queue_ids", (json_int_t)st.queued,
 	    "deferred_recipients", (json_int_t)st.pending,
 	    "rotations", (json_int_t)t->rotations,
-	    "refused_commits", (json_int_t)t->refused, "stalled", t->stalled));
+	    "refused_commits", (json_int_t)t->refused,
+	    "lost", (json_int_t)t->lost, "stalled", t->stalled));
 }
 
 void
