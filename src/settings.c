@@ -439,11 +439,12 @@ set_key(struct rb_settings *c, const struct key *k, char *v, const char *name,
 			return (fail(err, errlen, name, line, "%s: \"%s\" is not a size (64k, 10m)", k->name, v));
 		/*
 		 * Below 1k no control request (max_request_size) or bounce
-		 * (dsn_max_size) fits: the socket or the DSN parser would
-		 * refuse everything.
+		 * (dsn_max_size, milter_max_body) fits: the socket, the DSN
+		 * parser or the milter would refuse everything.
 		 */
 		if (n < 1024 && (k->off == offsetof(struct rb_settings, max_request_size) ||
-		    k->off == offsetof(struct rb_settings, dsn_max_size)))
+		    k->off == offsetof(struct rb_settings, dsn_max_size) ||
+		    k->off == offsetof(struct rb_settings, milter_max_body)))
 			return (fail(err, errlen, name, line, "%s: \"%s\" is less than 1k", k->name, v));
 		*(long *)slot = n;
 		return (0);

@@ -130,6 +130,7 @@ static const struct { const char *text, *want; } bad[] = {
 	    "t.conf:1: control_socket: \"/run/0123456789/" },
 	{ "max_request_size = 0\n", "t.conf:1: max_request_size: \"0\" is less than 1k" },
 	{ "dsn_max_size = 0\n", "t.conf:1: dsn_max_size: \"0\" is less than 1k" },
+	{ "milter_max_body = 1000\n", "t.conf:1: milter_max_body: \"1000\" is less than 1k" },
 	{ "commit_interval = 0\n", "t.conf:1: commit_interval: must be more than 0" },
 	{ "outcome_retention = 0d\n", "t.conf:1: outcome_retention: must be more than 0" },
 	{ "queue_idle_timeout = 0\n", "t.conf:1: queue_idle_timeout: must be more than 0" },
