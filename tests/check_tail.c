@@ -84,16 +84,29 @@ static struct logproc *lp;
 static struct event_base *base;
 static char path[] = "/tmp/check_tail.XXXXXX";
 
+/* Once for all cases: loading the rules takes seconds under sanitizers. */
+static void
+setup_rules(void)
+{
+	char err[256];
+
+	cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(cl != NULL, "%s", err);
+}
+
+static void
+teardown_rules(void)
+{
+	classifier_free(cl);
+}
+
 static void
 setup(void)
 {
-	char err[256];
 	struct logproc_options o;
 
 	ck_assert((sizeof(struct rb_outcome_rec) &
 	    (sizeof(struct rb_outcome_rec) - 1)) != 0);
-	cl = classifier_load(NULL, NULL, NULL, err, sizeof(err));
-	ck_assert_msg(cl != NULL, "%s", err);
 	logproc_options_default(&o);
 	lp = logproc_new(cl, &o);
 	base = event_base_new();
@@ -112,7 +125,6 @@ teardown(void)
 	unlink(path);
 	event_base_free(base);
 	logproc_free(lp);
-	classifier_free(cl);
 }
 
 /* NLINES bounces, one recipient each, appended to the followed file. */
@@ -231,6 +243,8 @@ main(void)
 	Suite *s = suite_create("tail");
 	TCase *tc = tcase_create("memory");
 
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, setup_rules, teardown_rules);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_growth_refused);
 	tcase_add_test(tc, test_no_memory_then_back);
