@@ -44,14 +44,42 @@ static time_t next_expiry(struct store *);
 static const char *const queries[Q__COUNT] = {
 	[Q_OUTCOME_INSERT] = "INSERT OR IGNORE INTO outcomes(key,time,source,"
 	    "queue_id,recipient,sender,message_id,relay,dsn,outcome,reason,"
-	    "category,action,provider,hardbounce,transport,text) VALUES "
-	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "category,action,provider,hardbounce,transport,text,unverified) "
+	    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
+	    "?17,?18)",
+	/* The same parameters: a vouched-for outcome takes an unvouched key. */
+	[Q_OUTCOME_VERIFY] = "UPDATE outcomes SET time=?2,source=?3,"
+	    "queue_id=?4,sender=?6,message_id=?7,relay=?8,dsn=?9,outcome=?10,"
+	    "reason=?11,category=?12,action=?13,provider=?14,hardbounce=?15,"
+	    "transport=?16,text=?17,unverified=?18 WHERE recipient=?5 AND "
+	    "key=?1 AND unverified=1 AND ?18=0",
+	/*
+	 * The soft failures that count toward escalation (is_soft_evidence),
+	 * after the latest delivery and after ?2 (the last escalation's), in
+	 * the order they happened (arrival order within a second).
+	 */
+	[Q_RETRY_SCAN] = "WITH d AS (SELECT time, id FROM outcomes WHERE "
+	    "recipient = ?1 AND outcome = 'delivered' AND unverified = 0 "
+	    "ORDER BY time DESC, id DESC LIMIT 1) "
+	    "SELECT o.time, o.dsn, o.category, o.reason FROM outcomes o "
+	    "WHERE o.recipient = ?1 AND o.unverified = 0 AND o.time > ?2 AND "
+	    "o.outcome IN ('deferred','bounced','expired') AND "
+	    "o.action IN ('retry','review') AND NOT EXISTS (SELECT 1 FROM d "
+	    "WHERE o.time < d.time OR (o.time = d.time AND o.id < d.id)) "
+	    "ORDER BY o.time, o.id",
+	/* A suppression whose lifetime is over but not yet expired. */
+	[Q_SUP_EXPIRED_DEL] = "DELETE FROM suppressions WHERE address = ?1 AND "
+	    "expires > 0 AND expires <= ?2 RETURNING json_object('reason',"
+	    "reason,'category',category,'source',source,'created',created,"
+	    "'expires',expires)",
 	[Q_COUNTER_ADD] = "INSERT INTO counters(gran,bucket,dim,key,outcome,"
 	    "category,n) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
 	    "n = n + excluded.n",
-	[Q_RETRY_GET] = "SELECT failures, first FROM retry WHERE address = ?",
+	[Q_RETRY_GET] = "SELECT failures, first, last, reset FROM retry "
+	    "WHERE address = ?",
 	[Q_RETRY_PUT] = "INSERT OR REPLACE INTO retry(address,failures,first,"
-	    "last,last_code,last_category,last_reason) VALUES (?,?,?,?,?,?,?)",
+	    "last,last_code,last_category,last_reason,reset) VALUES "
+	    "(?,?,?,?,?,?,?,?)",
 	[Q_RETRY_DEL] = "DELETE FROM retry WHERE address = ?",
 	[Q_SUP_GET] = "SELECT 1 FROM suppressions WHERE address = ?",
 	[Q_SUP_ADD] = "INSERT OR IGNORE INTO suppressions(address,reason,"
@@ -226,6 +254,42 @@ schema_version(struct store *st)
 }
 
 /*
+ * Columns a database written before them lacks, added in place (no
+ * rebuild), each with what fills it in for the rows already there.
+ */
+static int
+add_columns(struct store *st)
+{
+	static const struct {
+		const char *probe, *table, *column, *sql;
+	} add[] = {
+		{ "SELECT unverified FROM outcomes LIMIT 0", "outcomes",
+		    "unverified", store_schema_add_unverified },
+		{ "SELECT reset FROM retry LIMIT 0", "retry", "reset",
+		    store_schema_add_reset },
+	};
+	sqlite3_stmt *s;
+
+	for (size_t i = 0; i < sizeof(add) / sizeof(add[0]); i++) {
+		if (sqlite3_prepare_v2(st->db, add[i].probe, -1, &s,
+		    NULL) == SQLITE_OK) {
+			sqlite3_finalize(s);
+			continue;
+		}
+		if (store_exec(st, "BEGIN IMMEDIATE") != 0)
+			return (-1);
+		if (store_exec(st, add[i].sql) != 0 ||
+		    store_exec(st, "COMMIT") != 0) {
+			store_exec(st, "ROLLBACK");
+			return (-1);
+		}
+		log_info("store: path=%s table=%s column=%s added", st->path,
+		    add[i].table, add[i].column);
+	}
+	return (0);
+}
+
+/*
  * Rebuild a version 1 outcomes table as version 2 in one transaction.
  * It takes a while on a large table (once) and needs room for a second
  * copy of it; when that fails, the old layout is kept, which works the
@@ -307,13 +371,18 @@ refold(struct store *st)
 			goto fail;
 		n = sqlite3_changes(st->db);
 		/* Two retry states that become one add their failures up. */
-		if (store_exec(st, "INSERT INTO retry SELECT lower(address), "
-		    "failures, first, last, last_code, last_category, "
-		    "last_reason FROM retry WHERE address != lower(address) "
-		    "ORDER BY first ON CONFLICT(address) DO UPDATE SET "
+		if (store_exec(st, "INSERT INTO retry(address, failures, first, "
+		    "last, last_code, last_category, last_reason, reset) SELECT "
+		    "lower(address), failures, first, last, last_code, "
+		    "last_category, last_reason, reset FROM retry WHERE "
+		    "address != lower(address) ORDER BY first "
+		    "ON CONFLICT(address) DO UPDATE SET "
 		    "failures = failures + excluded.failures, "
-		    "first = min(first, excluded.first), "
-		    "last = max(last, excluded.last)") != 0 ||
+		    "first = CASE WHEN failures = 0 THEN excluded.first "
+		    "WHEN excluded.failures = 0 THEN first "
+		    "ELSE min(first, excluded.first) END, "
+		    "last = max(last, excluded.last), "
+		    "reset = max(reset, excluded.reset)") != 0 ||
 		    store_exec(st, "DELETE FROM retry WHERE address != "
 		    "lower(address)") != 0 ||
 		    store_exec(st, "UPDATE audit SET address = lower(address) "
@@ -386,6 +455,11 @@ open_store(const char *path, const struct store_options *opt, int with_set,
 	if (version == 1)
 		store_exec(st, "INSERT OR IGNORE INTO meta(k,v) VALUES "
 		    "('schema_version','1')");
+	if (add_columns(st) != 0) {
+		snprintf(err, errlen, "%s: cannot add a column to a table: %s",
+		    path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	for (int i = 0; i < Q__COUNT; i++) {
 		if (sqlite3_prepare_v3(st->db, queries[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) != SQLITE_OK) {
@@ -574,8 +648,34 @@ store_suppress_tx(struct store *st, const char *addr, const char *reason,
     const char *source, const char *evidence, time_t created, time_t expires,
     const char *who, const char *why, time_t now)
 {
-	sqlite3_stmt *s = st->q[Q_SUP_ADD];
+	sqlite3_stmt *s = st->q[Q_SUP_EXPIRED_DEL];
 
+	/*
+	 * A suppression whose lifetime is over is expired here, as the
+	 * next expiry run would, before the new one: left in place until
+	 * then, it would keep the new one out (in the second before the
+	 * timer, or at start-up) and the address would go unsuppressed.
+	 */
+	store_bind_text(s, 1, addr);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = sqlite3_step(s);
+	char detail[512];
+	util_strlcpy(detail, rc == SQLITE_ROW && sqlite3_column_text(s, 0) ?
+	    (const char *)sqlite3_column_text(s, 0) : "", sizeof(detail));
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: error=\"%s\"", sqlite3_errmsg(st->db));
+		return (-1);
+	}
+	if (sqlite3_changes(st->db) > 0 &&
+	    (audit(st, now, addr, "expire", "", "reboundd", "lifetime reached",
+	    detail) != 0 || pend(st, 0, addr, 0, 0, 0) != 0))
+		return (-1);
+
+	s = st->q[Q_SUP_ADD];
 	store_bind_text(s, 1, addr);
 	store_bind_text(s, 2, reason);
 	store_bind_text(s, 3, category);
@@ -736,16 +836,10 @@ is_soft_evidence(const struct rb_verdict *v)
 	    v->outcome == RB_OUTCOME_EXPIRED));
 }
 
-/*
- * addr: o's recipient as store_fold_address() gives it; i: o's place in
- * the batch as it came.
- */
-static int
-apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
-    const char *addr, const struct rb_position *pos, time_t now)
+static void
+bind_outcome(sqlite3_stmt *s, const struct rb_outcome_rec *o, const char *addr)
 {
 	const struct rb_verdict *v = &o->v;
-	sqlite3_stmt *s = st->q[Q_OUTCOME_INSERT];
 
 	store_bind_text(s, 1, o->key);
 	sqlite3_bind_int64(s, 2, o->time);
@@ -764,11 +858,210 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
 	sqlite3_bind_int(s, 15, v->hardbounce);
 	store_bind_text(s, 16, o->transport);
 	store_bind_text(s, 17, o->text);
+	sqlite3_bind_int(s, 18, o->unverified ? 1 : 0);
+}
+
+/*
+ * Insert o.  1 when it is new; 0 when it was seen before (counted once);
+ * -1 on error.  A bounce report nobody vouched for holds its key only
+ * until the same outcome comes vouched for (its log line, read after the
+ * report arrived): that one takes the row and counts as new, or the
+ * report would hide the evidence that acts.
+ */
+static int
+insert_outcome(struct store *st, const struct rb_outcome_rec *o,
+    const char *addr)
+{
+	sqlite3_stmt *s = st->q[Q_OUTCOME_INSERT];
+
+	bind_outcome(s, o, addr);
 	if (step_done(st, s) != 0)
 		return (-1);
-	if (sqlite3_changes(st->db) == 0)
-		return (0);	/* seen before: counted once */
-	st->tx_outcomes++;
+	if (sqlite3_changes(st->db) > 0) {
+		st->tx_outcomes++;
+		return (1);
+	}
+	if (o->unverified)
+		return (0);
+	s = st->q[Q_OUTCOME_VERIFY];
+	bind_outcome(s, o, addr);
+	if (step_done(st, s) != 0)
+		return (-1);
+	return (sqlite3_changes(st->db) > 0 ? 1 : 0);
+}
+
+struct retry {
+	long failures;
+	time_t first, last;
+	/*
+	 * An escalation ends the failures it counted, as a delivery does:
+	 * the time of its last one, before which none count again (so a
+	 * suppression removed by hand is not made again by the next
+	 * failure).  A row may hold only this, with no failures.
+	 */
+	time_t reset;
+	char code[RB_ENHANCED_MAX];
+	char category[32], reason[32];
+};
+
+/*
+ * The retry state of addr rebuilt from its outcomes kept: the soft
+ * failures since its latest delivery.  For an outcome that came out of
+ * the order things happened (a report dated days back, a second log file
+ * read late, a restart catching up one file before another), whose
+ * place among the others the counts alone cannot tell.
+ */
+static int
+retry_scan(struct store *st, const char *addr, struct retry *r)
+{
+	sqlite3_stmt *s = st->q[Q_RETRY_SCAN];
+	int rc;
+
+	time_t reset = r->reset;
+
+	memset(r, 0, sizeof(*r));
+	r->reset = reset;
+	store_bind_text(s, 1, addr);
+	sqlite3_bind_int64(s, 2, reset);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		time_t t = (time_t)sqlite3_column_int64(s, 0);
+		if (r->failures++ == 0)
+			r->first = t;
+		r->last = t;
+		const unsigned char *c;
+		util_strlcpy(r->code, (c = sqlite3_column_text(s, 1)) ?
+		    (const char *)c : "", sizeof(r->code));
+		util_strlcpy(r->category, (c = sqlite3_column_text(s, 2)) ?
+		    (const char *)c : "", sizeof(r->category));
+		util_strlcpy(r->reason, (c = sqlite3_column_text(s, 3)) ?
+		    (const char *)c : "", sizeof(r->reason));
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: retry error=\"%s\"", sqlite3_errmsg(st->db));
+		return (-1);
+	}
+	return (0);
+}
+
+/* The retry row of addr: 1 found, 0 none. */
+static int
+retry_get(struct store *st, const char *addr, struct retry *r)
+{
+	sqlite3_stmt *g = st->q[Q_RETRY_GET];
+	int found = 0;
+
+	memset(r, 0, sizeof(*r));
+	store_bind_text(g, 1, addr);
+	if (sqlite3_step(g) == SQLITE_ROW) {
+		r->failures = sqlite3_column_int64(g, 0);
+		r->first = (time_t)sqlite3_column_int64(g, 1);
+		r->last = (time_t)sqlite3_column_int64(g, 2);
+		r->reset = (time_t)sqlite3_column_int64(g, 3);
+		found = 1;
+	}
+	sqlite3_reset(g);
+	sqlite3_clear_bindings(g);
+	return (found);
+}
+
+static int
+retry_put(struct store *st, const char *addr, const struct retry *r)
+{
+	sqlite3_stmt *p;
+
+	if (r->failures == 0 && r->reset == 0) {
+		p = st->q[Q_RETRY_DEL];
+		store_bind_text(p, 1, addr);
+		return (step_done(st, p));
+	}
+	p = st->q[Q_RETRY_PUT];
+	store_bind_text(p, 1, addr);
+	sqlite3_bind_int64(p, 2, r->failures);
+	sqlite3_bind_int64(p, 3, r->first);
+	sqlite3_bind_int64(p, 4, r->last);
+	store_bind_text(p, 5, r->code);
+	store_bind_text(p, 6, r->category);
+	store_bind_text(p, 7, r->reason);
+	sqlite3_bind_int64(p, 8, r->reset);
+	return (step_done(st, p));
+}
+
+/*
+ * Retry state and escalation for o, already inserted.  The state is the
+ * soft failures since the latest delivery.  Outcomes mostly come in the
+ * order they happened, and then the row is enough: a failure adds to it,
+ * a delivery ends it.  One that comes earlier than the row's latest
+ * failure is placed among the outcomes kept instead (retry_scan): a
+ * failure from before a delivery must not count (it would escalate an
+ * address mail has reached since), and a delivery from before the
+ * failures must not end them.
+ */
+static int
+apply_retry(struct store *st, const struct rb_outcome_rec *o, size_t i,
+    const char *addr, time_t now)
+{
+	const struct rb_verdict *v = &o->v;
+	struct retry r;
+	int found = retry_get(st, addr, &r);
+
+	/* A forged success notice must not wipe a failure history. */
+	if (v->outcome == RB_OUTCOME_DELIVERED && !o->unverified) {
+		if (!found)
+			return (0);
+		if (o->time >= r.last)
+			r.failures = r.reset = 0;	/* all before it */
+		else if (retry_scan(st, addr, &r) != 0)
+			return (-1);
+		return (retry_put(st, addr, &r));
+	}
+	if (!is_soft_evidence(v))
+		return (0);
+	if (found && o->time >= r.last && o->time > r.reset) {
+		if (r.failures++ == 0)
+			r.first = o->time;
+		r.last = o->time;
+		util_strlcpy(r.code, v->enhanced[0] ? v->enhanced : o->dsn,
+		    sizeof(r.code));
+		util_strlcpy(r.category, taxonomy_category_name(v->category),
+		    sizeof(r.category));
+		util_strlcpy(r.reason, taxonomy_reason_name(v->reason),
+		    sizeof(r.reason));
+	} else if (retry_scan(st, addr, &r) != 0)
+		return (-1);
+	if (r.failures >= st->opt.escalation_failures &&
+	    r.last - r.first >= st->opt.escalation_span &&
+	    store_flow_allows(st, i, r.first)) {
+		char why[160];
+		snprintf(why, sizeof(why), "%ld soft failures over %ld hours",
+		    r.failures, (long)((r.last - r.first) / 3600));
+		time_t exp = st->opt.escalation_lifetime ?
+		    now + st->opt.escalation_lifetime : 0;
+		if (store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
+		    taxonomy_category_name(v->category), v->enhanced,
+		    o->text, "escalation", o->queue_id[0] ? o->queue_id :
+		    o->message_id, now, exp, "reboundd", why, now) < 0)
+			return (-1);
+		r.failures = 0;
+		r.first = r.reset = r.last;
+	}
+	return (retry_put(st, addr, &r));
+}
+
+/*
+ * addr: o's recipient as store_fold_address() gives it; i: o's place in
+ * the batch as it came.
+ */
+static int
+apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
+    const char *addr, const struct rb_position *pos, time_t now)
+{
+	const struct rb_verdict *v = &o->v;
+	int fresh = insert_outcome(st, o, addr);
+
+	if (fresh <= 0)
+		return (fresh);	/* seen before: counted once */
 	/*
 	 * A bounce nobody vouches for is kept for the record, but counted
 	 * nowhere: forged reports would otherwise raise a provider's
@@ -776,56 +1069,8 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
 	 */
 	if (!o->unverified && count_outcome(st, o, now) != 0)
 		return (-1);
-
-	/* Retry state and escalation. */
-	/* A forged success notice must not wipe a failure history. */
-	if (v->outcome == RB_OUTCOME_DELIVERED && !o->unverified) {
-		store_bind_text(st->q[Q_RETRY_DEL], 1, addr);
-		if (step_done(st, st->q[Q_RETRY_DEL]) != 0)
-			return (-1);
-	} else if (is_soft_evidence(v)) {
-		sqlite3_stmt *g = st->q[Q_RETRY_GET];
-		long failures = 0;
-		time_t first = o->time;
-		store_bind_text(g, 1, addr);
-		if (sqlite3_step(g) == SQLITE_ROW) {
-			failures = sqlite3_column_int64(g, 0);
-			first = (time_t)sqlite3_column_int64(g, 1);
-		}
-		sqlite3_reset(g);
-		sqlite3_clear_bindings(g);
-		failures++;
-		if (o->time < first)
-			first = o->time;
-		if (failures >= st->opt.escalation_failures &&
-		    o->time - first >= st->opt.escalation_span &&
-		    store_flow_allows(st, i, first)) {
-			char why[160];
-			snprintf(why, sizeof(why), "%ld soft failures over %ld hours",
-			    failures, (long)((o->time - first) / 3600));
-			time_t exp = st->opt.escalation_lifetime ?
-			    now + st->opt.escalation_lifetime : 0;
-			if (store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
-			    taxonomy_category_name(v->category), v->enhanced,
-			    o->text, "escalation", o->queue_id[0] ? o->queue_id :
-			    o->message_id, now, exp, "reboundd", why, now) < 0)
-				return (-1);
-			store_bind_text(st->q[Q_RETRY_DEL], 1, addr);
-			if (step_done(st, st->q[Q_RETRY_DEL]) != 0)
-				return (-1);
-		} else {
-			sqlite3_stmt *p = st->q[Q_RETRY_PUT];
-			store_bind_text(p, 1, addr);
-			sqlite3_bind_int64(p, 2, failures);
-			sqlite3_bind_int64(p, 3, first);
-			sqlite3_bind_int64(p, 4, o->time);
-			store_bind_text(p, 5, v->enhanced[0] ? v->enhanced : o->dsn);
-			store_bind_text(p, 6, taxonomy_category_name(v->category));
-			store_bind_text(p, 7, taxonomy_reason_name(v->reason));
-			if (step_done(st, p) != 0)
-				return (-1);
-		}
-	}
+	if (apply_retry(st, o, i, addr, now) != 0)
+		return (-1);
 
 	if (v->action == RB_ACTION_SUPPRESS) {
 		char evidence[512];

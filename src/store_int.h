@@ -20,7 +20,8 @@
 enum {
 	Q_OUTCOME_INSERT, Q_COUNTER_ADD, Q_RETRY_GET, Q_RETRY_PUT, Q_RETRY_DEL,
 	Q_SUP_GET, Q_SUP_ADD, Q_SUP_DEL, Q_AUDIT, Q_POS_PUT, Q_POS_GET,
-	Q_FLOW_PUT, Q__COUNT
+	Q_FLOW_PUT, Q_OUTCOME_VERIFY, Q_RETRY_SCAN, Q_SUP_EXPIRED_DEL,
+	Q__COUNT
 };
 
 /* A suppression-set change waiting for its transaction to commit. */

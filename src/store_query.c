@@ -81,7 +81,8 @@ store_lookup(struct store *st, const char *addr_in, time_t now)
 	    json_incref(json_array_get(sup, 0)) : json_null());
 	json_decref(sup);
 	json_t *retry = query_rows(st, "SELECT failures, first, last, "
-	    "last_code, last_category, last_reason FROM retry WHERE address = ?",
+	    "last_code, last_category, last_reason FROM retry WHERE address = ? "
+	    "AND failures > 0",
 	    addr, 0, 1);
 	json_object_set_new(o, "retry", json_array_size(retry) ?
 	    json_incref(json_array_get(retry, 0)) : json_null());
@@ -221,7 +222,7 @@ store_status(struct store *st)
 		st->n_outcomes = store_count_of(st, "SELECT count(*) FROM outcomes");
 	json_object_set_new(o, "outcomes", json_integer(st->n_outcomes));
 	json_object_set_new(o, "suppressions", json_integer((json_int_t)supset_count(st->set)));
-	json_object_set_new(o, "retry_states", json_integer(store_count_of(st, "SELECT count(*) FROM retry")));
+	json_object_set_new(o, "retry_states", json_integer(store_count_of(st, "SELECT count(*) FROM retry WHERE failures > 0")));
 	json_object_set_new(o, "suppression_set", json_integer((json_int_t)supset_count(st->set)));
 	json_object_set_new(o, "size_bytes", json_integer(stat(st->path, &sb) == 0 ? sb.st_size : -1));
 	/* The latest delivery per transport: what escalation waits for. */

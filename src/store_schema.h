@@ -30,7 +30,8 @@ static const char store_schema_sql[] =
 "  source TEXT, queue_id TEXT,"
 "  recipient TEXT NOT NULL, sender TEXT, message_id TEXT, relay TEXT,"
 "  dsn TEXT, outcome TEXT, reason TEXT, category TEXT, action TEXT,"
-"  provider TEXT, hardbounce INTEGER, transport TEXT, text TEXT);"
+"  provider TEXT, hardbounce INTEGER, transport TEXT, text TEXT,"
+"  unverified INTEGER NOT NULL DEFAULT 0);"
 "CREATE TABLE IF NOT EXISTS suppressions("
 "  address TEXT PRIMARY KEY, reason TEXT, category TEXT, codes TEXT,"
 "  text TEXT, source TEXT, evidence TEXT, created INTEGER NOT NULL,"
@@ -43,7 +44,8 @@ static const char store_schema_sql[] =
 "CREATE INDEX IF NOT EXISTS audit_address ON audit(address, id);"
 "CREATE TABLE IF NOT EXISTS retry("
 "  address TEXT PRIMARY KEY, failures INTEGER NOT NULL, first INTEGER,"
-"  last INTEGER, last_code TEXT, last_category TEXT, last_reason TEXT"
+"  last INTEGER, last_code TEXT, last_category TEXT, last_reason TEXT,"
+"  reset INTEGER NOT NULL DEFAULT 0"
 ") WITHOUT ROWID;"
 "CREATE TABLE IF NOT EXISTS counters("
 "  gran INTEGER, bucket INTEGER, dim TEXT, key TEXT, outcome TEXT,"
@@ -87,5 +89,24 @@ static const char store_schema_v1_to_v2[] =
 "  transport, text FROM outcomes ORDER BY id;"
 "DROP TABLE outcomes;"
 "ALTER TABLE outcomes_v2 RENAME TO outcomes;";
+
+/*
+ * Added to outcomes in place (no rebuild, so in any version): a bounce
+ * report nobody vouched for, which changes no state.  Such rows were
+ * always written with action none and their text marked, so older rows
+ * are told by that.
+ */
+static const char store_schema_add_unverified[] =
+"ALTER TABLE outcomes ADD COLUMN unverified INTEGER NOT NULL DEFAULT 0;"
+"UPDATE outcomes SET unverified = 1 WHERE source = 'dsn' AND"
+"  action = 'none' AND text LIKE 'unverified: %';";
+
+/*
+ * The time of a recipient's last escalation, before which its failures
+ * no longer count (store.c, struct retry); 0 for the rows already there,
+ * whose escalations deleted them.
+ */
+static const char store_schema_add_reset[] =
+"ALTER TABLE retry ADD COLUMN reset INTEGER NOT NULL DEFAULT 0;";
 
 #endif

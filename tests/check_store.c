@@ -293,6 +293,151 @@ START_TEST(test_escalation)
 }
 END_TEST
 
+static void
+soft(const char *rcpt, const char *qid, time_t t, time_t now)
+{
+	struct rb_outcome_rec r = mk(rcpt, qid, RB_OUTCOME_DEFERRED,
+	    RB_CATEGORY_NETWORK, RB_ACTION_RETRY, RB_REASON_NETWORKERROR, t);
+
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+}
+
+static void
+delivered(const char *rcpt, const char *qid, time_t t, time_t now)
+{
+	struct rb_outcome_rec r = mk(rcpt, qid, RB_OUTCOME_DELIVERED,
+	    RB_CATEGORY_DELIVERED, RB_ACTION_NONE, RB_REASON_DELIVERED, t);
+
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+}
+
+/*
+ * Outcomes that come out of the order they happened (a bounce report
+ * dated days back, a second log file read late): escalation counts the
+ * soft failures since the latest delivery by when they happened.
+ */
+START_TEST(test_escalation_out_of_order)
+{
+	time_t now = 1800000000, h = 3600;
+
+	/* A failure from before a delivery, read last, does not count. */
+	delivered("back@example.com", "A1", now - 60 * h, now);
+	soft("back@example.com", "A2", now - 50 * h, now);
+	soft("back@example.com", "A3", now - 1 * h, now);
+	soft("back@example.com", "A4", now - 300, now);
+	soft("back@example.com", "A0", now - 100 * h, now);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "back@example.com", NULL), 0);
+	json_t *l = store_lookup(st, "back@example.com", now);
+	ck_assert_int_eq(jint(l, "retry", "failures"), 3);
+	json_decref(l);
+
+	/* A failure older than the others, read late, widens the span. */
+	delivered("other@example.com", "B9", now - 2 * h, now);
+	soft("late@example.com", "B1", now - 100 * h, now);
+	soft("late@example.com", "B2", now - 1 * h, now);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "late@example.com", NULL), 0);
+	soft("late@example.com", "B3", now - 90 * h, now);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "late@example.com", NULL), 1);
+	/*
+	 * The escalation ends the failures it counted: removed by hand, the
+	 * address is not suppressed again by the next failure, nor by one
+	 * from before the escalation read later still.
+	 */
+	ck_assert_int_eq(store_suppress_remove(st, "late@example.com", "uid:0",
+	    "fixed", now), 0);
+	soft("late@example.com", "B4", now - 200, now);
+	soft("late@example.com", "B5", now - 95 * h, now);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "late@example.com", NULL), 0);
+	l = store_lookup(st, "late@example.com", now);
+	ck_assert_int_eq(jint(l, "retry", "failures"), 1);
+	json_decref(l);
+
+	/* A delivery from before every failure, read late, ends none. */
+	soft("keep@example.com", "C1", now - 100 * h, now);
+	soft("keep@example.com", "C2", now - 50 * h, now);
+	delivered("keep@example.com", "C0", now - 120 * h, now);
+	l = store_lookup(st, "keep@example.com", now);
+	ck_assert_int_eq(jint(l, "retry", "failures"), 2);
+	json_decref(l);
+	soft("keep@example.com", "C3", now - 1 * h, now);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "keep@example.com", NULL), 1);
+
+	/* One between the failures, read late, ends those before it. */
+	soft("mid@example.com", "D1", now - 100 * h, now);
+	soft("mid@example.com", "D2", now - 1 * h, now);
+	delivered("mid@example.com", "D0", now - 50 * h, now);
+	l = store_lookup(st, "mid@example.com", now);
+	ck_assert_int_eq(jint(l, "retry", "failures"), 1);
+	json_decref(l);
+	soft("mid@example.com", "D3", now - 300, now);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "mid@example.com", NULL), 0);
+}
+END_TEST
+
+/*
+ * A suppression whose lifetime is over, not yet expired by the timer,
+ * does not keep a new one out: it is expired first, in the history.
+ */
+START_TEST(test_expired_row_replaced)
+{
+	time_t now = 1800000000;
+
+	ck_assert_int_eq(store_suppress_add(st, "bob@example.org", "hold",
+	    RB_SOURCE_MANUAL, "uid:0", now, now + 2), 0);
+	struct rb_outcome_rec r = mk("bob@example.org", "E1", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
+	    RB_REASON_USERUNKNOWN, now + 10);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now + 10, NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "bob@example.org", NULL), 1);
+	json_t *l = store_lookup(st, "bob@example.org", now + 10);
+	json_t *sup = json_object_get(l, "suppression");
+	ck_assert_str_eq(json_string_value(json_object_get(sup, "source")), "log");
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), 0);
+	json_t *h = json_object_get(l, "history");
+	ck_assert_int_eq(json_array_size(h), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 1), "op")), "expire");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 2), "op")), "add");
+	json_decref(l);
+	/* The timer finds nothing left to expire. */
+	ck_assert_int_eq(store_maintain(st, now + 20), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "bob@example.org", NULL), 1);
+}
+END_TEST
+
+/*
+ * A bounce report nobody vouched for, stored first, does not hide the
+ * same outcome from the log read after it: the log's takes the row and
+ * acts, counted once.
+ */
+START_TEST(test_unverified_then_log)
+{
+	time_t now = 1800000000;
+	struct rb_outcome_rec r = mk("hard@example.net", "F1", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
+	    RB_REASON_USERUNKNOWN, now);
+	struct rb_outcome_rec u = r;
+
+	u.source = RB_SOURCE_DSN;
+	u.unverified = 1;
+	u.v.action = RB_ACTION_NONE;
+	ck_assert_int_eq(store_apply(st, &u, 1, NULL, now, NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "hard@example.net", NULL), 0);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "hard@example.net", NULL), 1);
+	/* Once: the row is the log's now, and the report again adds none. */
+	ck_assert_int_eq(store_apply(st, &u, 1, NULL, now, NULL), 0);
+	json_t *j = store_status(st);
+	ck_assert_int_eq(jint(j, "outcomes", NULL), 1);
+	json_decref(j);
+	j = store_stats(st, "", 0, "provider", now);
+	ck_assert_msg(j != NULL, "stats");
+	char *dump = json_dumps(j, JSON_COMPACT);
+	ck_assert_msg(strstr(dump, "\"bounced\":1") != NULL, "%s", dump);
+	free(dump);
+	json_decref(j);
+}
+END_TEST
+
 /*
  * A sending system cut off from the world fails every recipient softly,
  * again and again: no escalation until mail went out through the same
@@ -521,7 +666,17 @@ START_TEST(test_schema_v1_upgraded)
 	    "  dsn TEXT, outcome TEXT, reason TEXT, category TEXT, action TEXT,"
 	    "  provider TEXT, hardbounce INTEGER, transport TEXT, text TEXT);"
 	    "CREATE INDEX outcomes_time ON outcomes(time);"
-	    "CREATE INDEX outcomes_recipient ON outcomes(recipient, time);",
+	    "CREATE INDEX outcomes_recipient ON outcomes(recipient, time);"
+	    /* A report nobody vouched for, as it was written before. */
+	    "INSERT INTO outcomes(id, key, time, source, recipient, outcome,"
+	    "  action, text) VALUES (8, 'k8', 1800000000, 'dsn',"
+	    "  'other@example.org', 'bounced', 'none', 'unverified: 550 no');"
+	    "CREATE TABLE retry("
+	    "  address TEXT PRIMARY KEY, failures INTEGER NOT NULL, first INTEGER,"
+	    "  last INTEGER, last_code TEXT, last_category TEXT, last_reason TEXT"
+	    ") WITHOUT ROWID;"
+	    "INSERT INTO retry VALUES('slow@example.org', 2, 1, 2, '4.4.1',"
+	    "  'network', 'networkerror');",
 	    NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO outcomes(id, key, "
 	    "time, source, queue_id, recipient, outcome, reason, category, "
@@ -539,7 +694,11 @@ START_TEST(test_schema_v1_upgraded)
 	/* The old row is there, and the same outcome again is not a second. */
 	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
 	json_t *j = store_status(st);
-	ck_assert_int_eq(jint(j, "outcomes", NULL), 1);
+	ck_assert_int_eq(jint(j, "outcomes", NULL), 2);
+	ck_assert_int_eq(jint(j, "retry_states", NULL), 1);
+	json_decref(j);
+	j = store_lookup(st, "slow@example.org", now);
+	ck_assert_int_eq(jint(j, "retry", "failures"), 2);
 	json_decref(j);
 	j = store_lookup(st, "old@example.org", now);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "recent")), 1);
@@ -552,12 +711,15 @@ START_TEST(test_schema_v1_upgraded)
 	    "(SELECT v FROM meta WHERE k = 'schema_version'), "
 	    "(SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
 	    " WHERE type = 'index' AND tbl_name = 'outcomes' AND sql IS NOT NULL "
-	    " ORDER BY name)), (SELECT id FROM outcomes)", -1, &s, NULL), SQLITE_OK);
+	    " ORDER BY name)), (SELECT group_concat(id || ':' || unverified) "
+	    " FROM (SELECT id, unverified FROM outcomes ORDER BY id)),"
+	    " (SELECT reset FROM retry)", -1, &s, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
 	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "2");
 	ck_assert_str_eq((const char *)sqlite3_column_text(s, 1),
 	    "outcomes_recipient_key,outcomes_time");
-	ck_assert_int_eq(sqlite3_column_int(s, 2), 7);
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 2), "7:0,8:1");
+	ck_assert_int_eq(sqlite3_column_int(s, 3), 0);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	st = store_open(path, NULL, err, sizeof(err));
@@ -1039,6 +1201,9 @@ main(void)
 	tcase_add_test(tc, test_dedup_and_suppress);
 	tcase_add_test(tc, test_fresh_marks);
 	tcase_add_test(tc, test_escalation);
+	tcase_add_test(tc, test_escalation_out_of_order);
+	tcase_add_test(tc, test_expired_row_replaced);
+	tcase_add_test(tc, test_unverified_then_log);
 	tcase_add_test(tc, test_escalation_needs_flow);
 	tcase_add_test(tc, test_manual_and_expiry);
 	tcase_add_test(tc, test_refused_changes);
