@@ -1,7 +1,8 @@
 /*
  * outcome.c - identity of an outcome, shared by every source so the same
  * event reported twice (a replayed log, a restart, the log line and the DSN
- * for one bounce) gets the same key and is counted once.
+ * for one bounce) gets the same key and is counted once; and the form of a
+ * recipient address that the key and the store's rows are both made from.
  *
  * Pure; any thread.
  */
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "outcome.h"
+#include "util.h"
 
 /* 64-bit FNV-1a, fed lower-cased when asked. */
 static uint64_t
@@ -29,14 +31,62 @@ fnv(uint64_t h, const char *s, int fold)
 	return (h);
 }
 
+/*
+ * "dead"@example.com is dead@example.com (RFC 5321 4.1.2: quotes a local
+ * part does not need change nothing), so it is keyed and refused alike;
+ * a local part that needs its quotes ("a b"@x) keeps them.
+ */
+static void
+unquote_local(char *a)
+{
+	if (a[0] != '"')
+		return;
+	char *q = strchr(a + 1, '"');
+	if (q == NULL || q[1] != '@' || q == a + 1 || a[1] == '.' || q[-1] == '.')
+		return;
+	for (const char *p = a + 1; p < q; p++)
+		if (!(isalnum((unsigned char)*p) || (*p == '.' && p[1] != '.') ||
+		    strchr("!#$%&'*+-/=?^_`{|}~", *p) != NULL))
+			return;
+	size_t ln = (size_t)(q - a - 1);
+	memmove(a, a + 1, ln);
+	memmove(a + ln, q + 1, strlen(q + 1) + 1);
+}
+
+void
+outcome_canon_address(const char *addr, char *out, size_t outlen)
+{
+	size_t n;
+
+	while (*addr == ' ' || *addr == '<')
+		addr++;
+	util_strlcpy(out, addr, outlen);
+	n = strlen(out);
+	while (n > 0 && (out[n - 1] == '>' || out[n - 1] == ' ' ||
+	    out[n - 1] == '.'))
+		out[--n] = '\0';
+	unquote_local(out);
+	char *at = strrchr(out, '@');
+	if (at != NULL)
+		util_lower(at);
+}
+
 void
 outcome_make_key(struct rb_outcome_rec *o)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	const char *what = taxonomy_outcome_name(o->v.outcome);
-	char t[32];
+	char rcpt[RB_ADDR_MAX], t[32];
 
-	h = fnv(h, o->recipient, 1);
+	/*
+	 * The recipient in the form the store keeps it: the log's
+	 * to=<hard@x> and a DSN's "hard"@x are one row there, so they are one
+	 * outcome here.  An address already in that form hashes as it always
+	 * did (keys in existing databases still match); the whole of it is
+	 * hashed without case whatever address_case_fold says, as before.
+	 */
+	outcome_canon_address(o->recipient, rcpt, sizeof(rcpt));
+	h = fnv(h, rcpt, 1);
 	if (o->queue_id[0] != '\0') {
 		h = fnv(h, o->queue_id, 0);
 	} else {

@@ -64,12 +64,22 @@ struct rb_outcome_rec {
  */
 int outcome_address_fits(const char *p, size_t n, size_t cap);
 
+/*
+ * addr in the form every outcome is keyed and stored by, into out (outlen
+ * bytes, not overlapping addr): blanks and '<' before it and '>', blanks
+ * and a trailing dot after it dropped, quotes its local part does not need
+ * dropped ("dead"@x is dead@x), the domain lower-cased.  The local part's
+ * case is kept: folding it is the store's option (address_case_fold).
+ * Applied twice it changes nothing more.
+ */
+void outcome_canon_address(const char *addr, char *out, size_t outlen);
+
 /* Zero a record (size -1: unknown). */
 void outcome_init(struct rb_outcome_rec *);
 /*
- * Fill o->key from recipient, queue ID (or original Message-ID), outcome,
- * and for repeating outcomes (deferrals) the time (as reported) and status
- * code.
+ * Fill o->key from recipient (in outcome_canon_address's form), queue ID
+ * (or original Message-ID), outcome, and for repeating outcomes (deferrals)
+ * the time (as reported) and status code.
  */
 void outcome_make_key(struct rb_outcome_rec *);
 

@@ -24,7 +24,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,46 +123,17 @@ store_set_options(struct store *st, const struct store_options *o)
 }
 
 /*
- * "dead"@example.com is dead@example.com (RFC 5321 4.1.2: quotes a local
- * part does not need change nothing), so it is keyed and refused alike;
- * a local part that needs its quotes ("a b"@x) keeps them.
+ * The address's form (outcome_canon_address, shared with the outcome key
+ * so the store's rows and the key agree), then the case rule the database
+ * was opened with.
  */
-static void
-unquote_local(char *a)
-{
-	if (a[0] != '"')
-		return;
-	char *q = strchr(a + 1, '"');
-	if (q == NULL || q[1] != '@' || q == a + 1 || a[1] == '.' || q[-1] == '.')
-		return;
-	for (const char *p = a + 1; p < q; p++)
-		if (!(isalnum((unsigned char)*p) || (*p == '.' && p[1] != '.') ||
-		    strchr("!#$%&'*+-/=?^_`{|}~", *p) != NULL))
-			return;
-	size_t ln = (size_t)(q - a - 1);
-	memmove(a, a + 1, ln);
-	memmove(a + ln, q + 1, strlen(q + 1) + 1);
-}
-
 void
 store_fold_address(const struct store *st, const char *addr, char *out,
     size_t outlen)
 {
-	size_t n;
-
-	while (*addr == ' ' || *addr == '<')
-		addr++;
-	util_strlcpy(out, addr, outlen);
-	n = strlen(out);
-	while (n > 0 && (out[n - 1] == '>' || out[n - 1] == ' ' ||
-	    out[n - 1] == '.'))
-		out[--n] = '\0';
-	unquote_local(out);
-	char *at = strrchr(out, '@');
+	outcome_canon_address(addr, out, outlen);
 	if (st != NULL && st->opt.fold == STORE_FOLD_ALL)
 		util_lower(out);
-	else if (at != NULL)
-		util_lower(at);
 }
 
 int

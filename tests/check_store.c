@@ -2,8 +2,9 @@
  * check_store.c - the store on a real SQLite file: de-duplication,
  * suppression on evidence, escalation of soft failures, manual changes with
  * their audit trail, expiry, positions committed with outcomes, counters,
- * CSV round trip, a read-only database, the suppression set, and the
- * upgrade of a database in the first layout.
+ * CSV round trip, a read-only database, the suppression set, the
+ * upgrade of a database in the first layout, and outcome keys: one
+ * bounce however its recipient is spelled, keys stable across versions.
  */
 #include "config.h"
 
@@ -1144,6 +1145,96 @@ START_TEST(test_fold_quoted)
 }
 END_TEST
 
+/*
+ * One bounce seen in the log as to=<hard3@remote.example> and in its DSN
+ * (same queue ID) with the local part in quotes it does not need, a
+ * trailing dot or blanks: the store keeps one address, so it is one
+ * outcome, one row, one bounce counted.
+ */
+START_TEST(test_log_and_dsn_spellings)
+{
+	time_t now = 1800000000;
+	static const char *const dsn_spelled[] = {
+		"\"hard3\"@remote.example", "hard3@remote.example.",
+		" hard3@remote.example", "<\"hard3\"@Remote.Example.>",
+	};
+	enum { N = sizeof(dsn_spelled) / sizeof(dsn_spelled[0]) };
+	struct rb_outcome_rec lg, d[N];
+
+	lg = mk("hard3@remote.example", "5C5C5C5C03", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
+	    RB_REASON_USERUNKNOWN, now - 110);
+	for (size_t i = 0; i < N; i++) {
+		d[i] = mk(dsn_spelled[i], "5C5C5C5C03", RB_OUTCOME_BOUNCED,
+		    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
+		    RB_REASON_USERUNKNOWN, now - 100);
+		d[i].source = RB_SOURCE_DSN;
+		outcome_make_key(&d[i]);
+		ck_assert_msg(strcmp(d[i].key, lg.key) == 0, "%s: %s, log %s",
+		    dsn_spelled[i], d[i].key, lg.key);
+	}
+	/* The log line first, the DSN later, as the daemon sees them. */
+	ck_assert_int_eq(store_apply(st, &lg, 1, NULL, now, NULL), 0);
+	ck_assert_int_eq(store_apply(st, d, N, NULL, now, NULL), 0);
+	json_t *s = store_status(st);
+	ck_assert_int_eq(jint(s, "outcomes", NULL), 1);
+	json_decref(s);
+	json_t *stats = store_stats(st, "", now - 3600, "provider", now);
+	json_t *row = json_array_get(json_object_get(stats, "rows"), 0);
+	ck_assert_int_eq(jint(row, "bounced", NULL), 1);
+	ck_assert_int_eq(jint(row, "total", NULL), 1);
+	json_decref(stats);
+
+	/* A local part that needs its quotes is another mailbox. */
+	struct rb_outcome_rec q = mk("\"hard3 x\"@remote.example",
+	    "5C5C5C5C03", RB_OUTCOME_BOUNCED, RB_CATEGORY_INVALID_ADDRESS,
+	    RB_ACTION_SUPPRESS, RB_REASON_USERUNKNOWN, now - 110);
+	ck_assert_str_ne(q.key, lg.key);
+}
+END_TEST
+
+/*
+ * Keys of recipients already in the stored form are the ones earlier
+ * versions made: databases hold them, and a restart or a re-read must
+ * still find them.
+ */
+START_TEST(test_key_unchanged)
+{
+	static const struct {
+		const char *rcpt, *qid, *mid, *dsn;
+		enum rb_outcome out;
+		const char *key;
+	} cases[] = {
+		{ "hard3@remote.example", "5C5C5C5C03", "", "5.1.1",
+		    RB_OUTCOME_BOUNCED, "5f0d3bd4d9a6ce4d" },
+		{ "Dead@example.com", "AAA111", "", "5.1.1",
+		    RB_OUTCOME_BOUNCED, "df2a3794d8e95aff" },
+		{ "\"neko....nyaan....\"@libsisimai.org", "", "<x@y.example>",
+		    "5.1.1", RB_OUTCOME_BOUNCED, "3983c73575d4beb9" },
+		{ "\"a b\"@example.com", "AAA112", "", "4.2.2",
+		    RB_OUTCOME_DEFERRED, "77bf336dcfd7ee5d" },
+		{ "postmaster", "AAA113", "", "5.1.1",
+		    RB_OUTCOME_BOUNCED, "2ac4ac7a11162176" },
+		{ "", "", "", "", RB_OUTCOME_UNKNOWN, "c6ee05d7d7d11a03" },
+	};
+	struct rb_outcome_rec o;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		outcome_init(&o);
+		o.source = RB_SOURCE_LOG;
+		o.time = 1800000000;
+		snprintf(o.recipient, sizeof(o.recipient), "%s", cases[i].rcpt);
+		snprintf(o.queue_id, sizeof(o.queue_id), "%s", cases[i].qid);
+		snprintf(o.message_id, sizeof(o.message_id), "%s", cases[i].mid);
+		snprintf(o.dsn, sizeof(o.dsn), "%s", cases[i].dsn);
+		o.v.outcome = cases[i].out;
+		outcome_make_key(&o);
+		ck_assert_msg(strcmp(o.key, cases[i].key) == 0, "%s: %s",
+		    cases[i].rcpt, o.key);
+	}
+}
+END_TEST
+
 START_TEST(test_csv_import_checks)
 {
 	char err[256];
@@ -1219,6 +1310,8 @@ main(void)
 	tcase_add_test(tc, test_csv_export_not_utf8);
 	tcase_add_test(tc, test_add_sets_expiry);
 	tcase_add_test(tc, test_fold_quoted);
+	tcase_add_test(tc, test_log_and_dsn_spellings);
+	tcase_add_test(tc, test_key_unchanged);
 	tcase_add_test(tc, test_list_newest_first);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
