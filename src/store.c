@@ -609,27 +609,18 @@ store_pend_apply(struct store *st)
 }
 
 /*
- * Insert a suppression inside the current transaction.  Returns 1 when
- * added, 0 when the address was already suppressed, -1 on error.
+ * Expire addr's suppression if its lifetime is over, as the next expiry
+ * run would: 1 expired, 0 not (none, or still in force), -1 error.
  */
-int
-store_suppress_tx(struct store *st, const char *addr, const char *reason,
-    const char *category, const char *codes, const char *text,
-    const char *source, const char *evidence, time_t created, time_t expires,
-    const char *who, const char *why, time_t now)
+static int
+expire_one(struct store *st, const char *addr, time_t now)
 {
 	sqlite3_stmt *s = st->q[Q_SUP_EXPIRED_DEL];
+	char detail[512];
 
-	/*
-	 * A suppression whose lifetime is over is expired here, as the
-	 * next expiry run would, before the new one: left in place until
-	 * then, it would keep the new one out (in the second before the
-	 * timer, or at start-up) and the address would go unsuppressed.
-	 */
 	store_bind_text(s, 1, addr);
 	sqlite3_bind_int64(s, 2, now);
 	int rc = sqlite3_step(s);
-	char detail[512];
 	util_strlcpy(detail, rc == SQLITE_ROW && sqlite3_column_text(s, 0) ?
 	    (const char *)sqlite3_column_text(s, 0) : "", sizeof(detail));
 	while (rc == SQLITE_ROW)
@@ -640,25 +631,50 @@ store_suppress_tx(struct store *st, const char *addr, const char *reason,
 		log_warnx("store: error=\"%s\"", sqlite3_errmsg(st->db));
 		return (-1);
 	}
-	if (sqlite3_changes(st->db) > 0 &&
-	    (audit(st, now, addr, "expire", "", "reboundd", "lifetime reached",
-	    detail) != 0 || pend(st, 0, addr, 0, 0, 0) != 0))
-		return (-1);
-
-	s = st->q[Q_SUP_ADD];
-	store_bind_text(s, 1, addr);
-	store_bind_text(s, 2, reason);
-	store_bind_text(s, 3, category);
-	store_bind_text(s, 4, codes);
-	store_bind_text(s, 5, text);
-	store_bind_text(s, 6, source);
-	store_bind_text(s, 7, evidence);
-	sqlite3_bind_int64(s, 8, created);
-	sqlite3_bind_int64(s, 9, expires);
-	if (step_done(st, s) != 0)
-		return (-1);
 	if (sqlite3_changes(st->db) == 0)
 		return (0);
+	if (audit(st, now, addr, "expire", "", "reboundd", "lifetime reached",
+	    detail) != 0 || pend(st, 0, addr, 0, 0, 0) != 0)
+		return (-1);
+	return (1);
+}
+
+/*
+ * Insert a suppression inside the current transaction.  Returns 1 when
+ * added, 0 when the address was already suppressed, -1 on error.
+ */
+int
+store_suppress_tx(struct store *st, const char *addr, const char *reason,
+    const char *category, const char *codes, const char *text,
+    const char *source, const char *evidence, time_t created, time_t expires,
+    const char *who, const char *why, time_t now)
+{
+	sqlite3_stmt *s = st->q[Q_SUP_ADD];
+
+	for (int again = 0;; again++) {
+		store_bind_text(s, 1, addr);
+		store_bind_text(s, 2, reason);
+		store_bind_text(s, 3, category);
+		store_bind_text(s, 4, codes);
+		store_bind_text(s, 5, text);
+		store_bind_text(s, 6, source);
+		store_bind_text(s, 7, evidence);
+		sqlite3_bind_int64(s, 8, created);
+		sqlite3_bind_int64(s, 9, expires);
+		if (step_done(st, s) != 0)
+			return (-1);
+		if (sqlite3_changes(st->db) > 0)
+			break;
+		/*
+		 * There already.  One whose lifetime is over, left in place
+		 * until the expiry timer (a second, or at start-up), would
+		 * keep this one out and the address would go unsuppressed:
+		 * it is expired now, in the history, and this one added.
+		 */
+		int e = again ? 0 : expire_one(st, addr, now);
+		if (e <= 0)
+			return (e);
+	}
 	if (audit(st, now, addr, "add", source, who, why, NULL) != 0)
 		return (-1);
 	if (expires > 0 && (st->next_expiry == 0 || expires < st->next_expiry))
@@ -988,7 +1004,14 @@ apply_retry(struct store *st, const struct rb_outcome_rec *o, size_t i,
 	}
 	if (!is_soft_evidence(v))
 		return (0);
-	if (found && o->time >= r.last && o->time > r.reset) {
+	/*
+	 * In order: after the row's latest failure, or, with no row, at or
+	 * after every delivery recorded (to anyone), so none to this
+	 * recipient can follow it.  Without a row no failure since the
+	 * latest delivery is left uncounted: each made or kept one.
+	 */
+	if ((found && o->time >= r.last && o->time > r.reset) ||
+	    (!found && o->time >= store_flow_latest(st, i))) {
 		if (r.failures++ == 0)
 			r.first = o->time;
 		r.last = o->time;

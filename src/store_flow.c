@@ -105,6 +105,10 @@ store_flow_batch(struct store *st, const struct rb_outcome_rec *recs,
 		if (b == NULL)
 			return (-1);
 		st->flow_before = b;
+		b = realloc(st->any_before, n * sizeof(*b));
+		if (b == NULL)
+			return (-1);
+		st->any_before = b;
 		st->flow_before_cap = n;
 	}
 	/* From what the store has committed, whatever a failed batch saw. */
@@ -114,6 +118,7 @@ store_flow_batch(struct store *st, const struct rb_outcome_rec *recs,
 	for (size_t i = 0; i < n; i++) {
 		const struct rb_outcome_rec *o = &recs[i];
 		int k = o->transport[0] ? slot(st, o->transport, 0) : -1;
+		st->any_before[i] = st->next_any;
 		if (st->next_any == 0)
 			st->flow_before[i] = -1;	/* no delivery seen yet */
 		else if (o->transport[0] == '\0')
@@ -176,9 +181,16 @@ store_flow_allows(const struct store *st, size_t i, time_t first)
 	return (before < 0 || before >= first);
 }
 
+time_t
+store_flow_latest(const struct store *st, size_t i)
+{
+	return (st->any_before[i]);
+}
+
 void
 store_flow_free(struct store *st)
 {
 	free(st->flow);
 	free(st->flow_before);
+	free(st->any_before);
 }

@@ -90,6 +90,7 @@ struct store {
 	 */
 	time_t next_expiry;
 	time_t *flow_before;	/* per outcome of the batch, in its order */
+	time_t *any_before;	/* the same through any transport, 0: none */
 	size_t flow_before_cap;
 };
 
@@ -130,6 +131,12 @@ void store_flow_saved(struct store *);
  * since then, or when no delivery was ever recorded.
  */
 int store_flow_allows(const struct store *, size_t i, time_t first);
+/*
+ * The latest delivery recorded, to anyone, before outcome i of the batch
+ * (0: none): no recipient has one later, so a failure at or after it is
+ * in order for its recipient too.
+ */
+time_t store_flow_latest(const struct store *, size_t i);
 void store_flow_free(struct store *);
 
 #endif
