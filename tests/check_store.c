@@ -332,6 +332,13 @@ START_TEST(test_escalation_out_of_order)
 	ck_assert_int_eq(jint(l, "retry", "failures"), 3);
 	json_decref(l);
 
+	/* With no retry state yet: one from before the delivery makes none. */
+	delivered("solo@example.com", "S1", now - 10 * h, now);
+	soft("solo@example.com", "S0", now - 20 * h, now);
+	l = store_lookup(st, "solo@example.com", now);
+	ck_assert(json_is_null(json_object_get(l, "retry")));
+	json_decref(l);
+
 	/* A failure older than the others, read late, widens the span. */
 	delivered("other@example.com", "B9", now - 2 * h, now);
 	soft("late@example.com", "B1", now - 100 * h, now);
