@@ -93,12 +93,22 @@ print_table(json_t *ans)
 	size_t i;
 	json_t *r;
 
-	/* TOTAL is the sum of the five columns after it; BLOCKED is a part. */
+	/*
+	 * TOTAL is the sum of the six columns after it; BLOCKED is a part.
+	 * BOUNCE% is bounce_rate, the bounce rate replay's summary shows, not
+	 * bounced_rate (bounced over a total that counts every deferral).
+	 */
 	printf("%-22s %9s %9s %9s %9s %9s %9s %9s %9s %8s %8s\n", by ? by : "key",
 	    "TOTAL", "DELIVERED", "DEFERRED", "BOUNCED", "EXPIRED", "COMPLAINT",
 	    "OTHER", "BLOCKED", "BOUNCE%", "BLOCK%");
 	json_array_foreach(rows, i, r) {
-		printf("%-22.22s %9lld %9lld %9lld %9lld %9lld %9lld %9lld %9lld %7.2f%% %7.2f%%\n",
+		char bounce[16] = "-";
+		json_t *br = json_object_get(r, "bounce_rate");
+		/* null: no final outcome, only deferrals; no rate to show. */
+		if (json_is_number(br))
+			snprintf(bounce, sizeof(bounce), "%.2f%%",
+			    100 * json_number_value(br));
+		printf("%-22.22s %9lld %9lld %9lld %9lld %9lld %9lld %9lld %9lld %8s %7.2f%%\n",
 		    json_string_value(json_object_get(r, by)),
 		    json_integer_value(json_object_get(r, "total")),
 		    json_integer_value(json_object_get(r, "delivered")),
@@ -108,7 +118,7 @@ print_table(json_t *ans)
 		    json_integer_value(json_object_get(r, "complaint")),
 		    json_integer_value(json_object_get(r, "other")),
 		    json_integer_value(json_object_get(r, "blocked")),
-		    100 * json_real_value(json_object_get(r, "bounced_rate")),
+		    bounce,
 		    100 * json_real_value(json_object_get(r, "blocked_rate")));
 	}
 	if (json_array_size(rows) == 0)

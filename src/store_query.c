@@ -120,6 +120,39 @@ store_list(struct store *st, const char *category, const char *source,
 	return (arr);
 }
 
+static double
+row_count(json_t *r, const char *field)
+{
+	return ((double)json_integer_value(json_object_get(r, field)));
+}
+
+/*
+ * The rates of one stats row.  Each "<outcome>_rate" is that count over
+ * the row's total, which holds every deferral attempt: shares of what was
+ * logged, kept for the scripts that read them.  "bounce_rate" is the
+ * figure replay's summary and a provider's complaint are about: bounced
+ * and expired over the final outcomes (delivered, bounced, expired); null
+ * when the row has none, only deferrals.
+ */
+static void
+row_rates(json_t *r)
+{
+	static const char *const shares[] = { "delivered", "deferred",
+	    "bounced", "blocked" };
+	double t = row_count(r, "total");
+
+	for (size_t j = 0; j < sizeof(shares) / sizeof(shares[0]); j++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%s_rate", shares[j]);
+		json_object_set_new(r, name, json_real(t > 0 ?
+		    row_count(r, shares[j]) / t : 0));
+	}
+	double bad = row_count(r, "bounced") + row_count(r, "expired");
+	double fin = bad + row_count(r, "delivered");
+	json_object_set_new(r, "bounce_rate", fin > 0 ?
+	    json_real(bad / fin) : json_null());
+}
+
 json_t *
 store_stats(struct store *st, const char *provider, time_t since,
     const char *by, time_t now)
@@ -186,16 +219,8 @@ store_stats(struct store *st, const char *provider, time_t since,
 	sqlite3_finalize(s);
 	size_t i;
 	json_t *r;
-	json_array_foreach(rows, i, r) {
-		double t = (double)json_integer_value(json_object_get(r, "total"));
-		static const char *const rates[] = { "delivered", "deferred", "bounced", "blocked" };
-		for (int j = 0; j < 4; j++) {
-			char name[32];
-			snprintf(name, sizeof(name), "%s_rate", rates[j]);
-			json_object_set_new(r, name, json_real(t > 0 ?
-			    (double)json_integer_value(json_object_get(r, rates[j])) / t : 0));
-		}
-	}
+	json_array_foreach(rows, i, r)
+		row_rates(r);
 	json_object_set_new(res, "since", json_integer(since));
 	json_object_set_new(res, "by", json_string(dim));
 	json_object_set_new(res, "rows", rows);

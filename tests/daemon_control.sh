@@ -48,6 +48,33 @@ assert rows["gmail"]["delivered"] == 1 and rows["gmail"]["total"] == 1, rows
 assert rows["other"]["bounced"] == 1, rows
 PY
 
+# The bounce rate of stats is replay's: bounced and expired over the final
+# outcomes.  A gmail message deferred and then expired, next to
+# alice's delivery, is 50%; bounced over a total holding every deferral
+# (bounced_rate, once the column) read 0%.  Only deferrals: no rate, "-".
+now=$(date '+%b %e %H:%M:%S')
+cat >> "$D/mail.log" <<LOG
+$now mx1 postfix/qmgr[10]: 2B3C4D5E6F: from=<news@shop.example>, size=900, nrcpt=1 (queue active)
+$now mx1 postfix/smtp[11]: 2B3C4D5E6F: to=<slow@gmail.com>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to gmail-smtp-in.l.google.com[192.0.2.7]:25: Connection timed out)
+$now mx1 postfix/qmgr[10]: 2B3C4D5E6F: from=<news@shop.example>, status=expired, returned to sender
+$now mx1 postfix/qmgr[10]: 2B3C4D5E6F: removed
+$now mx1 postfix/smtp[11]: 3C4D5E6F7A: to=<later@yahoo.com>, relay=none, delay=5, delays=0/0/5/0, dsn=4.4.1, status=deferred (connect to mta5.am0.yahoodns.net[192.0.2.8]:25: Connection timed out)
+LOG
+daemon_caught_up "$D"
+c --json stats --by provider --since 1h > "$T/stats"
+python3 - "$T/stats" <<'PY' || fail "stats bounce rate: $(cat "$T/stats")"
+import json, sys
+rows = {r["provider"]: r for r in json.load(open(sys.argv[1]))["rows"]}
+g = rows["gmail"]
+assert (g["total"], g["delivered"], g["deferred"], g["expired"]) == (3, 1, 1, 1), g
+assert g["bounce_rate"] == 0.5 and g["bounced_rate"] == 0, g
+assert rows["yahoo"]["bounce_rate"] is None, rows["yahoo"]
+assert rows["other"]["bounce_rate"] == 1, rows["other"]
+PY
+c stats --by provider --since 1h > "$T/stats.txt"
+awk '$1 == "gmail" && $10 == "50.00%" { g = 1 } $1 == "yahoo" && $10 == "-" { y = 1 }
+	END { exit !(g && y) }' "$T/stats.txt" || fail "stats BOUNCE% column: $(cat "$T/stats.txt")"
+
 # 100 clients at once, each must get the right answer.
 # (wait for the clients by pid: a bare wait would wait for reboundd too)
 pids=
