@@ -117,6 +117,11 @@ int store_suppress_remove(struct store *, const char *addr, const char *who,
 json_t *store_lookup(struct store *, const char *addr, time_t now);
 json_t *store_list(struct store *, const char *category, const char *source,
     time_t since, size_t limit);
+/*
+ * Counters by "by" (provider, category, code, domain, transport); a
+ * provider ("" for all) filters only by provider and by category, the
+ * others are counted without it: asked with one, the answer holds "error".
+ */
 json_t *store_stats(struct store *, const char *provider, time_t since,
     const char *by, time_t now);
 json_t *store_status(struct store *);

@@ -172,13 +172,26 @@ store_stats(struct store *st, const char *provider, time_t since,
 	}
 	/* "category" is a column of the provider dimension. */
 	int by_cat = strcmp(dim, "category") == 0;
+	/*
+	 * Codes, domains and transports are counted without the provider
+	 * (count_outcome()): filtered by one, they answered for all of them
+	 * as if for it.  Refused, not guessed.
+	 */
+	if (provider != NULL && *provider != '\0' && !by_cat &&
+	    strcmp(dim, "provider") != 0) {
+		json_object_set_new(res, "error", json_string("stats: --provider "
+		    "goes only with --by provider or --by category; codes, domains "
+		    "and transports are counted without their provider"));
+		json_decref(rows);
+		return (res);
+	}
 	const char *sql = by_cat ?
 	    "SELECT category AS k, outcome, category, sum(n) FROM counters WHERE "
 	    "gran = ?1 AND bucket >= ?2 AND dim = 'provider' AND (?3 = '' OR key = ?3) "
 	    "GROUP BY k, outcome, category ORDER BY k" :
 	    "SELECT key AS k, outcome, category, sum(n) FROM counters WHERE "
-	    "gran = ?1 AND bucket >= ?2 AND dim = ?4 AND (?3 = '' OR "
-	    "?4 <> 'provider' OR key = ?3) GROUP BY k, outcome, category ORDER BY k";
+	    "gran = ?1 AND bucket >= ?2 AND dim = ?4 AND (?3 = '' OR key = ?3) "
+	    "GROUP BY k, outcome, category ORDER BY k";
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		json_object_set_new(res, "error", json_string(sqlite3_errmsg(st->db)));
 		json_decref(rows);

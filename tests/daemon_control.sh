@@ -202,6 +202,27 @@ import json, sys
 rows = json.load(sys.stdin)["rows"]
 assert [r["provider"] for r in rows] == ["gmail"] and rows[0]["delivered"] == 1, rows' ||
 	fail "stats --provider GMail: $(c --json stats --provider GMail --since 1h)"
+# Codes, domains and transports are counted without the provider: with
+# --provider they answered for every provider; refused by the daemon with
+# what is allowed, asked on the socket as by reboundctl.
+for by in code domain transport; do
+	if c stats --provider gmail --by $by 2> "$T/opt"; then fail "stats --provider gmail --by $by accepted"; fi
+	grep -q "reboundctl: stats: --provider goes only with --by provider or --by category" "$T/opt" ||
+		fail "stats --provider gmail --by $by: $(cat "$T/opt")"
+done
+python3 - "$D/ctl.sock" <<'PY' || fail "the socket took stats --provider with --by code"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"stats --provider gmail --by code\n")
+a = json.loads(s.makefile().readline())
+assert a["ok"] is False and "--by provider or --by category" in a["error"], a
+PY
+c --json stats --provider gmail --by category --since 1h | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)["rows"]
+assert sum(r["total"] for r in rows) == 3, rows' ||
+	fail "stats --provider gmail --by category: $(c --json stats --provider gmail --by category --since 1h)"
 for args in "status now" "export all" "events --bogus"; do
 	# shellcheck disable=SC2086
 	if c $args 2> "$T/opt"; then fail "$args accepted"; fi
