@@ -6,6 +6,13 @@
  *
  * --json writes one object per outcome; otherwise a summary by provider
  * and category with the dominant codes.  Single-threaded.
+ *
+ * The summary's counts are kept per provider and category, which are few
+ * (the provider map's names by the categories), so its tables add up to
+ * the outcomes line whatever the log.  Codes, which a log can hold by the
+ * thousand, are kept for the first SUMMARY_MAX provider, category and code
+ * combinations only: they name the dominant codes, and the summary says
+ * how many outcomes had a code past them.
  */
 #include "config.h"
 
@@ -27,7 +34,7 @@
 struct row {
 	char provider[RB_PROVIDER_MAX];
 	enum rb_category category;
-	char code[RB_ENHANCED_MAX];
+	char code[RB_ENHANCED_MAX];	/* "" in a group, which has every code */
 	unsigned long count[RB_OUTCOME__COUNT];
 	unsigned long total;
 };
@@ -35,10 +42,13 @@ struct row {
 struct replay_out {
 	int json;
 	const char *file;
-	struct row *rows;
+	struct row *rows;		/* by code, at most SUMMARY_MAX */
 	size_t nrows;
+	struct row *groups;		/* by provider and category, all */
+	size_t ngroups, groups_room;
 	unsigned long by_outcome[RB_OUTCOME__COUNT];
-	unsigned long dropped_rows;
+	unsigned long codes_left_out;	/* outcomes of codes past the rows */
+	unsigned long untabled;		/* outcomes no group had room for */
 	time_t since, until;		/* the period asked for; 0: open */
 	time_t first, last;		/* of the outcomes in it */
 	unsigned long outside;		/* outcomes outside it */
@@ -51,6 +61,73 @@ iso_time(time_t t, char *buf, size_t len)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int
+row_is(const struct row *r, const struct rb_verdict *v, const char *code)
+{
+	return (r->category == v->category &&
+	    strcmp(r->provider, v->provider) == 0 &&
+	    strcmp(r->code, code) == 0);
+}
+
+static void
+row_init(struct row *r, const struct rb_verdict *v, const char *code)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->provider, sizeof(r->provider), "%s", v->provider);
+	r->category = v->category;
+	snprintf(r->code, sizeof(r->code), "%s", code);
+}
+
+static void
+row_count(struct row *r, const struct rb_verdict *v)
+{
+	r->count[v->outcome]++;
+	r->total++;
+}
+
+/* The provider and category of every outcome: what the tables add up. */
+static void
+count_group(struct replay_out *ro, const struct rb_verdict *v)
+{
+	for (size_t i = 0; i < ro->ngroups; i++)
+		if (row_is(&ro->groups[i], v, "")) {
+			row_count(&ro->groups[i], v);
+			return;
+		}
+	if (ro->ngroups == ro->groups_room) {
+		size_t room = ro->groups_room ? 2 * ro->groups_room : 64;
+		struct row *g = realloc(ro->groups, room * sizeof(*g));
+		if (g == NULL) {
+			/* Counted in the outcomes line; the summary says so. */
+			ro->untabled++;
+			return;
+		}
+		ro->groups = g;
+		ro->groups_room = room;
+	}
+	struct row *r = &ro->groups[ro->ngroups++];
+	row_init(r, v, "");
+	row_count(r, v);
+}
+
+/* Its code, for the dominant codes, while there is room for one more. */
+static void
+count_code(struct replay_out *ro, const struct rb_verdict *v)
+{
+	for (size_t i = 0; i < ro->nrows; i++)
+		if (row_is(&ro->rows[i], v, v->enhanced)) {
+			row_count(&ro->rows[i], v);
+			return;
+		}
+	if (ro->nrows == SUMMARY_MAX) {
+		ro->codes_left_out++;
+		return;
+	}
+	struct row *r = &ro->rows[ro->nrows++];
+	row_init(r, v, v->enhanced);
+	row_count(r, v);
 }
 
 static void
@@ -108,39 +185,31 @@ on_outcome(void *arg, const struct rb_outcome_rec *o, uint64_t lineno)
 		json_decref(j);
 		return;
 	}
-	for (size_t i = 0; i < ro->nrows; i++) {
-		struct row *r = &ro->rows[i];
-		if (r->category == v->category &&
-		    strcmp(r->provider, v->provider) == 0 &&
-		    strcmp(r->code, v->enhanced) == 0) {
-			r->count[v->outcome]++;
-			r->total++;
-			return;
-		}
-	}
-	if (ro->nrows == SUMMARY_MAX) {
-		ro->dropped_rows++;
-		return;
-	}
-	struct row *r = &ro->rows[ro->nrows++];
-	memset(r, 0, sizeof(*r));
-	snprintf(r->provider, sizeof(r->provider), "%s", v->provider);
-	r->category = v->category;
-	snprintf(r->code, sizeof(r->code), "%s", v->enhanced);
-	r->count[v->outcome] = 1;
-	r->total = 1;
+	count_group(ro, v);
+	count_code(ro, v);
 }
 
+/* Provider, then category: the order of both tables' lines. */
 static int
-cmp_rows(const void *a, const void *b)
+cmp_keys(const struct row *x, const struct row *y)
 {
-	const struct row *x = a, *y = b;
 	int c = strcmp(x->provider, y->provider);
 
 	if (c != 0)
 		return (c);
 	if (x->category != y->category)
 		return ((int)x->category - (int)y->category);
+	return (0);
+}
+
+static int
+cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c = cmp_keys(x, y);
+
+	if (c != 0)
+		return (c);
 	return (x->total < y->total ? 1 : x->total > y->total ? -1 : 0);
 }
 
@@ -169,20 +238,21 @@ cmp_prows(const void *a, const void *b)
 static void
 print_providers(const struct replay_out *ro)
 {
-	struct prow *p = calloc(ro->nrows ? ro->nrows : 1, sizeof(*p));
+	struct prow *p = calloc(ro->ngroups ? ro->ngroups : 1, sizeof(*p));
 	size_t n = 0;
 
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < ro->nrows; i++) {
+	for (size_t i = 0; i < ro->ngroups; i++) {
+		const struct row *g = &ro->groups[i];
 		size_t k = 0;
-		while (k < n && strcmp(p[k].provider, ro->rows[i].provider) != 0)
+		while (k < n && strcmp(p[k].provider, g->provider) != 0)
 			k++;
 		if (k == n)
-			p[n++].provider = ro->rows[i].provider;
+			p[n++].provider = g->provider;
 		for (int o = 0; o < RB_OUTCOME__COUNT; o++)
-			p[k].c[o] += ro->rows[i].count[o];
-		p[k].total += ro->rows[i].total;
+			p[k].c[o] += g->count[o];
+		p[k].total += g->total;
 	}
 	qsort(p, n, sizeof(*p), cmp_prows);
 	printf("\n%-14s %10s %10s %10s %10s %10s %12s\n", "PROVIDER", "TOTAL",
@@ -203,40 +273,59 @@ print_providers(const struct replay_out *ro)
 	free(p);
 }
 
+/*
+ * The three most frequent codes of group g, from the code rows (sorted
+ * as the groups are) at *j onwards; *j is left past them.
+ */
+static void
+group_codes(const struct replay_out *ro, const struct row *g, size_t *j,
+    char *codes, size_t len)
+{
+	int shown = 0;
+
+	codes[0] = '\0';
+	while (*j < ro->nrows && cmp_keys(&ro->rows[*j], g) < 0)
+		(*j)++;
+	for (; *j < ro->nrows && cmp_keys(&ro->rows[*j], g) == 0; (*j)++) {
+		const struct row *r = &ro->rows[*j];
+		if (shown < 3 && r->code[0] != '\0') {
+			size_t l = strlen(codes);
+			snprintf(codes + l, len - l, "%s%s(%lu)",
+			    shown ? " " : "", r->code, r->total);
+			shown++;
+		}
+	}
+}
+
 static void
 print_summary(struct replay_out *ro, const struct logproc_stats *st)
 {
 	qsort(ro->rows, ro->nrows, sizeof(*ro->rows), cmp_rows);
+	qsort(ro->groups, ro->ngroups, sizeof(*ro->groups), cmp_rows);
 	printf("%-14s %-17s %10s %10s %10s %10s  %s\n", "PROVIDER", "CATEGORY",
 	    "DELIVERED", "DEFERRED", "BOUNCED", "EXPIRED", "DOMINANT CODES");
-	size_t i = 0;
-	while (i < ro->nrows) {
-		/* Fold the codes of one provider and category into one line. */
-		size_t j = i;
-		unsigned long c[RB_OUTCOME__COUNT] = { 0 };
-		char codes[128] = "";
-		int shown = 0;
-		while (j < ro->nrows &&
-		    strcmp(ro->rows[j].provider, ro->rows[i].provider) == 0 &&
-		    ro->rows[j].category == ro->rows[i].category) {
-			for (int k = 0; k < RB_OUTCOME__COUNT; k++)
-				c[k] += ro->rows[j].count[k];
-			if (shown < 3 && ro->rows[j].code[0] != '\0') {
-				size_t l = strlen(codes);
-				snprintf(codes + l, sizeof(codes) - l, "%s%s(%lu)",
-				    shown ? " " : "", ro->rows[j].code,
-				    ro->rows[j].total);
-				shown++;
-			}
-			j++;
-		}
-		printf("%-14s %-17s %10lu %10lu %10lu %10lu  %s\n",
-		    ro->rows[i].provider,
-		    taxonomy_category_name(ro->rows[i].category),
-		    c[RB_OUTCOME_DELIVERED], c[RB_OUTCOME_DEFERRED],
-		    c[RB_OUTCOME_BOUNCED], c[RB_OUTCOME_EXPIRED], codes);
-		i = j;
+	size_t j = 0;
+	for (size_t i = 0; i < ro->ngroups; i++) {
+		const struct row *g = &ro->groups[i];
+		char codes[128];
+		group_codes(ro, g, &j, codes, sizeof(codes));
+		printf("%-14s %-17s %10lu %10lu %10lu %10lu  %s\n", g->provider,
+		    taxonomy_category_name(g->category),
+		    g->count[RB_OUTCOME_DELIVERED], g->count[RB_OUTCOME_DEFERRED],
+		    g->count[RB_OUTCOME_BOUNCED], g->count[RB_OUTCOME_EXPIRED],
+		    codes);
 	}
+	/*
+	 * The counts are whole; only the codes' choice may have missed some.
+	 * Said after the table's end (a blank line), which scripts read to.
+	 */
+	if (ro->codes_left_out > 0)
+		printf("\n(dominant codes from the first %d provider, category and "
+		    "code combinations: %lu outcomes with later codes are counted "
+		    "above but not among them)\n", SUMMARY_MAX, ro->codes_left_out);
+	if (ro->untabled > 0)
+		printf("\n(%lu outcomes left out of both tables: out of memory)\n",
+		    ro->untabled);
 	print_providers(ro);
 	if (ro->first != 0) {
 		char a[32], b[32];
@@ -433,6 +522,7 @@ ctl_replay(int argc, char **argv)
 	if (!ro.json)
 		print_summary(&ro, &st);
 	free(ro.rows);
+	free(ro.groups);
 	logproc_free(lp);
 	classifier_free(cl);
 	return (rc);

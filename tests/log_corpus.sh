@@ -3,7 +3,8 @@
 # Sendmail logs of the shared corpus scores at least the recorded floors
 # (reason and hardbounce, each labelled recipient found by its queue ID),
 # every labelled recipient comes out exactly once, the summary counts what
-# --json lists, and text that is not UTF-8 is kept.
+# --json lists and its tables add up to it however many codes the log has,
+# and text that is not UTF-8 is kept.
 . "${top_srcdir:-.}/tests/lib.sh"
 [ -f "$CORPUS/log-labels.jsonl" ] || skip "no shared corpus"
 command -v python3 >/dev/null || skip "no python3"
@@ -71,6 +72,39 @@ grep -q "^PROVIDER  *TOTAL  *DELIVERED  *DEFERRED  *BOUNCED  *EXPIRED  *BOUNCE R
 	fail "period summary: $(tail -4 "$T/period.sum")"
 if "$B/reboundctl" replay --since yesterday "$f" > /dev/null 2> "$T/period.err"; then fail "--since yesterday accepted"; fi
 grep -q 'is not a date' "$T/period.err" || fail "--since yesterday: $(cat "$T/period.err")"
+
+# More provider, category and code combinations than the summary keeps
+# codes for (4096): both tables still add up to the outcomes line, and the
+# summary says how many outcomes had codes past those it kept.  Past 4096
+# the outcomes were dropped from both tables, silently.
+python3 - > "$T/codes.log" <<'PY'
+n = 0
+for cls, st in ((4, "deferred"), (5, "bounced")):
+    for subj in range(8):
+        for det in range(400):
+            n += 1
+            print("Dec  1 10:00:00 mx1 postfix/smtp[1]: %010X: to=<u%d@example.org>, "
+                  "relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=%d.%d.%d, "
+                  "status=%s (host mx.example.org[192.0.2.1] said: %d50 %d.%d.%d refused "
+                  "(in reply to RCPT TO command))" % (0xA000000 + n, n, cls, subj, det, st,
+                  cls, cls, subj, det))
+PY
+"$B/reboundctl" replay "$T/codes.log" > "$T/codes.sum" || fail "replay of many codes"
+python3 - "$T/codes.sum" <<'PY' || fail "summary of many codes: $(sed -n '/^$/,$p' "$T/codes.sum")"
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"outcomes (\d+) \(delivered (\d+), deferred (\d+), bounced (\d+), expired (\d+)\)", text)
+want = [int(x) for x in m.groups()]
+assert want[0] == 6400, want
+blocks = text.split("\n\n")
+cat = [l.split() for l in blocks[0].splitlines()[1:]]
+assert [sum(int(r[k]) for r in cat) for k in (2, 3, 4, 5)] == want[1:], cat
+prov = next(b for b in blocks if b.startswith("PROVIDER ") and "TOTAL" in b)
+prov = [l.split() for l in prov.splitlines()[1:]]
+assert sum(int(r[1]) for r in prov) == want[0], prov
+assert [sum(int(r[k]) for r in prov) for k in (2, 3, 4, 5)] == want[1:], prov
+assert "the first 4096 provider, category and code combinations: 2304 outcomes" in text, text
+PY
 
 # A rotated set as the shell lists it (mail.log*: mail.log, .1, .10.gz,
 # .2.gz, .9.gz) is read oldest first, by number: each deferral comes
