@@ -130,7 +130,7 @@ row_count(json_t *r, const char *field)
  * The rates of one stats row.  Each "<outcome>_rate" is that count over
  * the row's total, which holds every deferral attempt: shares of what was
  * logged, kept for the scripts that read them.  "bounce_rate" is the
- * figure replay's summary and a provider's complaint are about: bounced
+ * figure replay's summary shows, the one a provider judges by: bounced
  * and expired over the final outcomes (delivered, bounced, expired); null
  * when the row has none, only deferrals.
  */
