@@ -529,11 +529,13 @@ retire(struct tail *t)
 		 * from after it.
 		 */
 		char *cp = realloc(t->carry, c->have);
-		if (cp != NULL) {
-			memcpy(cp, c->buf, c->have);
-			t->carry = cp;
-			t->carry_len = c->have;
+		if (cp == NULL) {
+			oom(t, c);	/* the rotation waits for the next try */
+			return (-1);
 		}
+		memcpy(cp, c->buf, c->have);
+		t->carry = cp;
+		t->carry_len = c->have;
 	}
 	/* Swap, so each keeps a buffer of its own. */
 	char *b = o->buf;

@@ -237,6 +237,61 @@ START_TEST(test_refused_then_quiet)
 }
 END_TEST
 
+/*
+ * Rotated in the middle of a line while memory is short: the line's
+ * beginning, kept to join its end in the new file, cannot be kept; the
+ * rotation waits, and once memory is back the joined line gives its
+ * outcome.
+ */
+START_TEST(test_rotation_split_line_no_memory)
+{
+	struct sink s = { 0 };
+	struct tail_options o;
+	char rotated[64], line[16384];
+
+	tail_options_default(&o);
+	struct tail *t = tail_new(base, path, NULL, lp, sink, &s, &o);
+	ck_assert(t != NULL);
+	/*
+	 * A bounce whose reply runs on (padded), cut two records' size
+	 * into it: the size of the beginning kept is one the test's realloc
+	 * refuses.
+	 */
+	size_t head = 2 * sizeof(struct rb_outcome_rec);
+	int n = snprintf(line, sizeof(line), "Dec  7 10:00:00 mx1 postfix/smtp[14]: "
+	    "4B00000001: to=<user7@example.com>, relay=mx.example.com[192.0.2.1]:25, "
+	    "delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host "
+	    "mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown ");
+	while ((size_t)n < head + 100)
+		line[n++] = 'x';
+	snprintf(line + n, sizeof(line) - (size_t)n,
+	    " (in reply to RCPT TO command))\n");
+	FILE *f = fopen(path, "a");
+	ck_assert(f != NULL);
+	ck_assert_int_eq(fwrite(line, 1, head, f), head);
+	ck_assert_int_eq(fclose(f), 0);
+	tail_flush(t);
+	ck_assert_int_eq(s.n, 0);
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	ck_assert_int_eq(rename(path, rotated), 0);
+	f = fopen(path, "w");
+	ck_assert(f != NULL);
+	fputs(line + head, f);
+	ck_assert_int_eq(fclose(f), 0);
+	fail_above = 1;
+	tail_flush(t);
+	ck_assert_int_gt(refused, 0);
+	ck_assert_int_eq(status_int(t, "rotations"), 0);
+	fail_above = 0;
+	tail_flush(t);
+	ck_assert_int_eq(status_int(t, "rotations"), 1);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_int_eq(s.seen[7], 1);
+	unlink(rotated);
+	tail_free(t);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -249,6 +304,7 @@ main(void)
 	tcase_add_test(tc, test_growth_refused);
 	tcase_add_test(tc, test_no_memory_then_back);
 	tcase_add_test(tc, test_refused_then_quiet);
+	tcase_add_test(tc, test_rotation_split_line_no_memory);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
