@@ -66,6 +66,8 @@ static const char *const queries[Q__COUNT] = {
 	    "o.action IN ('retry','review') AND NOT EXISTS (SELECT 1 FROM d "
 	    "WHERE o.time < d.time OR (o.time = d.time AND o.id < d.id)) "
 	    "ORDER BY o.time, o.id",
+	[Q_DELIVERED_AFTER] = "SELECT 1 FROM outcomes WHERE recipient = ?1 "
+	    "AND outcome = 'delivered' AND unverified = 0 AND time > ?2 LIMIT 1",
 	/* A suppression whose lifetime is over but not yet expired. */
 	[Q_SUP_EXPIRED_DEL] = "DELETE FROM suppressions WHERE address = ?1 AND "
 	    "expires > 0 AND expires <= ?2 RETURNING json_object('reason',"
@@ -1043,6 +1045,32 @@ apply_retry(struct store *st, const struct rb_outcome_rec *o, size_t i,
 }
 
 /*
+ * Whether mail was delivered to addr after t (a vouched-for delivery):
+ * 1 yes, 0 no, -1 error.  A hard bounce read after such a delivery (a
+ * report dated days back, a second log file read late) is about an
+ * address that has taken mail since: it makes no suppression.  In order,
+ * as live outcomes come, no delivery recorded is later than t, and no
+ * query is needed.
+ */
+static int
+delivered_after(struct store *st, size_t i, const char *addr, time_t t)
+{
+	if (t >= store_flow_latest(st, i))
+		return (0);
+	sqlite3_stmt *s = st->q[Q_DELIVERED_AFTER];
+	store_bind_text(s, 1, addr);
+	sqlite3_bind_int64(s, 2, t);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_warnx("store: error=\"%s\"", sqlite3_errmsg(st->db));
+		return (-1);
+	}
+	return (rc == SQLITE_ROW);
+}
+
+/*
  * addr: o's recipient as store_fold_address() gives it; i: o's place in
  * the batch as it came.
  */
@@ -1065,7 +1093,11 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
 	if (apply_retry(st, o, i, addr, now) != 0)
 		return (-1);
 
-	if (v->action == RB_ACTION_SUPPRESS) {
+	int later = 0;
+	if (v->action == RB_ACTION_SUPPRESS && v->outcome != RB_OUTCOME_COMPLAINT &&
+	    (later = delivered_after(st, i, addr, o->time)) < 0)
+		return (-1);
+	if (v->action == RB_ACTION_SUPPRESS && !later) {
 		char evidence[512];
 		const char *src = v->outcome == RB_OUTCOME_COMPLAINT ? "complaint" :
 		    taxonomy_source_name(o->source);

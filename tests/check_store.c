@@ -383,6 +383,39 @@ START_TEST(test_escalation_out_of_order)
 END_TEST
 
 /*
+ * A hard bounce read after a later delivery to the same address (a
+ * report dated days back) suppresses nothing: the address has taken mail
+ * since.  One after the delivery does; a complaint does whenever it was.
+ */
+START_TEST(test_hard_bounce_before_delivery)
+{
+	time_t now = 1800000000, h = 3600;
+
+	delivered("hb@example.com", "H1", now - 1 * h, now);
+	struct rb_outcome_rec r = mk("hb@example.com", "H0", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
+	    RB_REASON_USERUNKNOWN, now - 50 * h);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "hb@example.com", NULL), 0);
+	json_t *l = store_lookup(st, "hb@example.com", now);
+	ck_assert_int_eq(json_array_size(json_object_get(l, "recent")), 2);
+	json_decref(l);
+	r = mk("hb@example.com", "H2", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
+	    RB_REASON_USERUNKNOWN, now - 300);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "hb@example.com", NULL), 1);
+
+	delivered("fbl@example.com", "K1", now - 1 * h, now);
+	r = mk("fbl@example.com", "K0", RB_OUTCOME_COMPLAINT,
+	    RB_CATEGORY_COMPLAINT, RB_ACTION_SUPPRESS, RB_REASON_FEEDBACK,
+	    now - 50 * h);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "fbl@example.com", NULL), 1);
+}
+END_TEST
+
+/*
  * A suppression whose lifetime is over, not yet expired by the timer,
  * does not keep a new one out: it is expired first, in the history.
  */
@@ -1301,6 +1334,7 @@ main(void)
 	tcase_add_test(tc, test_escalation);
 	tcase_add_test(tc, test_escalation_out_of_order);
 	tcase_add_test(tc, test_expired_row_replaced);
+	tcase_add_test(tc, test_hard_bounce_before_delivery);
 	tcase_add_test(tc, test_unverified_then_log);
 	tcase_add_test(tc, test_escalation_needs_flow);
 	tcase_add_test(tc, test_manual_and_expiry);
