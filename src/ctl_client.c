@@ -259,6 +259,9 @@ print_status(json_t *a)
 			    "%lld recipients that cannot be addresses\n",
 			    num(src, "future_dated"), num(src, "deferrals_dropped"),
 			    num(src, "bad_addresses"));
+		if (num(src, "lost") > 0)
+			printf("  %lld outcomes LOST (out of memory while one line "
+			    "gave many; see the daemon's log)\n", num(src, "lost"));
 	}
 	json_t *ctl = json_object_get(a, "control");
 	if (json_is_object(ctl))
