@@ -933,6 +933,12 @@ ctlsock_publish(struct ctlsock *cs, const struct rb_outcome_rec *r, size_t n)
 			    "category", taxonomy_category_name(v->category),
 			    "action", taxonomy_action_name(v->action),
 			    "provider", v->provider, "dsn", v->enhanced);
+			/*
+			 * A report nobody vouched for changes nothing; the
+			 * same outcome vouched for (its log line) may follow.
+			 */
+			if (j != NULL && r[i].unverified)
+				json_object_set_new(j, "unverified", json_true());
 			if (j != NULL)
 				reply(c, j);
 		}

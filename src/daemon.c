@@ -127,7 +127,10 @@ sink(void *arg, const struct rb_outcome_rec *recs, size_t n,
 	/*
 	 * Only what the store took as new: the same bounce seen in the log
 	 * and as a DSN, or read again after a restart, is one outcome to a
-	 * follower as it is one in the counts.
+	 * follower as it is one in the counts.  The exception is a report
+	 * nobody vouched for (marked "unverified" to a follower, counted
+	 * nowhere), whose outcome the log may show after it: that one counts
+	 * and is published too.
 	 */
 	for (size_t i = 0; fresh != NULL && i < n; i++)
 		if (fresh[i])

@@ -357,6 +357,10 @@ refold(struct store *st)
 		    "reset = max(reset, excluded.reset)") != 0 ||
 		    store_exec(st, "DELETE FROM retry WHERE address != "
 		    "lower(address)") != 0 ||
+		    /* Failures all from before a merged escalation's cut-off. */
+		    store_exec(st, "UPDATE retry SET failures = 0, first = reset, "
+		    "last = reset WHERE failures > 0 AND reset > 0 AND "
+		    "last <= reset") != 0 ||
 		    store_exec(st, "UPDATE audit SET address = lower(address) "
 		    "WHERE address != lower(address)") != 0)
 			goto fail;
@@ -930,6 +934,13 @@ retry_scan(struct store *st, const char *addr, struct retry *r)
 		log_warnx("store: retry error=\"%s\"", sqlite3_errmsg(st->db));
 		return (-1);
 	}
+	/*
+	 * None left: what stays is the escalation's cut-off, as the row it
+	 * leaves (first and last at it), so that a delivery from before it
+	 * does not pass for one after every failure and clear it.
+	 */
+	if (r->failures == 0)
+		r->first = r->last = r->reset;
 	return (0);
 }
 

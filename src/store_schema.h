@@ -92,21 +92,28 @@ static const char store_schema_v1_to_v2[] =
 
 /*
  * Added to outcomes in place (no rebuild, so in any version): a bounce
- * report nobody vouched for, which changes no state.  Such rows were
+ * or complaint report nobody vouched for, which changes no state.  Such rows were
  * always written with action none and their text marked, so older rows
  * are told by that.
  */
 static const char store_schema_add_unverified[] =
 "ALTER TABLE outcomes ADD COLUMN unverified INTEGER NOT NULL DEFAULT 0;"
-"UPDATE outcomes SET unverified = 1 WHERE source = 'dsn' AND"
+"UPDATE outcomes SET unverified = 1 WHERE source IN ('dsn', 'complaint') AND"
 "  action = 'none' AND text LIKE 'unverified: %';";
 
 /*
  * The time of a recipient's last escalation, before which its failures
- * no longer count (store.c, struct retry); 0 for the rows already there,
- * whose escalations deleted them.
+ * no longer count (store.c, struct retry).  Escalations made before the
+ * column deleted their row: the history gives the time each was made,
+ * which becomes the cut-off of a row of its own, or of the row counting
+ * failures since (cut just before its first, which came after it).
  */
 static const char store_schema_add_reset[] =
-"ALTER TABLE retry ADD COLUMN reset INTEGER NOT NULL DEFAULT 0;";
+"ALTER TABLE retry ADD COLUMN reset INTEGER NOT NULL DEFAULT 0;"
+"INSERT INTO retry(address, failures, first, last, reset)"
+"  SELECT address, 0, max(time), max(time), max(time) FROM audit"
+"  WHERE op = 'add' AND source = 'escalation' GROUP BY address"
+"  ON CONFLICT(address) DO UPDATE SET"
+"  reset = min(excluded.reset, first - 1);";
 
 #endif

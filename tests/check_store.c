@@ -360,6 +360,25 @@ START_TEST(test_escalation_out_of_order)
 	ck_assert_int_eq(jint(l, "retry", "failures"), 1);
 	json_decref(l);
 
+	/*
+	 * After an escalation removed by hand, late outcomes from before it
+	 * (a failure, then a delivery, then a failure) count nothing: the
+	 * escalation's cut-off stays when no failure is left after it.
+	 */
+	soft("cut@example.com", "G1", now - 100 * h, now);
+	soft("cut@example.com", "G2", now - 50 * h, now);
+	soft("cut@example.com", "G3", now - 2 * h, now);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "cut@example.com", NULL), 1);
+	ck_assert_int_eq(store_suppress_remove(st, "cut@example.com", "uid:0",
+	    "fixed", now), 0);
+	soft("cut@example.com", "G4", now - 60 * h, now);
+	delivered("cut@example.com", "G0", now - 200 * h, now);
+	soft("cut@example.com", "G5", now - 70 * h, now);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "cut@example.com", NULL), 0);
+	l = store_lookup(st, "cut@example.com", now);
+	ck_assert(json_is_null(json_object_get(l, "retry")));
+	json_decref(l);
+
 	/* A delivery from before every failure, read late, ends none. */
 	soft("keep@example.com", "C1", now - 100 * h, now);
 	soft("keep@example.com", "C2", now - 50 * h, now);
@@ -717,7 +736,16 @@ START_TEST(test_schema_v1_upgraded)
 	    "  last INTEGER, last_code TEXT, last_category TEXT, last_reason TEXT"
 	    ") WITHOUT ROWID;"
 	    "INSERT INTO retry VALUES('slow@example.org', 2, 1, 2, '4.4.1',"
-	    "  'network', 'networkerror');",
+	    "  'network', 'networkerror');"
+	    "INSERT INTO outcomes(id, key, time, source, recipient, outcome,"
+	    "  action, text) VALUES (9, 'k9', 1800000000, 'complaint',"
+	    "  'fbl@example.org', 'complaint', 'none', 'unverified: abuse');"
+	    /* An escalation made then, which deleted its retry row. */
+	    "CREATE TABLE audit("
+	    "  id INTEGER PRIMARY KEY, time INTEGER NOT NULL, address TEXT NOT NULL,"
+	    "  op TEXT NOT NULL, source TEXT, who TEXT, why TEXT, detail TEXT);"
+	    "INSERT INTO audit(time, address, op, source, who) VALUES"
+	    "  (1799990000, 'esc@example.org', 'add', 'escalation', 'reboundd');",
 	    NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO outcomes(id, key, "
 	    "time, source, queue_id, recipient, outcome, reason, category, "
@@ -735,7 +763,7 @@ START_TEST(test_schema_v1_upgraded)
 	/* The old row is there, and the same outcome again is not a second. */
 	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
 	json_t *j = store_status(st);
-	ck_assert_int_eq(jint(j, "outcomes", NULL), 2);
+	ck_assert_int_eq(jint(j, "outcomes", NULL), 3);
 	ck_assert_int_eq(jint(j, "retry_states", NULL), 1);
 	json_decref(j);
 	j = store_lookup(st, "slow@example.org", now);
@@ -754,13 +782,20 @@ START_TEST(test_schema_v1_upgraded)
 	    " WHERE type = 'index' AND tbl_name = 'outcomes' AND sql IS NOT NULL "
 	    " ORDER BY name)), (SELECT group_concat(id || ':' || unverified) "
 	    " FROM (SELECT id, unverified FROM outcomes ORDER BY id)),"
-	    " (SELECT reset FROM retry)", -1, &s, NULL), SQLITE_OK);
+	    " (SELECT reset FROM retry WHERE address = 'slow@example.org')", -1, &s, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
 	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "2");
 	ck_assert_str_eq((const char *)sqlite3_column_text(s, 1),
 	    "outcomes_recipient_key,outcomes_time");
-	ck_assert_str_eq((const char *)sqlite3_column_text(s, 2), "7:0,8:1");
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 2), "7:0,8:1,9:1");
 	ck_assert_int_eq(sqlite3_column_int(s, 3), 0);
+	sqlite3_finalize(s);
+	/* The old escalation's time is its cut-off. */
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT failures, reset FROM "
+	    "retry WHERE address = 'esc@example.org'", -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(s, 0), 0);
+	ck_assert_int_eq(sqlite3_column_int64(s, 1), 1799990000);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	st = store_open(path, NULL, err, sizeof(err));
@@ -1093,6 +1128,22 @@ START_TEST(test_refold_on_open)
 	};
 	ck_assert_int_eq(store_apply(st, soft, 2, NULL, now, NULL), 0);
 	ck_assert_int_eq(supset_lookup(store_supset(st), "Carol.Case@example.com", NULL), 1);
+	struct rb_outcome_rec esc[4];
+	for (int k = 0; k < 4; k++)
+		esc[k] = mk(k < 2 ? "Esc@example.com" : "esc@example.com",
+		    k == 0 ? "T0" : k == 1 ? "T1" : k == 2 ? "T2" : "T3",
+		    RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
+		    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL,
+		    now - (k == 0 ? 300 : k == 1 ? 200 : k == 2 ? 100 : 10) * 3600L);
+	/* esc@: 100 h and 10 h; with a third, an escalation at 10 h. */
+	struct rb_outcome_rec third = mk("esc@example.com", "T4",
+	    RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL, RB_ACTION_RETRY,
+	    RB_REASON_MAILBOXFULL, now - 5 * 3600L);
+	ck_assert_int_eq(store_apply(st, esc, 4, NULL, now, NULL), 0);
+	ck_assert_int_eq(store_apply(st, &third, 1, NULL, now, NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "esc@example.com", NULL), 1);
+	ck_assert_int_eq(store_suppress_remove(st, "esc@example.com", "uid:0",
+	    "fixed", now), 0);
 	store_close(st);
 	store_options_default(&o);
 	o.fold = STORE_FOLD_ALL;
@@ -1115,6 +1166,13 @@ START_TEST(test_refold_on_open)
 	l = store_lookup(st, "soft@example.com", now);
 	ck_assert_int_eq(jint(json_object_get(l, "retry"), "failures", NULL), 2);
 	ck_assert_int_eq(jint(json_object_get(l, "retry"), "first", NULL), now - 100);
+	json_decref(l);
+	/*
+	 * Failures of one spelling all from before the other's escalation
+	 * (its cut-off) do not count once the two are one.
+	 */
+	l = store_lookup(st, "esc@example.com", now);
+	ck_assert(json_is_null(json_object_get(l, "retry")));
 	json_decref(l);
 	ck_assert_int_eq(store_suppress_remove(st, "Carol.Case@Example.COM", "uid:0",
 	    "gone", now + 2), 0);

@@ -115,13 +115,24 @@ grep -q '^HEADER X-Rebound: dsn format=rfc3464 records=1 verified=1 unverified=0
 	{ grep HEADER "$T/peer.log" >&2; fail "no verdict header on the DSN"; }
 
 # 4. A forged DSN, to a VERP bounce address, for an address never mailed:
-# recorded, unverified, suppresses nothing.
+# recorded, unverified, suppresses nothing; a follower of events is told
+# it was not vouched for.
+"$CTL" -s "$D/ctl.sock" --json events --follow > "$T/follow" &
+follow_pid=$!
+at_exit "kill $follow_pid 2>/dev/null || :"
+wait_until 10 grep -q following "$T/follow" || fail "events --follow: $(cat "$T/follow")"
 dsn victim@example.com forged.1@shop.example
 smtp "" "bounces+victim=example.com@shop.example" "$T/dsn" > "$T/s4"
 grep -q ' 250' "$T/s4" || fail "forged DSN refused: $(cat "$T/s4")"
 wait_lookup victim@example.com "len(o['recent']) > 0" "the forged DSN was not recorded"
 [ "$(lookup victim@example.com "o['suppressed']")" = False ] || fail "a forged DSN suppressed victim@example.com"
 [ "$(lookup victim@example.com "o['recent'][0]['action']")" = none ] || fail "forged DSN recorded with an action"
+wait_until 10 grep -q 'victim@example.com' "$T/follow" || fail "no event for the forged DSN"
+python3 - "$T/follow" <<'PY' || fail "the forged DSN's event is not marked unverified: $(grep victim "$T/follow")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if 'victim@example.com' in l]
+sys.exit(0 if ev and all(e.get("unverified") is True for e in ev) else 1)
+PY
 wait_maillog 'to=<bounces+victim=example.com@shop.example>.*status=sent' 1
 grep -q '^HEADER X-Rebound: dsn format=rfc3464 records=1 verified=0 unverified=1' "$T/peer.log" ||
 	{ grep HEADER "$T/peer.log" >&2; fail "no unverified verdict on the forged DSN"; }
