@@ -353,6 +353,28 @@ starts(const char *p, const char *end, const char *lit, size_t litlen)
  * taken whole (addresses may hold commas); the value of `last_key` runs to
  * the end of the line.  Calls set() for each item.
  */
+static void set_sendmail(struct logline *, const char *, size_t,
+    const char *, const char *, const char *);
+
+/*
+ * The end of a value from v: the next ", ", outside quotes if quotes
+ * count; a quote never closed counts for nothing.
+ */
+static const char *
+value_end(const char *v, const char *end, int quotes)
+{
+	const char *q = v;
+	int quoted = 0;
+
+	while (q < end && (quoted ||
+	    !(q[0] == ',' && q + 1 < end && q[1] == ' '))) {
+		if (quotes && *q == '"')
+			quoted = !quoted;
+		q++;
+	}
+	return (quoted ? value_end(v, end, 0) : q);
+}
+
 static void
 each_item(const char *p, const char *end, struct logline *ll,
     void (*set)(struct logline *, const char *, size_t, const char *,
@@ -381,10 +403,12 @@ each_item(const char *p, const char *end, struct logline *ll,
 		} else {
 			ve = v;
 		}
-		/* The value ends at the next ", " (or the end). */
-		const char *q = ve;
-		while (q < end && !(q[0] == ',' && q + 1 < end && q[1] == ' '))
-			q++;
+		/*
+		 * The value ends at the next ", " (or the end); for Sendmail,
+		 * one outside quotes: its recipient list keeps display names
+		 * as given, and one can hold ", " ("Doe, John" <j@x>).
+		 */
+		const char *q = value_end(ve, end, set == set_sendmail);
 		set(ll, k, kl, v, q, end);
 		p = q < end ? q + 2 : end;
 	}
@@ -466,8 +490,9 @@ static void
 set_sendmail(struct logline *ll, const char *k, size_t kl, const char *v,
     const char *ve, const char *end)
 {
+	/* The whole list: logproc takes it apart, display names and all. */
 	if (KEY("to"))
-		ll->to = strip_angle(v, ve);
+		ll->to = SL(v, ve - v);
 	else if (KEY("relay"))
 		ll->relay = SL(v, ve - v);
 	else if (KEY("dsn"))
@@ -862,7 +887,13 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 	} else {
 		if (STARTS(p, end, "to=")) {
 			each_item(p, end, ll, set_sendmail, "stat");
-			if (ll->to.n > 0 && ll->status.n > 0)
+			/*
+			 * "stat=queued": kept in the queue without a try (the
+			 * queue-only delivery mode, a high load): no outcome,
+			 * and the recipient's last deferral still stands.
+			 */
+			if (ll->to.n > 0 && ll->status.n > 0 &&
+			    !(ll->status.n == 6 && memcmp(ll->status.p, "queued", 6) == 0))
 				ll->kind = LL_DELIVERY;
 		} else if (STARTS(p, end, "from=")) {
 			each_item(p, end, ll, set_sendmail, NULL);
@@ -873,17 +904,23 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 			 * the queue lifetime ran out and NEWID is the bounce.
 			 * The message's recipients get no line of their own.
 			 */
-			static const char timeout[] = "DSN: Cannot send message for";
-			static const char notify[] =
-			    "sender notify: Cannot send message for";
+			/*
+			 * The label says whom the bounce goes to: "DSN: ", or
+			 * without a DSN requested "sender notify: ", "return
+			 * to sender: " or "postmaster notify: ".
+			 */
+			static const char *const label[] = { "DSN: ",
+			    "sender notify: ", "return to sender: ",
+			    "postmaster notify: " };
 			q = qid_end(p, end);
-			if (q != NULL && STARTS(q + 2, end, timeout)) {
-				ll->text = SL(q + 7, end - (q + 7));
-				ll->kind = LL_TIMEOUT;
-			} else if (q != NULL && STARTS(q + 2, end, notify)) {
-				/* Without a DSN requested: "sender notify: ". */
-				ll->text = SL(q + 17, end - (q + 17));
-				ll->kind = LL_TIMEOUT;
+			for (size_t i = 0; q != NULL && i < 4; i++) {
+				const char *t = q + 2 + strlen(label[i]);
+				if (starts(q + 2, end, label[i], strlen(label[i])) &&
+				    STARTS(t, end, "Cannot send message for")) {
+					ll->text = SL(t, end - t);
+					ll->kind = LL_TIMEOUT;
+					break;
+				}
 			}
 		}
 	}

@@ -701,13 +701,15 @@ finish(struct logproc *lp, struct rb_outcome_rec *o, const struct qentry *e,
 	/*
 	 * The next hop is this machine -- a content filter, the MTA that the
 	 * submission program hands to, an LMTP server on a socket -- and it
-	 * did not answer or broke off: nothing about the recipient, whose
-	 * provider would otherwise show network trouble of this system's.
+	 * did not answer or broke off (until the message expired): nothing
+	 * about the recipient, whose provider would otherwise show network
+	 * trouble of this system's.
 	 */
 	else if ((o->v.action == RB_ACTION_RETRY ||
 	    o->v.action == RB_ACTION_REVIEW) &&
 	    (o->v.reason == RB_REASON_NETWORKERROR ||
 	    o->v.reason == RB_REASON_SYSTEMERROR ||
+	    o->v.reason == RB_REASON_EXPIRED ||
 	    o->v.reason == RB_REASON_UNDEFINED) &&
 	    own_next_hop(o->relay, o->text)) {
 		o->v.action = RB_ACTION_FIX_SENDER;
@@ -753,15 +755,47 @@ next_rcpt(const char *p, const char *end, struct slice *one)
 {
 	if (p >= end)
 		return (NULL);
-	const char *c = memchr(p, ',', (size_t)(end - p));
-	const char *q = c ? c : end;
-	one->p = p;
-	one->n = (size_t)(q - p);
-	if (one->n > 0 && one->p[0] == '<')
-		one->p++, one->n--;
-	if (one->n > 0 && one->p[one->n - 1] == '>')
-		one->n--;
-	return (q + 1);
+	/*
+	 * Sendmail writes each address as it was given, display name and
+	 * all: "<a@x>,Jane Roe <b@x>,\"Doe, John\" <c@x>,d@x".  An entry
+	 * ends at a comma outside quotes and angle brackets; of one with
+	 * angle brackets, the address is what they hold.
+	 */
+	const char *q, *lt, *gt;
+	for (int quotes = 1;; quotes = 0) {
+		int quoted = 0, angle = 0;
+		lt = gt = NULL;
+		for (q = p; q < end; q++) {
+			if (quoted) {
+				if (*q == '\\' && q + 1 < end)
+					q++;
+				else if (*q == '"')
+					quoted = 0;
+			} else if (*q == '"' && quotes)
+				quoted = 1;
+			else if (*q == '<' && !angle)
+				angle = 1, lt = q;
+			else if (*q == '>' && angle)
+				angle = 0, gt = q;
+			else if (*q == ',' && !angle)
+				break;
+		}
+		/* A quote never closed counts for nothing. */
+		if (!quoted || !quotes)
+			break;
+	}
+	if (lt != NULL && gt != NULL && gt > lt) {
+		one->p = lt + 1;
+		one->n = (size_t)(gt - lt - 1);
+	} else {
+		one->p = p;
+		one->n = (size_t)(q - p);
+		while (one->n > 0 && one->p[0] == ' ')
+			one->p++, one->n--;
+		while (one->n > 0 && one->p[one->n - 1] == ' ')
+			one->n--;
+	}
+	return (q < end ? q + 1 : end + 1);
 }
 
 /* Same address: the local part exactly, the domain in any case. */

@@ -55,9 +55,9 @@ static const struct {
 	{ "Nov 25 10:00:01 mx1 postfix/bounce[14]: 55555EEEEE: sender non-delivery notification: 66666FFFFF",
 	  LL_BOUNCE, "postfix/bounce", "55555EEEEE", NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 11:00:01 mx1 sm-mta[3001]: x266f43P000001: to=<a@example.org>,<b@example.org>, delay=00:00:02, xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.example.org. [192.0.2.217], dsn=5.1.1, stat=550 5.1.1 <a@example.org>... User unknown, sorry",
-	  LL_DELIVERY, "sm-mta", "x266f43P000001", "a@example.org>,<b@example.org", "550", "5.1.1", "mx.example.org. [192.0.2.217]", "550 5.1.1" },
+	  LL_DELIVERY, "sm-mta", "x266f43P000001", "<a@example.org>,<b@example.org>", "550", "5.1.1", "mx.example.org. [192.0.2.217]", "550 5.1.1" },
 	{ "Nov 25 11:00:02 mx1 sendmail[3002]: x266f43P000002: to=<c@example.org>, delay=00:00:05, mailer=esmtp, pri=30000, relay=mx.example.org. [192.0.2.1], dsn=4.0.0, stat=Deferred: Connection timed out with mx.example.org.",
-	  LL_DELIVERY, "sendmail", "x266f43P000002", "c@example.org", "Deferred", "4.0.0", "mx.example.org. [192.0.2.1]", "Deferred: " },
+	  LL_DELIVERY, "sendmail", "x266f43P000002", "<c@example.org>", "Deferred", "4.0.0", "mx.example.org. [192.0.2.1]", "Deferred: " },
 	/* Cut by syslog's size limit: no closing parenthesis, the text kept. */
 	{ "Nov 25 10:00:01 mx1 postfix/smtp[2001]: 2C1DEF38F9: to=<h@t-online.example>, relay=mx01.t-online.example[192.0.2.72]:25, delay=0.3, delays=0.02/0/0.11/0.17, dsn=5.7.0, status=bounced (host mx01.t-online.example[192.0.2.72] said: 550-5.7.0 Message considered as spam or virus, rejected 550-5.7.0 Message rejected because it was",
 	  LL_DELIVERY, "postfix/smtp", "2C1DEF38F9", "h@t-online.example", "bounced", "5.7.0", "mx01.t-online.example[192.0.2.72]:25", "host mx01.t-online" },
@@ -66,7 +66,7 @@ static const struct {
 	  LL_DELIVERY, "postfix/pipe", "D77AA3601B1", "fax@example.com", "bounced", "5.3.0", "fax", "Command died" },
 	/* Sendmail keeps the display name of an alias expansion. */
 	{ "Oct 25 12:50:21 localhost sendmail[6666]: v9PCoLxI006666: to=Vasya <vasya@example.com>, ctladdr=dm (1000/1000), delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=30127, relay=[127.0.0.1] [127.0.0.1], dsn=2.0.0, stat=Sent (v9PCoLiO006667 Message accepted for delivery)",
-	  LL_DELIVERY, "sendmail", "v9PCoLxI006666", "vasya@example.com", "Sent", "2.0.0", "[127.0.0.1] [127.0.0.1]", "Sent (" },
+	  LL_DELIVERY, "sendmail", "v9PCoLxI006666", "Vasya <vasya@example.com>", "Sent", "2.0.0", "[127.0.0.1] [127.0.0.1]", "Sent (" },
 	/*
 	 * An operator's own syslog_name for a transport, without "postfix"
 	 * in it: the daemon after the slash says whose line it is.
@@ -99,7 +99,7 @@ static const struct {
 	  LL_DELIVERY, "postfix/error", "0F6AF2600E5", "b@example.com", "deferred", "4.4.1", "none", "delivery temporarily" },
 	/* grep's file name, and its line number with -n, before each line found in several files. */
 	{ "/var/log/maillog.4:Apr 8 04:03:09 sigma sendmail[7488]: w344QRId020581: to=<m@yahoo.example>, delay=4+06:36:42, xdelay=00:00:00, mailer=esmtp, pri=9301427, relay=mta5.am0.yahoodns.example. [192.0.2.59], dsn=4.0.0, stat=Deferred: 421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred",
-	  LL_DELIVERY, "sendmail", "w344QRId020581", "m@yahoo.example", "Deferred", "4.0.0", "mta5.am0.yahoodns.example. [192.0.2.59]", "Deferred: 421" },
+	  LL_DELIVERY, "sendmail", "w344QRId020581", "<m@yahoo.example>", "Deferred", "4.0.0", "mta5.am0.yahoodns.example. [192.0.2.59]", "Deferred: 421" },
 	{ "mail.log.1:1207:Nov 25 10:00:01 mx1 postfix/smtp[2001]: 2C1DEF38FA: to=<u@example.org>, relay=mx.example.org[192.0.2.2]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.2] said: 550 5.1.1 User unknown (in reply to RCPT TO command))",
 	  LL_DELIVERY, "postfix/smtp", "2C1DEF38FA", "u@example.org", "bounced", "5.1.1", "mx.example.org[192.0.2.2]:25", "host mx.example.org" },
 	/* A compose service's name before a line with no time stamp. */
@@ -107,12 +107,12 @@ static const struct {
 	  LL_DELIVERY, "postfix/lmtp", "1E2949A", "x@example.de", "deferred", "4.2.0", "imap[192.168.144.6]:2525", "host imap" },
 	/* pdsh/dsh's host name before each line of a command run on many servers. */
 	{ "exmx1 : Dec 14 05:28:39 exmx1 sendmail[31574]: mBDIYhEa031574: to=<customer@example.com>, delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=41874, relay=mail.example.com., dsn=4.0.0, stat=Deferred",
-	  LL_DELIVERY, "sendmail", "mBDIYhEa031574", "customer@example.com", "Deferred", "4.0.0", "mail.example.com.", "Deferred" },
+	  LL_DELIVERY, "sendmail", "mBDIYhEa031574", "<customer@example.com>", "Deferred", "4.0.0", "mail.example.com.", "Deferred" },
 	{ "mx2: Nov 25 10:00:01 mx2 postfix/smtp[2001]: 2C1DEF38FB: to=<v@example.org>, relay=none, delay=1, delays=0/0/0/1, dsn=4.4.1, status=deferred (connect to mx.example.org[192.0.2.2]:25: Connection timed out)",
 	  LL_DELIVERY, "postfix/smtp", "2C1DEF38FB", "v@example.org", "deferred", "4.4.1", "none", "connect to" },
 	/* A paste that spaced the PID off the program. */
 	{ "Dec 5 01:43:03 foobox-out sendmail [11078]: qBE3l7js123022: to=<user@foo.example.com>, delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=124588, relay=exbox.foo.example.com. [10.10.10.10], dsn=4.0.0, stat=Deferred: 421 4.3.2 The maximum number of concurrent connections has exceeded a limit, closing transmission channel",
-	  LL_DELIVERY, "sendmail", "qBE3l7js123022", "user@foo.example.com", "Deferred", "4.0.0", "exbox.foo.example.com. [10.10.10.10]", "Deferred: 421" },
+	  LL_DELIVERY, "sendmail", "qBE3l7js123022", "<user@foo.example.com>", "Deferred", "4.0.0", "exbox.foo.example.com. [10.10.10.10]", "Deferred: 421" },
 	/* rsyslog's repeated-message reduction: the message inside the brackets. */
 	{ "Sep 30 17:10:44 mx1 postfix/smtp[26192]: message repeated 2 times: [ C71221E1E6C: to=<admin@mx1.example.local>, relay=none, delay=0.01, delays=0.01/0/0/0, dsn=5.4.6, status=bounced (mail for mx1.example.local loops back to myself)]",
 	  LL_DELIVERY, "postfix/smtp", "C71221E1E6C", "admin@mx1.example.local", "bounced", "5.4.6", "none", "mail for" },
@@ -312,7 +312,9 @@ START_TEST(test_journalctl_formats)
 		ck_assert_msg(logline_parse(undated[i], strlen(undated[i]), NOW, &ll) == LL_DELIVERY,
 		    "undated %zu", i);
 		ck_assert_int_eq(ll.time, NOW);
-		ck_assert(sl_eq(ll.to, "a2@example.com"));
+		/* Sendmail's list is kept whole, brackets and all. */
+		ck_assert(sl_eq(ll.to, ll.mta == LL_MTA_SENDMAIL ?
+		    "<a2@example.com>" : "a2@example.com"));
 		ck_assert_int_eq(ll.host.n, 0);
 	}
 
@@ -682,6 +684,80 @@ START_TEST(test_sendmail_repeated_rcpt)
 END_TEST
 
 /*
+ * Sendmail writes each recipient as it was given: a display name, quoted
+ * with a comma in it or not, stays in the list, and the address is what
+ * its angle brackets hold.
+ */
+START_TEST(test_sendmail_display_names)
+{
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct many m = { 0 };
+
+	feed(lp, "Nov 25 16:10:01 mx1 sendmail[11101]: 5APG10j1011101: to=<first@dest.example>,Jane Roe <second@dest.example>,\"Doe, John\" <third@dest.example>,plain@dest.example, ctladdr=jroe (1000/1000), delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=60300, relay=mx.dest.example. [203.0.113.5], dsn=5.1.1, stat=User unknown", &m);
+	ck_assert_int_eq(m.n, 4);
+	ck_assert_str_eq(m.rcpt[0], "first@dest.example");
+	ck_assert_str_eq(m.rcpt[1], "second@dest.example");
+	ck_assert_str_eq(m.rcpt[2], "third@dest.example");
+	ck_assert_str_eq(m.rcpt[3], "plain@dest.example");
+	ck_assert_int_eq(m.outcome[3], RB_OUTCOME_BOUNCED);
+	ck_assert_str_eq(m.last.relay, "mx.dest.example. [203.0.113.5]");
+	m.n = 0;
+	feed(lp, "Nov 25 16:00:04 mx1 sm-mta[11002]: 5APG00i1011001: to=\"Doe, John\" <jdoe@dest.example>, delay=00:00:03, xdelay=00:00:01, mailer=esmtp, pri=240000, relay=mx.dest.example. [203.0.113.5], dsn=5.1.1, stat=User unknown", &m);
+	ck_assert_int_eq(m.n, 1);
+	ck_assert_str_eq(m.rcpt[0], "jdoe@dest.example");
+	ck_assert_int_eq(m.last.v.reason, RB_REASON_USERUNKNOWN);
+	/* A quote never closed counts for nothing. */
+	m.n = 0;
+	feed(lp, "Nov 25 16:00:05 mx1 sm-mta[11003]: 5APG00i1011002: to=\"odd <odd@dest.example>, delay=00:00:03, mailer=esmtp, pri=240000, relay=mx.dest.example. [203.0.113.5], dsn=5.1.1, stat=User unknown", &m);
+	ck_assert_int_eq(m.n, 1);
+	ck_assert_str_eq(m.rcpt[0], "odd@dest.example");
+	ck_assert_str_eq(m.last.relay, "mx.dest.example. [203.0.113.5]");
+	logproc_free(lp);
+}
+END_TEST
+
+/*
+ * "stat=queued" is no try: no outcome, and the deferral before it is
+ * what expires.  Sendmail's labels for the bounce of an expired message
+ * ("return to sender", "postmaster notify") expire it as "DSN" does, and
+ * an expiry while the next hop is this machine (the submission program's
+ * MTA down) is this system's to fix.  Sendmail's own faults ("Local
+ * configuration error") are too.
+ */
+START_TEST(test_sendmail_queued_and_expiry)
+{
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct many m = { 0 };
+
+	feed(lp, "Nov 25 10:00:03 mx1 sm-mta[4103]: 5APA00a2004103: from=<alice@sender.example>, size=900, class=0, nrcpts=1, msgid=<x2@sender.example>, proto=ESMTP, daemon=MTA", &m);
+	feed(lp, "Nov 25 10:00:04 mx1 sm-mta[4104]: 5APA00a2004103: to=<slow@dest.example>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=120100, relay=mx.dest.example. [203.0.113.5], dsn=4.0.0, stat=Deferred: Connection timed out with mx.dest.example.", &m);
+	ck_assert_int_eq(m.n, 1);
+	feed(lp, "Nov 25 11:00:04 mx1 sm-mta[4105]: 5APA00a2004103: to=<slow@dest.example>, delay=01:00:01, mailer=esmtp, pri=210100, stat=queued", &m);
+	ck_assert_int_eq(m.n, 1);
+	feed(lp, "Nov 25 12:00:05 mx1 sm-mta[4106]: 5APA00a2004103: 5APC00a2004106: return to sender: Cannot send message for 5 days", &m);
+	ck_assert_int_eq(m.n, 2);
+	ck_assert_int_eq(m.outcome[1], RB_OUTCOME_EXPIRED);
+	ck_assert_str_eq(m.rcpt[1], "slow@dest.example");
+
+	feed(lp, "Nov 25 12:10:00 web1 sm-msp-queue[16001]: 5AK900p1016001: from=www-data, size=812, class=0, nrcpts=1, msgid=<w1@web1.example.net>, relay=www-data@localhost", &m);
+	feed(lp, "Nov 25 12:10:01 web1 sm-msp-queue[16001]: 5AK900p1016001: to=customer@dest.example, ctladdr=www-data (33/33), delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=30812, relay=[127.0.0.1] [127.0.0.1], dsn=4.0.0, stat=Deferred: Connection refused by [127.0.0.1]", &m);
+	feed(lp, "Nov 25 12:20:00 web1 sm-msp-queue[16002]: 5AK900p1016001: 5APA00p1016002: postmaster notify: Cannot send message for 5 days", &m);
+	ck_assert_int_eq(m.n, 4);
+	ck_assert_int_eq(m.outcome[3], RB_OUTCOME_EXPIRED);
+	ck_assert_int_eq(m.last.v.action, RB_ACTION_FIX_SENDER);
+
+	feed(lp, "Nov 25 12:30:00 mx1 sm-mta[4107]: 5APA00a2004107: to=<info@moved.example>, delay=00:00:00, xdelay=00:00:00, mailer=esmtp, pri=30000, relay=mx1.example.net., dsn=5.3.5, stat=Local configuration error", &m);
+	ck_assert_int_eq(m.n, 5);
+	ck_assert_int_eq(m.last.v.action, RB_ACTION_FIX_SENDER);
+	logproc_free(lp);
+}
+END_TEST
+
+/*
  * A delivery that only moved the message to another queue of this system
  * (a content filter's round trip, Sendmail's submission program to its
  * MTA) is no outcome: the recipient's comes under the new queue ID, which
@@ -1013,6 +1089,8 @@ main(void)
 	tcase_add_test(tc, test_refused_greeting);
 	tcase_add_test(tc, test_own_delivery_agent);
 	tcase_add_test(tc, test_sendmail_repeated_rcpt);
+	tcase_add_test(tc, test_sendmail_display_names);
+	tcase_add_test(tc, test_sendmail_queued_and_expiry);
 	tcase_add_test(tc, test_handoff);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_future_dated_and_long_fields);
