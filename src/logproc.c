@@ -913,7 +913,8 @@ emit_expired(struct logproc *lp, const struct logline *ll, struct qentry *e,
  * its reply names it: Postfix's "250 2.0.0 Ok: queued as 4B2C1D4E5F", also
  * as a content filter wraps it ("250 2.0.0 from MTA(smtp:[127.0.0.1]:10025):
  * 250 2.0.0 Ok: queued as 4B2C1D4E5F"); Sendmail's "Sent (x4B2C1D000123
- * Message accepted for delivery)".  An empty slice when there is none.
+ * Message accepted for delivery)", also as a content filter wraps it.
+ * An empty slice when there is none.
  */
 static struct slice
 next_queue_id(const struct logline *ll)
@@ -934,10 +935,27 @@ next_queue_id(const struct logline *ll)
 			return (id);
 		p = last + sizeof(qa) - 1;
 	} else {
-		p = memchr(t, '(', ll->text.n);
-		if (p == NULL)
+		/*
+		 * Sendmail's own "Sent (x4B2C1D000123 Message accepted for
+		 * delivery)"; through a content filter that hands the message
+		 * back to it, the same words inside the filter's reply ("Sent
+		 * (from MTA([127.0.0.1]:10025): 250 2.0.0 x4B2C1D000123
+		 * Message accepted for delivery)"): the word before them.  A
+		 * Postfix beside it: "Sent (Ok: queued as 4dQx3T0abcz9sWn)".
+		 */
+		static const char qa[] = "queued as ";
+		static const char mad[] = " message accepted for delivery";
+		const char *m;
+		if ((m = util_memcasemem(t, ll->text.n, qa)) != NULL)
+			p = m + sizeof(qa) - 1;
+		else if ((m = util_memcasemem(t, ll->text.n, mad)) != NULL) {
+			p = m;
+			while (p > t && (isalnum((unsigned char)p[-1]) || p[-1] == '-'))
+				p--;
+		} else if ((p = memchr(t, '(', ll->text.n)) != NULL)
+			p++;
+		else
 			return (id);
-		p++;
 	}
 	id.p = p;
 	while (p < end && (isalnum((unsigned char)*p) || *p == '-'))

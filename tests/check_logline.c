@@ -758,6 +758,41 @@ START_TEST(test_sendmail_queued_and_expiry)
 END_TEST
 
 /*
+ * Sendmail handing a message back to itself through a content filter
+ * (the filter's reply wraps Sendmail's "QID Message accepted for
+ * delivery"), or to a Postfix beside it ("Ok: queued as QID"): a handoff,
+ * and one outcome under the new queue ID.
+ */
+START_TEST(test_sendmail_handoffs)
+{
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct many m = { 0 };
+	struct logproc_stats st;
+	static const char *const lines[] = {
+		"Nov 25 13:10:00 mx1 sm-mta[8101]: 5APD10f1008101: from=<alice@sender.example>, size=2000, class=0, nrcpts=1, msgid=<av1@sender.example>, proto=ESMTP, daemon=MTA, relay=client.sender.example [198.51.100.7]",
+		"Nov 25 13:10:01 mx1 sm-mta[8103]: 5APD10f2008103: from=<alice@sender.example>, size=2400, class=0, nrcpts=1, msgid=<av1@sender.example>, proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]",
+		"Nov 25 13:10:01 mx1 sm-mta[8102]: 5APD10f1008101: to=<bob@dest.example>, delay=00:00:01, xdelay=00:00:01, mailer=amavis, pri=122000, relay=localhost [127.0.0.1], dsn=2.0.0, stat=Sent (from MTA([127.0.0.1]:10025): 250 2.0.0 5APD10f2008103 Message accepted for delivery)",
+		"Nov 25 13:10:03 mx1 sm-mta[8104]: 5APD10f2008103: to=<bob@dest.example>, delay=00:00:02, xdelay=00:00:02, mailer=esmtp, pri=122400, relay=mx.dest.example. [203.0.113.5], dsn=2.0.0, stat=Sent (OK 1764075003 x12si345)",
+		"Nov 25 23:00:00 mx1 sm-mta[22001]: 5APN00w1022001: from=<alice@sender.example>, size=2000, class=0, nrcpts=1, msgid=<pf1@sender.example>, proto=ESMTP, daemon=MTA, relay=client.sender.example [198.51.100.7]",
+		"Nov 25 23:00:01 mx1 postfix/smtpd[22010]: 4dQx3T0abcz9sWn: client=localhost[127.0.0.1]",
+		"Nov 25 23:00:01 mx1 postfix/qmgr[900]: 4dQx3T0abcz9sWn: from=<alice@sender.example>, size=2300, nrcpt=1 (queue active)",
+		"Nov 25 23:00:01 mx1 sm-mta[22002]: 5APN00w1022001: to=<carol@dest.example>, delay=00:00:01, xdelay=00:00:01, mailer=relay, pri=122000, relay=[127.0.0.1] [127.0.0.1], dsn=2.0.0, stat=Sent (Ok: queued as 4dQx3T0abcz9sWn)",
+		"Nov 25 23:00:03 mx1 postfix/smtp[22012]: 4dQx3T0abcz9sWn: to=<carol@dest.example>, relay=mx.dest.example[203.0.113.5]:25, delay=2, delays=0/0/1/1, dsn=2.0.0, status=sent (250 2.0.0 OK)",
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		feed(lp, lines[i], &m);
+	ck_assert_int_eq(m.n, 2);
+	ck_assert_str_eq(m.rcpt[0], "bob@dest.example");
+	ck_assert_str_eq(m.rcpt[1], "carol@dest.example");
+	logproc_get_stats(lp, &st);
+	ck_assert_int_eq(st.handoffs, 2);
+	logproc_free(lp);
+}
+END_TEST
+
+/*
  * A delivery that only moved the message to another queue of this system
  * (a content filter's round trip, Sendmail's submission program to its
  * MTA) is no outcome: the recipient's comes under the new queue ID, which
@@ -1091,6 +1126,7 @@ main(void)
 	tcase_add_test(tc, test_sendmail_repeated_rcpt);
 	tcase_add_test(tc, test_sendmail_display_names);
 	tcase_add_test(tc, test_sendmail_queued_and_expiry);
+	tcase_add_test(tc, test_sendmail_handoffs);
 	tcase_add_test(tc, test_handoff);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_future_dated_and_long_fields);
