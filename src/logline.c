@@ -912,6 +912,23 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 			static const char *const label[] = { "DSN: ",
 			    "sender notify: ", "return to sender: ",
 			    "postmaster notify: " };
+			/*
+			 * "NEWID: clone OLDID, owner=owner-list": the message
+			 * split off for an alias with an owner, its envelope
+			 * sender the owner.
+			 */
+			if (STARTS(p, end, "clone ")) {
+				const char *o = p + 6, *c = o;
+				while (c < end && is_qid_char(*c))
+					c++;
+				if (c - o >= 5) {
+					ll->text = SL(o, c - o);
+					if (STARTS(c, end, ", owner="))
+						ll->from = SL(c + 8, end - (c + 8));
+					ll->kind = LL_CLONE;
+				}
+				return (ll->kind);
+			}
 			q = qid_end(p, end);
 			for (size_t i = 0; q != NULL && i < 4; i++) {
 				const char *t = q + 2 + strlen(label[i]);

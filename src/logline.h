@@ -28,6 +28,8 @@ enum logline_kind {
 	LL_REMOVED,		/* qmgr: removed (the queue file is gone) */
 	LL_BOUNCE,		/* bounce: sender non-delivery notification */
 	LL_TIMEOUT,		/* sendmail: "DSN: Cannot send message for ..." */
+	LL_CLONE,		/* sendmail: "clone OLDID, owner=OWNER": text
+				   is OLDID, from the owner */
 };
 
 enum logline_mta {

@@ -427,6 +427,14 @@ set_str(char **dst, struct slice s)
 	*dst = n;
 }
 
+/* Another entry's field (NULL: none), copied. */
+static void
+copy_str(char **dst, const char *src)
+{
+	if (src != NULL)
+		set_str(dst, (struct slice){ src, strlen(src) });
+}
+
 /*
  * A size= value, read within its slice: the line is not a C string (the
  * value may end the buffer), so no strtol().  -1 for none or too large.
@@ -1101,6 +1109,26 @@ logproc_line(struct logproc *lp, const char *line, size_t len, time_t now,
 		if ((e = lookup(lp, ll.queue_id, 0, ll.time)) != NULL)
 			remove_entry(lp, e);
 		break;
+	case LL_CLONE: {
+		/*
+		 * Sendmail split the message for an alias with an owner: the
+		 * clone is the same message (its Message-ID, size, client),
+		 * sent from the owner.  The original first, so that making
+		 * the clone's entry cannot evict it.
+		 */
+		struct qentry *was = lookup(lp, ll.text, 0, ll.time);
+		if (was == NULL || (e = lookup(lp, ll.queue_id, 1, ll.time)) == NULL)
+			break;
+		copy_str(&e->msgid, was->msgid);
+		copy_str(&e->client, was->client);
+		copy_str(&e->sasl, was->sasl);
+		e->size = was->size;
+		if (ll.from.n > 0)
+			set_str(&e->sender, ll.from);
+		else
+			copy_str(&e->sender, was->sender);
+		break;
+	}
 	case LL_TIMEOUT:
 		if ((e = lookup(lp, ll.queue_id, 0, ll.time)) != NULL)
 			n += emit_expired(lp, &ll, e, emit, arg);

@@ -792,6 +792,26 @@ START_TEST(test_sendmail_handoffs)
 }
 END_TEST
 
+/* A clone for an alias with an owner is the same message, from the owner. */
+START_TEST(test_sendmail_clone)
+{
+	struct logproc_options o;
+	logproc_options_default(&o);
+	struct logproc *lp = logproc_new(cl, &o);
+	struct many m = { 0 };
+
+	feed(lp, "Nov 25 22:00:00 mx1 sm-mta[21001]: 5APM00v1021001: from=<editor@sender.example>, size=6000, class=0, nrcpts=1, msgid=<issue42@sender.example>, proto=ESMTP, daemon=MTA, relay=client.sender.example [198.51.100.7]", &m);
+	feed(lp, "Nov 25 22:00:00 mx1 sm-mta[21001]: 5APM00v2021001: clone 5APM00v1021001, owner=owner-announce", &m);
+	feed(lp, "Nov 25 22:00:02 mx1 sm-mta[21002]: 5APM00v2021001: to=<member1@dest.example>, delay=00:00:02, xdelay=00:00:02, mailer=esmtp, pri=126000, relay=mx.dest.example. [203.0.113.5], dsn=5.1.1, stat=User unknown", &m);
+	ck_assert_int_eq(m.n, 1);
+	ck_assert_str_eq(m.last.queue_id, "5APM00v2021001");
+	ck_assert_str_eq(m.last.sender, "owner-announce");
+	ck_assert_str_eq(m.last.message_id, "issue42@sender.example");
+	ck_assert_int_eq(m.last.size, 6000);
+	logproc_free(lp);
+}
+END_TEST
+
 /*
  * A delivery that only moved the message to another queue of this system
  * (a content filter's round trip, Sendmail's submission program to its
@@ -1127,6 +1147,7 @@ main(void)
 	tcase_add_test(tc, test_sendmail_display_names);
 	tcase_add_test(tc, test_sendmail_queued_and_expiry);
 	tcase_add_test(tc, test_sendmail_handoffs);
+	tcase_add_test(tc, test_sendmail_clone);
 	tcase_add_test(tc, test_handoff);
 	tcase_add_test(tc, test_expiry);
 	tcase_add_test(tc, test_future_dated_and_long_fields);
