@@ -357,22 +357,35 @@ static void set_sendmail(struct logline *, const char *, size_t,
     const char *, const char *, const char *);
 
 /*
- * The end of a value from v: the next ", ", outside quotes if quotes
- * count; a quote never closed counts for nothing.
+ * The end of a value from v: the next ", ", if quotes count outside
+ * quotes (a backslash escapes the next byte in them) and comments ("bob@x
+ * (Smith, Bob)"); a quote or comment never closed counts for nothing.
  */
 static const char *
 value_end(const char *v, const char *end, int quotes)
 {
 	const char *q = v;
-	int quoted = 0;
+	int quoted = 0, comment = 0;
 
-	while (q < end && (quoted ||
-	    !(q[0] == ',' && q + 1 < end && q[1] == ' '))) {
-		if (quotes && *q == '"')
-			quoted = !quoted;
-		q++;
+	for (; q < end; q++) {
+		if (quoted) {
+			if (*q == '\\' && q + 1 < end)
+				q++;
+			else if (*q == '"')
+				quoted = 0;
+		} else if (comment) {
+			if (*q == ')')
+				comment--;
+			else if (*q == '(')
+				comment++;
+		} else if (quotes && *q == '"')
+			quoted = 1;
+		else if (quotes && *q == '(')
+			comment = 1;
+		else if (q[0] == ',' && q + 1 < end && q[1] == ' ')
+			break;
 	}
-	return (quoted ? value_end(v, end, 0) : q);
+	return (quoted || comment ? value_end(v, end, 0) : q);
 }
 
 static void

@@ -769,35 +769,45 @@ next_rcpt(const char *p, const char *end, struct slice *one)
 	 * ends at a comma outside quotes and angle brackets; of one with
 	 * angle brackets, the address is what they hold.
 	 */
-	const char *q, *lt, *gt;
+	const char *q, *lt, *gt, *paren;
 	for (int quotes = 1;; quotes = 0) {
-		int quoted = 0, angle = 0;
-		lt = gt = NULL;
+		int quoted = 0, angle = 0, comment = 0;
+		lt = gt = paren = NULL;
 		for (q = p; q < end; q++) {
 			if (quoted) {
 				if (*q == '\\' && q + 1 < end)
 					q++;
 				else if (*q == '"')
 					quoted = 0;
+			} else if (comment) {
+				if (*q == ')')
+					comment--;
+				else if (*q == '(')
+					comment++;
 			} else if (*q == '"' && quotes)
 				quoted = 1;
-			else if (*q == '<' && !angle)
+			else if (*q == '(' && quotes && !angle) {
+				comment = 1;
+				if (paren == NULL)
+					paren = q;
+			} else if (*q == '<' && !angle)
 				angle = 1, lt = q;
 			else if (*q == '>' && angle)
 				angle = 0, gt = q;
 			else if (*q == ',' && !angle)
 				break;
 		}
-		/* A quote never closed counts for nothing. */
-		if (!quoted || !quotes)
+		/* A quote or comment never closed counts for nothing. */
+		if ((!quoted && !comment) || !quotes)
 			break;
 	}
 	if (lt != NULL && gt != NULL && gt > lt) {
 		one->p = lt + 1;
 		one->n = (size_t)(gt - lt - 1);
 	} else {
+		/* "bob@x (Smith, Bob)": the address before its comment. */
 		one->p = p;
-		one->n = (size_t)(q - p);
+		one->n = (size_t)((paren != NULL ? paren : q) - p);
 		while (one->n > 0 && one->p[0] == ' ')
 			one->p++, one->n--;
 		while (one->n > 0 && one->p[one->n - 1] == ' ')

@@ -357,10 +357,17 @@ refold(struct store *st)
 		    "reset = max(reset, excluded.reset)") != 0 ||
 		    store_exec(st, "DELETE FROM retry WHERE address != "
 		    "lower(address)") != 0 ||
-		    /* Failures all from before a merged escalation's cut-off. */
+		    /*
+		     * Failures all from before a merged escalation's cut-off
+		     * count no more; of failures on both sides of it, only
+		     * the latest is surely after it (the counts cannot tell
+		     * more): never more than were.
+		     */
 		    store_exec(st, "UPDATE retry SET failures = 0, first = reset, "
 		    "last = reset WHERE failures > 0 AND reset > 0 AND "
 		    "last <= reset") != 0 ||
+		    store_exec(st, "UPDATE retry SET failures = 1, first = last "
+		    "WHERE failures > 1 AND reset > 0 AND first <= reset") != 0 ||
 		    store_exec(st, "UPDATE audit SET address = lower(address) "
 		    "WHERE address != lower(address)") != 0)
 			goto fail;

@@ -106,13 +106,18 @@ static const char store_schema_add_unverified[] =
  * no longer count (store.c, struct retry).  Escalations made before the
  * column deleted their row: the history gives the time each was made,
  * which becomes the cut-off of a row of its own, or of the row counting
- * failures since (cut just before its first, which came after it).
+ * failures since (cut just before its first, which came after it); not
+ * where mail was delivered since, which had ended all before it (and a
+ * cut-off row would make a failure read late from before that delivery
+ * look in order).  The column goes in after outcomes' unverified.
  */
 static const char store_schema_add_reset[] =
 "ALTER TABLE retry ADD COLUMN reset INTEGER NOT NULL DEFAULT 0;"
 "INSERT INTO retry(address, failures, first, last, reset)"
-"  SELECT address, 0, max(time), max(time), max(time) FROM audit"
-"  WHERE op = 'add' AND source = 'escalation' GROUP BY address"
+"  SELECT a.address, 0, a.t, a.t, a.t FROM (SELECT address, max(time) AS t"
+"  FROM audit WHERE op = 'add' AND source = 'escalation' GROUP BY address) a"
+"  WHERE NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.recipient = a.address"
+"  AND o.outcome = 'delivered' AND o.unverified = 0 AND o.time > a.t)"
 "  ON CONFLICT(address) DO UPDATE SET"
 "  reset = min(excluded.reset, first - 1);";
 

@@ -708,6 +708,16 @@ START_TEST(test_sendmail_display_names)
 	ck_assert_int_eq(m.n, 1);
 	ck_assert_str_eq(m.rcpt[0], "jdoe@dest.example");
 	ck_assert_int_eq(m.last.v.reason, RB_REASON_USERUNKNOWN);
+	/* A comment, and a quote escaped inside quotes, hold commas too. */
+	m.n = 0;
+	feed(lp, "Dec  7 10:00:05 mx sm-mta[4243]: 4B7A00A1004243: to=bob@example.net (Smith, Bob),<carol@example.net>, delay=00:00:05, xdelay=00:00:05, mailer=esmtp, pri=120000, relay=mx.example.net. [203.0.113.5], dsn=5.1.1, stat=User unknown", &m);
+	feed(lp, "Dec  7 10:00:06 mx sm-mta[4244]: 4B7A00A1004244: to=\"Robert \\\"Bob, Jr\\\" Smith\" <dave@example.net>,<erin@example.net>, delay=00:00:05, xdelay=00:00:05, mailer=esmtp, pri=120000, relay=mx.example.net. [203.0.113.5], dsn=5.1.1, stat=User unknown", &m);
+	ck_assert_int_eq(m.n, 4);
+	ck_assert_str_eq(m.rcpt[0], "bob@example.net");
+	ck_assert_str_eq(m.rcpt[1], "carol@example.net");
+	ck_assert_str_eq(m.rcpt[2], "dave@example.net");
+	ck_assert_str_eq(m.rcpt[3], "erin@example.net");
+	ck_assert_str_eq(m.last.relay, "mx.example.net. [203.0.113.5]");
 	/* A quote never closed counts for nothing. */
 	m.n = 0;
 	feed(lp, "Nov 25 16:00:05 mx1 sm-mta[11003]: 5APG00i1011002: to=\"odd <odd@dest.example>, delay=00:00:03, mailer=esmtp, pri=240000, relay=mx.dest.example. [203.0.113.5], dsn=5.1.1, stat=User unknown", &m);

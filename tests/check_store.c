@@ -745,7 +745,12 @@ START_TEST(test_schema_v1_upgraded)
 	    "  id INTEGER PRIMARY KEY, time INTEGER NOT NULL, address TEXT NOT NULL,"
 	    "  op TEXT NOT NULL, source TEXT, who TEXT, why TEXT, detail TEXT);"
 	    "INSERT INTO audit(time, address, op, source, who) VALUES"
-	    "  (1799990000, 'esc@example.org', 'add', 'escalation', 'reboundd');",
+	    "  (1799990000, 'esc@example.org', 'add', 'escalation', 'reboundd'),"
+	    "  (1799990000, 'back@example.org', 'add', 'escalation', 'reboundd');"
+	    /* Mail reached back@ since its escalation. */
+	    "INSERT INTO outcomes(id, key, time, source, recipient, outcome,"
+	    "  action, text) VALUES (10, 'k10', 1799995000, 'log',"
+	    "  'back@example.org', 'delivered', 'none', '250 ok');",
 	    NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO outcomes(id, key, "
 	    "time, source, queue_id, recipient, outcome, reason, category, "
@@ -763,7 +768,7 @@ START_TEST(test_schema_v1_upgraded)
 	/* The old row is there, and the same outcome again is not a second. */
 	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
 	json_t *j = store_status(st);
-	ck_assert_int_eq(jint(j, "outcomes", NULL), 3);
+	ck_assert_int_eq(jint(j, "outcomes", NULL), 4);
 	ck_assert_int_eq(jint(j, "retry_states", NULL), 1);
 	json_decref(j);
 	j = store_lookup(st, "slow@example.org", now);
@@ -787,7 +792,7 @@ START_TEST(test_schema_v1_upgraded)
 	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "2");
 	ck_assert_str_eq((const char *)sqlite3_column_text(s, 1),
 	    "outcomes_recipient_key,outcomes_time");
-	ck_assert_str_eq((const char *)sqlite3_column_text(s, 2), "7:0,8:1,9:1");
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 2), "7:0,8:1,9:1,10:0");
 	ck_assert_int_eq(sqlite3_column_int(s, 3), 0);
 	sqlite3_finalize(s);
 	/* The old escalation's time is its cut-off. */
@@ -796,6 +801,11 @@ START_TEST(test_schema_v1_upgraded)
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
 	ck_assert_int_eq(sqlite3_column_int(s, 0), 0);
 	ck_assert_int_eq(sqlite3_column_int64(s, 1), 1799990000);
+	sqlite3_finalize(s);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM retry "
+	    "WHERE address = 'back@example.org'", -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(s, 0), 0);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	st = store_open(path, NULL, err, sizeof(err));
@@ -1144,6 +1154,20 @@ START_TEST(test_refold_on_open)
 	ck_assert_int_eq(supset_lookup(store_supset(st), "esc@example.com", NULL), 1);
 	ck_assert_int_eq(store_suppress_remove(st, "esc@example.com", "uid:0",
 	    "fixed", now), 0);
+	/* mix@ escalated at 150 h; Mix@ failed before that and after. */
+	static const struct { const char *a, *q; long h; } mix[] = {
+		{ "mix@example.com", "M1", 300 }, { "mix@example.com", "M2", 200 },
+		{ "mix@example.com", "M3", 150 }, { "Mix@example.com", "M4", 160 },
+		{ "Mix@example.com", "M5", 1 },
+	};
+	for (size_t k = 0; k < sizeof(mix) / sizeof(mix[0]); k++) {
+		struct rb_outcome_rec x = mk(mix[k].a, mix[k].q,
+		    RB_OUTCOME_DEFERRED, RB_CATEGORY_MAILBOX_FULL,
+		    RB_ACTION_RETRY, RB_REASON_MAILBOXFULL, now - mix[k].h * 3600L);
+		ck_assert_int_eq(store_apply(st, &x, 1, NULL, now, NULL), 0);
+	}
+	ck_assert_int_eq(store_suppress_remove(st, "mix@example.com", "uid:0",
+	    "fixed", now), 0);
 	store_close(st);
 	store_options_default(&o);
 	o.fold = STORE_FOLD_ALL;
@@ -1173,6 +1197,11 @@ START_TEST(test_refold_on_open)
 	 */
 	l = store_lookup(st, "esc@example.com", now);
 	ck_assert(json_is_null(json_object_get(l, "retry")));
+	json_decref(l);
+	/* Of failures on both sides of the cut-off, the latest alone. */
+	l = store_lookup(st, "mix@example.com", now);
+	ck_assert_int_eq(jint(json_object_get(l, "retry"), "failures", NULL), 1);
+	ck_assert_int_eq(jint(json_object_get(l, "retry"), "first", NULL), now - 3600);
 	json_decref(l);
 	ck_assert_int_eq(store_suppress_remove(st, "Carol.Case@Example.COM", "uid:0",
 	    "gone", now + 2), 0);
