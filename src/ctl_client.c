@@ -1,6 +1,6 @@
 /*
  * ctl_client.c - the verbs of reboundctl(1) that ask a running reboundd:
- * status, lookup, suppress, list, export, import, stats, events.
+ * status, lookup, suppress, list, export, import, stats, events, backfill.
  *
  * Sends one request line over the control socket and prints the JSON
  * answer: as it comes with --json, otherwise in a readable form.
@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "rotation.h"
 #include "util.h"
 
 #define DEFAULT_SOCKET "/run/rebound/rebound.sock"
@@ -263,6 +264,14 @@ print_status(json_t *a)
 			printf("  %lld outcomes LOST (out of memory while one line "
 			    "gave many; see the daemon's log)\n", num(src, "lost"));
 	}
+	json_t *bf = json_object_get(a, "backfill");
+	if (json_is_object(bf))
+		printf("backfill running: file %lld of %lld %s, %lld of %lld bytes read; "
+		    "%lld lines, %lld outcomes (%lld new), %zu errors so far\n",
+		    num(bf, "file_index"), num(bf, "file_count"), str(bf, "file"),
+		    num(bf, "offset"), num(bf, "size"), num(bf, "lines"),
+		    num(bf, "outcomes"), num(bf, "new"),
+		    json_array_size(json_object_get(bf, "errors")));
 	json_t *ctl = json_object_get(a, "control");
 	if (json_is_object(ctl))
 		printf("control: %lld of %lld clients, %lld refused\n", num(ctl, "clients"),
@@ -297,6 +306,66 @@ print_lookup(json_t *a)
 		    str(h, "outcome"), str(h, "category"), str(h, "dsn"), str(h, "queue_id"));
 }
 
+/* Files that could not be read (or not to their end), one a line. */
+static void
+print_backfill_errors(json_t *ans)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(ans, "errors"), i, e)
+		fprintf(stderr, "reboundctl: backfill: %s: %s\n", str(e, "file"),
+		    str(e, "error"));
+}
+
+static void
+print_backfill(json_t *ans)
+{
+	printf("backfill: %lld file(s) read, %lld lines, %lld outcomes, %lld new "
+	    "(the rest were in the store already)%s\n", num(ans, "files"),
+	    num(ans, "lines"), num(ans, "outcomes"), num(ans, "new"),
+	    json_array_size(json_object_get(ans, "errors")) > 0 ?
+	    "; some files failed:" : "");
+	print_backfill_errors(ans);
+}
+
+/*
+ * backfill's FILEs as the daemon must get them: absolute (it has its
+ * own working directory) and oldest first, as replay reads them.  Each
+ * is a new string in *out (n of them), or -1.
+ */
+static int
+backfill_paths(char **argv, int n, char ***out)
+{
+	char cwd[4096];
+	char **p = calloc((size_t)n + 1, sizeof(*p));
+
+	if (p == NULL || getcwd(cwd, sizeof(cwd)) == NULL) {
+		free(p);
+		return (-1);
+	}
+	for (int k = 0; k < n; k++) {
+		if (argv[k][0] == '/')
+			p[k] = strdup(argv[k]);
+		else if (asprintf(&p[k], "%s/%s", cwd, argv[k]) < 0)
+			p[k] = NULL;
+		if (p[k] == NULL) {
+			for (int j = 0; j < k; j++)
+				free(p[j]);
+			free(p);
+			return (-1);
+		}
+	}
+	if (rotation_order(p, n) != 0) {
+		for (int j = 0; j < n; j++)
+			free(p[j]);
+		free(p);
+		return (-1);
+	}
+	*out = p;
+	return (0);
+}
+
 static void
 print_answer(const char *verb, json_t *ans)
 {
@@ -329,6 +398,8 @@ print_answer(const char *verb, json_t *ans)
 	} else if (strcmp(verb, "suppress") == 0) {
 		printf("%s: %s\n", str(ans, "address"),
 		    json_is_true(json_object_get(ans, "changed")) ? "done" : "nothing to change");
+	} else if (strcmp(verb, "backfill") == 0) {
+		print_backfill(ans);
 	} else if (strcmp(verb, "import") == 0) {
 		printf("%lld address(es) newly suppressed\n", num(ans, "imported"));
 		if (num(ans, "expired") > 0)
@@ -364,9 +435,15 @@ ctl_client(int argc, char **argv)
 	FILE *rq = open_memstream(&req, &reqlen);
 	fputs(verb, rq);
 	const char *import_file = NULL;
+	char **files = NULL;
+	int nfiles = 0;
 	for (int k = i + 1; k < argc; k++) {
 		if (strcmp(argv[k], "--json") == 0) {
 			json = 1;
+			continue;
+		}
+		if (strcmp(verb, "backfill") == 0) {
+			argv[nfiles++ + i + 1] = argv[k];
 			continue;
 		}
 		if (strcmp(verb, "import") == 0) {
@@ -385,6 +462,30 @@ ctl_client(int argc, char **argv)
 		append_quoted(&q, &ql, argv[k]);
 		fprintf(rq, " %s", q);
 		free(q);
+	}
+	if (strcmp(verb, "backfill") == 0) {
+		if (nfiles == 0) {
+			fprintf(stderr, "usage: reboundctl backfill FILE...\n");
+			fclose(rq);
+			free(req);
+			return (2);
+		}
+		if (backfill_paths(argv + i + 1, nfiles, &files) != 0) {
+			fprintf(stderr, "reboundctl: backfill: out of memory or no "
+			    "working directory\n");
+			fclose(rq);
+			free(req);
+			return (1);
+		}
+		for (int k = 0; k < nfiles; k++) {
+			char *q = NULL;
+			size_t ql = 0;
+			append_quoted(&q, &ql, files[k]);
+			fprintf(rq, " %s", q);
+			free(q);
+			free(files[k]);
+		}
+		free(files);
 	}
 	fputc('\n', rq);
 	if (strcmp(verb, "import") == 0) {
@@ -475,6 +576,13 @@ ctl_client(int argc, char **argv)
 			fflush(stdout);
 		} else if (!json) {
 			print_answer(verb, ans);
+		}
+		/* A file not read, or not to its end, is a failure to report. */
+		if (strcmp(verb, "backfill") == 0 &&
+		    json_array_size(json_object_get(ans, "errors")) > 0) {
+			if (!json && json_is_false(json_object_get(ans, "ok")))
+				print_backfill_errors(ans);
+			rc = 1;
 		}
 		json_decref(ans);
 	} while (follow);

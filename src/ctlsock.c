@@ -4,7 +4,10 @@
  * Each client has a bufferevent; requests are read line by line and may
  * not exceed max_request bytes.  "import" is followed by CSV lines ended
  * by a line holding a single ".".  "events --follow" turns the connection
- * into a stream of JSON lines, one per committed outcome.
+ * into a stream of JSON lines, one per committed outcome.  "backfill"
+ * hands its files to the daemon's one backfill job and answers when the
+ * job is over; the client waits without an idle timeout, and its going
+ * away stops the job.
  */
 #include "config.h"
 
@@ -34,7 +37,8 @@
 #include "store.h"
 #include "util.h"
 
-#define MAX_ARGS	32
+/* Words of a request: a backfill names every file of a year of rotation. */
+#define MAX_ARGS	1024
 /*
  * Answers waiting for a client that does not read: past this, requests
  * wait in the input (and the kernel's buffer) and a follower's events
@@ -60,6 +64,7 @@ struct client {
 	gid_t gid;
 	int may_change;
 	int following;
+	int backfilling;	/* its backfill runs: answered when over */
 	unsigned long dropped;	/* events not sent to a stalled follower */
 	int discarding;		/* answered "too long": reading to the end */
 	FILE *import;		/* CSV being received, or NULL */
@@ -97,6 +102,9 @@ client_free(struct client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	cs->nclients--;
+	/* Stopped now: nobody is left to take its answer. */
+	if (c->backfilling)
+		daemon_backfill_cancel(cs->d, c);
 	if (c->import)
 		fclose(c->import);
 	free(c->import_buf);
@@ -426,6 +434,18 @@ finish_import(struct client *c)
 		    "expired", (json_int_t)expired)));
 }
 
+/* The backfill is over: its answer, and the idle timeout back. */
+static void
+on_backfill_done(void *arg, json_t *answer)
+{
+	struct client *c = arg;
+	struct timeval idle = { IDLE_TIMEOUT, 0 };
+
+	c->backfilling = 0;
+	reply(c, answer);
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
+}
+
 static void
 handle(struct client *c, char *line)
 {
@@ -672,6 +692,30 @@ handle(struct client *c, char *line)
 			c->import_skip = 1;
 			return (reply_error(c, "out of memory"));
 		}
+	} else if (strcmp(verb, "backfill") == 0) {
+		char err[256];
+		if (argc < 2)
+			return (reply_error(c, "usage: backfill PATH..."));
+		for (int k = 1; k < argc; k++)
+			if (argv[k][0] != '/') {
+				char msg[300];
+				snprintf(msg, sizeof(msg), "backfill: \"%.200s\" is not "
+				    "an absolute path (the daemon has its own working "
+				    "directory)", argv[k]);
+				return (reply_error(c, msg));
+			}
+		if (!c->may_change)
+			return (reply_error(c, "permission denied: changes need root or the admin group"));
+		if (c->backfilling)
+			return (reply_error(c, "a backfill of this client is running"));
+		if (daemon_backfill_start(cs->d, argv + 1, (size_t)(argc - 1),
+		    on_backfill_done, c, err, sizeof(err)) != 0)
+			return (reply_error(c, err));
+		/* A year of logs takes minutes: the client waits for it. */
+		c->backfilling = 1;
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+		log_info("control: uid=%u backfill=started files=%d",
+		    (unsigned)c->uid, argc - 1);
 	} else if (strcmp(verb, "events") == 0) {
 		int follow = 0;
 		for (int k = 1; k < argc; k++) {

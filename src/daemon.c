@@ -6,7 +6,9 @@
  * a refused commit leaves the source where it was, and its own timer
  * offers the batch again, so a full disk or a read-only database costs
  * time, never outcomes.  SIGHUP loads the configuration and rules into new
- * objects and swaps them in only when all of it loaded.
+ * objects and swaps them in only when all of it loaded.  A backfill (one
+ * at a time, started from the control socket) reads old files in turns
+ * into the same sink with no position, so the followed files keep theirs.
  */
 #include "config.h"
 
@@ -29,6 +31,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "backfill.h"
 #include "classify.h"
 #include "ctlsock.h"
 #include "daemon.h"
@@ -90,6 +93,9 @@ struct daemon {
 	time_t maint_retry;	/* after a failed maintenance, not before */
 	time_t started;
 	unsigned long reloads, reload_failures;
+	struct backfill *bf;		/* the running backfill, or NULL */
+	backfill_done_fn bf_done;	/* its client's answer */
+	void *bf_arg;
 };
 
 static void
@@ -111,14 +117,18 @@ notify(const char *fmt, ...)
 #endif
 }
 
+/*
+ * Commit a batch; *nfresh (when not NULL) receives how many outcomes the
+ * store took as new.
+ */
 static int
-sink(void *arg, const struct rb_outcome_rec *recs, size_t n,
-    const struct rb_position *pos)
+commit(struct daemon *d, const struct rb_outcome_rec *recs, size_t n,
+    const struct rb_position *pos, size_t *nfresh)
 {
-	struct daemon *d = arg;
 	unsigned char *fresh = NULL;
 
-	if (n > 0 && d->cs != NULL && (fresh = calloc(n, 1)) == NULL)
+	if (n > 0 && (d->cs != NULL || nfresh != NULL) &&
+	    (fresh = calloc(n, 1)) == NULL)
 		return (-1);	/* offered again, like a refused commit */
 	if (store_apply(d->st, recs, n, pos, time(NULL), fresh) != 0) {
 		free(fresh);
@@ -132,11 +142,32 @@ sink(void *arg, const struct rb_outcome_rec *recs, size_t n,
 	 * nowhere), whose outcome the log may show after it: that one counts
 	 * and is published too.
 	 */
-	for (size_t i = 0; fresh != NULL && i < n; i++)
-		if (fresh[i])
+	for (size_t i = 0; fresh != NULL && i < n; i++) {
+		if (!fresh[i])
+			continue;
+		if (nfresh != NULL)
+			(*nfresh)++;
+		if (d->cs != NULL)
 			ctlsock_publish(d->cs, &recs[i], 1);
+	}
 	free(fresh);
 	return (0);
+}
+
+static int
+sink(void *arg, const struct rb_outcome_rec *recs, size_t n,
+    const struct rb_position *pos)
+{
+	return (commit(arg, recs, n, pos, NULL));
+}
+
+/* A backfill's batch: no position, the new ones counted for its answer. */
+static int
+backfill_commit(void *arg, const struct rb_outcome_rec *recs, size_t n,
+    size_t *nfresh)
+{
+	*nfresh = 0;
+	return (commit(arg, recs, n, NULL, nfresh));
 }
 
 /* Outcomes from other threads (DSNs taken in by the milter). */
@@ -145,6 +176,8 @@ apply_queued(void *arg, const struct rb_outcome_rec *recs, size_t n)
 {
 	return (sink(arg, recs, n, NULL));
 }
+
+static void backfill_done(void *, json_t *);
 
 static struct classifier *
 load_rules(const struct rb_settings *cfg, char *err, size_t errlen)
@@ -514,6 +547,11 @@ on_reload(evutil_socket_t fd, short what, void *arg)
 	}
 	if (reload_sources(d, ocfg) != 0)
 		log_warnx("config: sources could not all be started");
+	/* Its logproc points to the old classifier, freed below. */
+	if (d->bf != NULL && backfill_set_classifier(d->bf, ncl) != 0)
+		backfill_done(d, json_pack("{s:b,s:s}", "ok", 0, "error",
+		    "stopped: out of memory at a reload; what was committed "
+		    "stays; run the backfill again"));
 	classifier_free(ocl);
 	settings_free(ocfg);
 	store_set_options(d->st, &ncfg->store);
@@ -635,7 +673,63 @@ daemon_status(struct daemon *d)
 	    "config", d->cfg->file);
 	if (st != NULL && d->milter != NULL)
 		json_object_set_new(st, "milter", milter_status(d->milter));
+	if (st != NULL && d->bf != NULL)
+		json_object_set_new(st, "backfill", backfill_status(d->bf));
 	return (st);
+}
+
+/* The job's answer: the job is over, its client is told. */
+static void
+backfill_done(void *arg, json_t *answer)
+{
+	struct daemon *d = arg;
+	backfill_done_fn done = d->bf_done;
+	void *darg = d->bf_arg;
+
+	backfill_free(d->bf);
+	d->bf = NULL;
+	d->bf_done = NULL;
+	d->bf_arg = NULL;
+	done(darg, answer);
+}
+
+int
+daemon_backfill_start(struct daemon *d, char *const *paths, size_t n,
+    backfill_done_fn done, void *arg, char *err, size_t errlen)
+{
+	struct backfill_options bo;
+	struct tail_options to;
+
+	if (d->bf != NULL) {
+		snprintf(err, errlen, "a backfill is already running (see "
+		    "reboundctl status); one at a time");
+		return (-1);
+	}
+	backfill_options_default(&bo);
+	/* Lines read as the live sources read them. */
+	source_options(d->cfg, &to, &bo.lo);
+	bo.batch = to.batch;
+	d->bf = backfill_start(d->base, d->cl, &bo, paths, n, backfill_commit,
+	    d, backfill_done, d);
+	if (d->bf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	d->bf_done = done;
+	d->bf_arg = arg;
+	return (0);
+}
+
+void
+daemon_backfill_cancel(struct daemon *d, void *arg)
+{
+	if (d->bf == NULL || d->bf_arg != arg)
+		return;
+	log_info("backfill: stopped=yes (client gone or daemon stopping)");
+	backfill_free(d->bf);
+	d->bf = NULL;
+	d->bf_done = NULL;
+	d->bf_arg = NULL;
 }
 
 /*
@@ -821,6 +915,8 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 
 	/* The milter stops first: it pushes into the queue, reads the store's set. */
 	milter_stop(d->milter);
+	/* A backfill is dropped: what it committed stays, its client goes. */
+	daemon_backfill_cancel(d, d->bf_arg);
 	stop_sources(d);
 	ctlsock_close(d->cs);
 	/* What the store refused until now is offered once more; never dropped unsaid. */

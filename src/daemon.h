@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "backfill.h"
 #include "settings.h"
 
 struct classifier;
@@ -24,5 +25,14 @@ const struct classifier *daemon_classifier(struct daemon *);
 /* The queue other threads (the milter) push into. */
 struct evqueue *daemon_evqueue(struct daemon *);
 json_t *daemon_status(struct daemon *);
+/*
+ * Start a backfill of paths (absolute, read in the order given); done
+ * receives its answer with arg.  -1 with err set when one is running or
+ * memory is short.  daemon_backfill_cancel stops the job if arg started it
+ * (its client is gone): done is then not called.
+ */
+int daemon_backfill_start(struct daemon *, char *const *paths, size_t n,
+    backfill_done_fn done, void *arg, char *err, size_t errlen);
+void daemon_backfill_cancel(struct daemon *, void *arg);
 
 #endif

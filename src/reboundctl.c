@@ -33,6 +33,7 @@ static const struct verb {
 	{ "import", ctl_client, "import [FILE|-]" },
 	{ "stats", ctl_client, "stats [--provider P] [--since DURATION] [--by provider|category|code|domain|transport]" },
 	{ "events", ctl_client, "events [--follow]" },
+	{ "backfill", ctl_client, "backfill FILE..." },
 };
 
 /* The offline verbs that take --json: the global one is handed on. */
