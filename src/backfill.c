@@ -127,7 +127,12 @@ open_file(struct backfill *b)
 		file_error(b, "%s", strerror(errno));
 		return (-1);
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+	if (fstat(fd, &sb) != 0) {
+		file_error(b, "%s", strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	if (!S_ISREG(sb.st_mode)) {
 		file_error(b, "%s", S_ISDIR(sb.st_mode) ? "is a directory" :
 		    "not a regular file");
 		close(fd);

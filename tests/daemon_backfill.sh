@@ -114,8 +114,9 @@ assert a["ok"] and a["files"] == 1 and a["lines"] == 100, a
 assert [e["file"] for e in a["errors"]] == [sys.argv[2]], a
 assert "No such file" in a["errors"][0]["error"], a
 PY
-c backfill "$T/nope.log" > /dev/null 2> "$T/e5" && fail "exit 0 with a missing file"
+c backfill "$T/nope.log" "$H" > /dev/null 2> "$T/e5" && fail "exit 0 with a missing file"
 grep -q "backfill: $T/nope.log: No such file" "$T/e5" || fail "stderr: $(cat "$T/e5")"
+grep -q "backfill: $H: is a directory" "$T/e5" || fail "a directory: $(cat "$T/e5")"
 # A .gz cut short is an error for that file; what it held before the cut is read.
 head -c 2000 "$H/mail.log.2.gz" > "$T/cut.log.gz"
 c --json backfill "$T/cut.log.gz" > "$T/a6" && fail "a cut .gz did not fail"
