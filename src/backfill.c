@@ -50,6 +50,7 @@ struct backfill {
 	size_t nrecs, recs_cap;
 	int nomem;			/* an outcome found no room */
 	unsigned long long files, lines, outcomes, fresh, file_lines;
+	unsigned long long older;	/* before opt.not_before: left out */
 	json_t *errors;			/* [{"file":..,"error":..}] */
 	backfill_commit_fn commit;
 	void *commit_arg;
@@ -88,6 +89,10 @@ emit(void *arg, const struct rb_outcome_rec *o)
 {
 	struct backfill *b = arg;
 
+	if (o->time < b->opt.not_before) {
+		b->older++;
+		return;
+	}
 	if (b->nrecs == b->recs_cap) {
 		size_t n = b->recs_cap ? b->recs_cap * 2 : 256;
 		struct rb_outcome_rec *r = realloc(b->recs, n * sizeof(*r));
@@ -252,6 +257,7 @@ counts(const struct backfill *b, json_t *j)
 	json_object_set_new(j, "lines", json_integer((json_int_t)b->lines));
 	json_object_set_new(j, "outcomes", json_integer((json_int_t)b->outcomes));
 	json_object_set_new(j, "new", json_integer((json_int_t)b->fresh));
+	json_object_set_new(j, "older", json_integer((json_int_t)b->older));
 	json_object_set(j, "errors", b->errors);
 	return (j);
 }
@@ -266,8 +272,8 @@ finish(struct backfill *b, const char *error)
 	if (error != NULL)
 		json_object_set_new(a, "error", json_string(error));
 	log_info("backfill: done=%s files=%llu lines=%llu outcomes=%llu new=%llu "
-	    "errors=%zu", error ? "no" : "yes", b->files, b->lines, b->outcomes,
-	    b->fresh, json_array_size(b->errors));
+	    "older=%llu errors=%zu", error ? "no" : "yes", b->files, b->lines,
+	    b->outcomes, b->fresh, b->older, json_array_size(b->errors));
 	if (error != NULL)
 		log_warnx("backfill: error=\"%s\"", error);
 	b->done(b->done_arg, a);

@@ -20,6 +20,7 @@
 #define REBOUND_BACKFILL_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -46,6 +47,13 @@ struct backfill_options {
 	struct logproc_options lo;
 	size_t turn_bytes;	/* input read per turn; default 4 MiB */
 	size_t batch;		/* outcomes per commit; default 5000 */
+	/*
+	 * Outcomes dated before this are counted and left out (0: none):
+	 * the store keeps outcomes, and so knows them again, only for
+	 * outcome_retention; older ones would be pruned at the next
+	 * maintenance and a second run would count them twice.
+	 */
+	time_t not_before;
 };
 
 struct backfill;

@@ -322,9 +322,12 @@ static void
 print_backfill(json_t *ans)
 {
 	printf("backfill: %lld file(s) read, %lld lines, %lld outcomes, %lld new "
-	    "(the rest were in the store already)%s\n", num(ans, "files"),
-	    num(ans, "lines"), num(ans, "outcomes"), num(ans, "new"),
-	    json_array_size(json_object_get(ans, "errors")) > 0 ?
+	    "(the rest were in the store already)", num(ans, "files"),
+	    num(ans, "lines"), num(ans, "outcomes"), num(ans, "new"));
+	if (num(ans, "older") > 0)
+		printf(", %lld older than outcome_retention left out",
+		    num(ans, "older"));
+	printf("%s\n", json_array_size(json_object_get(ans, "errors")) > 0 ?
 	    "; some files failed:" : "");
 	print_backfill_errors(ans);
 }

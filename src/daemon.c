@@ -709,6 +709,7 @@ daemon_backfill_start(struct daemon *d, char *const *paths, size_t n,
 	/* Lines read as the live sources read them. */
 	source_options(d->cfg, &to, &bo.lo);
 	bo.batch = to.batch;
+	bo.not_before = time(NULL) - d->cfg->store.outcome_retention;
 	d->bf = backfill_start(d->base, d->cl, &bo, paths, n, backfill_commit,
 	    d, backfill_done, d);
 	if (d->bf == NULL) {

@@ -15,7 +15,9 @@
 command -v python3 >/dev/null || skip "no python3"
 command -v sqlite3 >/dev/null || skip "no sqlite3"
 D=$T/d
-daemon_config "$D" "control_socket_mode = 0666"
+# History is kept for a year here: the corpus is dated without a year, at
+# most a year before the files' modification time.
+daemon_config "$D" "control_socket_mode = 0666" "outcome_retention = 400d"
 daemon_start "$D"
 at_exit "daemon_stop $D"
 c() { "$CTL" -s "$D/ctl.sock" "$@"; }
@@ -90,6 +92,18 @@ grep -q "^backfill: 3 file(s) read, $total lines, $outcomes outcomes, 0 new" "$T
 	fail "second run: $(cat "$T/a2")"
 [ "$(wc -l < "$T/a2")" = 1 ] || fail "summary not one line: $(cat "$T/a2")"
 [ "$(stats_counts)" = "$want" ] || fail "stats changed by a second run: $(stats_counts)"
+
+# Older than outcome_retention: left out and counted, each time (stored,
+# it would be pruned and a second run would count it again).
+printf '%s\n' '2020-01-15T10:00:01+00:00 mx1 postfix/smtp[2001]: 3A4B5C6D7E: to=<old@example.org>, relay=mx.example.org[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command))' > "$H/ancient.log"
+[ "$("$CTL" replay --json "$H/ancient.log" | wc -l)" = 1 ] || fail "replay does not read the old line"
+for run in 1 2; do
+	c --json backfill "$H/ancient.log" > "$T/a-old" || fail "backfill of an old file: $(cat "$T/a-old")"
+	[ "$(field older < "$T/a-old")" = 1 ] || fail "run $run, older: $(cat "$T/a-old")"
+	[ "$(field outcomes < "$T/a-old")" = 0 ] || fail "run $run, outcomes: $(cat "$T/a-old")"
+done
+[ "$(stats_counts)" = "$want" ] || fail "stats changed by an old line: $(stats_counts)"
+c lookup old@example.org | grep -q "not suppressed" || fail "an outcome older than outcome_retention suppressed"
 
 # A line the daemon follows, then the same line in a backfill: once.
 now=$(date '+%b %e %H:%M:%S')
