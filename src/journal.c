@@ -102,10 +102,8 @@ journal_options_default(struct journal_options *o)
  * still unread, and not in collect() with the entry half processed.
  */
 static int
-reserve(struct journal *jr)
+grow(struct journal *jr)
 {
-	if (jr->recs_cap - jr->nrecs >= RECS_HEADROOM)
-		return (0);
 	size_t n = jr->recs_cap ? jr->recs_cap * 2 : 256;
 	struct rb_outcome_rec *r = realloc(jr->recs, n * sizeof(*r));
 	if (r == NULL)
@@ -113,6 +111,14 @@ reserve(struct journal *jr)
 	jr->recs = r;
 	jr->recs_cap = n;
 	return (0);
+}
+
+static int
+reserve(struct journal *jr)
+{
+	if (jr->recs_cap - jr->nrecs >= RECS_HEADROOM)
+		return (0);
+	return (grow(jr));
 }
 
 static void
@@ -125,17 +131,11 @@ collect(void *arg, const struct rb_outcome_rec *o)
 	 * out: the entry is processed already, so the rest are lost.
 	 * Counted and logged, never silent.
 	 */
-	if (jr->nrecs == jr->recs_cap) {
-		size_t n = jr->recs_cap ? jr->recs_cap * 2 : 256;
-		struct rb_outcome_rec *r = realloc(jr->recs, n * sizeof(*r));
-		if (r == NULL) {
-			if (jr->lost++ == 0 || jr->lost % 1000 == 0)
-				log_warnx("journal: recipient=%s error=\"out of memory, outcome lost\" lost=%llu",
-				    o->recipient, (unsigned long long)jr->lost);
-			return;
-		}
-		jr->recs = r;
-		jr->recs_cap = n;
+	if (jr->nrecs == jr->recs_cap && grow(jr) != 0) {
+		if (jr->lost++ == 0 || jr->lost % 1000 == 0)
+			log_warnx("journal: recipient=%s error=\"out of memory, outcome lost\" lost=%llu",
+			    o->recipient, (unsigned long long)jr->lost);
+		return;
 	}
 	jr->recs[jr->nrecs] = *o;
 	jr->recs[jr->nrecs].source = RB_SOURCE_JOURNAL;

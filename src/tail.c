@@ -176,10 +176,8 @@ open_identity(const char *path, uint64_t *dev, uint64_t *ino, uint64_t *fp)
  * still unread, and not in collect() with the line half processed.
  */
 static int
-reserve(struct tail *t)
+grow(struct tail *t)
 {
-	if (t->recs_cap - t->nrecs >= RECS_HEADROOM)
-		return (0);
 	size_t n = t->recs_cap ? t->recs_cap * 2 : 256;
 	struct rb_outcome_rec *r = realloc(t->recs, n * sizeof(*r));
 	if (r == NULL)
@@ -187,6 +185,14 @@ reserve(struct tail *t)
 	t->recs = r;
 	t->recs_cap = n;
 	return (0);
+}
+
+static int
+reserve(struct tail *t)
+{
+	if (t->recs_cap - t->nrecs >= RECS_HEADROOM)
+		return (0);
+	return (grow(t));
 }
 
 static void
@@ -200,18 +206,12 @@ collect(void *arg, const struct rb_outcome_rec *o)
 	 * processed already and cannot be read again, so the rest are lost.
 	 * Counted and logged, never silent.
 	 */
-	if (t->nrecs == t->recs_cap) {
-		size_t n = t->recs_cap ? t->recs_cap * 2 : 256;
-		struct rb_outcome_rec *r = realloc(t->recs, n * sizeof(*r));
-		if (r == NULL) {
-			if (t->lost++ == 0 || t->lost % 1000 == 0)
-				log_warnx("tail: file=%s recipient=%s error=\"out of memory, outcome lost\" lost=%llu",
-				    t->path, o->recipient,
-				    (unsigned long long)t->lost);
-			return;
-		}
-		t->recs = r;
-		t->recs_cap = n;
+	if (t->nrecs == t->recs_cap && grow(t) != 0) {
+		if (t->lost++ == 0 || t->lost % 1000 == 0)
+			log_warnx("tail: file=%s recipient=%s error=\"out of memory, outcome lost\" lost=%llu",
+			    t->path, o->recipient,
+			    (unsigned long long)t->lost);
+		return;
 	}
 	t->recs[t->nrecs++] = *o;
 }
