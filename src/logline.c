@@ -361,31 +361,44 @@ static void set_sendmail(struct logline *, const char *, size_t,
  * quotes (a backslash escapes the next byte in them) and comments ("bob@x
  * (Smith, Bob)"); a quote or comment never closed counts for nothing.
  */
+int
+logline_scan_in(struct logline_scan *st, const char **q, const char *end,
+    int open)
+{
+	const char *c = *q;
+
+	if (st->quoted) {
+		if (*c == '\\' && c + 1 < end)
+			(*q)++;
+		else if (*c == '"')
+			st->quoted = 0;
+	} else if (st->comment) {
+		if (*c == ')')
+			st->comment--;
+		else if (*c == '(')
+			st->comment++;
+	} else if (open && *c == '"')
+		st->quoted = 1;
+	else if (open && *c == '(')
+		st->comment = 1;
+	else
+		return (0);
+	return (1);
+}
+
 static const char *
 value_end(const char *v, const char *end, int quotes)
 {
 	const char *q = v;
-	int quoted = 0, comment = 0;
+	struct logline_scan st = { 0, 0 };
 
 	for (; q < end; q++) {
-		if (quoted) {
-			if (*q == '\\' && q + 1 < end)
-				q++;
-			else if (*q == '"')
-				quoted = 0;
-		} else if (comment) {
-			if (*q == ')')
-				comment--;
-			else if (*q == '(')
-				comment++;
-		} else if (quotes && *q == '"')
-			quoted = 1;
-		else if (quotes && *q == '(')
-			comment = 1;
-		else if (q[0] == ',' && q + 1 < end && q[1] == ' ')
+		if (logline_scan_in(&st, &q, end, quotes))
+			continue;
+		if (q[0] == ',' && q + 1 < end && q[1] == ' ')
 			break;
 	}
-	return (quoted || comment ? value_end(v, end, 0) : q);
+	return (st.quoted || st.comment ? value_end(v, end, 0) : q);
 }
 
 static void

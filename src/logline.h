@@ -62,4 +62,19 @@ enum logline_kind logline_parse(const char *line, size_t len, time_t now,
 /* Copy a slice into a buffer, cut to fit, always terminated. */
 void logline_copy(char *dst, size_t dstsize, struct slice s);
 
+/*
+ * Scanning a Sendmail address list byte by byte: whether the byte at *q
+ * is inside a quoted string or a comment ("Doe, John", "(Smith, Bob)"),
+ * or opens one, so that a comma there ends nothing.  A backslash in quotes
+ * takes the next byte with it (*q moves past it).  open: whether a quote
+ * or comment may open here.  The state starts zeroed; left open at the
+ * end, the caller scans again with open 0 (a quote never closed counts
+ * for nothing).
+ */
+struct logline_scan {
+	int quoted, comment;
+};
+int logline_scan_in(struct logline_scan *, const char **q, const char *end,
+    int open);
+
 #endif

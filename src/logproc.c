@@ -771,24 +771,14 @@ next_rcpt(const char *p, const char *end, struct slice *one)
 	 */
 	const char *q, *lt, *gt, *paren;
 	for (int quotes = 1;; quotes = 0) {
-		int quoted = 0, angle = 0, comment = 0;
+		struct logline_scan st = { 0, 0 };
+		int angle = 0;
 		lt = gt = paren = NULL;
 		for (q = p; q < end; q++) {
-			if (quoted) {
-				if (*q == '\\' && q + 1 < end)
-					q++;
-				else if (*q == '"')
-					quoted = 0;
-			} else if (comment) {
-				if (*q == ')')
-					comment--;
-				else if (*q == '(')
-					comment++;
-			} else if (*q == '"' && quotes)
-				quoted = 1;
-			else if (*q == '(' && quotes && !angle) {
-				comment = 1;
-				if (paren == NULL)
+			/* A '(' inside the brackets opens no comment. */
+			if (!(angle && *q == '(' && !st.quoted && !st.comment) &&
+			    logline_scan_in(&st, &q, end, quotes)) {
+				if (st.comment && paren == NULL)
 					paren = q;
 			} else if (*q == '<' && !angle)
 				angle = 1, lt = q;
@@ -798,7 +788,7 @@ next_rcpt(const char *p, const char *end, struct slice *one)
 				break;
 		}
 		/* A quote or comment never closed counts for nothing. */
-		if ((!quoted && !comment) || !quotes)
+		if ((!st.quoted && !st.comment) || !quotes)
 			break;
 	}
 	if (lt != NULL && gt != NULL && gt > lt) {
