@@ -93,12 +93,6 @@ main(int argc, char **argv)
 			settings_free(cfg);
 			return (1);
 		}
-		/* settings_load() ran these line by line; the defaults too. */
-		if (milter_check(cfg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "reboundd: %s: %s\n", cfg->file, err);
-			settings_free(cfg);
-			return (1);
-		}
 		struct classifier *cl = classifier_load(
 		    cfg->rules_file[0] ? cfg->rules_file : NULL,
 		    cfg->local_rules_file[0] ? cfg->local_rules_file : NULL,

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -162,6 +163,8 @@ static const struct key keys[] = {
 	    "sign the envelope sender of in-scope mail with the first BATV key" },
 };
 #undef O
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= RB_SETTINGS_MAX_KEYS,
+    "struct rb_settings' key_line[] is too short");
 
 static int
 fail(char *err, size_t errlen, const char *name, int line, const char *fmt, ...)
@@ -651,6 +654,7 @@ settings_parse(const char *name, const char *text, char *err, size_t errlen)
 		seen[i] = 1;
 		if (set_key(c, &keys[i], v, name, line, err, errlen) != 0)
 			goto fail;
+		c->key_line[i] = line;
 	}
 	(void)save;
 	if (finish(c, name, err, errlen) != 0)
@@ -827,18 +831,20 @@ settings_check_accounts(const struct rb_settings *c, int as_root, char *err,
     size_t errlen, char *warn, size_t warnlen)
 {
 	size_t used = 0;
+	char at[PATH_MAX + 16];
 
 	warn[0] = '\0';
 	if (c->user[0] != '\0' && getpwnam(c->user) == NULL) {
+		settings_where(c, "user", at, sizeof(at));
 		if (as_root) {
 			snprintf(err, errlen, "%s: user: \"%s\" does not exist; "
 			    "refusing to keep running as root (user = with no value "
-			    "stays the starting user)", c->file, c->user);
+			    "stays the starting user)", at, c->user);
 			return (-1);
 		}
 		used += (size_t)snprintf(warn + used, warnlen - used,
 		    "%s: user: \"%s\" does not exist (started as root, reboundd "
-		    "would refuse to run)", c->file, c->user);
+		    "would refuse to run)", at, c->user);
 	}
 	const char *const gkeys[] = { "control_socket_group", "admin_group" };
 	const char *const gvals[] = { c->control_socket_group, c->admin_group };
@@ -847,9 +853,23 @@ settings_check_accounts(const struct rb_settings *c, int as_root, char *err,
 			continue;
 		used += (size_t)snprintf(warn + used, warnlen - used,
 		    "%s%s: %s: group \"%s\" does not exist (not applied)",
-		    used ? "; " : "", c->file, gkeys[i], gvals[i]);
+		    used ? "; " : "", settings_where(c, gkeys[i], at, sizeof(at)),
+		    gkeys[i], gvals[i]);
 	}
 	return (0);
+}
+
+const char *
+settings_where(const struct rb_settings *c, const char *key, char *buf,
+    size_t bufsize)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].name, key) == 0 && c->key_line[i] > 0) {
+			snprintf(buf, bufsize, "%s:%d", c->file, c->key_line[i]);
+			return (buf);
+		}
+	snprintf(buf, bufsize, "%s", c->file);
+	return (buf);
 }
 
 int
@@ -860,6 +880,7 @@ settings_check_paths(const struct rb_settings *c, char *err, size_t errlen)
 	const char *const vals[] = { c->rules_file, c->local_rules_file,
 	    c->provider_map_file };
 	struct stat sb;
+	char at[PATH_MAX + 16];
 
 	for (int i = 0; i < 3; i++) {
 		if (vals[i][0] == '\0')
@@ -870,7 +891,8 @@ settings_check_paths(const struct rb_settings *c, char *err, size_t errlen)
 		else if (!S_ISREG(sb.st_mode))
 			why = "not a regular file";
 		if (why != NULL) {
-			snprintf(err, errlen, "%s: %s = %s: %s", c->file, names[i],
+			snprintf(err, errlen, "%s: %s = %s: %s",
+			    settings_where(c, names[i], at, sizeof(at)), names[i],
 			    vals[i], why);
 			return (-1);
 		}
@@ -878,12 +900,13 @@ settings_check_paths(const struct rb_settings *c, char *err, size_t errlen)
 	/* What start-up would trip over, said by -t and at reload too. */
 	if (stat(c->state_directory, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
 		snprintf(err, errlen, "%s: state_directory = %s: not a directory",
-		    c->file, c->state_directory);
+		    settings_where(c, "state_directory", at, sizeof(at)),
+		    c->state_directory);
 		return (-1);
 	}
 	if (stat(c->database, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 		snprintf(err, errlen, "%s: database = %s: not a regular file",
-		    c->file, c->database);
+		    settings_where(c, "database", at, sizeof(at)), c->database);
 		return (-1);
 	}
 	/*
@@ -893,7 +916,12 @@ settings_check_paths(const struct rb_settings *c, char *err, size_t errlen)
 	 */
 	char mwhy[768];
 	if (milter_check(c, mwhy, sizeof(mwhy)) != 0) {
-		snprintf(err, errlen, "%s: %s", c->file, mwhy);
+		/* Its messages start with the key they are about. */
+		char key[64];
+		size_t kn = strcspn(mwhy, ":");
+		snprintf(key, sizeof(key), "%.*s", (int)(kn < 63 ? kn : 63), mwhy);
+		snprintf(err, errlen, "%s: %s",
+		    settings_where(c, key, at, sizeof(at)), mwhy);
 		return (-1);
 	}
 	if (c->journal && c->journal_directory[0] != '\0') {
@@ -906,7 +934,8 @@ settings_check_paths(const struct rb_settings *c, char *err, size_t errlen)
 			why = strerror(errno);
 		if (why != NULL) {
 			snprintf(err, errlen, "%s: journal_directory = %s: %s",
-			    c->file, c->journal_directory, why);
+			    settings_where(c, "journal_directory", at, sizeof(at)),
+			    c->journal_directory, why);
 			return (-1);
 		}
 	}

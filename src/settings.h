@@ -18,6 +18,8 @@
 #define RB_DEFAULT_LOG_FILE	"/var/log/mail.log"
 #define RB_SETTINGS_MAX_FILES 16
 
+#define RB_SETTINGS_MAX_KEYS	64
+
 struct rb_settings {
 	char *file;			/* where it came from, or "(defaults)" */
 	char *state_directory;
@@ -82,6 +84,13 @@ struct rb_settings {
 	long milter_max_body;
 	char *milter_on_error;		/* accept | tempfail */
 	int milter_batv_sign;		/* sign in-scope senders */
+
+	/*
+	 * The line of the file each key was set on (0: a default), in the
+	 * order of settings.c's table: checks that run once the whole file
+	 * is read (paths, accounts, the milter's values) name it too.
+	 */
+	int key_line[RB_SETTINGS_MAX_KEYS];
 };
 
 /* Built-in defaults (the daemon runs on these with no file at all). */
@@ -122,12 +131,19 @@ int settings_check_accounts(const struct rb_settings *, int as_root,
 /*
  * Check that the files and directories the settings name can be read
  * (access, stat; not pure): the rule and provider map files, and the
- * journal directory when the journal is read.  -1 with "FILE: key =
- * value: reason" in err, so that a bad path is refused by reboundd -t, at
- * start and at reload with the key that names it, not found missing
- * later by whatever opens it.
+ * journal directory when the journal is read, and the milter's values.
+ * -1 with "FILE:LINE: key = value: reason" in err (FILE alone for a key
+ * left at its default), so that a bad path is refused by reboundd -t, at
+ * start and at reload with the key and line that name it, not found
+ * missing later by whatever opens it.
  */
 int settings_check_paths(const struct rb_settings *, char *err, size_t errlen);
+/*
+ * "FILE:LINE" where key was set, or "FILE" when it holds its default
+ * (or is no key), into buf: the start of a message about that key.
+ */
+const char *settings_where(const struct rb_settings *, const char *key,
+    char *buf, size_t bufsize);
 /* Print the effective configuration in the file's own syntax. */
 void settings_print(const struct rb_settings *, FILE *fp);
 /* The same, each key preceded by its one-line description. */

@@ -25,21 +25,22 @@ refused "control_socket = $long" "t.conf:@N@: control_socket: \"$long\" is longe
 refused "state_directory =" "t.conf:@N@: state_directory: must not be empty"
 refused "journal_directory = journal" "t.conf:@N@: journal_directory: \"journal\" is not an absolute path"
 # Files the settings name are read at start and reload: -t reads them too.
-refused "rules_file = $T/no-such.rules" "t.conf: rules_file = $T/no-such.rules: No such file or directory"
-refused "provider_map_file = $T/no-such.map" "t.conf: provider_map_file = $T/no-such.map: No such file or directory"
+refused "rules_file = $T/no-such.rules" "t.conf:@N@: rules_file = $T/no-such.rules: No such file or directory"
+refused "provider_map_file = $T/no-such.map" "t.conf:@N@: provider_map_file = $T/no-such.map: No such file or directory"
 # Paths of the wrong kind, which start-up would trip over; the milter's
 # settings even where no milter runs.
 mkdir -p "$T/adir"
-refused "rules_file = $T/adir" "t.conf: rules_file = $T/adir: not a regular file"
-refused "state_directory = /etc/passwd" "t.conf: state_directory = /etc/passwd: not a directory"
-refused "database = $T/adir" "t.conf: database = $T/adir: not a regular file"
-refused "milter_batv_sign = yes" "t.conf: milter_batv_sign: needs batv_key_file"
+refused "rules_file = $T/adir" "t.conf:@N@: rules_file = $T/adir: not a regular file"
+refused "state_directory = /etc/passwd" "t.conf:@N@: state_directory = /etc/passwd: not a directory"
+refused "database = $T/adir" "t.conf:@N@: database = $T/adir: not a regular file"
+refused "milter_batv_sign = yes" "t.conf:@N@: milter_batv_sign: needs batv_key_file"
+refused "batv_key_file = $T/no-such.keys" "t.conf:@N@: batv_key_file: $T/no-such.keys: No such file or directory"
 grep -v "^journal" "$D/rebound.conf" > "$T/j.conf"
 printf 'journal = yes\njournal_directory = %s\n' "$T/no-such-dir" >> "$T/j.conf"
 if "$B/reboundd" -t -c "$T/j.conf" > "$T/out" 2>&1; then
 	fail "accepted a journal_directory that does not exist"
 fi
-grep -qF "j.conf: journal_directory = $T/no-such-dir: No such file or directory" "$T/out" ||
+grep -qF "j.conf:$(wc -l < "$T/j.conf"): journal_directory = $T/no-such-dir: No such file or directory" "$T/out" ||
 	fail "journal_directory: $(cat "$T/out")"
 
 # -nv describes the file: its verbose, not the option's.
@@ -55,7 +56,7 @@ grep -q "$T: Is a directory" "$T/out" || fail "directory: $(cat "$T/out")"
 # keep running as root; "user =" stays the starting user.
 nouser=rebound-test-no-such-user
 if [ "$(id -u)" = 0 ] && ! getent passwd "$nouser" >/dev/null; then
-	refused "user = $nouser" "t.conf: user: \"$nouser\" does not exist; refusing to keep running as root"
+	refused "user = $nouser" "t.conf:@N@: user: \"$nouser\" does not exist; refusing to keep running as root"
 	rm -rf "$D/state"
 	if timeout 10 "$B/reboundd" -f -c "$T/t.conf" > "$T/out" 2>&1; then
 		fail "reboundd started as root with a missing user: $(cat "$T/out")"
