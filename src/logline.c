@@ -17,7 +17,9 @@
  * ("sendmail [1]:"), Solaris's "[ID n facility.level]" after it, rsyslog's "message
  * repeated N times: [...]" around the message.  A
  * Postfix line is known by its program: "postfix..." or any syslog_name
- * followed by a Postfix daemon's name.
+ * followed by a Postfix daemon's name; a Sendmail line by "sendmail...",
+ * "sm-mta..." or "sm-msp..." (a second instance started with -L
+ * sm-mta-out is named so).
  *
  * This is the hot path of a backfill: no allocation, no regular
  * expressions, and a line that is not from the MTA is dropped after a few
@@ -874,7 +876,7 @@ logline_parse(const char *line, size_t len, time_t now, struct logline *ll)
 	if ((ll->program.n >= 7 && memcmp(ll->program.p, "postfix", 7) == 0) ||
 	    postfix_daemon(ll->program))
 		ll->mta = LL_MTA_POSTFIX;
-	else if ((ll->program.n == 6 && memcmp(ll->program.p, "sm-mta", 6) == 0) ||
+	else if ((ll->program.n >= 6 && memcmp(ll->program.p, "sm-mta", 6) == 0) ||
 	    (ll->program.n >= 8 && memcmp(ll->program.p, "sendmail", 8) == 0) ||
 	    (ll->program.n >= 6 && memcmp(ll->program.p, "sm-msp", 6) == 0))
 		ll->mta = LL_MTA_SENDMAIL;

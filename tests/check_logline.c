@@ -56,6 +56,9 @@ static const struct {
 	  LL_BOUNCE, "postfix/bounce", "55555EEEEE", NULL, NULL, NULL, NULL, NULL },
 	{ "Nov 25 11:00:01 mx1 sm-mta[3001]: x266f43P000001: to=<a@example.org>,<b@example.org>, delay=00:00:02, xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.example.org. [192.0.2.217], dsn=5.1.1, stat=550 5.1.1 <a@example.org>... User unknown, sorry",
 	  LL_DELIVERY, "sm-mta", "x266f43P000001", "<a@example.org>,<b@example.org>", "550", "5.1.1", "mx.example.org. [192.0.2.217]", "550 5.1.1" },
+	/* A second instance, started with -L sm-mta-out. */
+	{ "Nov 25 11:00:01 mx1 sm-mta-out[3001]: x266f43P000009: to=<a@example.org>, delay=00:00:02, xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.example.org. [192.0.2.217], dsn=5.1.1, stat=550 5.1.1 <a@example.org>... User unknown",
+	  LL_DELIVERY, "sm-mta-out", "x266f43P000009", "<a@example.org>", "550", "5.1.1", "mx.example.org. [192.0.2.217]", "550 5.1.1" },
 	{ "Nov 25 11:00:02 mx1 sendmail[3002]: x266f43P000002: to=<c@example.org>, delay=00:00:05, mailer=esmtp, pri=30000, relay=mx.example.org. [192.0.2.1], dsn=4.0.0, stat=Deferred: Connection timed out with mx.example.org.",
 	  LL_DELIVERY, "sendmail", "x266f43P000002", "<c@example.org>", "Deferred", "4.0.0", "mx.example.org. [192.0.2.1]", "Deferred: " },
 	/* Cut by syslog's size limit: no closing parenthesis, the text kept. */
