@@ -2,7 +2,9 @@
 # daemon_diskfull.sh - the database's file system fills up while reboundd
 # follows a growing log: it logs the failure, keeps answering reads, and
 # once space returns catches up with nothing lost: the store equals that
-# of a run that never ran short.  Needs root to mount a small tmpfs.
+# of a run that never ran short.  A backfill asked for while the disk is
+# full ends with the reason, and run again once space is back adds what
+# is missing.  Needs root to mount a small tmpfs.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
 command -v sqlite3 >/dev/null || skip "no sqlite3"
@@ -12,12 +14,14 @@ export REBOUND_CORPUS="$CORPUS"
 python3 "$S/tests/gen-maillog.py" 1200 11 > "$T/all.log"
 head -n 400 "$T/all.log" > "$T/first.log"
 tail -n +401 "$T/all.log" > "$T/rest.log"
+python3 "$S/tests/gen-maillog.py" 600 29 > "$T/old.log"
 
 # The reference run, on an ordinary file system.
 daemon_config "$T/ref"
 daemon_start "$T/ref"
 cat "$T/all.log" >> "$T/ref/mail.log"
 daemon_caught_up "$T/ref"
+"$CTL" -s "$T/ref/ctl.sock" backfill "$T/old.log" > /dev/null || fail "reference backfill failed"
 daemon_stop "$T/ref"
 daemon_dump "$T/ref" > "$T/ref.dump"
 
@@ -50,13 +54,22 @@ off=$(daemon_offset "$D")
 addr=$(sqlite3 "$D/state/rebound.db" "SELECT address FROM suppressions LIMIT 1")
 [ -n "$addr" ] || fail "nothing suppressed from the first part"
 "$CTL" -s "$D/ctl.sock" lookup "$addr" | grep -q ": SUPPRESSED" || fail "lookup unanswered while full"
-# Space returns: it catches up by itself.
+# A backfill cannot be stored: it ends with the reason, and the daemon
+# goes on.
+if "$CTL" -s "$D/ctl.sock" backfill "$T/old.log" > "$T/bf" 2>&1; then
+	fail "a backfill succeeded on a full disk: $(cat "$T/bf")"
+fi
+grep -q "the store refused a batch" "$T/bf" || fail "backfill on a full disk said: $(cat "$T/bf")"
+kill -0 "$(cat "$D/pid")" || fail "reboundd died in a backfill on a full disk"
+# Space returns: it catches up by itself, and the backfill run again
+# adds what is missing.
 rm -f "$D/state/filler"
 daemon_caught_up "$D"
+"$CTL" -s "$D/ctl.sock" backfill "$T/old.log" > "$T/bf" 2>&1 || fail "backfill after space returned: $(cat "$T/bf")"
 daemon_stop "$D"
 daemon_dump "$D" > "$T/full.dump"
 cmp -s "$T/ref.dump" "$T/full.dump" || {
 	diff "$T/ref.dump" "$T/full.dump" | head -20
 	fail "the store after a full disk differs from the reference"
 }
-pass "full disk at offset $first of $size: logged, reads served, caught up, identical to the reference"
+pass "full disk at offset $first of $size: logged, reads served, backfill refused then redone, caught up, identical to the reference"
