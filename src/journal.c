@@ -58,6 +58,9 @@ struct journal {
 	int dir_warned;		/* its trouble was logged */
 	int replace_warned;	/* its replacement was logged */
 	int unreadable;		/* its files this process may not read */
+	uint64_t usage;		/* the open files' size, when looked at */
+	char damage_at[RB_CURSOR_MAX];	/* files dropped after this entry
+					   were named */
 	struct timespec files_mtime; /* the directory's, when looked at */
 	struct logproc *lp;
 	rb_sink_fn sink;
@@ -85,6 +88,9 @@ static void check_directory(struct journal *);
 static int not_found(struct journal *, const char *, int);
 static void unreadable_files(struct journal *);
 static int process(struct journal *);
+static int add_matches(sd_journal *, const char *, char *, size_t);
+static void check_dropped(struct journal *);
+static void cursor_field(const char *, const char *, char *, size_t);
 
 void
 journal_options_default(struct journal_options *o)
@@ -295,8 +301,10 @@ read_available(struct journal *jr)
 			log_warnx("journal: error=\"%s\"", strerror(-r));
 			break;
 		}
-		if (r == 0)
+		if (r == 0) {
+			check_dropped(jr);
 			break;
+		}
 		jr->entries++;
 		size_t n = entry_line(jr, jr->line, LINE_MAX_BYTES);
 		if (n > 0)
@@ -361,8 +369,6 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	schedule(jr);
 }
 
-static int add_matches(sd_journal *, const char *, char *, size_t);
-
 /*
  * Open the journal (the directory's, or the system's) with the matches;
  * NULL with err set.  For a directory, note its identity, and say which
@@ -404,16 +410,58 @@ open_journal(struct journal *jr, char *err, size_t errlen)
 	jr->dir_fd = fd;
 	jr->unreadable = 0;
 	unreadable_files(jr);
+	sd_journal_get_usage(j, &jr->usage);
 	return (j);
 }
 
 /*
- * The journal files of directory fd dfd (named path) this process may
- * not read, and those one directory down (journald keeps them under the
- * machine ID); each named when say.  Their number.
+ * The journal file at path opened alone: 0 if it opens, and with iterate
+ * if its entries that pass match, from realtime usec `from` on, can be
+ * read to its end; else a negative errno.  sd-journal drops a file it
+ * cannot open or read on from the set it reads, without a word to its
+ * caller: opened alone, a file dropped leaves the set empty.
  */
 static int
-scan_unreadable(int dfd, const char *path, int depth, int say)
+file_check(const char *path, const char *match, int iterate, uint64_t from)
+{
+	const char *paths[2] = { path, NULL };
+	sd_journal *k = NULL;
+	char err[256];
+	uint64_t u = 0;
+	int r = sd_journal_open_files(&k, paths, 0);
+
+	if (r < 0)
+		return (r);
+	if (iterate && add_matches(k, match, err, sizeof(err)) == 0) {
+		if (from > 0)
+			sd_journal_seek_realtime_usec(k, from);
+		while ((r = sd_journal_next(k)) > 0)
+			;
+		if (r == 0 && (sd_journal_get_usage(k, &u) < 0 || u == 0))
+			r = -EBADMSG;
+	}
+	sd_journal_close(k);
+	return (r < 0 ? r : 0);
+}
+
+/* How scan_files() looks at each journal file. */
+struct scan {
+	int say;		/* name each file found */
+	int iterate;		/* read the files, from realtime `from` on */
+	const char *match;
+	uint64_t from;
+	int pending;		/* files too new to judge yet */
+};
+
+/*
+ * The journal files of directory fd dfd (named path), and those one
+ * directory down (journald keeps them under the machine ID), that this
+ * process may not read or cannot open as journals; with sc->iterate
+ * instead those it can open but not read on to their end.  Each named
+ * when sc->say.  Their number.
+ */
+static int
+scan_files(int dfd, const char *path, int depth, struct scan *sc)
 {
 	/* Opened anew: a dup() would share its read position between scans. */
 	int n = 0, fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -439,7 +487,7 @@ scan_unreadable(int dfd, const char *path, int depth, int say)
 			if (sub >= 0) {
 				char p[PATH_MAX];
 				snprintf(p, sizeof(p), "%s/%s", path, nm);
-				n += scan_unreadable(sub, p, 1, say);
+				n += scan_files(sub, p, 1, sc);
 				close(sub);
 			}
 			continue;
@@ -447,11 +495,49 @@ scan_unreadable(int dfd, const char *path, int depth, int say)
 		if (l < 8 || (strcmp(nm + l - 8, ".journal") != 0 &&
 		    (l < 9 || strcmp(nm + l - 9, ".journal~") != 0)))
 			continue;
-		if (faccessat(dirfd(d), nm, R_OK, AT_EACCESS) == 0)
+		int readable = faccessat(dirfd(d), nm, R_OK, AT_EACCESS) == 0;
+		if (!readable && !sc->iterate) {
+			if (sc->say)
+				log_warnx("journal: file=%s/%s error=\"%s\" (its "
+				    "entries are not read)", path, nm, strerror(errno));
+			n++;
 			continue;
-		if (say)
-			log_warnx("journal: file=%s/%s error=\"%s\" (its entries "
-			    "are not read)", path, nm, strerror(errno));
+		}
+		if (!readable)
+			continue;
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/%s", path, nm);
+		/* One that cannot be opened was never read: not dropped. */
+		if (sc->iterate && file_check(p, NULL, 0, 0) < 0)
+			continue;
+		int r = file_check(p, sc->match, sc->iterate, sc->from);
+		if (r >= 0)
+			continue;
+		if (sc->iterate) {
+			if (sc->say)
+				log_warnx("journal: file=%s error=\"damaged: %s\" "
+				    "(reading it stopped at the damage; its later "
+				    "entries are not read)", p, strerror(-r));
+			n++;
+			continue;
+		}
+		/*
+		 * Readable, but not as a journal (cut short by a full disk
+		 * or a copy, its header damaged): passed over just as
+		 * silently.  A file being made has no header for a moment:
+		 * judged once it has been left alone a while.
+		 */
+		struct stat fs;
+		time_t now = time(NULL);
+		if (fstatat(dirfd(d), nm, &fs, 0) == 0 &&
+		    fs.st_mtim.tv_sec <= now && now - fs.st_mtim.tv_sec < 2) {
+			sc->pending++;
+			continue;
+		}
+		if (sc->say)
+			log_warnx("journal: file=%s error=\"cannot be opened as a "
+			    "journal: %s\" (damaged or truncated; its entries are "
+			    "not read)", p, strerror(-r));
 		n++;
 	}
 	closedir(d);
@@ -460,10 +546,10 @@ scan_unreadable(int dfd, const char *path, int depth, int say)
 
 /*
  * Name the journal files of the directory this process may not read
- * (journal-remote writes them 0640): sd-journal passes over them without
- * a word, even when they appear.  Looked at when the journal is opened
- * and at the poll when the directory has changed; said again only when
- * their number changes.
+ * (journal-remote writes them 0640), or not open as journals (damaged or
+ * truncated): sd-journal passes over them without a word, even when they
+ * appear.  Looked at when the journal is opened and at the poll when the
+ * directory has changed; said again only when their number changes.
  */
 static void
 unreadable_files(struct journal *jr)
@@ -477,11 +563,16 @@ unreadable_files(struct journal *jr)
 	int dfd = open(jr->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return;
-	int n = scan_unreadable(dfd, jr->directory, 0, 0);
+	struct scan sc = { 0 };
+	int n = scan_files(dfd, jr->directory, 0, &sc);
+	/* Looked at again at the next poll. */
+	if (sc.pending > 0)
+		memset(&jr->files_mtime, 0, sizeof(jr->files_mtime));
 	if (n != jr->unreadable) {
 		jr->unreadable = n;
+		sc.say = 1;
 		if (n > 0)
-			scan_unreadable(dfd, jr->directory, 0, 1);
+			scan_files(dfd, jr->directory, 0, &sc);
 	}
 	close(dfd);
 }
@@ -492,9 +583,51 @@ process(struct journal *jr)
 {
 	int r = sd_journal_process(jr->j);
 
-	if (r == SD_JOURNAL_INVALIDATE)
+	if (r == SD_JOURNAL_INVALIDATE) {
 		unreadable_files(jr);
+		/* Files removed (vacuumed, rotated away) are no damage. */
+		sd_journal_get_usage(jr->j, &jr->usage);
+	}
 	return (r);
+}
+
+/*
+ * sd-journal drops a file it cannot read on (damaged mid-way) from the
+ * set it reads, again without a word: the entries after the damage are
+ * not read, and neither is what is written to the file later.  The one
+ * sign is the open files' size falling with no file removed (those
+ * process() reports).  journald punching holes in a file it archives
+ * makes it fall too, so each file is then read alone from the last entry
+ * read on, and only those that cannot be are named, once for each
+ * position.
+ */
+static void
+check_dropped(struct journal *jr)
+{
+	uint64_t u;
+
+	if (sd_journal_get_usage(jr->j, &u) < 0)
+		return;
+	if (u < jr->usage && strcmp(jr->damage_at, jr->last) != 0) {
+		char t[32];
+		struct scan sc = { .say = 1, .iterate = 1, .match = jr->match };
+		const char *sys[] = { "/run/log/journal", "/var/log/journal", NULL };
+		const char *one[] = { jr->directory, NULL };
+		int n = 0;
+
+		cursor_field(jr->last, "t", t, sizeof(t));
+		sc.from = strtoull(t, NULL, 16);
+		for (const char **dir = jr->directory ? one : sys; *dir; dir++) {
+			int dfd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0) {
+				n += scan_files(dfd, *dir, 0, &sc);
+				close(dfd);
+			}
+		}
+		if (n > 0)
+			util_strlcpy(jr->damage_at, jr->last, sizeof(jr->damage_at));
+	}
+	jr->usage = u;
 }
 
 /* The wake-up descriptor of the open journal, watched from the loop. */

@@ -6,7 +6,8 @@
 # with SIGKILL between writes and restarted, it ends with the same store as
 # a run that was never interrupted, holding every outcome of the log; the
 # entry at the saved cursor is re-read for queue correlation after a clean
-# restart, so a deferral read last still expires.
+# restart, so a deferral read last still expires.  Journal files damaged
+# mid-way or cut short are named in the log, and the rest still read.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
 JR=/lib/systemd/systemd-journal-remote
@@ -167,6 +168,51 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	daemon_stop "$T/perm"
 fi
 
+# A journal file damaged mid-way, and one cut short (a full disk, a
+# copy): sd-journal stops reading the first at the damage and passes
+# over the second, without a word to the daemon.  Both are named in the
+# log, and every entry sd-journal can still read, in them and in the
+# other files, is read: as many outcomes as journalctl finds.
+journal_config "$T/damaged"
+daemon_start "$T/damaged"
+mkdir "$T/damaged/new"
+for f in good:2 bad:3 short:4; do
+	"$JR" --output="$T/damaged/new/${f%:*}.journal" "$T/export/${f#*:}.export" 2>/dev/null ||
+		fail "systemd-journal-remote could not write ${f#*:}.export"
+done
+python3 - "$T/damaged/new/bad.journal" "$T/damaged/new/short.journal" <<'PY'
+import sys
+def middle(path):
+    b = open(path, "rb").read()
+    at, i = [], b.find(b"MESSAGE=")
+    while i >= 0:
+        at.append(i)
+        i = b.find(b"MESSAGE=", i + 1)
+    return at[len(at) // 2]
+bad, short = sys.argv[1:3]
+# Objects overwritten mid-file (entries, their index, their data).
+at = middle(bad) - 3000
+with open(bad, "r+b") as f:
+    f.seek(at - at % 8)
+    f.write(b"\xff" * 3000)
+with open(short, "r+b") as f:
+    f.truncate(middle(short))
+PY
+# Older first: entries dated before the newest read are passed over.
+for f in good bad short; do mv "$T/damaged/new/$f.journal" "$T/damaged/journal/"; done
+wait_until 30 grep -q "journal: file=$T/damaged/journal/bad.journal error=\"damaged: " "$T/damaged/reboundd.log" ||
+	fail "a file damaged mid-way was not named: $(grep journal: "$T/damaged/reboundd.log")"
+wait_until 30 grep -q "journal: file=$T/damaged/journal/short.journal error=\"cannot be opened as a journal: " "$T/damaged/reboundd.log" ||
+	fail "a file cut short was not named: $(grep journal: "$T/damaged/reboundd.log")"
+journalctl -D "$T/damaged/journal" SYSLOG_FACILITY=2 -o short-iso-precise > "$T/damaged/readable.log" 2>/dev/null
+nd=$("$CTL" replay --json "$T/damaged/readable.log" | wc -l)
+[ "$nd" -gt "$(count_export "$T/export/2.export")" ] ||
+	fail "journalctl reads nothing of the damaged file ($nd outcomes)"
+wait_stored "$T/damaged" "$nd" "the entries left readable"
+[ "$(grep -c 'journal: file=.*bad.journal' "$T/damaged/reboundd.log")" = 1 ] ||
+	fail "the damaged file was named more than once: $(grep journal: "$T/damaged/reboundd.log")"
+daemon_stop "$T/damaged"
+
 # Between a write and the read that commit_interval puts off, the loop
 # waits: sd-journal's wake-up descriptor is drained at once, not left
 # readable (it spun the loop at a core's worth of CPU for the whole delay).
@@ -184,4 +230,4 @@ c1=$(cpu "$T/idle")
 wait_stored "$T/idle" 1 "the entry read after commit_interval"
 daemon_stop "$T/idle"
 
-pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart; a replaced directory opened again; a damaged cursor reported; an unreadable file named; no busy loop while a read waits"
+pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart; a replaced directory opened again; a damaged cursor reported; an unreadable file named; damaged and truncated files named, the rest read; no busy loop while a read waits"
