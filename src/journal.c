@@ -858,8 +858,9 @@ not_found(struct journal *jr, const char *saved, int r)
 	}
 	if (sd_journal_seek_head(j) < 0 || sd_journal_next(j) <= 0) {
 		sd_journal_seek_head(j);
-		log_warnx("journal: cursor=saved found=no error=\"the journal is "
-		    "empty\" (reading all that comes)");
+		log_warnx("journal: cursor=saved found=no error=\"the journal "
+		    "holds no entry that passes journal_match\" (reading all "
+		    "that comes)");
 		return (0);
 	}
 	entry_sequence(j, other, sizeof(other));
@@ -874,6 +875,28 @@ not_found(struct journal *jr, const char *saved, int r)
 	    "(replaced or restored), all of it dated before %s\" (reading it "
 	    "from its start)", when);
 	return (1);
+}
+
+/*
+ * No entry passes journal_match (a mistyped match, a mail system not yet
+ * started), yet the journal is not empty: what it holds is history all
+ * the same.  Saved as an empty journal is, it would all be read once the
+ * match is mended, months of old bounces with it.  So the newest entry of
+ * all, matched or not, is where reading starts and the cursor saved.
+ */
+static void
+newest_of_all(struct journal *jr)
+{
+	sd_journal *j = jr->j;
+	char err[256];
+
+	sd_journal_flush_matches(j);
+	if (sd_journal_seek_tail(j) >= 0 && sd_journal_previous(j) > 0)
+		remember_cursor(jr);
+	/* The same matches as at the open, which took them. */
+	add_matches(j, jr->match, err, sizeof(err));
+	if (jr->last[0] != '\0')
+		sd_journal_seek_cursor(j, jr->last);
 }
 
 static int
@@ -916,6 +939,8 @@ position(struct journal *jr, const struct rb_position *resume)
 		return (-1);
 	prime_before(jr, NULL);
 	remember_cursor(jr);
+	if (jr->last[0] == '\0')
+		newest_of_all(jr);
 	/*
 	 * An empty journal: everything that comes is new.  (After a seek to
 	 * the tail of nothing, sd-journal would go on from the newest entry

@@ -6,7 +6,8 @@
 # with SIGKILL between writes and restarted, it ends with the same store as
 # a run that was never interrupted, holding every outcome of the log; the
 # entry at the saved cursor is re-read for queue correlation after a clean
-# restart, so a deferral read last still expires.  Journal files damaged
+# restart, so a deferral read last still expires.  A journal_match that
+# passes nothing, mended, does not read the history.  Journal files damaged
 # mid-way or cut short are named in the log, and the rest still read.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
@@ -31,6 +32,12 @@ journal_config() {
 journal_write() {
 	"$JR" --output="$1/journal/remote.journal" "$2" 2>/dev/null ||
 		fail "systemd-journal-remote could not write $2"
+}
+count_export() {
+	python3 - "$1" <<'PY'
+import sys
+print(sum(1 for l in open(sys.argv[1]) if l.startswith("MESSAGE=") and "status=" in l and " to=<" in l))
+PY
 }
 stored() { sqlite3 "$1/state/rebound.db" 'SELECT count(*) FROM outcomes'; }
 wait_stored() {
@@ -92,6 +99,27 @@ PY
 )
 wait_stored "$T/late" "$n1" "entries written after start"
 daemon_stop "$T/late"
+# A journal_match that no entry passes (a typo: the identifiers are
+# postfix/smtp and the like) reads nothing, and the journal's history is
+# still history: once the match is mended, what was written from the
+# first start on is read, not what was there before it.
+journal_config "$T/nomatch"
+echo "journal_match = SYSLOG_IDENTIFIER=postfix" >> "$T/nomatch/rebound.conf"
+journal_write "$T/nomatch" "$T/export/0.export"
+daemon_start "$T/nomatch"
+journal_write "$T/nomatch" "$T/export/1.export"
+sleep 0.5
+[ "$(stored "$T/nomatch")" = 0 ] || fail "entries that do not pass journal_match were read"
+daemon_stop "$T/nomatch"
+sed -i '/^journal_match/d' "$T/nomatch/rebound.conf"
+daemon_start "$T/nomatch"
+journal_write "$T/nomatch" "$T/export/2.export"
+n2=$(count_export "$T/export/2.export")
+wait_stored "$T/nomatch" $((n1 + n2)) "after the match was mended"
+daemon_stop "$T/nomatch"
+[ "$(stored "$T/nomatch")" = $((n1 + n2)) ] ||
+	fail "history from before the first start was read once the match was mended"
+
 # The last committed entry counts for correlation after a restart: a
 # deferral that was the last entry read before a clean stop still expires
 # when qmgr gives up on its message after the restart.
@@ -124,12 +152,6 @@ daemon_stop "$T/defer"
 # entries are read.  Then a saved cursor that is no cursor (a damaged
 # database) does not keep the daemon from starting: it says so and
 # follows from the newest entry.
-count_export() {
-	python3 - "$1" <<'PY'
-import sys
-print(sum(1 for l in open(sys.argv[1]) if l.startswith("MESSAGE=") and "status=" in l and " to=<" in l))
-PY
-}
 n0=$(count_export "$T/export/0.export")
 journal_config "$T/moved"
 daemon_start "$T/moved"
@@ -230,4 +252,4 @@ c1=$(cpu "$T/idle")
 wait_stored "$T/idle" 1 "the entry read after commit_interval"
 daemon_stop "$T/idle"
 
-pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart; a replaced directory opened again; a damaged cursor reported; an unreadable file named; damaged and truncated files named, the rest read; no busy loop while a read waits"
+pass "$want outcomes from the journal; 9 kills identical to an uninterrupted run; a deferral expires across a restart; history not read once a match that passed nothing is mended; a replaced directory opened again; a damaged cursor reported; an unreadable file named; damaged and truncated files named, the rest read; no busy loop while a read waits"
