@@ -6,7 +6,12 @@
  * Hash 0 marks an empty slot and 1 a deleted one (real hashes are moved
  * out of both).  The table doubles at 60% load, rehashing live entries.
  * One writer (the store's thread) and many readers: a read-write lock,
- * held by readers only for the few probes a lookup takes.
+ * held by readers only for the few probes a lookup takes, and by the
+ * writer only to change a slot or to swap in a rebuilt table.  The
+ * rebuild itself (a second or more for millions of entries) is done
+ * without it: the writer reads the table only it changes while readers
+ * go on using it, so a milter thread at RCPT never waits for the table
+ * to grow.
  */
 #include "config.h"
 
@@ -103,6 +108,8 @@ find(struct slot *slots, size_t cap, uint64_t h, int for_insert)
  * lengthen probes) but are not entries: when they are what fills the
  * table, it is rebuilt at the same size without them, so churn (expiry,
  * removal, re-suppression) never grows it.  Only live entries double it.
+ * The writer calls this without the lock (see the top of the file) and
+ * takes it only to swap the tables.
  */
 static int
 make_room(struct supset *s, size_t k)
@@ -118,10 +125,13 @@ make_room(struct supset *s, size_t k)
 		if (s->slots[i].h > DELETED)
 			*find(ns, ncap, s->slots[i].h, 1) = s->slots[i];
 	}
-	free(s->slots);
+	pthread_rwlock_wrlock(&s->lock);
+	struct slot *old = s->slots;
 	s->slots = ns;
 	s->cap = ncap;
 	s->tomb = 0;
+	pthread_rwlock_unlock(&s->lock);
+	free(old);
 	return (0);
 }
 
@@ -130,13 +140,10 @@ supset_add(struct supset *s, const char *folded, enum rb_category cat,
     enum rb_reason reason, time_t created)
 {
 	uint64_t h = hash_addr(folded);
-	int rc = 0;
 
+	if (make_room(s, 1) != 0)
+		return (-1);
 	pthread_rwlock_wrlock(&s->lock);
-	if (make_room(s, 1) != 0) {
-		rc = -1;
-		goto out;
-	}
 	struct slot *sl = find(s->slots, s->cap, h, 1);
 	if (sl->h != h) {
 		if (sl->h == DELETED)
@@ -147,9 +154,8 @@ supset_add(struct supset *s, const char *folded, enum rb_category cat,
 	sl->created = (uint32_t)created;
 	sl->category = (uint8_t)cat;
 	sl->reason = (uint8_t)reason;
-out:
 	pthread_rwlock_unlock(&s->lock);
-	return (rc);
+	return (0);
 }
 
 int
@@ -163,14 +169,16 @@ supset_add_many(struct supset *s, const struct supset_entry *e, size_t n)
 	 * Loading millions of entries at start-up is bound by cache misses
 	 * on a table far larger than any cache: hash a group first and ask
 	 * for its slots, so the misses overlap instead of coming one by one.
+	 * The lock is taken per group, so that readers get in between and
+	 * a table that grows is rebuilt without it.
 	 */
-	pthread_rwlock_wrlock(&s->lock);
 	for (size_t i = 0; i < n; i += AHEAD) {
 		size_t k = n - i < AHEAD ? n - i : AHEAD;
 		if (make_room(s, k) != 0) {
 			rc = -1;
 			break;
 		}
+		pthread_rwlock_wrlock(&s->lock);
 		for (size_t j = 0; j < k; j++) {
 			hs[j] = hash_addr(e[i + j].folded);
 			__builtin_prefetch(&s->slots[hs[j] & (s->cap - 1)], 1);
@@ -187,8 +195,8 @@ supset_add_many(struct supset *s, const struct supset_entry *e, size_t n)
 			sl->category = (uint8_t)e[i + j].category;
 			sl->reason = (uint8_t)e[i + j].reason;
 		}
+		pthread_rwlock_unlock(&s->lock);
 	}
-	pthread_rwlock_unlock(&s->lock);
 	return (rc);
 }
 

@@ -4,8 +4,9 @@
  *
  * Compact: a 64-bit hash of the folded address plus the suppression's
  * category and creation time per entry, open addressing.  The store's
- * thread is the only writer; any thread may read.  A hit is a hash match;
- * callers that must be certain confirm it with the store.
+ * thread is the only writer (one thread only may add and remove: the
+ * table grows without the lock); any thread may read.  A hit is a hash
+ * match; callers that must be certain confirm it with the store.
  */
 #ifndef REBOUND_SUPSET_H
 #define REBOUND_SUPSET_H

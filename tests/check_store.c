@@ -10,11 +10,14 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -1021,6 +1024,76 @@ START_TEST(test_supset)
 END_TEST
 
 /*
+ * The add that makes a big table grow rebuilds it without the lock:
+ * lookups (a milter thread at RCPT) go on meanwhile.  Under the lock,
+ * with millions of suppressions, every RCPT waited a second or more.
+ */
+static atomic_int growing, looking;
+
+static void *
+reader_while_growing(void *arg)
+{
+	long during = 0;
+
+	(void)arg;
+	while (!stop_readers) {
+		int before = atomic_load(&growing);
+		supset_lookup(shared_set, "steady@example.com", NULL);
+		atomic_store(&looking, 1);
+		/* Begun and ended while the table was being rebuilt. */
+		if (before && atomic_load(&growing))
+			during++;
+		/* Leave the writer room to take the lock at once. */
+		nanosleep(&(struct timespec){ 0, 10000 }, NULL);
+	}
+	return ((void *)during);
+}
+
+START_TEST(test_supset_grows_unlocked)
+{
+	enum { GROUP = 256 };
+	static char addr[GROUP][32];
+	struct supset_entry e[GROUP];
+	struct supset *s = supset_new(1000000);
+	size_t cap = supset_capacity(s), fill = cap * 6 / 10, n = 0;
+	pthread_t th;
+	void *during;
+
+	ck_assert_ptr_nonnull(s);
+	/* Full up to the load the table takes without growing. */
+	while (n < fill) {
+		size_t k = fill - n < GROUP ? fill - n : GROUP;
+		for (size_t j = 0; j < k; j++, n++) {
+			snprintf(addr[j], sizeof(addr[j]), "u%zu@example.com", n);
+			e[j] = (struct supset_entry){ addr[j],
+			    RB_CATEGORY_INVALID_ADDRESS, RB_REASON_USERUNKNOWN, 1 };
+		}
+		ck_assert_int_eq(supset_add_many(s, e, k), 0);
+	}
+	ck_assert_uint_eq(supset_capacity(s), cap);
+	shared_set = s;
+	stop_readers = 0;
+	atomic_store(&growing, 0);
+	atomic_store(&looking, 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, reader_while_growing, NULL), 0);
+	while (!atomic_load(&looking))
+		sched_yield();
+	atomic_store(&growing, 1);
+	ck_assert_int_eq(supset_add(s, "steady@example.com",
+	    RB_CATEGORY_COMPLAINT, RB_REASON_FEEDBACK, 1), 0);
+	atomic_store(&growing, 0);
+	stop_readers = 1;
+	pthread_join(th, &during);
+	ck_assert_uint_eq(supset_capacity(s), cap * 2);
+	ck_assert_int_eq(supset_lookup(s, "steady@example.com", NULL), 1);
+	ck_assert_int_eq(supset_lookup(s, "u0@example.com", NULL), 1);
+	ck_assert_msg((long)during >= 50, "%ld lookups while the table grew",
+	    (long)during);
+	supset_free(s);
+}
+END_TEST
+
+/*
  * Import: created and expires are seconds since 1970 or refuse the whole
  * file with the line; the header export writes is skipped in any case.
  */
@@ -1432,6 +1505,7 @@ main(void)
 	tcase_add_test(tc, test_escalation_flow_rollback);
 	tcase_add_test(tc, test_csv_roundtrip);
 	tcase_add_test(tc, test_supset);
+	tcase_add_test(tc, test_supset_grows_unlocked);
 	tcase_add_test(tc, test_csv_import_checks);
 	tcase_add_test(tc, test_csv_import_expired);
 	tcase_add_test(tc, test_refold_on_open);
