@@ -114,7 +114,7 @@ struct milter {
 	atomic_ulong counters[C__COUNT];
 	atomic_ulong latency[LAT_BUCKETS + 1];
 	atomic_ulong latency_max_us;
-	json_t *providers;		/* loop thread only */
+	json_t *providers;		/* under providers_mu */
 };
 
 /* libmilter allows one filter per process: so does this file. */
@@ -384,29 +384,31 @@ format_reply(const char *tmpl, const struct supset_hit *hit, char *out,
 	out[o] = '\0';
 }
 
-/* ---- per-provider counters, kept by the loop thread ---- */
+/* ---- per-provider counters ---- */
 
-struct provider_hit {
-	enum policy policy;
-	char provider[RB_PROVIDER_MAX];
-};
+/*
+ * Kept here under their own mutex, not sent to the loop thread: the
+ * queue is bounded, and a stream of suppressed recipients while the
+ * loop is held up (a locked or full database) filled it with these
+ * and left no room for the records of the DSNs that came next.
+ */
+static pthread_mutex_t providers_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void
-provider_count(void *item, struct store *st)
+provider_count(const char *provider, enum policy pol)
 {
-	struct provider_hit *h = item;
-
-	if (st != NULL && the_milter.providers != NULL) {
-		json_t *p = json_object_get(the_milter.providers, h->provider);
+	pthread_mutex_lock(&providers_mu);
+	if (the_milter.providers != NULL) {
+		json_t *p = json_object_get(the_milter.providers, provider);
 		if (p == NULL) {
 			p = json_object();
-			json_object_set_new(the_milter.providers, h->provider, p);
+			json_object_set_new(the_milter.providers, provider, p);
 		}
-		const char *k = milter_policy_names[h->policy];
+		const char *k = milter_policy_names[pol];
 		json_object_set_new(p, k, json_integer(
 		    json_integer_value(json_object_get(p, k)) + 1));
 	}
-	free(h);
+	pthread_mutex_unlock(&providers_mu);
 }
 
 /* ---- callbacks ---- */
@@ -581,17 +583,8 @@ apply_policy(SMFICTX *ctx, const struct mconf *cf, struct conn *c,
 	if (c->local && (pol == POL_REJECT || pol == POL_TEMPFAIL))
 		pol = POL_DROP;
 	format_reply(cf->reply_text, hit, text, sizeof(text));
-	struct provider_hit *ph = malloc(sizeof(*ph));
-	if (ph != NULL) {
-		ph->policy = pol;
-		util_strlcpy(ph->provider, cf->cl ?
-		    classifier_provider(cf->cl, addr, NULL) : "other",
-		    sizeof(ph->provider));
-		if (evqueue_push(the_milter.q, provider_count, ph) != 0) {
-			free(ph);
-			count(C_QUEUE_FULL);
-		}
-	}
+	provider_count(cf->cl ? classifier_provider(cf->cl, addr, NULL) :
+	    "other", pol);
 	log_info("milter: rcpt=<%s> policy=%s reason=%s category=%s",
 	    addr, milter_policy_names[pol], taxonomy_reason_name(hit->reason),
 	    taxonomy_category_name(hit->category));
@@ -1351,8 +1344,10 @@ milter_status(struct milter *m)
 	json_object_set_new(l, "max_us", json_integer((json_int_t)atomic_load(&m->latency_max_us)));
 	json_object_set_new(l, "samples", json_integer((json_int_t)total));
 	json_object_set_new(o, "rcpt_latency", l);
+	pthread_mutex_lock(&providers_mu);
 	json_object_set_new(o, "providers", m->providers ?
 	    json_deep_copy(m->providers) : json_object());
+	pthread_mutex_unlock(&providers_mu);
 	return (o);
 }
 
@@ -1380,7 +1375,9 @@ milter_stop(struct milter *m)
 	dl.tv_sec += 1;
 	if (pthread_timedjoin_np(m->thread, NULL, &dl) != 0)
 		pthread_detach(m->thread);
+	pthread_mutex_lock(&providers_mu);
 	json_decref(m->providers);
 	m->providers = NULL;
+	pthread_mutex_unlock(&providers_mu);
 	log_info("milter: stopped=yes");
 }

@@ -4,7 +4,8 @@
 # 1,000 recipients, missing macros, connection reuse, a DSN over
 # milter_max_body; then, each after a reload, the drop, tag and tempfail
 # policies and the discard and quarantine DSN actions, with the DSNs
-# they take in recorded in the store; a reload with a bad milter setting
+# they take in recorded in the store, also while the store is locked and
+# after 10,000 refused recipients; a reload with a bad milter setting
 # refused with its line; DSNs to BATV-signed return paths, valid, forged,
 # expired and signed VERP, and senders signed.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -119,14 +120,23 @@ done
 	fail "a DSN over milter_max_body was recorded"
 # The store cannot commit (another process holds the write lock): the
 # DSN is delivered, not discarded, and its record lands once the lock
-# is gone.
+# is gone.  So does that of a DSN after 10,000 refused recipients (the
+# bookkeeping of refusals once filled the loop's queue and the DSN's
+# records were lost).
 db=$(ls "$D/state/"*.db | head -1)
-python3 -c 'import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN IMMEDIATE"); open(sys.argv[2], "w").close(); time.sleep(8); c.execute("ROLLBACK")' "$db" "$T/locked" &
+python3 -c 'import os,sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN IMMEDIATE"); open(sys.argv[2], "w").close()
+for _ in range(1200):
+    if os.path.exists(sys.argv[3]): break
+    time.sleep(0.05)
+c.execute("ROLLBACK")' "$db" "$T/locked" "$T/unlock" &
 locker=$!
 for _ in $(seq 1 100); do [ -f "$T/locked" ] && break; sleep 0.05; done
 run locked
+run crowded
+: > "$T/unlock"
 wait $locker
 recorded locked@remote.example
+recorded crowded@remote.example
 [ "$(status "m['dsn_discarded'] == 1")" = True ] ||
 	fail "a DSN the store could not take was discarded: $(status m)"
 reload "milter_dsn_action = quarantine"
