@@ -126,7 +126,7 @@ struct msg {
 	int null_sender;
 	int dsn;			/* collected as a returning DSN */
 	size_t nrcpt;
-	char **drop;			/* recipients to remove at EOM, as given */
+	char **drop;			/* to remove at EOM, as "<addr>" */
 	size_t ndrop, capdrop;
 	char tag[HDR_MAX];		/* value of the tag header */
 	size_t ntag;
@@ -218,7 +218,12 @@ latency_add(const struct timespec *t0)
 		;
 }
 
-/* The address inside "<...>" and any ESMTP parameters left out. */
+/*
+ * The address inside "<...>", ESMTP parameters and an RFC 5321 source
+ * route ("<@relay.example,@other.example:user@example.com>") left out:
+ * the MTA hands the route to the filter as the client gave it but
+ * delivers to the mailbox after it, so that is what is looked up.
+ */
 static void
 bare_address(const char *arg, char *out, size_t outlen)
 {
@@ -227,6 +232,13 @@ bare_address(const char *arg, char *out, size_t outlen)
 	if (*arg == '<') {
 		arg++;
 		size_t n = strcspn(arg, ">");
+		if (*arg == '@') {
+			const char *colon = memchr(arg, ':', n);
+			if (colon != NULL) {
+				n -= (size_t)(colon + 1 - arg);
+				arg = colon + 1;
+			}
+		}
 		util_strncpy0(out, outlen, arg, n);
 	} else {
 		util_strncpy0(out, outlen, arg, strcspn(arg, " "));
@@ -570,8 +582,7 @@ hdr_add(char *h, const char *fmt, ...)
 /* Apply the policy to one suppressed, in-scope recipient. */
 static sfsistat
 apply_policy(SMFICTX *ctx, const struct mconf *cf, struct conn *c,
-    struct msg *m, const char *given, const char *addr,
-    const struct supset_hit *hit)
+    struct msg *m, const char *addr, const struct supset_hit *hit)
 {
 	enum policy pol = cf->policy;
 	char text[1024];
@@ -623,7 +634,13 @@ apply_policy(SMFICTX *ctx, const struct mconf *cf, struct conn *c,
 			m->drop = nd;
 			m->capdrop = cap;
 		}
-		if ((m->drop[m->ndrop] = strdup(given)) == NULL) {
+		/*
+		 * The address without a source route: the MTA keeps the
+		 * recipient so, and removes only one it finds.
+		 */
+		char arg[RB_ADDR_MAX + 2];
+		snprintf(arg, sizeof(arg), "<%s>", addr);
+		if ((m->drop[m->ndrop] = strdup(arg)) == NULL) {
 			count(C_ERRORS);
 			return (cf->on_error == SMFIS_TEMPFAIL ?
 			    SMFIS_TEMPFAIL : SMFIS_CONTINUE);
@@ -687,8 +704,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	}
 	count(C_RECIPIENTS);
 	m->nrcpt++;
-	const char *given = argv[0] ? argv[0] : "";
-	bare_address(given, addr, sizeof(addr));
+	bare_address(argv[0] ? argv[0] : "", addr, sizeof(addr));
 	const char *plain = batv_strip(addr);
 	if (plain != addr && cf->batv.nkeys > 0)
 		batv_check(cf, m, addr, plain);
@@ -703,7 +719,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 		count(C_OUT_OF_SCOPE);
 		goto done;
 	}
-	rc = apply_policy(ctx, cf, c, m, given, addr, &hit);
+	rc = apply_policy(ctx, cf, c, m, addr, &hit);
 	if (rc != SMFIS_CONTINUE)
 		m->nrcpt--;	/* not part of the message */
 done:

@@ -9,7 +9,8 @@
 # a DSN to a valid tag suppresses an address mailed from here without
 # naming the message, not one never mailed, and one to a forged tag
 # nothing; the drop and tag policies do what they say, over
-# SMTP and for sendmail(1) submissions.
+# SMTP (also to a source-routed recipient) and for sendmail(1)
+# submissions.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/postfix-lib.sh"
 . "$S/tests/daemon-lib.sh"
@@ -36,6 +37,7 @@ daemon_start "$D"
 at_exit "daemon_stop $D"
 
 # smtp FROM "RCPT ..." FILE: one SMTP transaction; prints "rcpt code text".
+# A recipient in <> is sent as it is (smtplib would take a route out).
 smtp() {
 	python3 - "$PF_PORT" "$@" <<'PY'
 import smtplib, sys
@@ -44,7 +46,11 @@ s = smtplib.SMTP("127.0.0.1", port, timeout=60)
 s.ehlo("client.rebound.test")
 s.mail(sender)
 for r in rcpts:
-    c, m = s.rcpt(r)
+    if r.startswith("<"):
+        s.putcmd("rcpt", "TO:" + r)
+        c, m = s.getreply()
+    else:
+        c, m = s.rcpt(r)
     print("%s %d %s" % (r, c, m.decode(errors="replace")))
 try:
     s.data(body)
@@ -197,6 +203,12 @@ message drop.2@shop.example
 tr -d '\r' < "$T/msg" | sendmail -C "$PF/conf" -f news@shop.example unknown@example.com ok6@example.com ||
 	fail "sendmail refused the message"
 wait_maillog 'to=<ok6@example.com>.*status=sent' 1
+# Postfix delivers a source-routed recipient to the mailbox after the
+# route: it is looked up, and removed, as that mailbox.
+message drop.3@shop.example
+smtp news@shop.example "<@relay.example:unknown@example.com> ok8@example.com" "$T/msg" > "$T/s5b"
+grep -q '^<@relay.example:unknown@example.com> 250' "$T/s5b" || fail "drop refused at RCPT: $(cat "$T/s5b")"
+wait_maillog 'to=<ok8@example.com>.*status=sent' 1
 [ "$(peer_count 'RCPT TO:<unknown@example.com>')" = 1 ] || fail "a dropped recipient reached the peer"
 
 # 6. tag: delivered, with a header naming the suppressed recipient.
@@ -210,7 +222,7 @@ grep -q '^HEADER X-Rebound-Suppressed: <unknown@example.com> Recipient address s
 "$CTL" -s "$D/ctl.sock" --json status | python3 -c '
 import json, sys
 m = json.load(sys.stdin)["milter"]
-want = {"rejected": 1, "dropped": 2, "tagged": 1, "dsn_verified": 2, "dsn_unverified": 3,
+want = {"rejected": 1, "dropped": 3, "tagged": 1, "dsn_verified": 2, "dsn_unverified": 3,
         "dsn_verified_batv": 1, "dsn_batv_invalid": 1, "errors": 0}
 bad = {k: m[k] for k in want if m[k] != want[k]}
 sys.exit("counters %s, want %s" % (bad, want) if bad else 0)' || fail "milter counters"

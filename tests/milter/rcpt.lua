@@ -9,6 +9,10 @@ rcpt(conn, "dead@example.com", SMFIR_REPLYCODE)
 -- The domain is folded, the local part is not (fold = domain).
 rcpt(conn, "dead@EXAMPLE.COM", SMFIR_REPLYCODE)
 rcpt(conn, "live@example.com", SMFIR_CONTINUE)
+-- A source route: Postfix delivers to the mailbox after it.
+rcpt(conn, "@relay.example:dead@example.com", SMFIR_REPLYCODE)
+rcpt(conn, "@a.example,@b.example:dead@EXAMPLE.COM", SMFIR_REPLYCODE)
+rcpt(conn, "@relay.example:live@example.com", SMFIR_CONTINUE)
 -- Nothing to do at its end (the refused recipient is not part of it).
 plain(conn, { { "Subject", "hello" } }, "hello\r\n", "message to a live recipient")
 mt.disconnect(conn)
