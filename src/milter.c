@@ -356,11 +356,13 @@ in_scope(const struct mconf *c, const struct conn *cn, const struct msg *m)
 
 /*
  * The configured reply with %r (reason) and %d (date suppressed) filled
- * in; '%' doubled, as Sendmail reads reply text as a format.
+ * in.  For an SMTP reply (escape set) '%' is doubled, as Sendmail reads
+ * reply text as a format and Postfix undoes the doubling; the tag
+ * header is read by nobody who would, so there it stays single.
  */
 static void
-format_reply(const char *tmpl, const struct supset_hit *hit, char *out,
-    size_t outlen)
+format_reply(const char *tmpl, const struct supset_hit *hit, int escape,
+    char *out, size_t outlen)
 {
 	char date[32] = "";
 	const char *reason = hit->reason != RB_REASON_UNDEFINED ?
@@ -387,7 +389,8 @@ format_reply(const char *tmpl, const struct supset_hit *hit, char *out,
 		}
 		if (*p == '%') {
 			out[o++] = '%';
-			out[o++] = '%';
+			if (escape)
+				out[o++] = '%';
 			if (p[1] == '%')
 				p++;
 		} else if (*p != '\r' && *p != '\n')
@@ -593,7 +596,8 @@ apply_policy(SMFICTX *ctx, const struct mconf *cf, struct conn *c,
 	 */
 	if (c->local && (pol == POL_REJECT || pol == POL_TEMPFAIL))
 		pol = POL_DROP;
-	format_reply(cf->reply_text, hit, text, sizeof(text));
+	format_reply(cf->reply_text, hit, pol == POL_REJECT ||
+	    pol == POL_TEMPFAIL, text, sizeof(text));
 	provider_count(cf->cl ? classifier_provider(cf->cl, addr, NULL) :
 	    "other", pol);
 	log_info("milter: rcpt=<%s> policy=%s reason=%s category=%s",

@@ -58,7 +58,7 @@ reload() {
 }
 reload "milter_policy = drop"
 run drop
-reload "milter_policy = tag"
+reload "milter_policy = tag" "milter_reject_reply = 550 5.1.1 100% suppressed (%r since %d)"
 run tag
 [ "$(status "m['tagged'] == 1 and m['errors'] == 0 and m['running']")" = True ] ||
 	fail "counters: $(status m)"

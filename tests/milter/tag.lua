@@ -11,6 +11,8 @@ check(mt.eom(conn), "EOM")
 expect(conn, SMFIR_CONTINUE, "EOM")
 local h = mt.getheader(conn, "X-Rebound-Suppressed", 0)
 assert(h ~= nil and string.find(h, "<dead@example.com>", 1, true), "tag: " .. tostring(h))
+-- The reply's text, with its '%' as written (doubled only in a reply).
+assert(string.find(h, "100% suppressed (suppressed since ", 1, true), "tag text: " .. h)
 assert(not string.find(h, "live@", 1, true), "tag names a live recipient: " .. h)
 assert(not mt.eom_check(conn, MT_RCPTDELETE, "<dead@example.com>"), "tagged recipient removed")
 mt.disconnect(conn)
