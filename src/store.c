@@ -154,7 +154,9 @@ store_exec(struct store *st, const char *sql)
 /*
  * Fill the in-memory set from the suppressions table, in groups (see
  * supset_add_many); the addresses are copied because SQLite's column
- * text lives only until the next step.
+ * text lives only until the next step.  Suppressions whose lifetime
+ * ended while the daemon was down are left out: the milter must not
+ * refuse them until the first expiry run takes them off the table.
  */
 static int
 load_set(struct store *st)
@@ -167,8 +169,10 @@ load_set(struct store *st)
 	int r, rc = 0;
 
 	if (sqlite3_prepare_v2(st->db, "SELECT address, category, reason, "
-	    "created FROM suppressions", -1, &s, NULL) != SQLITE_OK)
+	    "created FROM suppressions WHERE expires = 0 OR expires > ?", -1,
+	    &s, NULL) != SQLITE_OK)
 		return (-1);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *a = (const char *)sqlite3_column_text(s, 0);
 		e[n].category = RB_CATEGORY_OTHER;

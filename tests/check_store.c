@@ -1460,6 +1460,32 @@ START_TEST(test_csv_import_checks)
 }
 END_TEST
 
+/*
+ * A suppression whose lifetime ended while the store was closed is not in
+ * the set the milter reads once it is opened again; one still in force is.
+ */
+START_TEST(test_open_leaves_expired_out)
+{
+	char err[256];
+	time_t now = time(NULL);
+
+	ck_assert_int_eq(store_suppress_add(st, "over@example.com", "x",
+	    RB_SOURCE_MANUAL, "uid:0", now - 100, now - 10), 0);
+	ck_assert_int_eq(store_suppress_add(st, "still@example.com", "x",
+	    RB_SOURCE_MANUAL, "uid:0", now - 100, now + 3600), 0);
+	store_close(st);
+	st = store_open(path, NULL, err, sizeof(err));
+	ck_assert_msg(st != NULL, "%s", err);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "over@example.com", NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "still@example.com", NULL), 1);
+	/* The expiry run records it as usual. */
+	ck_assert_int_eq(store_expire(st, now), 0);
+	json_t *l = store_lookup(st, "over@example.com", now);
+	ck_assert(!json_is_true(json_object_get(l, "suppressed")));
+	json_decref(l);
+}
+END_TEST
+
 /* list is newest first, so that --limit keeps the latest. */
 START_TEST(test_list_newest_first)
 {
@@ -1515,6 +1541,7 @@ main(void)
 	tcase_add_test(tc, test_log_and_dsn_spellings);
 	tcase_add_test(tc, test_key_unchanged);
 	tcase_add_test(tc, test_list_newest_first);
+	tcase_add_test(tc, test_open_leaves_expired_out);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
