@@ -10,13 +10,18 @@
  * holds the old settings or classifier.  Callbacks never block on the
  * loop thread while holding the lock.
  *
- * libmilter's signal thread sigwait()s for SIGHUP, SIGTERM and SIGINT and
- * stops the milter when it gets one.  The loop thread never blocks those
- * signals, and the kernel delivers a signal sent to the process to its
- * main thread when that thread can take it, so the loop sees them;
- * should libmilter's thread take one anyway, smfi_main() returns and the
- * milter is reported as stopped (status "running": false) while the rest
- * of the daemon runs on.
+ * Signals.  smfi_main() blocks SIGHUP, SIGTERM and SIGINT in every thread
+ * of libmilter's and starts a thread that sigwait()s for them and stops
+ * the milter for good when it gets one.  A thread in sigwait() can take
+ * a signal sent to the process, and the kernel gives it one whenever the
+ * loop thread cannot take it at that moment (running elsewhere with a
+ * signal already pending): a reload's SIGHUP then stopped the milter
+ * while the daemon ran on, and a SIGTERM left the daemon running.  So
+ * sigwait() below takes the C library's place: reboundd calls it nowhere
+ * else, and for those signals it waits for nothing with them still
+ * blocked, which leaves the loop thread the only one that takes them.
+ * Should smfi_main() return all the same, the milter is reported as
+ * stopped (status "running": false) while the rest of the daemon runs on.
  *
  * Settings.  milter_conf.c checks and compiles the milter_* keys into the
  * struct mconf the callbacks read; it is swapped whole on reload.
@@ -48,6 +53,7 @@
 #include <fnmatch.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1212,6 +1218,28 @@ cb_close(SMFICTX *ctx)
 }
 
 /* ---- life cycle ---- */
+
+/*
+ * libmilter's signal thread (see the top of the file) calls this rather
+ * than the C library's sigwait(): it waits for ever, the signals still
+ * blocked in its thread, so that they reach the loop thread.  Other sets
+ * are waited for as sigwait() would.
+ */
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	if (sigismember(set, SIGHUP) == 1 || sigismember(set, SIGTERM) == 1 ||
+	    sigismember(set, SIGINT) == 1)
+		for (;;)
+			pause();
+	int r;
+	while ((r = sigwaitinfo(set, NULL)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return (errno);
+	*sig = r;
+	return (0);
+}
 
 static void *
 milter_main(void *arg)

@@ -7,7 +7,8 @@
 # they take in recorded in the store, also while the store is locked and
 # after 10,000 refused recipients; a reload with a bad milter setting
 # refused with its line; DSNs to BATV-signed return paths, valid, forged,
-# expired and signed VERP, and senders signed.
+# expired and signed VERP, and senders signed; SIGHUP and SIGTERM sent
+# to the milter's threads leave it running.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$S/tests/daemon-lib.sh"
 command -v miltertest >/dev/null || skip "needs miltertest"
@@ -271,4 +272,28 @@ sys.exit(o["suppressed"] or r is None or r["failures"] != 3 or
 [ "$(status "m['dsn_misdated'] == 1")" = True ] || fail "misdated counter: $(status m)"
 "$CTL" -s "$D/ctl.sock" status | grep -q "^milter dsn: .*, 1 misdated$" ||
 	fail "readable misdated count: $("$CTL" -s "$D/ctl.sock" status | grep 'milter dsn')"
+# A SIGHUP or SIGTERM the kernel hands to a thread other than the loop's
+# (it does when the loop thread cannot take it at that moment) goes to no
+# thread of libmilter's: it used to stop the milter for good, while the
+# daemon ran on.  Sent here to each of those threads in turn.
+pid=$(cat "$D/pid")
+reloads() { "$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["reloads"])'; }
+before=$(reloads)
+python3 - "$pid" <<'PY' || fail "could not signal the threads"
+import ctypes, os, signal, sys
+pid = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+for tid in os.listdir("/proc/%d/task" % pid):
+    if int(tid) != pid:
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            libc.tgkill(pid, int(tid), sig)
+PY
+sleep 1
+kill -0 "$pid" || fail "reboundd died of a signal to one of its threads"
+run alive
+[ "$(status "m['running']")" = True ] || fail "a signal to a milter thread stopped the milter"
+# The process-directed ones still reach the loop.
+reloaded() { [ "$(reloads)" -gt "$before" ]; }
+kill -HUP "$pid"
+wait_until 10 reloaded || fail "SIGHUP did not reload after the signals to the milter threads"
 pass "miltertest scripts: scope, abort, 1,000 recipients, macros, reuse, body limit, drop, tag, tempfail, DSN discard and quarantine, bad reload refused, readable status, BATV tags verified, forged and expired ones ignored, senders signed, a report vouched for by its original recipient attributed to it, a report from a wrong clock dated at its arrival"
