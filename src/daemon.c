@@ -842,6 +842,22 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	d->config_path = config_path;
 	d->started = time(NULL);
 	signal(SIGPIPE, SIG_IGN);
+	d->base = event_base_new();
+	if (d->base == NULL)
+		log_fatalx("daemon: cannot create the event loop");
+	/*
+	 * Handled from here on, served once the loop runs: a SIGHUP or
+	 * SIGTERM while the rules compile and the store loads (seconds with
+	 * millions of suppressions) is a reload or a stop then, not the end
+	 * of the daemon by the default action.
+	 */
+	d->ev_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
+	d->ev_reload = event_new(d->base, -1, 0, on_reload, d);
+	d->ev_term = evsignal_new(d->base, SIGTERM, on_term, d);
+	d->ev_int = evsignal_new(d->base, SIGINT, on_term, d);
+	event_add(d->ev_hup, NULL);
+	event_add(d->ev_term, NULL);
+	event_add(d->ev_int, NULL);
 	/* Before anything is created that would then belong to root. */
 	char warn[1024];
 	if (settings_check_accounts(cfg, geteuid() == 0, err, sizeof(err),
@@ -864,9 +880,6 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 		log_fatalx("config: %s", err);
 	if ((d->cl = load_rules(cfg, err, sizeof(err))) == NULL)
 		log_fatalx("rules: %s", err);
-	d->base = event_base_new();
-	if (d->base == NULL)
-		log_fatalx("daemon: cannot create the event loop");
 	/* The database exists before privileges go, so it can be chowned. */
 	if (store_create(cfg->database, &cfg->store, err, sizeof(err)) != 0)
 		log_fatalx("store: %s", err);
@@ -886,13 +899,6 @@ daemon_run(struct rb_settings *cfg, const char *config_path)
 	    err, sizeof(err))) == NULL)
 		log_fatalx("%s", err);
 
-	d->ev_hup = evsignal_new(d->base, SIGHUP, on_hup, d);
-	d->ev_reload = event_new(d->base, -1, 0, on_reload, d);
-	d->ev_term = evsignal_new(d->base, SIGTERM, on_term, d);
-	d->ev_int = evsignal_new(d->base, SIGINT, on_term, d);
-	event_add(d->ev_hup, NULL);
-	event_add(d->ev_term, NULL);
-	event_add(d->ev_int, NULL);
 	d->ev_maint = event_new(d->base, -1, EV_PERSIST, on_maint, d);
 	struct timeval mt = { cfg->maintenance_interval, 0 };
 	event_add(d->ev_maint, &mt);
