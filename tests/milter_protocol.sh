@@ -185,10 +185,10 @@ failures=$("$CTL" -s "$D/ctl.sock" --json status | python3 -c 'import json,sys; 
 conf "batv_key_file = $T/batv.keys"
 kill -HUP "$(cat "$D/pid")"
 for _ in $(seq 1 200); do
-	grep -q "reload=refused error=\"$D/rebound.conf: batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" && break
+	grep -q "reload=refused error=\"$D/rebound.conf:[0-9]*: batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" && break
 	sleep 0.05
 done
-grep -q "reload=refused error=\"$D/rebound.conf: batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" ||
+grep -q "reload=refused error=\"$D/rebound.conf:[0-9]*: batv_key_file: $T/batv.keys: mode 0644" "$D/reboundd.log" ||
 	fail "a key file others may read was not refused: $(grep 'reload=' "$D/reboundd.log" | tail -2)"
 chmod 0600 "$T/batv.keys"
 reload "batv_key_file = $T/batv.keys" "milter_batv_sign = yes" \
