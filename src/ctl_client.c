@@ -502,9 +502,37 @@ ctl_client(int argc, char **argv)
 		char *line = NULL;
 		size_t cap = 0;
 		ssize_t n;
+		long lineno = 0;
 		while ((n = getline(&line, &cap, in)) > 0) {
-			/* "." alone ends the upload: never send it as data. */
-			if (strcmp(line, ".\n") == 0 || strcmp(line, ".") == 0)
+			size_t len = (size_t)n;
+			lineno++;
+			/*
+			 * A NUL would end the line here (fputs) and join the
+			 * next one to it: ".\0" and a blank line made a "."
+			 * line.  No CSV holds one.
+			 */
+			if (memchr(line, '\0', len) != NULL) {
+				fprintf(stderr, "reboundctl: import: line %ld holds a "
+				    "NUL byte (not a CSV file?); nothing imported\n",
+				    lineno);
+				free(line);
+				if (in != stdin)
+					fclose(in);
+				fclose(rq);
+				free(req);
+				return (1);
+			}
+			/*
+			 * "." alone ends the upload: never send it as data, or
+			 * the daemon reads the lines after it as requests, with
+			 * this user's rights.  It ends a line at "\n" or at
+			 * "\r\n", so ".\r\n" (a spreadsheet's CSV) is one too.
+			 */
+			if (len > 0 && line[len - 1] == '\n')
+				len--;
+			if (len > 0 && line[len - 1] == '\r')
+				len--;
+			if (len == 1 && line[0] == '.')
 				continue;
 			fputs(line, rq);
 			if (line[n - 1] != '\n')

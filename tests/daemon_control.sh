@@ -250,6 +250,25 @@ c --json lookup ok8@example.com | grep -q '"suppressed": *false' ||
 	fail "a refused import was applied in part"
 c suppress remove 'bé@example.com' >/dev/null || fail "UTF-8 address not removed"
 
+# A "." line ends an import on the socket, "\r\n"-ended too: in a
+# spreadsheet's CSV it ended the upload early, the rest was not imported
+# and the lines after it were run as requests with the importer's rights
+# (exit 0).  A NUL joined a line to the next and made one the same way.
+c suppress add keep@example.com --reason keep >/dev/null || fail "keep@ not added"
+printf 'address,reason\r\ncr1@example.com,x\r\n.\r\nsuppress remove keep@example.com\r\ncr2@example.com,y\r\n' > "$T/crlf.csv"
+c import "$T/crlf.csv" > "$T/opt" 2>&1 || fail "CRLF import: $(cat "$T/opt")"
+c --json lookup keep@example.com | grep -q '"suppressed": *true' ||
+	fail "a line of an imported CSV was run as a request"
+c --json lookup cr2@example.com | grep -q '"suppressed": *true' ||
+	fail "an import ended at a \".\\r\" line"
+printf 'address\nnul1@example.com\n.\000\n\nsuppress remove keep@example.com\n' > "$T/nul.csv"
+if c import "$T/nul.csv" 2> "$T/opt"; then fail "a CSV holding a NUL was imported"; fi
+grep -q "line 3 holds a NUL byte" "$T/opt" || fail "NUL import: $(cat "$T/opt")"
+c --json lookup keep@example.com | grep -q '"suppressed": *true' ||
+	fail "a line after a NUL was run as a request"
+c --json lookup nul1@example.com | grep -q '"suppressed": *false' ||
+	fail "a refused import was applied in part"
+
 # A daemon that goes away while an import is being sent (a crash, a
 # restart): reboundctl says so and fails, instead of dying of SIGPIPE
 # without a word (exit 141).  A socket that reads a little and closes
