@@ -46,6 +46,11 @@
  */
 #define MAX_PENDING_OUT	(8 * 1024 * 1024)
 /*
+ * A list of at most this many rows is built even while another client
+ * holds a long answer (as long as it stays under MAX_PENDING_OUT).
+ */
+#define LIST_SHORT	10000
+/*
  * The most CSV one "import" may carry, counted as it comes in, together
  * with a last line still unended: the lines are kept until the "." line.
  */
@@ -72,8 +77,9 @@ struct client {
 	size_t import_len;	/* set by open_memstream on fclose only */
 	size_t import_size;	/* bytes written to import so far */
 	int import_skip;	/* import refused: dropping its CSV up to "." */
-	int exporting;		/* an export answer is (or was) in its output */
-	struct event *export_ev;	/* its deadline (on_export_deadline) */
+	const char *long_answer;	/* "export" or "list": a long answer
+				   is (or was) in its output, or NULL */
+	struct event *long_ev;	/* its deadline (on_long_deadline) */
 	struct client *next, *prev;
 };
 
@@ -108,32 +114,72 @@ client_free(struct client *c)
 	if (c->import)
 		fclose(c->import);
 	free(c->import_buf);
-	if (c->export_ev != NULL)
-		event_free(c->export_ev);
+	if (c->long_ev != NULL)
+		event_free(c->long_ev);
 	bufferevent_free(c->bev);
 	free(c);
 }
 
 /*
- * An export's deadline: the idle time, plus a second per MiB of it.  A
- * client that has not taken all of it by then is closed: reading a few
- * bytes now and then would otherwise keep the list in memory, and every
- * other export busy, for as long as it liked.
+ * A long answer's deadline (an export, a long list): the idle time, plus
+ * a second per MiB of it.  A client that has not taken all of it by then
+ * is closed: reading a few bytes now and then would otherwise keep the
+ * list in memory, and every other long answer busy, for as long as it
+ * liked.
  */
 static void
-on_export_deadline(evutil_socket_t fd, short what, void *arg)
+on_long_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *c = arg;
 	size_t left = evbuffer_get_length(bufferevent_get_output(c->bev));
+	const char *verb = c->long_answer;
 
 	(void)fd;
 	(void)what;
-	c->exporting = 0;
-	if (left == 0)
+	c->long_answer = NULL;
+	if (left == 0 || verb == NULL)
 		return;
-	log_warnx("control: uid=%u export=too-slow closed=yes unread=%zu",
-	    (unsigned)c->uid, left);
+	log_warnx("control: uid=%u %s=too-slow closed=yes unread=%zu",
+	    (unsigned)c->uid, verb, left);
 	client_free(c);
+}
+
+/*
+ * Whether another client has not yet taken a long answer.  One is held
+ * at a time: each is the whole suppression list, held until its client
+ * takes it, and clients that asked and never read pinned one each.
+ */
+static int
+long_answer_busy(struct ctlsock *cs, struct client *c)
+{
+	for (struct client *o = cs->clients; o != NULL; o = o->next) {
+		if (o == c || o->long_answer == NULL)
+			continue;
+		if (evbuffer_get_length(bufferevent_get_output(o->bev)) == 0)
+			o->long_answer = NULL;
+		else
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * c holds a long answer of verb: a client that takes nothing of it
+ * within the idle time, or not all of it by its deadline, is let go.
+ */
+static void
+long_answer_held(struct client *c, const char *verb)
+{
+	struct timeval idle = { IDLE_TIMEOUT, 0 };
+	size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
+	struct timeval dl = { IDLE_TIMEOUT + (time_t)(out >> 20), 0 };
+
+	c->long_answer = verb;
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	if (c->long_ev == NULL)
+		c->long_ev = evtimer_new(c->cs->base, on_long_deadline, c);
+	if (c->long_ev != NULL)
+		evtimer_add(c->long_ev, &dl);
 }
 
 static void
@@ -591,9 +637,34 @@ handle(struct client *c, char *line)
 				return (reply_error(c, "--limit takes a whole number of rows "
 				    "(0 for all), at most 1000000000"));
 		}
+		/*
+		 * The whole list is as long as an export: while another
+		 * client has not taken its long answer, it is not built.
+		 */
+		static const char busy[] = "list busy: another client is still "
+		    "taking a long answer (export or list); try again, or give "
+		    "--limit";
+		if ((limit == 0 || limit > LIST_SHORT) && long_answer_busy(cs, c))
+			return (reply_error(c, busy));
 		json_t *rows = store_list(st, cat ?: "", src ?: "", since ? now - w : 0,
 		    (size_t)limit);
-		reply(c, ok_with(json_pack("{s:o}", "suppressions", rows)));
+		json_t *a = ok_with(json_pack("{s:o}", "suppressions", rows));
+		char *text = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
+		size_t tlen = text != NULL ? strlen(text) : 0;
+		json_decref(a);
+		if (text == NULL)
+			return (reply_error(c, "the answer could not be built "
+			    "(see the daemon's log)"));
+		/* Long rows (a reason of 64 KiB) under a short --limit too. */
+		if (tlen >= MAX_PENDING_OUT && long_answer_busy(cs, c)) {
+			free(text);
+			return (reply_error(c, busy));
+		}
+		bufferevent_write(c->bev, text, tlen);
+		bufferevent_write(c->bev, "\n", 1);
+		free(text);
+		if (tlen >= MAX_PENDING_OUT)
+			long_answer_held(c, "list");
 	} else if (strcmp(verb, "stats") == 0) {
 		static const char *const stats_opts[] = { "--provider", "--since",
 		    "--by", NULL };
@@ -636,20 +707,11 @@ handle(struct client *c, char *line)
 		}
 		reply(c, ok_with(s));
 	} else if (strcmp(verb, "export") == 0) {
-		/*
-		 * One export answer in memory at a time: each is the whole
-		 * list, twice (CSV and JSON), held until its client takes it;
-		 * clients that asked and never read pinned one each.
-		 */
-		for (struct client *o = cs->clients; o != NULL; o = o->next) {
-			if (o == c || !o->exporting)
-				continue;
-			if (evbuffer_get_length(bufferevent_get_output(o->bev)) == 0)
-				o->exporting = 0;
-			else
-				return (reply_error(c, "export busy: another client "
-				    "is still taking one; try again"));
-		}
+		/* Whatever its length: the whole list, twice (CSV, JSON). */
+		if (long_answer_busy(cs, c))
+			return (reply_error(c, "export busy: another client "
+			    "is still taking a long answer (export or list); "
+			    "try again"));
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *fp = open_memstream(&buf, &len);
@@ -664,19 +726,7 @@ handle(struct client *c, char *line)
 		reply(c, ok_with(json_pack("{s:I,s:I,s:s}", "rows", (json_int_t)n,
 		    "left_out", (json_int_t)left_out, "csv", buf)));
 		free(buf);
-		/*
-		 * A client that takes nothing of it within the idle time, or
-		 * not all of it by its deadline, is let go.
-		 */
-		c->exporting = 1;
-		struct timeval idle = { IDLE_TIMEOUT, 0 };
-		bufferevent_set_timeouts(c->bev, &idle, &idle);
-		size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
-		struct timeval dl = { IDLE_TIMEOUT + (time_t)(out >> 20), 0 };
-		if (c->export_ev == NULL)
-			c->export_ev = evtimer_new(cs->base, on_export_deadline, c);
-		if (c->export_ev != NULL)
-			evtimer_add(c->export_ev, &dl);
+		long_answer_held(c, "export");
 	} else if (strcmp(verb, "import") == 0) {
 		/*
 		 * Refused or not, the CSV and its "." follow: they are data,
