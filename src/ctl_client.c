@@ -306,6 +306,38 @@ print_lookup(json_t *a)
 		    str(h, "outcome"), str(h, "category"), str(h, "dsn"), str(h, "queue_id"));
 }
 
+/*
+ * Every string of an answer made fit for a terminal (util_printable)
+ * before it is shown readably: a reply text is the remote side's to
+ * write (a bounce taken in by the milter), an address or text an
+ * imported file's.  --json keeps them as they are, escaped.
+ */
+static void
+printable_json(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(j)) {
+		const char *s = json_string_value(j);
+		char *p;
+		for (k = s; *k != '\0' && (unsigned char)*k >= 0x20 &&
+		    *k != 0x7f && (unsigned char)*k != 0xc2; k++)
+			;
+		if (*k != '\0' && (p = strdup(s)) != NULL) {
+			json_string_set(j, util_printable(p));
+			free(p);
+		}
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, k, v)
+			printable_json(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			printable_json(v);
+	}
+}
+
 /* Files that could not be read (or not to their end), one a line. */
 static void
 print_backfill_errors(json_t *ans)
@@ -592,6 +624,9 @@ ctl_client(int argc, char **argv)
 			rc = 1;
 			break;
 		}
+		/* export's CSV is data, for a file: kept byte for byte. */
+		if (!json && strcmp(verb, "export") != 0)
+			printable_json(ans);
 		if (json_is_false(json_object_get(ans, "ok"))) {
 			fprintf(stderr, "reboundctl: %s\n",
 			    json_string_value(json_object_get(ans, "error")));

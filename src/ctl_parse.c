@@ -23,6 +23,7 @@
 #include "jsontext.h"
 #include "dsn.h"
 #include "taxonomy.h"
+#include "util.h"
 
 struct parse_run {
 	const char *file;
@@ -82,7 +83,11 @@ print_row(struct parse_run *p, const struct dsn_record *r)
 	 * the first row, so a run that finds nothing prints nothing.
 	 */
 	const char *base = strrchr(p->file, '/');
+	char diag[sizeof(r->diagnostic)];
 
+	/* The remote side's text: no escape sequence reaches the terminal. */
+	util_strlcpy(diag, r->diagnostic, sizeof(diag));
+	util_printable(diag);
 	if (!p->header) {
 		printf(ROW_FORMAT, "FILE", "RECIPIENT", "STATUS", "OUTCOME", "REASON",
 		    "H", "ACTION", "DIAGNOSTIC");
@@ -92,7 +97,7 @@ print_row(struct parse_run *p, const struct dsn_record *r)
 	    r->recipient[0] ? r->recipient : "-", r->status[0] ? r->status : "-",
 	    taxonomy_outcome_name(r->v.outcome),
 	    taxonomy_reason_name(r->v.reason), r->v.hardbounce ? "H" : "-",
-	    taxonomy_action_name(r->v.action), r->diagnostic);
+	    taxonomy_action_name(r->v.action), diag);
 }
 
 static int

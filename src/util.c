@@ -142,3 +142,22 @@ util_utf8_bad(const char *s)
 
 	return (g_utf8_validate(s, -1, &end) ? NULL : end);
 }
+
+char *
+util_printable(char *s)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+
+	while (*r != '\0') {
+		if (*r < 0x20 || *r == 0x7f) {
+			*w++ = '?';
+			r++;
+		} else if (r[0] == 0xc2 && r[1] >= 0x80 && r[1] <= 0x9f) {
+			*w++ = '?';
+			r += 2;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (s);
+}

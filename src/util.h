@@ -27,5 +27,12 @@ const char *util_memcasemem(const char *h, size_t hl, const char *n);
 char *util_utf8_clean(const char *s);
 /* The first byte of s that is not part of valid UTF-8, or NULL. */
 const char *util_utf8_bad(const char *s);
+/*
+ * s made fit for a terminal, in place: each control character (C0, DEL,
+ * and C1 written in UTF-8) becomes one '?'.  A bounce's text is the
+ * remote side's to write: an escape sequence in it, printed as it is,
+ * is obeyed by the operator's terminal.  Returns s.
+ */
+char *util_printable(char *s);
 
 #endif

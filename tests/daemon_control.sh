@@ -269,6 +269,26 @@ c --json lookup keep@example.com | grep -q '"suppressed": *true' ||
 c --json lookup nul1@example.com | grep -q '"suppressed": *false' ||
 	fail "a refused import was applied in part"
 
+# The texts of an answer are the remote side's (a bounce's diagnostic,
+# taken in by the milter) or an imported file's: shown readably, a control
+# character is '?', so no escape sequence reaches the operator's terminal
+# (clear the screen, retitle the window); --json keeps them, escaped.
+printf 'address,reason,category,source,created,expires,codes,evidence,text\nesc@example.org,"why \033]0;title\007",invalid-address,import,1700000000,0,5.1.1,queue_id=X,"550 user \033[2J\302\233gone"\n' > "$T/esc.csv"
+c import "$T/esc.csv" > /dev/null || fail "esc.csv not imported"
+c lookup esc@example.org > "$T/opt" 2>&1 || fail "lookup esc@"
+c list > "$T/opt2" 2>&1 || fail "list"
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]\\|\302\233')" "$T/opt" "$T/opt2"; then
+	fail "a control character reached the terminal: $(cat -v "$T/opt")"
+fi
+grep -q 'text     550 user ?\[2J?gone' "$T/opt" && grep -q 'why      why ?\]0;title?,' "$T/opt" ||
+	fail "lookup with control characters: $(cat -v "$T/opt")"
+c --json lookup esc@example.org | grep -q '"550 user \\u001B\[2J' ||
+	fail "--json did not keep the text"
+printf 'From: MAILER-DAEMON@mx.example.net\nTo: s@example.com\nSubject: Undelivered\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n--b\nContent-Type: text/plain\n\nfailed\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; esc@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user \033[31mred\033]0;t\007 unknown\n\n--b--\n' > "$T/esc.eml"
+"$CTL" parse "$T/esc.eml" > "$T/opt" 2>&1 || fail "parse esc.eml"
+grep -q '550 5.1.1 user ?\[31mred?\]0;t? unknown$' "$T/opt" ||
+	fail "parse with control characters: $(cat -v "$T/opt")"
+
 # A daemon that goes away while an import is being sent (a crash, a
 # restart): reboundctl says so and fails, instead of dying of SIGPIPE
 # without a word (exit 141).  A socket that reads a little and closes
