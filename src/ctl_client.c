@@ -631,6 +631,12 @@ ctl_client(int argc, char **argv)
 			fprintf(stderr, "reboundctl: %s\n",
 			    json_string_value(json_object_get(ans, "error")));
 			rc = 1;
+			/*
+			 * A refused --follow follows nothing: the daemon
+			 * keeps the connection, and waiting on it waited
+			 * for its idle timeout.
+			 */
+			follow = 0;
 		} else if (!json && follow) {
 			if (json_object_get(ans, "recipient") != NULL)
 				print_event(ans);

@@ -436,6 +436,11 @@ LOG
 wait_until 10 grep -q followed@example.com "$T/follow" ||
 	fail "events --json --follow stopped: $(cat "$T/follow")"
 kill "$follow_pid"
+# A refused --follow ends at once with exit 1; it waited for the daemon's
+# idle timeout (30 s) on a connection that would never carry an event.
+rc=0; timeout 20 "$CTL" -s "$D/ctl.sock" events --follow --bogus > /dev/null 2> "$T/opt" || rc=$?
+[ "$rc" = 1 ] && grep -q 'unexpected argument "--bogus"' "$T/opt" ||
+	fail "a refused events --follow: exit $rc: $(cat "$T/opt")"
 
 wait "$idle_pid"
 read -r idle secs < "$T/idle"
