@@ -610,6 +610,15 @@ ctl_client(int argc, char **argv)
 			} else if (!follow) {
 				fprintf(stderr, "reboundctl: no answer from reboundd\n");
 				rc = 1;
+			} else {
+				/*
+				 * A follower ends when interrupted; the
+				 * stream ending is the daemon gone (stopped,
+				 * restarted), which a script must see.
+				 */
+				fprintf(stderr, "reboundctl: events: reboundd closed "
+				    "the connection (stopped or restarted?)\n");
+				rc = 1;
 			}
 			break;
 		}

@@ -491,11 +491,19 @@ c --json status | python3 -c 'import json,sys; s=json.load(sys.stdin)["sources"]
 grep -q "source: file=$D/second.log resume=end" "$D/reboundd.log" || fail "no line for the added source"
 
 # SIGTERM: a clean exit, status 0, socket removed.
+# A follower sees the daemon go: exit 1 and why (it ended with 0, as if
+# it had nothing more to say).
+c events --follow > "$T/follow" 2> "$T/follow.err" &
+follow_pid=$!
+wait_until 10 grep -q following "$T/follow" || fail "events --follow: $(cat "$T/follow")"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
 rm -f "$D/pid"
 [ "$rc" -eq 0 ] || fail "exit status $rc after SIGTERM"
+rc=0; wait "$follow_pid" || rc=$?
+[ "$rc" = 1 ] && grep -q "reboundd closed the connection" "$T/follow.err" ||
+	fail "a follower of a daemon that stopped: exit $rc: $(cat "$T/follow.err")"
 [ ! -e "$D/ctl.sock" ] || fail "socket left behind"
 grep -q "stopped=yes" "$D/reboundd.log" || fail "no clean stop logged"
 pass "control socket, permissions, reload and shutdown"
