@@ -919,8 +919,19 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	if (cs->nclients >= cs->max_clients ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		char msg[128];
+		int n = snprintf(msg, sizeof(msg), "{\"ok\":false,\"error\":"
+		    "\"too many clients at once: max_clients (%d) reached; try "
+		    "again\"}\n", cs->max_clients);
 		cs->refused++;
 		log_warnx("control: refused=yes clients=%d", cs->nclients);
+		/*
+		 * Told why, as any request is answered: closed without a
+		 * word, the client read "no answer" or a broken pipe.  The
+		 * socket is new, so the line fits its buffer at once.
+		 */
+		if (n > 0 && (size_t)n < sizeof(msg))
+			(void)send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		evutil_closesocket(fd);
 		return;
 	}

@@ -19,9 +19,9 @@ daemon_start "$D"
 at_exit "daemon_stop $D"
 python3 "$S/tests/gen-maillog.py" 200 5 >> "$D/mail.log"
 daemon_caught_up "$D"
-python3 - "$D/ctl.sock" "$(cat "$D/pid")" <<'PY' || fail "see above"
-import json, socket, sys, time
-path, pid = sys.argv[1], sys.argv[2]
+python3 - "$D/ctl.sock" "$(cat "$D/pid")" "$CTL" <<'PY' || fail "see above"
+import json, socket, subprocess, sys, time
+path, pid, ctl = sys.argv[1], sys.argv[2], sys.argv[3]
 
 def conn():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -64,7 +64,9 @@ buf = s.recv(65536)
 check(b"too long" in buf, "over-long request: %r" % buf[:80])
 s.close()
 
-# More clients than max_clients: the extra ones are closed at once.
+# More clients than max_clients: the extra ones are told so and closed at
+# once (they read "no answer from reboundd", or a broken pipe, and could
+# not tell why).
 # The daemon may not yet have seen the close of the connections above, so
 # the crowd is formed once it counts only the first of it, and the extra
 # client comes once it counts all twenty (status reports the count).
@@ -83,15 +85,25 @@ held += [conn() for _ in range(19)]
 wait_clients(held[0], 20)
 refused_before = ask(held[0], b"status\n")["control"]["refused"]
 extra = conn()
-# Closed before or after the request is written: both are a refusal.
+# Closed before or after the request is written: both are a refusal, and
+# the reason is there to read either way.
 try:
     extra.sendall(b"status\n")
-    refused = extra.recv(100) == b""
-except (BrokenPipeError, ConnectionResetError, socket.timeout):
-    refused = True
-check(refused, "client 21 was served although max_clients = 20")
+except BrokenPipeError:
+    pass
+buf = b""
+while True:
+    d = extra.recv(4096)
+    if not d:
+        break
+    buf += d
+check(buf.endswith(b"\n") and json.loads(buf)["ok"] is False and
+      b"max_clients (20)" in buf, "client 21 was not refused: %r" % buf[:200])
 check(ask(held[0], b"status\n")["control"]["refused"] == refused_before + 1,
       "the refusal was not counted")
+r = subprocess.run([ctl, "-s", path, "status"], capture_output=True, text=True)
+check(r.returncode == 1 and "max_clients (20)" in r.stderr,
+      "reboundctl at max_clients: exit %d: %r" % (r.returncode, r.stderr))
 for h in held[1:]:
     h.close()
 wait_clients(held[0], 1)
