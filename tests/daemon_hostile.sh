@@ -93,7 +93,12 @@ except BrokenPipeError:
     pass
 buf = b""
 while True:
-    d = extra.recv(4096)
+    # The daemon closes with the request unread when it came first: the
+    # reason is read, then the reset in place of the end.
+    try:
+        d = extra.recv(4096)
+    except ConnectionResetError:
+        break
     if not d:
         break
     buf += d
