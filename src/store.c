@@ -1053,12 +1053,15 @@ apply_retry(struct store *st, const struct rb_outcome_rec *o, size_t i,
 		char why[160];
 		snprintf(why, sizeof(why), "%ld soft failures over %ld hours",
 		    r.failures, (long)((r.last - r.first) / 3600));
+		/* As of the failure that escalated, as apply_one() dates a bounce. */
+		time_t since = r.last > 0 && r.last < now ? r.last : now;
 		time_t exp = st->opt.escalation_lifetime ?
-		    now + st->opt.escalation_lifetime : 0;
-		if (store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
+		    since + st->opt.escalation_lifetime : 0;
+		if ((exp == 0 || exp > now) &&
+		    store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
 		    taxonomy_category_name(v->category), v->enhanced,
 		    o->text, "escalation", o->queue_id[0] ? o->queue_id :
-		    o->message_id, now, exp, "reboundd", why, now) < 0)
+		    o->message_id, since, exp, "reboundd", why, now) < 0)
 			return (-1);
 		r.failures = 0;
 		r.first = r.reset = r.last;
@@ -1146,10 +1149,19 @@ apply_one(struct store *st, const struct rb_outcome_rec *o, size_t i,
 			snprintf(evidence, sizeof(evidence), "message_id=%s",
 			    o->message_id);
 		}
+		/*
+		 * Made as of the bounce, not of its reading: a backfill or a
+		 * report dated back is evidence of then, and a lifetime
+		 * already over by now makes none (as an import leaves out an
+		 * expired record).  A bounce dated ahead of the clock counts
+		 * from now.
+		 */
 		long life = st->opt.lifetime[v->category];
-		if (store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
+		time_t since = o->time > 0 && o->time < now ? o->time : now;
+		if ((life == 0 || since + life > now) &&
+		    store_suppress_tx(st, addr, taxonomy_reason_name(v->reason),
 		    taxonomy_category_name(v->category), v->enhanced, o->text,
-		    src, evidence, now, life ? now + life : 0, "reboundd",
+		    src, evidence, since, life ? since + life : 0, "reboundd",
 		    taxonomy_category_name(v->category), now) < 0)
 			return (-1);
 	}

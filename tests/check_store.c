@@ -1486,6 +1486,80 @@ START_TEST(test_open_leaves_expired_out)
 }
 END_TEST
 
+/*
+ * A suppression is made as of the bounce that caused it, not of its
+ * reading (a backfill of old logs, a report dated back): its lifetime
+ * counts from then, and one already over by now makes none.
+ */
+START_TEST(test_dated_by_evidence)
+{
+	time_t now = 1800000000, d = 86400;
+	struct rb_outcome_rec r;
+	json_t *l, *sup;
+
+	/* invalid-address lasts for ever: made, dated at the bounce. */
+	r = mk("gone@example.com", "D1", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
+	    RB_REASON_USERUNKNOWN, now - 400 * d);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+	l = store_lookup(st, "gone@example.com", now);
+	sup = json_object_get(l, "suppression");
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), now - 400 * d);
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), 0);
+	json_decref(l);
+	/* mailbox-inactive lasts 180 days: over for one of 200 days ago. */
+	r = mk("idle@example.com", "D2", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_MAILBOX_INACTIVE, RB_ACTION_SUPPRESS,
+	    RB_REASON_SUSPEND, now - 200 * d);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+	ck_assert_int_eq(supset_lookup(store_supset(st), "idle@example.com", NULL), 0);
+	l = store_lookup(st, "idle@example.com", now);
+	ck_assert(!json_is_true(json_object_get(l, "suppressed")));
+	ck_assert_int_eq(json_array_size(json_object_get(l, "history")), 0);
+	json_decref(l);
+	/* ... and left with 170 days for one of 10 days ago. */
+	r = mk("idle2@example.com", "D3", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_MAILBOX_INACTIVE, RB_ACTION_SUPPRESS,
+	    RB_REASON_SUSPEND, now - 10 * d);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+	l = store_lookup(st, "idle2@example.com", now);
+	sup = json_object_get(l, "suppression");
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), now - 10 * d);
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), now + 170 * d);
+	json_decref(l);
+	/* A bounce dated ahead of the clock counts from now. */
+	r = mk("ahead@example.com", "D4", RB_OUTCOME_BOUNCED,
+	    RB_CATEGORY_MAILBOX_INACTIVE, RB_ACTION_SUPPRESS,
+	    RB_REASON_SUSPEND, now + 3600);
+	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
+	l = store_lookup(st, "ahead@example.com", now);
+	sup = json_object_get(l, "suppression");
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), now);
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), now + 180 * d);
+	json_decref(l);
+
+	/*
+	 * Escalation (30 days): failures 60 to 57 days ago escalated then
+	 * and are over by now; failures 10 to 7 days ago make one as of
+	 * the last.
+	 */
+	char q[16];
+	for (int i = 0; i < 4; i++) {
+		snprintf(q, sizeof(q), "E%d", i);
+		soft("old-soft@example.com", q, now - (60 - i) * d, now);
+		snprintf(q, sizeof(q), "F%d", i);
+		soft("new-soft@example.com", q, now - (10 - i) * d, now);
+	}
+	ck_assert_int_eq(supset_lookup(store_supset(st), "old-soft@example.com", NULL), 0);
+	l = store_lookup(st, "new-soft@example.com", now);
+	sup = json_object_get(l, "suppression");
+	ck_assert_str_eq(json_string_value(json_object_get(sup, "source")), "escalation");
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), now - 7 * d);
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), now + 23 * d);
+	json_decref(l);
+}
+END_TEST
+
 /* list is newest first, so that --limit keeps the latest. */
 START_TEST(test_list_newest_first)
 {
@@ -1519,6 +1593,7 @@ main(void)
 	tcase_add_test(tc, test_fresh_marks);
 	tcase_add_test(tc, test_escalation);
 	tcase_add_test(tc, test_escalation_out_of_order);
+	tcase_add_test(tc, test_dated_by_evidence);
 	tcase_add_test(tc, test_expired_row_replaced);
 	tcase_add_test(tc, test_hard_bounce_before_delivery);
 	tcase_add_test(tc, test_unverified_then_log);
