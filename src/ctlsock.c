@@ -577,6 +577,15 @@ handle(struct client *c, char *line)
 			long life = exp ? parse_window(exp) : 0;
 			if (life < 0)
 				return (reply_error(c, "--expires takes " WINDOW_HELP));
+			/* Checked as stored: blanks and <> around it go. */
+			char as[RB_ADDR_MAX], msg[RB_ADDR_MAX + 96];
+			store_fold_address(st, addr, as, sizeof(as));
+			const char *bad = outcome_address_bad(as);
+			if (bad != NULL) {
+				snprintf(msg, sizeof(msg), "suppress add: \"%s\" "
+				    "is not an address: %s", as, bad);
+				return (reply_error(c, msg));
+			}
 			r = store_suppress_add(st, addr, why ? why : "manual", RB_SOURCE_MANUAL,
 			    who, now, life ? now + life : 0);
 		} else {

@@ -71,6 +71,33 @@ outcome_canon_address(const char *addr, char *out, size_t outlen)
 		util_lower(at);
 }
 
+const char *
+outcome_address_bad(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	int quoted = 0;
+
+	if (at == NULL)
+		return ("it has no @");
+	if (at == addr || at[1] == '\0')
+		return ("its local part or domain is empty");
+	for (const unsigned char *p = (const unsigned char *)addr; *p; p++) {
+		/* "a\"b"@x: an escaped character is the local part's own. */
+		int escaped = quoted && *p == '\\' && p[1] != '\0';
+		if (escaped)
+			p++;
+		if (*p < 0x20 || *p == 0x7f)
+			return ("it holds a control character");
+		if (escaped)
+			continue;
+		if (*p == '"' && (const char *)p < at)
+			quoted = !quoted;
+		else if (*p == ' ' && !quoted)
+			return ("it holds a blank outside quotes");
+	}
+	return (NULL);
+}
+
 void
 outcome_make_key(struct rb_outcome_rec *o)
 {

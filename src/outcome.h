@@ -73,6 +73,13 @@ int outcome_address_fits(const char *p, size_t n, size_t cap);
  * Applied twice it changes nothing more.
  */
 void outcome_canon_address(const char *addr, char *out, size_t outlen);
+/*
+ * Why addr (as an operator typed it, for suppress add or an import) is no
+ * address to suppress, or NULL when it may be one: no '@', an empty local
+ * part or domain, a control character, or a blank outside a quoted local
+ * part ("a b"@x is one address, a b@x two words).
+ */
+const char *outcome_address_bad(const char *addr);
 
 /* Zero a record (size -1: unknown). */
 void outcome_init(struct rb_outcome_rec *);

@@ -191,6 +191,12 @@ store_import_csv(struct store *st, FILE *fp, const char *who, time_t now,
 		}
 		char addr[RB_ADDR_MAX];
 		store_fold_address(st, f[0], addr, sizeof(addr));
+		const char *bad = outcome_address_bad(addr);
+		if (bad != NULL) {
+			snprintf(err, errlen, "line %ld: \"%.60s\" is not an "
+			    "address: %s", lineno, addr, bad);
+			goto fail;
+		}
 		enum rb_category c;
 		const char *cat = n > 2 && f[2][0] ? f[2] : "policy";
 		if (taxonomy_category_parse(cat, &c) != 0) {

@@ -145,6 +145,21 @@ for args in "noval@example.org --reason" "--reason" "noval@example.org --reason 
 		fail "suppress add $args: $(cat "$T/opt")"
 done
 c --json lookup noval@example.org | grep -q '"suppressed": *false' || fail "a refused suppress add suppressed"
+# What is not one address is refused, saying why; a blank inside quotes
+# is part of one.
+tab=$(printf 'a\tb@example.org')
+for a in "two words@example.org" "$tab" "@example.org" "nobody@"; do
+	if c suppress add "$a" 2> "$T/opt"; then fail "suppress add \"$a\" accepted"; fi
+	grep -q "reboundctl: suppress add: \".*\" is not an address: " "$T/opt" ||
+		fail "suppress add \"$a\": $(cat "$T/opt")"
+done
+c --json list | grep -q "words@example.org\|b@example.org" && fail "a refused address was stored"
+c suppress add '"two words"@example.org' > /dev/null || fail "a quoted local part with a blank refused"
+printf 'address\nok1@example.org\nthree word s@example.org\n' > "$T/words.csv"
+if c import "$T/words.csv" 2> "$T/opt"; then fail "an import of two words accepted"; fi
+grep -q 'line 3: "three word s@example.org" is not an address: it holds a blank outside quotes' "$T/opt" ||
+	fail "import of two words: $(cat "$T/opt")"
+c --json lookup ok1@example.org | grep -q '"suppressed": *false' || fail "a refused import stored a line"
 if c suppress remove Gone@example.com --reason 2> "$T/opt"; then fail "suppress remove --reason without a value accepted"; fi
 grep -q "needs a value" "$T/opt" || fail "suppress remove --reason: $(cat "$T/opt")"
 # list refuses what no row can match, naming what it takes.
@@ -255,12 +270,17 @@ c suppress remove 'bé@example.com' >/dev/null || fail "UTF-8 address not remove
 # and the lines after it were run as requests with the importer's rights
 # (exit 0).  A NUL joined a line to the next and made one the same way.
 c suppress add keep@example.com --reason keep >/dev/null || fail "keep@ not added"
-printf 'address,reason\r\ncr1@example.com,x\r\n.\r\nsuppress remove keep@example.com\r\ncr2@example.com,y\r\n' > "$T/crlf.csv"
+printf 'address,reason\r\ncr1@example.com,x\r\n.\r\ncr2@example.com,y\r\n' > "$T/crlf.csv"
 c import "$T/crlf.csv" > "$T/opt" 2>&1 || fail "CRLF import: $(cat "$T/opt")"
-c --json lookup keep@example.com | grep -q '"suppressed": *true' ||
-	fail "a line of an imported CSV was run as a request"
 c --json lookup cr2@example.com | grep -q '"suppressed": *true' ||
 	fail "an import ended at a \".\\r\" line"
+# A request after such a line is a record like any other: not an address.
+printf 'address,reason\r\ncr3@example.com,x\r\n.\r\nsuppress remove keep@example.com\r\n' > "$T/crlf2.csv"
+if c import "$T/crlf2.csv" > "$T/opt" 2>&1; then fail "a request line was imported"; fi
+grep -q '"suppress remove keep@example.com" is not an address' "$T/opt" ||
+	fail "CRLF import of a request line: $(cat "$T/opt")"
+c --json lookup keep@example.com | grep -q '"suppressed": *true' ||
+	fail "a line of an imported CSV was run as a request"
 printf 'address\nnul1@example.com\n.\000\n\nsuppress remove keep@example.com\n' > "$T/nul.csv"
 if c import "$T/nul.csv" 2> "$T/opt"; then fail "a CSV holding a NUL was imported"; fi
 grep -q "line 3 holds a NUL byte" "$T/opt" || fail "NUL import: $(cat "$T/opt")"
