@@ -80,6 +80,7 @@ struct client {
 	const char *long_answer;	/* "export" or "list": a long answer
 				   is (or was) in its output, or NULL */
 	struct event *long_ev;	/* its deadline (on_long_deadline) */
+	int closing;		/* gone (EOF): freed once its answer is out */
 	struct client *next, *prev;
 };
 
@@ -886,10 +887,55 @@ on_write(struct bufferevent *bev, void *arg)
 {
 	struct client *c = arg;
 
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			client_free(c);
+		return;
+	}
 	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
 		bufferevent_enable(bev, EV_READ);
 		on_read(bev, c);
 	}
+}
+
+/*
+ * The client has sent all it will (it shut its side, as socat and nc do
+ * at the end of their input).  A last request with no newline is a
+ * request all the same; answers not yet written are written before the
+ * close.  A follower or a backfill ends with its client, as before.
+ * Whether c lives on until its output is out.
+ */
+static int
+at_eof(struct client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t n = evbuffer_get_length(in);
+
+	if (c->discarding || c->import != NULL || c->import_skip ||
+	    c->following || c->backfilling)
+		return (0);
+	if (n > 0 && n <= c->cs->max_request) {
+		char *line = malloc(n + 1);
+		if (line == NULL)
+			return (0);
+		evbuffer_remove(in, line, n);
+		line[n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (memchr(line, '\0', n) != NULL)
+			reply_error(c, "request holds a NUL byte");
+		else
+			handle(c, line);
+		free(line);
+	}
+	/* handle() may have made it a follower or a backfill's client. */
+	if (c->following || c->backfilling ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		return (0);
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	return (1);
 }
 
 static void
@@ -914,6 +960,9 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	if ((what & BEV_EVENT_TIMEOUT) && !c->discarding)
 		log_warnx("control: uid=%u idle=%ds closed=yes%s", (unsigned)c->uid,
 		    IDLE_TIMEOUT, c->import != NULL ? " import=unfinished" : "");
+	if ((what & BEV_EVENT_EOF) && !(what & (BEV_EVENT_ERROR |
+	    BEV_EVENT_TIMEOUT)) && at_eof(c))
+		return;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		client_free(c);
 }

@@ -289,6 +289,44 @@ c --json lookup keep@example.com | grep -q '"suppressed": *true' ||
 c --json lookup nul1@example.com | grep -q '"suppressed": *false' ||
 	fail "a refused import was applied in part"
 
+# A client that shuts its side after its request (socat, nc at the end
+# of their input) gets the whole answer, however long, and a last request
+# with no newline is answered: before, the answer was cut at what the
+# socket buffer held, and such a request was dropped.
+for i in $(seq 1 3000); do echo "half$i@example.org"; done | sed '1i address' > "$T/half.csv"
+c import "$T/half.csv" > /dev/null || fail "half.csv not imported"
+c --json export > "$T/export.ref" || fail "export"
+python3 - "$D/ctl.sock" "$T/export.ref" <<'PY' || fail "see above"
+import json, socket, sys
+def ask(data):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    s.settimeout(20)
+    buf = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return buf
+        buf += d
+ref = open(sys.argv[2], "rb").read()
+bad = []
+for req in (b"export\n", b"export"):
+    got = ask(req)
+    if got != ref:
+        bad.append("%r: %d bytes, want %d" % (req, len(got), len(ref)))
+got = ask(b"status")
+if not got.endswith(b"\n") or "pid" not in json.loads(got):
+    bad.append("status with no newline: %r" % got[:80])
+got = ask(b"lookup half7@example.org\r")
+if not got.endswith(b"\n") or json.loads(got).get("suppressed") is not True:
+    bad.append("lookup ending in CR: %r" % got[:80])
+if bad:
+    print("FAIL: " + "; ".join(bad))
+    sys.exit(1)
+PY
+
 # The texts of an answer are the remote side's (a bounce's diagnostic,
 # taken in by the milter) or an imported file's: shown readably, a control
 # character is '?', so no escape sequence reaches the operator's terminal
