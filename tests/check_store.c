@@ -1052,7 +1052,7 @@ reader_while_growing(void *arg)
 START_TEST(test_supset_grows_unlocked)
 {
 	enum { GROUP = 256 };
-	static char addr[GROUP][32];
+	static char addr[GROUP][48];
 	struct supset_entry e[GROUP];
 	struct supset *s = supset_new(1000000);
 	size_t cap = supset_capacity(s), fill = cap * 6 / 10, n = 0;
