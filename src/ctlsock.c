@@ -649,15 +649,21 @@ handle(struct client *c, char *line)
 		}
 		/*
 		 * The whole list is as long as an export: while another
-		 * client has not taken its long answer, it is not built.
+		 * client has not taken its long answer, it is built to one
+		 * row past LIST_SHORT only, and answered if that is all of
+		 * it (a short table), else refused.
 		 */
 		static const char busy[] = "list busy: another client is still "
 		    "taking a long answer (export or list); try again, or give "
 		    "--limit";
-		if ((limit == 0 || limit > LIST_SHORT) && long_answer_busy(cs, c))
-			return (reply_error(c, busy));
+		int held = (limit == 0 || limit > LIST_SHORT) &&
+		    long_answer_busy(cs, c);
 		json_t *rows = store_list(st, cat ?: "", src ?: "", since ? now - w : 0,
-		    (size_t)limit);
+		    held ? LIST_SHORT + 1 : (size_t)limit);
+		if (held && json_array_size(rows) > LIST_SHORT) {
+			json_decref(rows);
+			return (reply_error(c, busy));
+		}
 		json_t *a = ok_with(json_pack("{s:o}", "suppressions", rows));
 		char *text = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
 		size_t tlen = text != NULL ? strlen(text) : 0;
