@@ -820,6 +820,24 @@ entry_sequence(sd_journal *j, char *out, size_t outlen)
 }
 
 /*
+ * Whether the entry at cursor is in the journal when no match is applied.
+ * The matches are put back as at the open; the caller seeks again.
+ */
+static int
+passed_over(struct journal *jr, const char *cursor)
+{
+	sd_journal *j = jr->j;
+	char err[256];
+	int found;
+
+	sd_journal_flush_matches(j);
+	found = sd_journal_seek_cursor(j, cursor) >= 0 &&
+	    sd_journal_next(j) > 0 && sd_journal_test_cursor(j, cursor) > 0;
+	add_matches(j, jr->match, err, sizeof(err));
+	return (found);
+}
+
+/*
  * The saved entry is not in the journal, and r is what sd_journal_next()
  * gave after seeking to it.  sd-journal has gone to the nearest entry it
  * could place: by sequence number in the same journal (the saved one was
@@ -838,6 +856,22 @@ not_found(struct journal *jr, const char *saved, int r)
 	char was[64], other[64], t[32], when[32] = "the saved entry";
 	struct tm tm;
 
+	/*
+	 * There all the same, but not passing journal_match: saved so by
+	 * newest_of_all(), or the match has changed since.  Not lost: read
+	 * on after it.  (Judged below, a newest entry of another sequence
+	 * than the matched ones, journal-remote's file of another host,
+	 * had the whole history read "from its start".)
+	 */
+	if (jr->match != NULL && jr->match[0] != '\0') {
+		int there = passed_over(jr, saved);
+		/* Where the caller's seek and next left it, as judged below. */
+		if (sd_journal_seek_cursor(j, saved) < 0)
+			return (0);
+		r = sd_journal_next(j);
+		if (there)
+			return (r > 0);
+	}
 	cursor_field(saved, "s", was, sizeof(was));
 	cursor_field(saved, "t", t, sizeof(t));
 	time_t at = (time_t)(strtoull(t, NULL, 16) / 1000000);

@@ -119,6 +119,29 @@ wait_stored "$T/nomatch" $((n1 + n2)) "after the match was mended"
 daemon_stop "$T/nomatch"
 [ "$(stored "$T/nomatch")" = $((n1 + n2)) ] ||
 	fail "history from before the first start was read once the match was mended"
+# The same when the newest entry of all is in a file of another sequence
+# than the history (journal-remote keeps one per host): the saved entry
+# does not pass the mended match either, and it was taken for a journal
+# replaced, the history read "from its start".
+journal_config "$T/nomatch2"
+echo "journal_match = SYSLOG_IDENTIFIER=postfix" >> "$T/nomatch2/rebound.conf"
+journal_write "$T/nomatch2" "$T/export/0.export"
+last0=$(sed -n 's/^__REALTIME_TIMESTAMP=//p' "$T/export/0.export" | tail -n 1)
+sed "s/^__REALTIME_TIMESTAMP=.*/__REALTIME_TIMESTAMP=$((last0 + 1))/" \
+	"$T/noise.export" > "$T/other.export"
+"$JR" --output="$T/nomatch2/journal/other.journal" "$T/other.export" \
+	2>/dev/null || fail "systemd-journal-remote could not write other.journal"
+daemon_start "$T/nomatch2"
+daemon_stop "$T/nomatch2"
+sed -i '/^journal_match/d' "$T/nomatch2/rebound.conf"
+daemon_start "$T/nomatch2"
+journal_write "$T/nomatch2" "$T/export/2.export"
+wait_stored "$T/nomatch2" "$n2" "after the match was mended, two sequences"
+daemon_stop "$T/nomatch2"
+[ "$(stored "$T/nomatch2")" = "$n2" ] ||
+	fail "history of another sequence was read once the match was mended"
+! grep -q "cursor=saved found=no" "$T/nomatch2/reboundd.log" ||
+	fail "a saved entry that does not pass the match was taken for a lost one"
 
 # The last committed entry counts for correlation after a restart: a
 # deferral that was the last entry read before a clean stop still expires
