@@ -183,28 +183,44 @@ long_answer_held(struct client *c, const char *verb)
 		evtimer_add(c->long_ev, &dl);
 }
 
-static void
-reply(struct client *c, json_t *j)
+/*
+ * j as one line of text, consumed: NULL, logged, when it could not be
+ * built (out of memory, a string jansson refused).
+ */
+static char *
+answer_text(json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
+	char *s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 
-	/*
-	 * Every request gets an answer: one that could not be built (out
-	 * of memory, a string jansson refused) is an error, not silence
-	 * that leaves the client waiting for its idle timeout.
-	 */
+	if (s == NULL)
+		log_warnx("control: answer=failed (out of memory or not UTF-8)");
+	json_decref(j);
+	return (s);
+}
+
+/*
+ * Write s (from answer_text(), freed here) as the answer.  Every request
+ * gets one: an answer that could not be built is an error, not silence
+ * that leaves the client waiting for its idle timeout.
+ */
+static void
+write_answer(struct client *c, char *s)
+{
 	if (s == NULL) {
 		static const char fail[] = "{\"ok\":false,\"error\":\"the "
 		    "answer could not be built (see the daemon's log)\"}\n";
-		log_warnx("control: answer=failed (out of memory or not UTF-8)");
 		bufferevent_write(c->bev, fail, sizeof(fail) - 1);
-		json_decref(j);
 		return;
 	}
 	bufferevent_write(c->bev, s, strlen(s));
 	bufferevent_write(c->bev, "\n", 1);
 	free(s);
-	json_decref(j);
+}
+
+static void
+reply(struct client *c, json_t *j)
+{
+	write_answer(c, answer_text(j));
 }
 
 static void
@@ -664,21 +680,15 @@ handle(struct client *c, char *line)
 			json_decref(rows);
 			return (reply_error(c, busy));
 		}
-		json_t *a = ok_with(json_pack("{s:o}", "suppressions", rows));
-		char *text = a != NULL ? json_dumps(a, JSON_COMPACT) : NULL;
+		char *text = answer_text(ok_with(json_pack("{s:o}",
+		    "suppressions", rows)));
 		size_t tlen = text != NULL ? strlen(text) : 0;
-		json_decref(a);
-		if (text == NULL)
-			return (reply_error(c, "the answer could not be built "
-			    "(see the daemon's log)"));
 		/* Long rows (a reason of 64 KiB) under a short --limit too. */
 		if (tlen >= MAX_PENDING_OUT && long_answer_busy(cs, c)) {
 			free(text);
 			return (reply_error(c, busy));
 		}
-		bufferevent_write(c->bev, text, tlen);
-		bufferevent_write(c->bev, "\n", 1);
-		free(text);
+		write_answer(c, text);
 		if (tlen >= MAX_PENDING_OUT)
 			long_answer_held(c, "list");
 	} else if (strcmp(verb, "stats") == 0) {
@@ -830,6 +840,18 @@ discard_rest(struct client *c, const char *msg)
 	bufferevent_set_timeouts(c->bev, &tv, NULL);
 }
 
+/* One request line of n bytes, its line end taken off. */
+static void
+serve(struct client *c, char *line, size_t n)
+{
+	if (n > c->cs->max_request)
+		reply_error(c, "request too long");
+	else if (memchr(line, '\0', n) != NULL)
+		reply_error(c, "request holds a NUL byte");
+	else
+		handle(c, line);
+}
+
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
@@ -861,12 +883,8 @@ on_read(struct bufferevent *bev, void *arg)
 				fprintf(c->import, "%s\n", line);
 				c->import_size += n + 1;
 			}
-		} else if (n > c->cs->max_request) {
-			reply_error(c, "request too long");
-		} else if (memchr(line, '\0', n) != NULL) {
-			reply_error(c, "request holds a NUL byte");
 		} else {
-			handle(c, line);
+			serve(c, line, n);
 		}
 		free(line);
 	}
@@ -920,18 +938,15 @@ at_eof(struct client *c)
 	if (c->discarding || c->import != NULL || c->import_skip ||
 	    c->following || c->backfilling)
 		return (0);
-	if (n > 0 && n <= c->cs->max_request) {
+	if (n > 0) {
 		char *line = malloc(n + 1);
 		if (line == NULL)
 			return (0);
 		evbuffer_remove(in, line, n);
 		line[n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
+		if (line[n - 1] == '\r')
 			line[--n] = '\0';
-		if (memchr(line, '\0', n) != NULL)
-			reply_error(c, "request holds a NUL byte");
-		else
-			handle(c, line);
+		serve(c, line, n);
 		free(line);
 	}
 	/* handle() may have made it a follower or a backfill's client. */
