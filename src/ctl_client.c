@@ -320,15 +320,10 @@ printable_json(json_t *j)
 	size_t i;
 
 	if (json_is_string(j)) {
-		const char *s = json_string_value(j);
-		char *p;
-		for (k = s; *k != '\0' && (unsigned char)*k >= 0x20 &&
-		    *k != 0x7f && (unsigned char)*k != 0xc2; k++)
-			;
-		if (*k != '\0' && (p = strdup(s)) != NULL) {
-			json_string_set(j, util_printable(p));
-			free(p);
-		}
+		char *p = strdup(json_string_value(j));
+		if (p != NULL && strcmp(util_printable(p), json_string_value(j)) != 0)
+			json_string_set(j, p);
+		free(p);
 	} else if (json_is_object(j)) {
 		json_object_foreach(j, k, v)
 			printable_json(v);
