@@ -34,11 +34,14 @@ struct supset;
  * checks one key ("milter_socket", ...; others pass) and is what
  * settings_parse() runs on each line, so reboundd -t, start-up and reload
  * refuse the same values with "file:line: key: reason"; milter_check runs
- * it over a whole configuration.  -1 with "key: reason" in err.
+ * it over a whole configuration.  -1 with "key: reason" in err, and
+ * milter_check sets *key (when key is not NULL) to the key refused, NULL
+ * for no key (out of memory), so the caller can name its line.
  */
 int milter_check_value(const char *key, const char *value, char *err,
     size_t errlen);
-int milter_check(const struct rb_settings *cfg, char *err, size_t errlen);
+int milter_check(const struct rb_settings *cfg, const char **key, char *err,
+    size_t errlen);
 
 /*
  * Open cfg->milter_socket and start serving.  NULL with a message in err

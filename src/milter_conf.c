@@ -280,8 +280,10 @@ milter_check_value(const char *key, const char *v, char *err, size_t errlen)
 }
 
 int
-milter_check(const struct rb_settings *cfg, char *err, size_t errlen)
+milter_check(const struct rb_settings *cfg, const char **key, char *err,
+    size_t errlen)
 {
+	const char *dummy;
 	const struct { const char *key, *value; } kv[] = {
 		{ "milter_socket", cfg->milter_socket },
 		{ "milter_reject_reply", cfg->milter_reject_reply },
@@ -291,11 +293,17 @@ milter_check(const struct rb_settings *cfg, char *err, size_t errlen)
 		{ "milter_bounce_addresses", cfg->milter_bounce_addresses },
 	};
 
+	if (key == NULL)
+		key = &dummy;
+	*key = NULL;
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		if (milter_check_value(kv[i].key, kv[i].value, err, errlen) != 0)
+		if (milter_check_value(kv[i].key, kv[i].value, err, errlen) != 0) {
+			*key = kv[i].key;
 			return (-1);
+		}
 	if (cfg->milter_batv_sign && cfg->batv_key_file[0] == '\0') {
-		snprintf(err, errlen, "milter_batv_sign: needs batv_key_file");
+		*key = "milter_batv_sign";
+		snprintf(err, errlen, "%s: needs batv_key_file", *key);
 		return (-1);
 	}
 	/* The file is read here too, so -t refuses what start-up would. */
@@ -306,8 +314,10 @@ milter_check(const struct rb_settings *cfg, char *err, size_t errlen)
 	}
 	char why[512];
 	int rc = batv_keyfile_load(cfg->batv_key_file, k, why, sizeof(why));
-	if (rc != 0)
-		snprintf(err, errlen, "batv_key_file: %s", why);
+	if (rc != 0) {
+		*key = "batv_key_file";
+		snprintf(err, errlen, "%s: %s", *key, why);
+	}
 	explicit_bzero(k, sizeof(*k));
 	free(k);
 	return (rc);
@@ -333,7 +343,7 @@ milter_conf_compile(const struct rb_settings *cfg, const struct classifier *cl,
 	int n;
 
 	/* The checks reboundd -t and every settings_parse() run. */
-	if (milter_check(cfg, err, errlen) != 0)
+	if (milter_check(cfg, NULL, err, errlen) != 0)
 		return (NULL);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "milter: out of memory");

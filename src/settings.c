@@ -915,13 +915,10 @@ settings_check_paths(const struct rb_settings *c, char *err, size_t errlen)
 	 * on would surprise whoever switches it on.
 	 */
 	char mwhy[768];
-	if (milter_check(c, mwhy, sizeof(mwhy)) != 0) {
-		/* Its messages start with the key they are about. */
-		char key[64];
-		size_t kn = strcspn(mwhy, ":");
-		snprintf(key, sizeof(key), "%.*s", (int)(kn < 63 ? kn : 63), mwhy);
+	const char *mkey;
+	if (milter_check(c, &mkey, mwhy, sizeof(mwhy)) != 0) {
 		snprintf(err, errlen, "%s: %s",
-		    settings_where(c, key, at, sizeof(at)), mwhy);
+		    settings_where(c, mkey ? mkey : "", at, sizeof(at)), mwhy);
 		return (-1);
 	}
 	if (c->journal && c->journal_directory[0] != '\0') {

@@ -175,15 +175,17 @@ START_TEST(test_milter_good)
 	for (size_t i = 0; i < sizeof(milter_good) / sizeof(milter_good[0]); i++) {
 		struct rb_settings *c = settings_parse("t.conf", milter_good[i], err, sizeof(err));
 		ck_assert_msg(c != NULL, "%s refused: %s", milter_good[i], err);
-		ck_assert_msg(milter_check(c, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_msg(milter_check(c, NULL, err, sizeof(err)) == 0, "%s", err);
 		settings_free(c);
 	}
 	struct rb_settings *d = settings_defaults();
-	ck_assert_int_eq(milter_check(d, err, sizeof(err)), 0);
+	ck_assert_int_eq(milter_check(d, NULL, err, sizeof(err)), 0);
 	/* A configuration not read from a file is checked whole. */
 	free(d->milter_client_networks);
 	d->milter_client_networks = strdup("10.0.0.0/8, 10.0.0.0/40");
-	ck_assert_int_eq(milter_check(d, err, sizeof(err)), -1);
+	const char *key;
+	ck_assert_int_eq(milter_check(d, &key, err, sizeof(err)), -1);
+	ck_assert_str_eq(key, "milter_client_networks");
 	ck_assert_str_eq(err, "milter_client_networks: \"10.0.0.0/40\" is not an address or ADDRESS/BITS");
 	settings_free(d);
 }
