@@ -1486,6 +1486,19 @@ START_TEST(test_open_leaves_expired_out)
 }
 END_TEST
 
+/* addr is suppressed, made at created and lasting until expires. */
+static void
+suppressed_since(const char *addr, time_t now, time_t created, time_t expires)
+{
+	json_t *l = store_lookup(st, addr, now);
+	json_t *sup = json_object_get(l, "suppression");
+
+	ck_assert_msg(sup != NULL, "%s not suppressed", addr);
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), created);
+	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), expires);
+	json_decref(l);
+}
+
 /*
  * A suppression is made as of the bounce that caused it, not of its
  * reading (a backfill of old logs, a report dated back): its lifetime
@@ -1495,18 +1508,14 @@ START_TEST(test_dated_by_evidence)
 {
 	time_t now = 1800000000, d = 86400;
 	struct rb_outcome_rec r;
-	json_t *l, *sup;
+	json_t *l;
 
 	/* invalid-address lasts for ever: made, dated at the bounce. */
 	r = mk("gone@example.com", "D1", RB_OUTCOME_BOUNCED,
 	    RB_CATEGORY_INVALID_ADDRESS, RB_ACTION_SUPPRESS,
 	    RB_REASON_USERUNKNOWN, now - 400 * d);
 	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
-	l = store_lookup(st, "gone@example.com", now);
-	sup = json_object_get(l, "suppression");
-	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), now - 400 * d);
-	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), 0);
-	json_decref(l);
+	suppressed_since("gone@example.com", now, now - 400 * d, 0);
 	/* mailbox-inactive lasts 180 days: over for one of 200 days ago. */
 	r = mk("idle@example.com", "D2", RB_OUTCOME_BOUNCED,
 	    RB_CATEGORY_MAILBOX_INACTIVE, RB_ACTION_SUPPRESS,
@@ -1522,21 +1531,13 @@ START_TEST(test_dated_by_evidence)
 	    RB_CATEGORY_MAILBOX_INACTIVE, RB_ACTION_SUPPRESS,
 	    RB_REASON_SUSPEND, now - 10 * d);
 	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
-	l = store_lookup(st, "idle2@example.com", now);
-	sup = json_object_get(l, "suppression");
-	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), now - 10 * d);
-	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), now + 170 * d);
-	json_decref(l);
+	suppressed_since("idle2@example.com", now, now - 10 * d, now + 170 * d);
 	/* A bounce dated ahead of the clock counts from now. */
 	r = mk("ahead@example.com", "D4", RB_OUTCOME_BOUNCED,
 	    RB_CATEGORY_MAILBOX_INACTIVE, RB_ACTION_SUPPRESS,
 	    RB_REASON_SUSPEND, now + 3600);
 	ck_assert_int_eq(store_apply(st, &r, 1, NULL, now, NULL), 0);
-	l = store_lookup(st, "ahead@example.com", now);
-	sup = json_object_get(l, "suppression");
-	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), now);
-	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), now + 180 * d);
-	json_decref(l);
+	suppressed_since("ahead@example.com", now, now, now + 180 * d);
 
 	/*
 	 * Escalation (30 days): failures 60 to 57 days ago escalated then
@@ -1551,11 +1552,10 @@ START_TEST(test_dated_by_evidence)
 		soft("new-soft@example.com", q, now - (10 - i) * d, now);
 	}
 	ck_assert_int_eq(supset_lookup(store_supset(st), "old-soft@example.com", NULL), 0);
+	suppressed_since("new-soft@example.com", now, now - 7 * d, now + 23 * d);
 	l = store_lookup(st, "new-soft@example.com", now);
-	sup = json_object_get(l, "suppression");
-	ck_assert_str_eq(json_string_value(json_object_get(sup, "source")), "escalation");
-	ck_assert_int_eq(json_integer_value(json_object_get(sup, "created")), now - 7 * d);
-	ck_assert_int_eq(json_integer_value(json_object_get(sup, "expires")), now + 23 * d);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(l,
+	    "suppression"), "source")), "escalation");
 	json_decref(l);
 }
 END_TEST
